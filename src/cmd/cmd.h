@@ -1,0 +1,48 @@
+/* What every command sees: the global options and a common signature.
+ *
+ * A command returns the process exit code (>= 0), or -1 with *err set; main.c
+ * prints the error and maps its category to the exit code. Commands may print
+ * their results; the library under src/lib never does. */
+#ifndef BERTH_CMD_H
+#define BERTH_CMD_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+typedef struct cli {
+    const char *dir;        /* -C DIR: project folder (default ".") */
+    const char *file;       /* -f FILE: project file (default DIR/berth.ini) */
+    const char *project;    /* -p NAME: project name override */
+    const char *engine_url; /* --engine URL: overrides DOCKER_HOST */
+    const char *progress;   /* --progress auto|tty|plain|json|quiet */
+    int parallel;           /* --parallel N (0 = default) */
+    int verbose;            /* -v, repeatable */
+    const char **sets;      /* -s/--set PART[:INSTANCE].KEY=VALUE, repeatable: beats the file */
+    int nsets;
+} cli;
+
+typedef int cmd_fn(cli *g, int argc, char **argv, berr **err);
+
+struct cmd {
+    const char *name;
+    cmd_fn *fn;
+    const char *summary;
+};
+
+/* The table lives in main.c. */
+extern const struct cmd berth_commands[];
+const struct cmd *cmd_find(const char *name);
+
+/* Output format of listing commands: --format text|json. */
+enum out_format { FORMAT_TEXT, FORMAT_JSON };
+int parse_format(const char *s, enum out_format *out, berr **err);
+
+/* Each command's usage text: printed for --help, and named in usage errors. */
+int cmd_usage_error(berr **err, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+cmd_fn cmd_help, cmd_version, cmd_info, cmd_engine;
+cmd_fn cmd_config, cmd_plan;
+
+#endif

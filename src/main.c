@@ -1,0 +1,195 @@
+/* berth: the command table, global options, and the only place that prints
+ * an error. Everything else is a command (src/cmd) or the library (src/lib). */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util.h"
+
+const struct cmd berth_commands[] = {
+    {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
+    {"plan", cmd_plan, "show what `up` would do, in dependency order"},
+    {"engine", cmd_engine, "start, stop or query a private Docker engine"},
+    {"info", cmd_info, "describe the engine berth talks to"},
+    {"version", cmd_version, "print berth's version"},
+    {"help", cmd_help, "show help for berth or a command"},
+    {NULL, NULL, NULL},
+};
+
+const struct cmd *cmd_find(const char *name)
+{
+    for (const struct cmd *c = berth_commands; c->name; c++)
+        if (streq(c->name, name))
+            return c;
+    return NULL;
+}
+
+static const char usage[] =
+    "usage: berth [global options] COMMAND [args]\n"
+    "\n"
+    "global options:\n"
+    "  -C DIR             run as if started in DIR\n"
+    "  -f FILE            project file (default: DIR/berth.ini)\n"
+    "  -p NAME            project name (default: the folder's name)\n"
+    "  --engine URL       engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+    "  --progress MODE    auto, tty, plain, json or quiet\n"
+    "  --parallel N       how many engine operations may run at once\n"
+    "  -s, --set PART[:INSTANCE].KEY=VALUE\n"
+    "                     override a project setting (repeatable; beats every file)\n"
+    "  -v                 more detail (repeatable)\n"
+    "  -h, --help         this help; `berth COMMAND --help` for a command's\n"
+    "  --version          print the version\n";
+
+static void print_usage(FILE *out)
+{
+    fputs(usage, out);
+    fputs("\ncommands:\n", out);
+    for (const struct cmd *c = berth_commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fputs("\nexit codes: 0 ok, 1 failure, 2 usage, 3 invalid project, 4 engine unreachable,\n"
+          "            5 engine error, 6 timeout, 7 not found, 130 interrupted\n",
+          out);
+}
+
+int cmd_help(cli *g, int argc, char **argv, berr **err)
+{
+    (void)g;
+    if (argc > 1) {
+        const struct cmd *c = cmd_find(argv[1]);
+        if (!c)
+            return cmd_usage_error(err, "help", "unknown command '%s'", argv[1]);
+        char *sub[] = {argv[1], "--help", NULL};
+        return c->fn(g, 2, sub, err);
+    }
+    print_usage(stdout);
+    return 0;
+}
+
+int cmd_version(cli *g, int argc, char **argv, berr **err)
+{
+    (void)g;
+    if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+        puts("usage: berth version\n\nPrint berth's version.");
+        return 0;
+    }
+    if (argc > 1)
+        return cmd_usage_error(err, "version", "unexpected argument '%s'", argv[1]);
+    printf("berth %s\n", BERTH_VERSION);
+    return 0;
+}
+
+int parse_format(const char *s, enum out_format *out, berr **err)
+{
+    if (streq(s, "text"))
+        *out = FORMAT_TEXT;
+    else if (streq(s, "json"))
+        *out = FORMAT_JSON;
+    else
+        return berr_set(err, BERR_USAGE, "--format: '%s' is not a format; use text or json", s);
+    return 0;
+}
+
+int cmd_usage_error(berr **err, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    berr_vset(err, BERR_USAGE, fmt, ap);
+    va_end(ap);
+    if (err && *err) {
+        char *msg = xasprintf("%s: %s (see 'berth %s --help')", cmd, (*err)->msg, cmd);
+        free((*err)->msg);
+        (*err)->msg = msg;
+    }
+    return -1;
+}
+
+static int parse_int_arg(const char *opt, const char *s, int *out, berr **err)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > 10000)
+        return berr_set(err, BERR_USAGE, "%s: '%s' is not a whole number from 1 to 10000", opt, s);
+    *out = (int)v;
+    return 0;
+}
+
+static int run(int argc, char **argv, berr **err)
+{
+    static const struct option opts[] = {
+        {"engine", required_argument, NULL, 'E'},
+        {"progress", required_argument, NULL, 'P'},
+        {"parallel", required_argument, NULL, 'j'},
+        {"set", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    cli g = {.dir = ".", .progress = "auto"};
+    cleanup_free const char **sets_owner = NULL; /* frees g.sets on every return */
+    int c;
+    /* '+': stop at the first non-option, the command name. */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+C:f:p:s:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'C': g.dir = optarg; break;
+        case 'f': g.file = optarg; break;
+        case 'p': g.project = optarg; break;
+        case 'E': g.engine_url = optarg; break;
+        case 'P':
+            if (!streq(optarg, "auto") && !streq(optarg, "tty") && !streq(optarg, "plain") &&
+                !streq(optarg, "json") && !streq(optarg, "quiet"))
+                return berr_set(err, BERR_USAGE,
+                                "--progress: '%s' is not a mode; use auto, tty, plain, json or quiet",
+                                optarg);
+            g.progress = optarg;
+            break;
+        case 'j':
+            if (parse_int_arg("--parallel", optarg, &g.parallel, err) < 0)
+                return -1;
+            break;
+        case 's':
+            g.sets = xrealloc(g.sets, sizeof(*g.sets) * (size_t)(g.nsets + 1));
+            g.sets[g.nsets++] = optarg;
+            sets_owner = g.sets;
+            break;
+        case 'v': g.verbose++; break;
+        case 'h': print_usage(stdout); return 0;
+        case 'V': printf("berth %s\n", BERTH_VERSION); return 0;
+        case ':':
+            return berr_set(err, BERR_USAGE, "option '%s' needs a value (see 'berth --help')",
+                            argv[optind - 1]);
+        default:
+            return berr_set(err, BERR_USAGE, "unknown option '%s' (see 'berth --help')",
+                            argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        print_usage(stderr);
+        return BERR_USAGE;
+    }
+    const struct cmd *cmd = cmd_find(argv[optind]);
+    if (!cmd)
+        return berr_set(err, BERR_USAGE, "'%s' is not a berth command (see 'berth --help')",
+                        argv[optind]);
+    /* Commands parse their own options with getopt: reset it. */
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    optind = 0;
+    opterr = 0;
+    return cmd->fn(&g, sub_argc, sub_argv, err);
+}
+
+int main(int argc, char **argv)
+{
+    berr *err = NULL;
+    int rc = run(argc, argv, &err);
+    if (rc < 0) {
+        fprintf(stderr, "berth: %s\n", err ? err->msg : "unknown error");
+        rc = err ? err->code : BERR_FAILURE;
+    }
+    berr_free(err);
+    return rc;
+}
