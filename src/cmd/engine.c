@@ -1,7 +1,132 @@
+/* berth engine start|stop|status: a private Docker engine of berth's own. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
 #include "cmd.h"
+#include "daemon.h"
+#include "engine.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: berth engine start|stop|status [options]\n"
+    "\n"
+    "Run a private Docker engine (Debian's dockerd) whose state, socket and log\n"
+    "live in one folder, with its own containerd namespace.\n"
+    "\n"
+    "  start    start it (if not running) and wait until it answers; prints\n"
+    "           DOCKER_HOST=unix://DIR/docker.sock (eval-able)\n"
+    "  stop     stop it by its pid and wait until dockerd, containerd and\n"
+    "           container shims of it are gone\n"
+    "  status   running or stopped, version and socket\n"
+    "\n"
+    "options:\n"
+    "  --dir DIR          state folder (default: $BERTH_ENGINE_DIR, else " DAEMON_DEFAULT_DIR ")\n"
+    "  --name NAME        containerd namespace (default: " DAEMON_DEFAULT_NAMESPACE ")\n"
+    "  --timeout SECONDS  how long start or stop may take (default: 60)\n"
+    "  --format text|json (status)\n";
+
+static int status(const struct daemon_conf *c, enum out_format fmt)
+{
+    pid_t pid = daemon_running_pid(c);
+    cleanup_free char *host = daemon_host(c);
+    const char *version = NULL, *api = NULL;
+    engine *e = NULL;
+    berr *err = NULL;
+    json_t *v = NULL;
+    if (pid && engine_open(host, &e, &err) == 0 && engine_get(e, "/version", &v, &err) == 0) {
+        version = json_string_value(json_object_get(v, "Version"));
+        api = engine_server_api(e);
+    }
+    if (fmt == FORMAT_JSON) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "state", pid ? "running" : "stopped",
+                              "dir", c->dir, "socket", c->socket, "docker_host", host);
+        if (pid)
+            json_object_set_new(o, "pid", json_integer(pid));
+        if (version)
+            json_object_set_new(o, "version", json_string(version));
+        if (api)
+            json_object_set_new(o, "api_version", json_string(api));
+        char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+        puts(s);
+        free(s);
+        json_decref(o);
+    } else if (pid) {
+        printf("running (pid %d)\nversion: %s (API %s)\nDOCKER_HOST=%s\n", (int)pid,
+               version ? version : "?", api ? api : "?", host);
+        if (err)
+            printf("warning: %s\n", err->msg);
+    } else {
+        printf("stopped\nfolder: %s\n", c->dir);
+    }
+    json_decref(v);
+    engine_free(e);
+    berr_free(err);
+    return pid ? 0 : 1; /* scripts: `berth engine status >/dev/null && ...` */
+}
 
 int cmd_engine(cli *g, int argc, char **argv, berr **err)
 {
-    (void)g; (void)argc; (void)argv;
-    return berr_set(err, BERR_FAILURE, "engine: not implemented yet");
+    (void)g;
+    static const struct option opts[] = {
+        {"dir", required_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL, *name = NULL;
+    long timeout_s = 60;
+    enum out_format fmt = FORMAT_TEXT;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': dir = optarg; break;
+        case 'n': name = optarg; break;
+        case 't': {
+            char *end;
+            timeout_s = strtol(optarg, &end, 10);
+            if (*end || timeout_s < 1)
+                return cmd_usage_error(err, "engine", "--timeout: '%s' is not a whole number "
+                                       "of seconds", optarg);
+            break;
+        }
+        case 'F':
+            if (parse_format(optarg, &fmt, err) < 0)
+                return -1;
+            break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return cmd_usage_error(err, "engine", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cmd_usage_error(err, "engine", "say start, stop or status");
+    const char *verb = argv[optind];
+    if (!streq(verb, "start") && !streq(verb, "stop") && !streq(verb, "status"))
+        return cmd_usage_error(err, "engine", "'%s' is not start, stop or status", verb);
+
+    struct daemon_conf conf;
+    if (daemon_conf_init(&conf, dir, name, err) < 0)
+        return -1;
+    int rc = 0;
+    if (streq(verb, "status")) {
+        rc = status(&conf, fmt);
+    } else if (streq(verb, "start")) {
+        bool already;
+        rc = daemon_start(&conf, timeout_s * 1000, &already, err);
+        if (rc == 0) {
+            cleanup_free char *host = daemon_host(&conf);
+            if (already)
+                fprintf(stderr, "berth: the engine in %s is already running\n", conf.dir);
+            printf("DOCKER_HOST=%s\n", host);
+        }
+    } else {
+        bool was;
+        rc = daemon_stop(&conf, timeout_s * 1000, &was, err);
+        if (rc == 0)
+            fprintf(stderr, "berth: %s\n", was ? "engine stopped" : "the engine was not running");
+    }
+    daemon_conf_clear(&conf);
+    return rc;
 }

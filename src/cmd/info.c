@@ -1,7 +1,89 @@
+/* berth info: what engine berth talks to, and what it holds. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
 #include "cmd.h"
+#include "engine.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: berth info [--format text|json]\n"
+    "\n"
+    "Describe the engine at --engine, $DOCKER_HOST or unix:///var/run/docker.sock:\n"
+    "its version and API version (the engine's and the one berth negotiated), OS,\n"
+    "kernel, storage driver, counts of containers and images, and the address.\n";
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "?";
+}
 
 int cmd_info(cli *g, int argc, char **argv, berr **err)
 {
-    (void)g; (void)argc; (void)argv;
-    return berr_set(err, BERR_FAILURE, "info: not implemented yet");
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    enum out_format fmt = FORMAT_TEXT;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F':
+            if (parse_format(optarg, &fmt, err) < 0)
+                return -1;
+            break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return cmd_usage_error(err, "info", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cmd_usage_error(err, "info", "unexpected argument '%s'", argv[optind]);
+
+    cleanup_engine engine *e = NULL;
+    json_t *info = NULL, *ver = NULL;
+    if (engine_open(g->engine_url, &e, err) < 0 || engine_get(e, "/version", &ver, err) < 0 ||
+        engine_get(e, "/info", &info, err) < 0) {
+        json_decref(ver);
+        return -1;
+    }
+    if (!json_is_object(info) || !json_is_object(ver)) {
+        json_decref(info);
+        json_decref(ver);
+        return berr_set(err, BERR_ENGINE, "the engine at %s answered /info or /version with "
+                        "something that is not an object", engine_address(e));
+    }
+    json_int_t running = json_integer_value(json_object_get(info, "ContainersRunning"));
+    json_int_t total = json_integer_value(json_object_get(info, "Containers"));
+    json_int_t images = json_integer_value(json_object_get(info, "Images"));
+    if (fmt == FORMAT_JSON) {
+        json_t *o = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I}, s:I, s:b}",
+            "address", engine_address(e), "engine_version", str(ver, "Version"),
+            "api_version", engine_api_version(e), "engine_api_version", engine_server_api(e),
+            "os", str(info, "OperatingSystem"), "os_type", str(info, "OSType"),
+            "kernel", str(info, "KernelVersion"), "storage_driver", str(info, "Driver"),
+            "containers", "total", total, "running", running, "images", images,
+            "podman", engine_podman_api(e) != NULL);
+        char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+        puts(s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("address:        %s\n", engine_address(e));
+        printf("engine:         %s %s\n", engine_podman_api(e) ? "Podman" : "Docker",
+               str(ver, "Version"));
+        printf("API version:    %s (engine supports up to %s)\n", engine_api_version(e),
+               engine_server_api(e));
+        printf("OS:             %s (%s)\n", str(info, "OperatingSystem"), str(info, "OSType"));
+        printf("kernel:         %s\n", str(info, "KernelVersion"));
+        printf("storage driver: %s\n", str(info, "Driver"));
+        printf("containers:     %lld (%lld running)\n", (long long)total, (long long)running);
+        printf("images:         %lld\n", (long long)images);
+    }
+    json_decref(info);
+    json_decref(ver);
+    return 0;
 }

@@ -1,0 +1,372 @@
+#include "engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "stream.h"
+#include "util.h"
+
+struct engine {
+    http_client *http;
+    char *display;
+    char *api;        /* negotiated, e.g. "1.41" */
+    char *server_api; /* the engine's maximum */
+    char *podman_api;
+    pthread_mutex_t lock; /* guards negotiation */
+};
+
+/* ---- address parsing ---- */
+
+static int bad_address(const struct engine_env *env, const char *why, berr **err)
+{
+    return berr_set(err, BERR_UNREACHABLE,
+                    "%s '%s' is not a usable engine address: %s; use "
+                    "unix:///path/to/docker.sock or tcp://host:port",
+                    env->origin, env->host, why);
+}
+
+void engine_env_from_process(struct engine_env *env, const char *flag_address)
+{
+    memset(env, 0, sizeof *env);
+    const char *dh = getenv("DOCKER_HOST");
+    if (flag_address) {
+        env->host = flag_address;
+        env->origin = "--engine";
+    } else if (dh && *dh) {
+        env->host = dh;
+        env->origin = "DOCKER_HOST";
+    } else {
+        env->origin = "the default address";
+    }
+    const char *v = getenv("DOCKER_TLS_VERIFY");
+    const char *t = getenv("DOCKER_TLS");
+    env->tls_verify = v && *v;
+    env->tls = env->tls_verify || (t && *t);
+    const char *cp = getenv("DOCKER_CERT_PATH");
+    env->cert_path = cp && *cp ? cp : NULL;
+    env->home = getenv("HOME");
+}
+
+int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *ep, char **display,
+                         berr **err)
+{
+    struct engine_env env = *env_in;
+    if (!env.host)
+        env.host = ENGINE_DEFAULT_ADDRESS;
+    memset(ep, 0, sizeof *ep);
+    const char *a = env.host;
+    if (starts_with(a, "unix://")) {
+        const char *path = a + strlen("unix://");
+        if (path[0] != '/')
+            return bad_address(&env, "a unix socket path must be absolute", err);
+        if (strlen(path) >= 108)
+            return bad_address(&env, "a unix socket path must be shorter than 108 bytes", err);
+        ep->unix_socket = true;
+        ep->path = xstrdup(path);
+    } else if (starts_with(a, "tcp://")) {
+        const char *hp = a + strlen("tcp://");
+        size_t hostlen;
+        const char *portp;
+        if (hp[0] == '[') { /* [ipv6]:port */
+            const char *close = strchr(hp, ']');
+            if (!close)
+                return bad_address(&env, "an IPv6 address needs its closing ']'", err);
+            hp++;
+            hostlen = (size_t)(close - hp);
+            portp = close[1] == ':' ? close + 2 : (close[1] ? NULL : "");
+            if (!portp)
+                return bad_address(&env, "garbage after the IPv6 address", err);
+        } else {
+            const char *colon = strchr(hp, ':');
+            hostlen = colon ? (size_t)(colon - hp) : strcspn(hp, "/");
+            portp = colon ? colon + 1 : "";
+        }
+        if (hostlen == 0)
+            return bad_address(&env, "it names no host", err);
+        int port = env.tls ? 2376 : 2375;
+        if (*portp) {
+            char *end;
+            long p = strtol(portp, &end, 10);
+            if (end == portp || (*end && *end != '/') || p < 1 || p > 65535)
+                return bad_address(&env, "the port must be a number from 1 to 65535", err);
+            port = (int)p;
+        }
+        ep->host = xstrndup(hp, hostlen);
+        ep->port = port;
+        ep->tls = env.tls;
+        ep->tls_verify = env.tls_verify;
+        if (env.tls) {
+            cleanup_free char *dir = env.cert_path ? xstrdup(env.cert_path)
+                                                   : xasprintf("%s/.docker", env.home ? env.home : "");
+            ep->ca = xasprintf("%s/ca.pem", dir);
+            ep->cert = xasprintf("%s/cert.pem", dir);
+            ep->key = xasprintf("%s/key.pem", dir);
+        }
+    } else if (strstr(a, "://")) {
+        return bad_address(&env, "berth speaks to engines over unix:// and tcp:// only", err);
+    } else {
+        return bad_address(&env, "it has no unix:// or tcp:// scheme", err);
+    }
+    *display = xstrdup(a);
+    return 0;
+}
+
+int engine_open(const char *flag_address, engine **out, berr **err)
+{
+    struct engine_env env;
+    engine_env_from_process(&env, flag_address);
+    struct http_endpoint ep;
+    char *display = NULL;
+    if (engine_parse_address(&env, &ep, &display, err) < 0)
+        return -1;
+    if (ep.unix_socket) {
+        /* Say precisely what is wrong with the path before curl says "could
+         * not connect". */
+        struct stat st;
+        int rc = 0;
+        if (stat(ep.path, &st) < 0)
+            rc = berr_set(err, BERR_UNREACHABLE,
+                          "no engine at %s (from %s): %s; start one with 'berth engine start' "
+                          "or point DOCKER_HOST at a running engine",
+                          display, env.origin, strerror(errno));
+        else if (!S_ISSOCK(st.st_mode))
+            rc = berr_set(err, BERR_UNREACHABLE,
+                          "no engine at %s (from %s): that path is not a unix socket; "
+                          "point DOCKER_HOST at the engine's socket",
+                          display, env.origin);
+        if (rc < 0) {
+            http_endpoint_clear(&ep);
+            free(display);
+            return -1;
+        }
+    }
+    engine *e = xcalloc(1, sizeof *e);
+    e->http = http_client_new(&ep, display);
+    e->display = display;
+    pthread_mutex_init(&e->lock, NULL);
+    http_endpoint_clear(&ep);
+    *out = e;
+    return 0;
+}
+
+void engine_free(engine *e)
+{
+    if (!e)
+        return;
+    http_client_free(e->http);
+    free(e->display);
+    free(e->api);
+    free(e->server_api);
+    free(e->podman_api);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+const char *engine_address(const engine *e) { return e->display; }
+const char *engine_api_version(const engine *e) { return e->api; }
+const char *engine_server_api(const engine *e) { return e->server_api; }
+const char *engine_podman_api(const engine *e) { return e->podman_api; }
+
+/* ---- pure helpers ---- */
+
+int api_version_cmp(const char *a, const char *b)
+{
+    for (;;) {
+        char *ea, *eb;
+        long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
+        if (x != y)
+            return x < y ? -1 : 1;
+        if (*ea != '.' && *eb != '.')
+            return 0;
+        a = *ea == '.' ? ea + 1 : ea;
+        b = *eb == '.' ? eb + 1 : eb;
+    }
+}
+
+int engine_error_from_answer(long status, const char *body, size_t len, berr **err)
+{
+    json_error_t jerr;
+    json_t *j = len ? json_loadb(body, len, 0, &jerr) : NULL;
+    const char *msg = j ? json_string_value(json_object_get(j, "message")) : NULL;
+    cleanup_free char *text = NULL;
+    if (!msg) {
+        /* Not the engine's JSON error shape: show the start of the raw body. */
+        size_t n = len > 200 ? 200 : len;
+        while (n && (body[n - 1] == '\n' || body[n - 1] == '\r'))
+            n--;
+        text = n ? xstrndup(body, n) : xstrdup("no message");
+        for (char *p = text; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+    }
+    int code = status == 404 ? BERR_NOTFOUND : BERR_ENGINE;
+    berr_set(err, code, "engine said (HTTP %ld): %s", status, msg ? msg : text);
+    if (err && *err)
+        (*err)->http_status = (int)status;
+    json_decref(j);
+    return -1;
+}
+
+int engine_error_from_message(json_t *msg, berr **err)
+{
+    json_t *detail = json_object_get(msg, "errorDetail");
+    const char *text = json_string_value(json_object_get(detail, "message"));
+    if (!text)
+        text = json_string_value(json_object_get(msg, "error"));
+    if (!text && !detail && !json_object_get(msg, "error"))
+        return 0;
+    return berr_set(err, BERR_ENGINE, "engine said: %s", text ? text : "an unspecified error");
+}
+
+void query_add(strbuf *path, const char *key, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    sb_addc(path, strchr(path->buf, '?') ? '&' : '?');
+    sb_adds(path, key);
+    sb_addc(path, '=');
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p)) {
+            sb_addc(path, (char)*p);
+        } else {
+            sb_addc(path, '%');
+            sb_addc(path, hex[*p >> 4]);
+            sb_addc(path, hex[*p & 15]);
+        }
+    }
+}
+
+void query_add_label_filters(strbuf *path, const char *const *labels)
+{
+    json_t *arr = json_array();
+    for (; *labels; labels++)
+        json_array_append_new(arr, json_string(*labels));
+    json_t *f = json_pack("{s:o}", "label", arr);
+    char *s = json_dumps(f, JSON_COMPACT);
+    query_add(path, "filters", s);
+    free(s);
+    json_decref(f);
+}
+
+/* ---- requests ---- */
+
+int engine_connect(engine *e, berr **err)
+{
+    pthread_mutex_lock(&e->lock);
+    int rc = 0;
+    if (e->api)
+        goto out;
+    struct http_resp resp = {0};
+    sb_init(&resp.body);
+    struct http_req req = {.method = "GET", .path = "/_ping", .timeout_ms = 15000,
+                           .max_body = 4096};
+    rc = http_do(e->http, &req, &resp, err);
+    if (rc == 0 && resp.status != 200)
+        rc = engine_error_from_answer(resp.status, resp.body.buf, resp.body.len, err);
+    if (rc == 0 && !resp.api_version)
+        rc = berr_set(err, BERR_ENGINE,
+                      "%s answered /_ping without an Api-Version header: is it a Docker engine?",
+                      e->display);
+    if (rc == 0 && api_version_cmp(resp.api_version, ENGINE_API_MIN) < 0)
+        rc = berr_set(err, BERR_ENGINE, "the engine at %s speaks API %s; berth needs %s or newer",
+                      e->display, resp.api_version, ENGINE_API_MIN);
+    if (rc == 0) {
+        e->server_api = xstrdup(resp.api_version);
+        e->api = xstrdup(api_version_cmp(resp.api_version, ENGINE_API_MAX) > 0 ? ENGINE_API_MAX
+                                                                                : resp.api_version);
+        e->podman_api = resp.podman_api ? xstrdup(resp.podman_api) : NULL;
+    }
+    http_resp_clear(&resp);
+    sb_release(&resp.body);
+out:
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+struct lines_ctx {
+    struct line_splitter ls;
+    engine_msg_cb *cb;
+    void *ud;
+};
+
+static int on_line(void *ud, const char *line, size_t len, berr **err)
+{
+    struct lines_ctx *lc = ud;
+    json_error_t jerr;
+    json_t *msg = json_loadb(line, len, 0, &jerr);
+    if (!msg)
+        return berr_set(err, BERR_ENGINE, "the engine sent a message that is not JSON: %.*s",
+                        (int)(len > 120 ? 120 : len), line);
+    int rc = engine_error_from_message(msg, err);
+    if (rc == 0 && lc->cb)
+        rc = lc->cb(lc->ud, msg, err);
+    json_decref(msg);
+    return rc;
+}
+
+static int on_lines_data(void *ud, const char *data, size_t len, berr **err)
+{
+    struct lines_ctx *lc = ud;
+    return line_splitter_feed(&lc->ls, data, len, on_line, lc, err);
+}
+
+int engine_call(engine *e, const struct engine_req *r, json_t **out, long *status, berr **err)
+{
+    if (out)
+        *out = NULL;
+    if (engine_connect(e, err) < 0)
+        return -1;
+    cleanup_free char *path = xasprintf("/v%s%s", e->api, r->path);
+    cleanup_free char *json_body = r->json ? json_dumps(r->json, JSON_COMPACT) : NULL;
+    struct lines_ctx lc = {.cb = r->on_msg, .ud = r->ud};
+    line_splitter_init(&lc.ls, 0);
+    struct http_req req = {
+        .method = r->method,
+        .path = path,
+        .content_type = json_body ? "application/json" : r->content_type,
+        .body = json_body ? json_body : r->body,
+        .body_len = json_body ? strlen(json_body) : r->body_len,
+        .read = r->read,
+        .read_ud = r->read_ud,
+        .timeout_ms = r->timeout_ms == 0 ? ENGINE_DEFAULT_TIMEOUT_MS
+                                         : (r->timeout_ms < 0 ? 0 : r->timeout_ms),
+        .idle_timeout_ms = r->idle_timeout_ms,
+        .max_body = r->max_body,
+        .on_data = r->on_msg ? on_lines_data : r->on_data,
+        .data_ud = r->on_msg ? (void *)&lc : r->ud,
+    };
+    struct http_resp resp = {0};
+    sb_init(&resp.body);
+    int rc = http_do(e->http, &req, &resp, err);
+    if (rc == 0 && r->on_msg && resp.status >= 200 && resp.status < 300)
+        rc = line_splitter_finish(&lc.ls, on_line, &lc, err);
+    if (rc == 0 && status)
+        *status = resp.status;
+    if (rc == 0 && (resp.status < 200 || resp.status > 299))
+        rc = engine_error_from_answer(resp.status, resp.body.buf, resp.body.len, err);
+    if (rc == 0 && out && resp.body.len) {
+        json_error_t jerr;
+        *out = json_loadb(resp.body.buf, resp.body.len, 0, &jerr);
+        if (!*out)
+            rc = berr_set(err, BERR_ENGINE, "%s %s: the engine's answer is not JSON: %s",
+                          r->method, r->path, jerr.text);
+    }
+    line_splitter_release(&lc.ls);
+    http_resp_clear(&resp);
+    sb_release(&resp.body);
+    return rc;
+}
+
+int engine_get(engine *e, const char *path, json_t **out, berr **err)
+{
+    struct engine_req r = {.method = "GET", .path = path};
+    return engine_call(e, &r, out, NULL, err);
+}
+
+int engine_post(engine *e, const char *path, json_t *body, json_t **out, berr **err)
+{
+    struct engine_req r = {.method = "POST", .path = path, .json = body};
+    return engine_call(e, &r, out, NULL, err);
+}

@@ -1,0 +1,97 @@
+/* Typed access to one Docker Engine API endpoint.
+ *
+ * engine_open() resolves the address (--engine, else DOCKER_HOST with
+ * DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH as the docker CLI reads
+ * them, else unix:///var/run/docker.sock) without contacting it. The first
+ * request pings the engine and negotiates the API version; every later
+ * request goes to /v<version>/... on reused connections. Engine error
+ * answers become berr values carrying the engine's message and status. */
+#ifndef BERTH_ENGINE_H
+#define BERTH_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "http.h"
+#include "strbuf.h"
+
+#define ENGINE_API_MIN "1.40"
+#define ENGINE_API_MAX "1.44"
+#define ENGINE_DEFAULT_ADDRESS "unix:///var/run/docker.sock"
+#define ENGINE_DEFAULT_TIMEOUT_MS 120000L
+
+typedef struct engine engine;
+
+/* Where the address came from, for messages: "--engine", "DOCKER_HOST". */
+struct engine_env {
+    const char *host;      /* the address, or NULL for the default */
+    const char *origin;
+    bool tls;              /* DOCKER_TLS or DOCKER_TLS_VERIFY set */
+    bool tls_verify;       /* DOCKER_TLS_VERIFY set */
+    const char *cert_path; /* DOCKER_CERT_PATH, or NULL for ~/.docker */
+    const char *home;
+};
+
+/* Pure: parse an address into an endpoint. Errors are BERR_UNREACHABLE and
+ * name the address, its origin and the accepted forms. */
+int engine_parse_address(const struct engine_env *env, struct http_endpoint *ep, char **display,
+                         berr **err);
+/* Read --engine (may be NULL) and the environment. */
+void engine_env_from_process(struct engine_env *env, const char *flag_address);
+
+int engine_open(const char *flag_address, engine **out, berr **err);
+void engine_free(engine *e);
+static inline void engine_freep(engine **e) { engine_free(*e); *e = NULL; }
+#define cleanup_engine __attribute__((cleanup(engine_freep)))
+
+/* Ping and negotiate (done once; later calls return at once). */
+int engine_connect(engine *e, berr **err);
+const char *engine_address(const engine *e);
+const char *engine_api_version(const engine *e);  /* negotiated */
+const char *engine_server_api(const engine *e);   /* the engine's own maximum */
+const char *engine_podman_api(const engine *e);   /* NULL unless Podman */
+
+/* Handed each decoded message of a JSON-lines stream that is not an error. */
+typedef int engine_msg_cb(void *ud, json_t *msg, berr **err);
+
+struct engine_req {
+    const char *method;
+    const char *path;          /* below the version prefix: "/containers/json?all=1" */
+    json_t *json;              /* request body as JSON, or */
+    const void *body;          /* a raw body, or */
+    size_t body_len;
+    http_read_cb *read;        /* a streamed body */
+    void *read_ud;
+    const char *content_type;  /* for body/read (json sets application/json) */
+    long timeout_ms;           /* 0 = ENGINE_DEFAULT_TIMEOUT_MS, <0 = none */
+    long idle_timeout_ms;
+    size_t max_body;
+    engine_msg_cb *on_msg;     /* decode a 2xx body as JSON lines, or */
+    http_data_cb *on_data;     /* take a 2xx body raw */
+    void *ud;
+};
+
+/* One request. On 2xx: *out (if out and the body was buffered) gets the
+ * decoded JSON body (NULL for an empty body); *status (if given) the code.
+ * Otherwise an error whose message carries the engine's own words.
+ * A message in a 2xx JSON-lines stream with "error" is an error too (the
+ * engine reports build, pull and push failures that way). */
+int engine_call(engine *e, const struct engine_req *r, json_t **out, long *status, berr **err);
+/* Shorthands. */
+int engine_get(engine *e, const char *path, json_t **out, berr **err);
+int engine_post(engine *e, const char *path, json_t *body, json_t **out, berr **err);
+
+/* Pure helpers (unit-tested). */
+/* Engine error answer -> berr: "engine said (HTTP 404): No such container: x". */
+int engine_error_from_answer(long status, const char *body, size_t len, berr **err);
+/* Error carried in a JSON-lines message, or 0 when there is none. */
+int engine_error_from_message(json_t *msg, berr **err);
+/* Append "?key=value" or "&key=value", percent-encoding value. */
+void query_add(strbuf *path, const char *key, const char *value);
+/* Append filters={"label":[...]} for the given "k=v" labels (NULL-terminated). */
+void query_add_label_filters(strbuf *path, const char *const *labels);
+/* Compare "1.41" and "1.9" numerically: <0, 0, >0. */
+int api_version_cmp(const char *a, const char *b);
+
+#endif

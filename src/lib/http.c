@@ -1,0 +1,304 @@
+#include "http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "util.h"
+
+#define POOL_MAX 16
+
+struct http_client {
+    struct http_endpoint ep;
+    char *display;
+    char *base_url; /* "http://localhost" or "https://host:port" */
+    pthread_mutex_t lock;
+    CURL *pool[POOL_MAX]; /* idle handles, each with its live connection */
+    int npool;
+};
+
+static volatile int *cancel_flag;
+
+void http_set_cancel_flag(volatile int *flag)
+{
+    cancel_flag = flag;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void http_endpoint_clear(struct http_endpoint *ep)
+{
+    free(ep->path);
+    free(ep->host);
+    free(ep->ca);
+    free(ep->cert);
+    free(ep->key);
+    memset(ep, 0, sizeof *ep);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+http_client *http_client_new(const struct http_endpoint *ep, const char *display)
+{
+    pthread_once(&curl_once, curl_init_once);
+    http_client *c = xcalloc(1, sizeof *c);
+    c->ep = *ep;
+    c->ep.path = dup_or_null(ep->path);
+    c->ep.host = dup_or_null(ep->host);
+    c->ep.ca = dup_or_null(ep->ca);
+    c->ep.cert = dup_or_null(ep->cert);
+    c->ep.key = dup_or_null(ep->key);
+    c->display = xstrdup(display);
+    if (ep->unix_socket)
+        c->base_url = xstrdup("http://localhost");
+    else if (strchr(ep->host, ':')) /* IPv6 literal */
+        c->base_url = xasprintf("%s://[%s]:%d", ep->tls ? "https" : "http", ep->host, ep->port);
+    else
+        c->base_url = xasprintf("%s://%s:%d", ep->tls ? "https" : "http", ep->host, ep->port);
+    pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+void http_client_free(http_client *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->npool; i++)
+        curl_easy_cleanup(c->pool[i]);
+    http_endpoint_clear(&c->ep);
+    free(c->display);
+    free(c->base_url);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+const char *http_client_display(const http_client *c)
+{
+    return c->display;
+}
+
+void http_resp_clear(struct http_resp *r)
+{
+    sb_release(&r->body);
+    free(r->api_version);
+    free(r->podman_api);
+    free(r->server);
+    memset(r, 0, sizeof *r);
+    sb_init(&r->body);
+}
+
+static CURL *borrow(http_client *c)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (c->npool > 0)
+        h = c->pool[--c->npool];
+    pthread_mutex_unlock(&c->lock);
+    return h ? h : curl_easy_init();
+}
+
+static void give_back(http_client *c, CURL *h)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->npool < POOL_MAX) {
+        c->pool[c->npool++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+/* Per-transfer state shared by the callbacks. */
+struct xfer {
+    CURL *h;
+    const struct http_req *req;
+    struct http_resp *resp;
+    size_t max_body;
+    berr *cb_err;  /* set when a callback aborted the transfer */
+    bool too_big;
+};
+
+static bool is_2xx(CURL *h)
+{
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    return code >= 200 && code < 300;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct xfer *x = ud;
+    size_t n = size * nmemb;
+    if (x->req->on_data && is_2xx(x->h)) {
+        if (x->req->on_data(x->req->data_ud, data, n, &x->cb_err) < 0)
+            return CURL_WRITEFUNC_ERROR;
+        return n;
+    }
+    if (x->resp->body.len + n > x->max_body) {
+        x->too_big = true;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    sb_add(&x->resp->body, data, n);
+    return n;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+    struct xfer *x = ud;
+    long n = x->req->read(x->req->read_ud, buf, size * nitems, &x->cb_err);
+    return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
+static void take_header(char **slot, const char *line, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+    if (n <= k + 1 || strncasecmp(line, name, k) != 0 || line[k] != ':')
+        return;
+    const char *v = line + k + 1, *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    free(*slot);
+    *slot = xstrndup(v, (size_t)(end - v));
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+{
+    struct xfer *x = ud;
+    size_t n = size * nitems;
+    take_header(&x->resp->api_version, line, n, "Api-Version");
+    take_header(&x->resp->podman_api, line, n, "Libpod-Api-Version");
+    take_header(&x->resp->server, line, n, "Server");
+    return n;
+}
+
+static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)ud, (void)a, (void)b, (void)c, (void)d;
+    return cancel_flag && *cancel_flag ? 1 : 0;
+}
+
+static void setup(http_client *c, struct xfer *x, struct curl_slist *hdrs, const char *url)
+{
+    CURL *h = x->h;
+    const struct http_req *req = x->req;
+    curl_easy_reset(h); /* keeps the connection cache */
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    if (c->ep.unix_socket)
+        curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->ep.path);
+    if (c->ep.tls) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->ep.tls_verify ? 1L : 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->ep.tls_verify ? 2L : 0L);
+        if (c->ep.ca)
+            curl_easy_setopt(h, CURLOPT_CAINFO, c->ep.ca);
+        if (c->ep.cert)
+            curl_easy_setopt(h, CURLOPT_SSLCERT, c->ep.cert);
+        if (c->ep.key)
+            curl_easy_setopt(h, CURLOPT_SSLKEY, c->ep.key);
+    }
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* thread-safe timeouts */
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    if (req->timeout_ms > 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (req->idle_timeout_ms > 0) {
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (req->idle_timeout_ms + 999) / 1000);
+    }
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+    if (req->body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    } else if (req->read) {
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(h, CURLOPT_READDATA, x);
+    } else if (streq(req->method, "HEAD")) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+}
+
+/* Turn a transport failure into one line that says what to do. */
+static int transport_error(http_client *c, struct xfer *x, CURLcode rc, const char *detail,
+                           berr **err)
+{
+    const char *what = detail[0] ? detail : curl_easy_strerror(rc);
+    if (x->cb_err) {
+        berr_move(err, &x->cb_err);
+        return -1;
+    }
+    if (x->too_big)
+        return berr_set(err, BERR_ENGINE,
+                        "the engine at %s sent more than the %zu MiB this request allows",
+                        c->display, x->max_body >> 20);
+    switch (rc) {
+    case CURLE_ABORTED_BY_CALLBACK:
+        return berr_set(err, BERR_INTERRUPTED, "interrupted");
+    case CURLE_OPERATION_TIMEDOUT:
+        return berr_set(err, BERR_TIMEOUT, "the engine at %s did not answer in time: %s",
+                        c->display, what);
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return berr_set(err, BERR_UNREACHABLE,
+                        "cannot reach the engine at %s: %s (is it running? "
+                        "'berth engine start' starts one; --engine or DOCKER_HOST names another)",
+                        c->display, what);
+    default:
+        return berr_set(err, BERR_UNREACHABLE, "lost the engine at %s: %s", c->display, what);
+    }
+}
+
+int http_do(http_client *c, const struct http_req *req, struct http_resp *resp, berr **err)
+{
+    http_resp_clear(resp);
+    struct xfer x = {.req = req, .resp = resp,
+                     .max_body = req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY};
+    x.h = borrow(c);
+    if (!x.h)
+        return berr_set(err, BERR_FAILURE, "cannot create an HTTP handle");
+
+    struct curl_slist *hdrs = NULL;
+    cleanup_free char *ct = NULL;
+    if (req->content_type) {
+        ct = xasprintf("Content-Type: %s", req->content_type);
+        hdrs = curl_slist_append(hdrs, ct);
+    }
+    hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
+    if (req->read)
+        hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+    cleanup_free char *url = xasprintf("%s%s", c->base_url, req->path);
+    char detail[CURL_ERROR_SIZE] = "";
+    setup(c, &x, hdrs, url);
+    curl_easy_setopt(x.h, CURLOPT_ERRORBUFFER, detail);
+
+    CURLcode rc = curl_easy_perform(x.h);
+    curl_easy_getinfo(x.h, CURLINFO_RESPONSE_CODE, &resp->status);
+    curl_easy_setopt(x.h, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(hdrs);
+    int ret = 0;
+    if (rc != CURLE_OK) {
+        ret = transport_error(c, &x, rc, detail, err);
+        curl_easy_cleanup(x.h); /* its connection may be half-used */
+    } else {
+        give_back(c, x.h);
+    }
+    berr_free(x.cb_err);
+    return ret;
+}
