@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -96,7 +97,8 @@ void daemon_argv_free(char **argv)
 char *find_program(const char *name)
 {
     const char *path = getenv("PATH");
-    cleanup_free char *all = xasprintf("%s:/usr/sbin:/sbin:/usr/bin:/bin", path ? path : "");
+    cleanup_free char *all =
+        xstrdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     char *save = NULL;
     for (char *d = strtok_r(all, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
         char *p = xasprintf("%s/%s", *d ? d : ".", name);
@@ -320,14 +322,62 @@ static bool wait_gone(const pid_t *pids, int n, long long deadline)
     }
 }
 
+/* Mount points below DIR from /proc/self/mountinfo (octal escapes decoded),
+ * deepest last; the count. */
+static int mounts_below(const struct daemon_conf *c, char **out, int max)
+{
+    cleanup_free char *mi = slurp("/proc/self/mountinfo", NULL);
+    cleanup_free char *prefix = xasprintf("%s/", c->dir);
+    int n = 0;
+    char *save = NULL;
+    for (char *line = mi ? strtok_r(mi, "\n", &save) : NULL; line && n < max;
+         line = strtok_r(NULL, "\n", &save)) {
+        /* id parent major:minor root MOUNTPOINT ... */
+        char *f = line;
+        for (int i = 0; i < 4 && f; i++)
+            f = strchr(f, ' ') ? strchr(f, ' ') + 1 : NULL;
+        if (!f)
+            continue;
+        size_t len = strcspn(f, " ");
+        strbuf mp = STRBUF_INIT;
+        for (size_t i = 0; i < len; i++) {
+            if (f[i] == '\\' && i + 3 < len) {
+                sb_addc(&mp, (char)((f[i + 1] - '0') * 64 + (f[i + 2] - '0') * 8 + (f[i + 3] - '0')));
+                i += 3;
+            } else {
+                sb_addc(&mp, f[i]);
+            }
+        }
+        if (starts_with(mp.buf, prefix))
+            out[n++] = sb_detach(&mp, NULL);
+        sb_release(&mp);
+    }
+    return n;
+}
+
+/* A daemon that died hard leaves mounts below DIR (its data root is bind
+ * mounted onto itself, container layers, network namespaces). They are
+ * ours: detach them, innermost first, so DIR can be removed. */
+static void unmount_leftovers(const struct daemon_conf *c)
+{
+    char *mps[512];
+    int n = mounts_below(c, mps, (int)ARRAY_SIZE(mps));
+    for (int i = n - 1; i >= 0; i--) {
+        umount2(mps[i], MNT_DETACH);
+        free(mps[i]);
+    }
+}
+
 int daemon_stop(const struct daemon_conf *c, long timeout_ms, bool *was_running, berr **err)
 {
     pid_t main_pid = daemon_running_pid(c);
     pid_t pids[256];
     int n = daemon_processes(c, pids, (int)ARRAY_SIZE(pids));
     *was_running = main_pid != 0 || n > 0;
-    if (!*was_running)
+    if (!*was_running) {
+        unmount_leftovers(c);
         return 0;
+    }
     long long deadline = now_ms() + timeout_ms;
     /* dockerd stops its containers and then its containerd itself. */
     if (main_pid) {
@@ -353,6 +403,7 @@ int daemon_stop(const struct daemon_conf *c, long timeout_ms, bool *was_running,
     if (n > 0)
         return berr_set(err, BERR_FAILURE, "%d process(es) of the engine in %s are still running "
                         "(first: pid %d)", n, c->dir, (int)pids[0]);
+    unmount_leftovers(c);
     unlink(c->pidfile);
     return 0;
 }

@@ -36,7 +36,7 @@ char *daemon_host(const struct daemon_conf *c);
 char **daemon_argv(const struct daemon_conf *c, const char *dockerd);
 void daemon_argv_free(char **argv);
 
-/* Find an executable in $PATH (and /usr/sbin, /sbin); NULL when absent. */
+/* Find an executable in $PATH (a standard path when unset); NULL when absent. */
 char *find_program(const char *name);
 
 /* 0 when not running; else dockerd's pid (verified to be that dockerd). */

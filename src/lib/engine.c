@@ -14,6 +14,7 @@ struct engine {
     char *api;        /* negotiated, e.g. "1.41" */
     char *server_api; /* the engine's maximum */
     char *podman_api;
+    long timeout_ms;      /* default per-request deadline */
     pthread_mutex_t lock; /* guards negotiation */
 };
 
@@ -146,6 +147,18 @@ int engine_open(const char *flag_address, engine **out, berr **err)
     e->http = http_client_new(&ep, display);
     e->display = display;
     pthread_mutex_init(&e->lock, NULL);
+    e->timeout_ms = ENGINE_DEFAULT_TIMEOUT_MS;
+    const char *t = getenv("BERTH_ENGINE_TIMEOUT");
+    if (t && *t) {
+        char *end;
+        double secs = strtod(t, &end);
+        if (*end || secs <= 0) {
+            engine_free(e);
+            return berr_set(err, BERR_USAGE,
+                            "BERTH_ENGINE_TIMEOUT='%s' is not a positive number of seconds", t);
+        }
+        e->timeout_ms = (long)(secs * 1000);
+    }
     http_endpoint_clear(&ep);
     *out = e;
     return 0;
@@ -260,8 +273,8 @@ int engine_connect(engine *e, berr **err)
         goto out;
     struct http_resp resp = {0};
     sb_init(&resp.body);
-    struct http_req req = {.method = "GET", .path = "/_ping", .timeout_ms = 15000,
-                           .max_body = 4096};
+    struct http_req req = {.method = "GET", .path = "/_ping", .max_body = 4096,
+                           .timeout_ms = e->timeout_ms < 15000 ? e->timeout_ms : 15000};
     rc = http_do(e->http, &req, &resp, err);
     if (rc == 0 && resp.status != 200)
         rc = engine_error_from_answer(resp.status, resp.body.buf, resp.body.len, err);
@@ -330,7 +343,7 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
         .body_len = json_body ? strlen(json_body) : r->body_len,
         .read = r->read,
         .read_ud = r->read_ud,
-        .timeout_ms = r->timeout_ms == 0 ? ENGINE_DEFAULT_TIMEOUT_MS
+        .timeout_ms = r->timeout_ms == 0 ? e->timeout_ms
                                          : (r->timeout_ms < 0 ? 0 : r->timeout_ms),
         .idle_timeout_ms = r->idle_timeout_ms,
         .max_body = r->max_body,

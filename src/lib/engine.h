@@ -64,7 +64,8 @@ struct engine_req {
     http_read_cb *read;        /* a streamed body */
     void *read_ud;
     const char *content_type;  /* for body/read (json sets application/json) */
-    long timeout_ms;           /* 0 = ENGINE_DEFAULT_TIMEOUT_MS, <0 = none */
+    long timeout_ms;           /* 0 = the engine's default (ENGINE_DEFAULT_TIMEOUT_MS,
+                                  or $BERTH_ENGINE_TIMEOUT seconds), <0 = none */
     long idle_timeout_ms;
     size_t max_body;
     engine_msg_cb *on_msg;     /* decode a 2xx body as JSON lines, or */

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# The engine client against the real engine, and berth's own private engine.
+load helpers
+
+@test "berth info shows the real engine" {
+    run berth info
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"address:        $DOCKER_HOST"* ]]
+    [[ "$output" == *"API version:    1."* ]]
+    [[ "$output" == *"storage driver: "* ]]
+}
+
+@test "berth info --format json carries engine, API and counts" {
+    run berth info --format json
+    [ "$status" -eq 0 ]
+    python3 - "$output" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["api_version"].startswith("1."), d
+assert d["engine_version"], d
+assert isinstance(d["containers"]["total"], int), d
+assert isinstance(d["images"], int), d
+assert d["os_type"] == "linux", d
+PY
+}
+
+@test "info's counts follow the engine: an imported image is counted" {
+    before=$(berth info --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["images"])')
+    busybox_image "berth-e2e-count-$$"
+    after=$(berth info --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["images"])')
+    [ "$after" -eq $((before + 1)) ]
+    curl -sf --unix-socket "${DOCKER_HOST#unix://}" -X DELETE "http://e/images/berth-e2e-count-$$" >/dev/null
+}
+
+@test "--engine beats DOCKER_HOST" {
+    DOCKER_HOST=unix:///nonexistent/docker.sock run berth --engine "$DOCKER_HOST" info
+    [ "$status" -eq 0 ]
+}
+
+@test "a second private engine: start, status, info, stop leaves no process" {
+    dir=$(mktemp -d /tmp/bte.XXXXXX)
+    run berth engine status --dir "$dir"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "stopped"* ]]
+
+    run berth engine start --dir "$dir" --name "e2e$$"
+    [ "$status" -eq 0 ]
+    [ "$output" = "DOCKER_HOST=unix://$dir/docker.sock" ]
+
+    run berth engine status --dir "$dir" --format json
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"state": "running"'* ]]
+    pid=$(cat "$dir/dockerd.pid")
+    kill -0 "$pid"
+
+    DOCKER_HOST=unix://$dir/docker.sock run berth info --format json
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"containers"'* ]]
+
+    # starting again is harmless and says so
+    run berth engine start --dir "$dir" --name "e2e$$"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"already running"* ]]
+
+    run berth engine stop --dir "$dir"
+    [ "$status" -eq 0 ]
+    ! kill -0 "$pid" 2>/dev/null
+    ! pgrep -f -- "$dir/" >/dev/null
+    run berth engine status --dir "$dir"
+    [ "$status" -eq 1 ]
+    rm -rf "$dir"
+}
+
+@test "engine stop when nothing runs is not an error" {
+    dir=$(mktemp -d /tmp/bte.XXXXXX)
+    run berth engine stop --dir "$dir"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"was not running"* ]]
+    rm -rf "$dir"
+}
+
+@test "engine start without dockerd installed names the package" {
+    dir=$(mktemp -d /tmp/bte.XXXXXX)
+    mkdir "$dir/bin"
+    PATH="$dir/bin" run "$BERTH" engine start --dir "$dir"
+    [ "$status" -eq 7 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"install Debian's docker.io package (apt-get install docker.io)"* ]]
+    rm -rf "$dir"
+}
+
+@test "engine rejects a relative or over-long folder" {
+    run berth engine start --dir relative/dir
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"must be an absolute path"* ]]
+    run berth engine start --dir "/tmp/$(printf 'x%.0s' $(seq 90))"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"too long for unix sockets"* ]]
+}

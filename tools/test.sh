@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Sets everything up and runs berth's whole test suite: installs what is
+# missing (Debian packages), builds berth twice (plain, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer), runs the unit tests and the
+# fuzz targets, then the end-to-end tests against a real engine with both
+# binaries. Uses the engine DOCKER_HOST or /var/run/docker.sock names if one
+# answers; otherwise starts a private one and stops it at the end.
+# Prints "N passed, N failed" last; exits non-zero if anything failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$BERTH_ROOT"
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" bats python3 clang \
+    libclang-rt-14-dev
+
+build build
+build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+CC=clang build build-fuzz -Dfuzz=true -Db_lundef=false
+
+passed=0 failed=0 failures=()
+# count NAME: read TAP on stdin, echo it, add its results to the totals.
+count() {
+    local name=$1 line
+    while IFS= read -r line; do
+        printf '%s\n' "$line"
+        case $line in
+            "ok "*) passed=$((passed + 1)) ;;
+            "not ok "*) failed=$((failed + 1)); failures+=("$name: ${line#not ok }") ;;
+        esac
+    done
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+
+for dir in build build-asan; do
+    for t in "$dir"/test_*; do
+        [ -x "$t" ] || continue
+        say "unit: $t"
+        set +e
+        "$t" > "$t.tap" 2>&1; rc=$?
+        set -e
+        count "$t" < "$t.tap"
+        # A crash or sanitizer report after the last TAP line is a failure too.
+        if [ $rc -ne 0 ] && ! grep -q '^not ok' "$t.tap"; then
+            failed=$((failed + 1)); failures+=("$t: exited $rc")
+        fi
+    done
+done
+
+for f in build-fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    say "fuzz: $f for ${FUZZ_SECONDS}s"
+    # New inputs go to the build folder; tests/fuzz/seeds/NAME holds the seeds.
+    corpus="build-fuzz/corpus/$(basename "$f")" seeds="tests/fuzz/seeds/${f#build-fuzz/fuzz_}"
+    mkdir -p "$corpus"
+    [ -d "$seeds" ] || seeds=
+    if "$f" -max_total_time="$FUZZ_SECONDS" "$corpus" $seeds > "$f.log" 2>&1; then
+        echo "ok - $f ran ${FUZZ_SECONDS}s without a crash" | count "$f"
+    else
+        tail -20 "$f.log"
+        echo "not ok - $f found a crash (see $f.log)" | count "$f"
+    fi
+done
+
+trap 'engine_down build/berth' EXIT
+engine_up build/berth
+
+for dir in build build-asan; do
+    say "end-to-end with $dir/berth"
+    set +e
+    BERTH="$BERTH_ROOT/$dir/berth" bats --tap tests/e2e > "$dir/e2e.tap" 2>&1
+    set -e
+    count "e2e($dir)" < "$dir/e2e.tap"
+done
+
+engine_down build/berth
+trap - EXIT
+
+if [ ${#failures[@]} -gt 0 ]; then
+    echo
+    echo "failures:"
+    printf '  %s\n' "${failures[@]}"
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
