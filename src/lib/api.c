@@ -1,0 +1,326 @@
+#include "api.h"
+
+#include <stdio.h>
+
+#include "stream.h"
+#include "util.h"
+
+/* "/prefix/<escaped id>suffix": ids and names never steer the path. */
+static char *obj_path(const char *prefix, const char *id, const char *suffix)
+{
+    strbuf sb = STRBUF_INIT;
+    sb_adds(&sb, prefix);
+    sb_addc(&sb, '/');
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~:", *p))
+            sb_addc(&sb, (char)*p);
+        else
+            sb_addf(&sb, "%%%02X", *p);
+    }
+    sb_adds(&sb, suffix);
+    return sb_detach(&sb, NULL);
+}
+
+int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err)
+{
+    cleanup_free char *label = xasprintf(LABEL_PROJECT "=%s", project);
+    const char *labels[] = {label, NULL};
+    strbuf path = STRBUF_INIT;
+    if (streq(kind, "containers"))
+        sb_adds(&path, "/containers/json?all=1");
+    else if (streq(kind, "images"))
+        sb_adds(&path, "/images/json");
+    else
+        sb_addf(&path, "/%s", kind);
+    query_add_label_filters(&path, labels);
+    json_t *j = NULL;
+    int rc = engine_get(e, path.buf, &j, err);
+    sb_release(&path);
+    if (rc < 0)
+        return -1;
+    /* /volumes wraps its list: {"Volumes": [...], "Warnings": [...]} */
+    if (streq(kind, "volumes") && json_is_object(j)) {
+        json_t *v = json_incref(json_object_get(j, "Volumes"));
+        json_decref(j);
+        j = json_is_array(v) ? v : (json_decref(v), json_array());
+    }
+    if (!j)
+        j = json_array();
+    if (!json_is_array(j)) {
+        json_decref(j);
+        return berr_set(err, BERR_ENGINE, "listing %s: the engine's answer is not a list", kind);
+    }
+    *out = j;
+    return 0;
+}
+
+static int take_id(json_t *j, const char *key, char **id)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    if (id)
+        *id = s ? xstrdup(s) : NULL;
+    return 0;
+}
+
+int api_container_create(engine *e, const char *name, json_t *config, char **id, berr **err)
+{
+    strbuf path = STRBUF_INIT;
+    sb_adds(&path, "/containers/create");
+    query_add(&path, "name", name);
+    json_t *j = NULL;
+    int rc = engine_post(e, path.buf, config, &j, err);
+    sb_release(&path);
+    if (rc == 0)
+        take_id(j, "Id", id);
+    json_decref(j);
+    return rc;
+}
+
+static int post_simple(engine *e, const char *path, long *status, berr **err)
+{
+    struct engine_req r = {.method = "POST", .path = path};
+    return engine_call(e, &r, NULL, status, err);
+}
+
+int api_container_start(engine *e, const char *id, berr **err)
+{
+    cleanup_free char *p = obj_path("/containers", id, "/start");
+    return post_simple(e, p, NULL, err); /* 304: already started, fine */
+}
+
+int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
+{
+    cleanup_free char *base = obj_path("/containers", id, "/stop");
+    cleanup_free char *p = xasprintf("%s?t=%d", base, timeout_s);
+    /* The engine waits out the grace itself: allow it plus a margin. */
+    struct engine_req r = {.method = "POST", .path = p,
+                           .timeout_ms = (long)timeout_s * 1000 + 60000};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+int api_container_remove(engine *e, const char *id, bool force, berr **err)
+{
+    cleanup_free char *base = obj_path("/containers", id, "");
+    cleanup_free char *p = xasprintf("%s?force=%d", base, force ? 1 : 0);
+    struct engine_req r = {.method = "DELETE", .path = p};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+static int inspect(engine *e, const char *prefix, const char *id, json_t **out, berr **err)
+{
+    cleanup_free char *p = obj_path(prefix, id, "/json");
+    berr *e2 = NULL;
+    if (engine_get(e, p, out, &e2) == 0)
+        return 0;
+    if (e2->http_status == 404) {
+        berr_free(e2);
+        *out = NULL;
+        return 0;
+    }
+    berr_move(err, &e2);
+    return -1;
+}
+
+int api_container_inspect(engine *e, const char *id, json_t **out, berr **err)
+{
+    return inspect(e, "/containers", id, out, err);
+}
+
+int api_container_wait(engine *e, const char *id, long timeout_ms, int *exit_code, berr **err)
+{
+    cleanup_free char *p = obj_path("/containers", id, "/wait");
+    struct engine_req r = {.method = "POST", .path = p, .timeout_ms = timeout_ms < 0 ? -1 : timeout_ms};
+    json_t *j = NULL;
+    if (engine_call(e, &r, &j, NULL, err) < 0)
+        return -1;
+    *exit_code = (int)json_integer_value(json_object_get(j, "StatusCode"));
+    json_decref(j);
+    return 0;
+}
+
+int api_container_put_archive(engine *e, const char *id, const char *path, http_read_cb *rd,
+                              void *ud, berr **err)
+{
+    cleanup_free char *base = obj_path("/containers", id, "/archive");
+    strbuf p = STRBUF_INIT;
+    sb_adds(&p, base);
+    query_add(&p, "path", path);
+    struct engine_req r = {.method = "PUT", .path = p.buf, .read = rd, .read_ud = ud,
+                           .content_type = "application/x-tar", .timeout_ms = -1,
+                           .idle_timeout_ms = 120000};
+    int rc = engine_call(e, &r, NULL, NULL, err);
+    sb_release(&p);
+    return rc;
+}
+
+int api_network_create(engine *e, json_t *config, char **id, berr **err)
+{
+    json_t *j = NULL;
+    int rc = engine_post(e, "/networks/create", config, &j, err);
+    if (rc == 0)
+        take_id(j, "Id", id);
+    json_decref(j);
+    return rc;
+}
+
+int api_network_remove(engine *e, const char *id, berr **err)
+{
+    cleanup_free char *p = obj_path("/networks", id, "");
+    struct engine_req r = {.method = "DELETE", .path = p};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+int api_volume_create(engine *e, json_t *config, berr **err)
+{
+    json_t *j = NULL;
+    int rc = engine_post(e, "/volumes/create", config, &j, err);
+    json_decref(j);
+    return rc;
+}
+
+int api_volume_remove(engine *e, const char *name, bool force, berr **err)
+{
+    cleanup_free char *base = obj_path("/volumes", name, "");
+    cleanup_free char *p = xasprintf("%s?force=%d", base, force ? 1 : 0);
+    struct engine_req r = {.method = "DELETE", .path = p};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+int api_image_inspect(engine *e, const char *name, json_t **out, berr **err)
+{
+    return inspect(e, "/images", name, out, err);
+}
+
+int api_image_remove(engine *e, const char *name, bool force, berr **err)
+{
+    cleanup_free char *base = obj_path("/images", name, "");
+    cleanup_free char *p = xasprintf("%s?force=%d", base, force ? 1 : 0);
+    struct engine_req r = {.method = "DELETE", .path = p};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+/* Pull, import and push answer in JSON lines and report failures inside a
+ * 200: decode them even when nobody wants the messages. */
+static int ignore_msg(void *ud, json_t *msg, berr **err)
+{
+    (void)ud, (void)msg, (void)err;
+    return 0;
+}
+
+int api_image_import(engine *e, const char *repo, const char *tag, http_read_cb *rd, void *ud,
+                     berr **err)
+{
+    strbuf p = STRBUF_INIT;
+    sb_adds(&p, "/images/create?fromSrc=-");
+    query_add(&p, "repo", repo);
+    query_add(&p, "tag", tag);
+    struct engine_req r = {.method = "POST", .path = p.buf, .read = rd, .read_ud = ud,
+                           .content_type = "application/x-tar", .timeout_ms = -1,
+                           .idle_timeout_ms = 300000, .on_msg = ignore_msg};
+    int rc = engine_call(e, &r, NULL, NULL, err);
+    sb_release(&p);
+    return rc;
+}
+
+int api_commit(engine *e, const char *container, const char *repo, const char *tag,
+               json_t *config, char **image_id, berr **err)
+{
+    strbuf p = STRBUF_INIT;
+    sb_adds(&p, "/commit");
+    query_add(&p, "container", container);
+    query_add(&p, "repo", repo);
+    query_add(&p, "tag", tag);
+    json_t *j = NULL;
+    int rc = engine_post(e, p.buf, config, &j, err);
+    sb_release(&p);
+    if (rc == 0)
+        take_id(j, "Id", image_id);
+    json_decref(j);
+    return rc;
+}
+
+int api_build(engine *e, const char *query, http_read_cb *rd, void *ud, engine_msg_cb *on_msg,
+              void *msg_ud, berr **err)
+{
+    cleanup_free char *p = xasprintf("/build%s", query);
+    struct engine_req r = {.method = "POST", .path = p, .read = rd, .read_ud = ud,
+                           .content_type = "application/x-tar", .timeout_ms = -1,
+                           .on_msg = on_msg ? on_msg : ignore_msg, .ud = msg_ud};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+static json_t *string_array(const char *const *v)
+{
+    json_t *a = json_array();
+    for (; v && *v; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+struct exec_out {
+    struct demux dm;
+    output_cb *cb;
+    void *ud;
+};
+
+static int exec_frame(void *ud, int stream, const char *data, size_t len, berr **err)
+{
+    struct exec_out *o = ud;
+    return o->cb ? o->cb(o->ud, stream, data, len, err) : 0;
+}
+
+static int exec_data(void *ud, const char *data, size_t len, berr **err)
+{
+    struct exec_out *o = ud;
+    return demux_feed(&o->dm, data, len, exec_frame, o, err);
+}
+
+int api_exec(engine *e, const char *container, const struct exec_opts *o, output_cb *on_output,
+             void *ud, int *exit_code, berr **err)
+{
+    json_t *cfg = json_pack("{s:b, s:b, s:b, s:o}", "AttachStdin", 0, "AttachStdout", 1,
+                            "AttachStderr", 1, "Cmd", string_array(o->argv));
+    if (o->user)
+        json_object_set_new(cfg, "User", json_string(o->user));
+    if (o->workdir)
+        json_object_set_new(cfg, "WorkingDir", json_string(o->workdir));
+    if (o->env)
+        json_object_set_new(cfg, "Env", string_array(o->env));
+    cleanup_free char *cp = obj_path("/containers", container, "/exec");
+    json_t *j = NULL;
+    int rc = engine_post(e, cp, cfg, &j, err);
+    json_decref(cfg);
+    if (rc < 0)
+        return -1;
+    cleanup_free char *id = NULL;
+    take_id(j, "Id", &id);
+    json_decref(j);
+    if (!id)
+        return berr_set(err, BERR_ENGINE, "the engine created an exec without an id");
+
+    /* Without an Upgrade header the engine streams the multiplexed output
+     * as the body of the answer until the command ends. */
+    cleanup_free char *sp = obj_path("/exec", id, "/start");
+    json_t *start = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
+    struct exec_out out = {.cb = on_output, .ud = ud};
+    demux_init(&out.dm);
+    struct engine_req r = {.method = "POST", .path = sp, .json = start,
+                           .timeout_ms = o->timeout_ms < 0 ? -1 : o->timeout_ms,
+                           .on_data = exec_data, .ud = &out};
+    rc = engine_call(e, &r, NULL, NULL, err);
+    json_decref(start);
+    if (rc == 0)
+        rc = demux_finish(&out.dm, err);
+    if (rc < 0)
+        return -1;
+    cleanup_free char *ip = obj_path("/exec", id, "/json");
+    if (engine_get(e, ip, &j, err) < 0)
+        return -1;
+    json_t *code = json_object_get(j, "ExitCode");
+    rc = json_is_integer(code) ? 0 : berr_set(err, BERR_ENGINE, "the exec ended without an exit code");
+    if (rc == 0)
+        *exit_code = (int)json_integer_value(code);
+    json_decref(j);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* Typed Engine API calls for the objects berth manages. Thin on purpose:
+ * each builds one request, and error answers keep the engine's words.
+ * Names and ids are percent-encoded into paths. */
+#ifndef BERTH_API_H
+#define BERTH_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "engine.h"
+#include "error.h"
+#include "http.h"
+
+/* Labels every berth object carries. */
+#define LABEL_PROJECT "berth.project"
+#define LABEL_PART "berth.part"
+#define LABEL_INSTANCE "berth.instance"
+#define LABEL_TYPE "berth.instance-type"
+#define LABEL_HASH "berth.config-hash"
+
+/* GET the objects of one kind carrying berth.project=PROJECT (one call).
+ * kind: "containers" (all states), "networks", "volumes", "images".
+ * *out is always an array. */
+int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err);
+
+/* Containers. */
+int api_container_create(engine *e, const char *name, json_t *config, char **id, berr **err);
+int api_container_start(engine *e, const char *id, berr **err);
+/* Stop with a grace of timeout_s seconds, then the engine kills it. */
+int api_container_stop(engine *e, const char *id, int timeout_s, berr **err);
+int api_container_remove(engine *e, const char *id, bool force, berr **err);
+/* NULL *out (and 0) when it does not exist. */
+int api_container_inspect(engine *e, const char *id, json_t **out, berr **err);
+/* Block until it stops; its exit code. timeout_ms < 0: no limit. */
+int api_container_wait(engine *e, const char *id, long timeout_ms, int *exit_code, berr **err);
+/* Upload a tar (read from rd) and unpack it at path inside the container. */
+int api_container_put_archive(engine *e, const char *id, const char *path, http_read_cb *rd,
+                              void *ud, berr **err);
+
+/* Networks and volumes. */
+int api_network_create(engine *e, json_t *config, char **id, berr **err);
+int api_network_remove(engine *e, const char *id, berr **err);
+int api_volume_create(engine *e, json_t *config, berr **err);
+int api_volume_remove(engine *e, const char *name, bool force, berr **err);
+
+/* Images. NULL *out (and 0) when it does not exist. */
+int api_image_inspect(engine *e, const char *name, json_t **out, berr **err);
+int api_image_remove(engine *e, const char *name, bool force, berr **err);
+/* Import a root file system tar as image repo:tag. */
+int api_image_import(engine *e, const char *repo, const char *tag, http_read_cb *rd, void *ud,
+                     berr **err);
+/* Commit a container as repo:tag with the given image config overrides. */
+int api_commit(engine *e, const char *container, const char *repo, const char *tag,
+               json_t *config, char **image_id, berr **err);
+
+/* Build from a tar context. query holds the already-encoded parameters
+ * ("?t=...&labels=..."). Each JSON message is handed to on_msg (the
+ * engine's own error messages become the returned error). */
+int api_build(engine *e, const char *query, http_read_cb *rd, void *ud, engine_msg_cb *on_msg,
+              void *msg_ud, berr **err);
+
+/* Run a command in a running container, collecting stdout and stderr
+ * (demultiplexed) through on_output, and its exit code. */
+typedef int output_cb(void *ud, int stream, const char *data, size_t len, berr **err);
+struct exec_opts {
+    const char *const *argv;
+    const char *user;
+    const char *workdir;
+    const char *const *env; /* "K=V", NULL-terminated; may be NULL */
+    long timeout_ms;        /* <0: no limit */
+};
+int api_exec(engine *e, const char *container, const struct exec_opts *o, output_cb *on_output,
+             void *ud, int *exit_code, berr **err);
+
+#endif
