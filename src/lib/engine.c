@@ -80,9 +80,10 @@ int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *
             if (!portp)
                 return bad_address(&env, "garbage after the IPv6 address", err);
         } else {
-            const char *colon = strchr(hp, ':');
-            hostlen = colon ? (size_t)(colon - hp) : strcspn(hp, "/");
-            portp = colon ? colon + 1 : "";
+            hostlen = strcspn(hp, ":/"); /* a ':' after a '/' is not a port */
+            portp = hp[hostlen] == ':' ? hp + hostlen + 1 : "";
+            if (hp[hostlen] == ':' && !*portp)
+                return bad_address(&env, "the port after ':' is missing", err);
         }
         if (hostlen == 0)
             return bad_address(&env, "it names no host", err);
@@ -90,7 +91,7 @@ int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *
         if (*portp) {
             char *end;
             long p = strtol(portp, &end, 10);
-            if (end == portp || (*end && *end != '/') || p < 1 || p > 65535)
+            if (portp[0] < '0' || portp[0] > '9' || (*end && *end != '/') || p < 1 || p > 65535)
                 return bad_address(&env, "the port must be a number from 1 to 65535", err);
             port = (int)p;
         }
@@ -214,8 +215,15 @@ int engine_error_from_answer(long status, const char *body, size_t len, berr **e
             if (*p == '\n' || *p == '\r')
                 *p = ' ';
     }
+    if (msg) {
+        /* One error, one line: the engine's own message may span several. */
+        text = xstrdup(msg);
+        for (char *p = text; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+    }
     int code = status == 404 ? BERR_NOTFOUND : BERR_ENGINE;
-    berr_set(err, code, "engine said (HTTP %ld): %s", status, msg ? msg : text);
+    berr_set(err, code, "engine said (HTTP %ld): %s", status, text);
     if (err && *err)
         (*err)->http_status = (int)status;
     json_decref(j);

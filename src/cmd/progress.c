@@ -1,0 +1,182 @@
+/* Progress views. All output goes to stderr, so stdout stays for results.
+ *  tty:   one line per subject (state, elapsed time), redrawn in place;
+ *         the last output line of a running subject shown after its state.
+ *  plain: one line per state change ("web:one  created  0.4s").
+ *  json:  one JSON object per event, for programs.
+ *  quiet: failures only. */
+#include "progress.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "util.h"
+
+enum mode { MODE_TTY, MODE_PLAIN, MODE_JSON, MODE_QUIET };
+
+struct row {
+    char *subject;
+    char *state;
+    char *line; /* the latest output line */
+    long long started, ended;
+    bool failed, done;
+};
+
+struct progress {
+    reporter base;
+    enum mode mode;
+    pthread_mutex_t lock;
+    struct row *rows;
+    int nrows;
+    int drawn; /* lines drawn last time (tty) */
+    long long t0;
+};
+
+static struct row *row_for(progress *p, const char *subject)
+{
+    for (int i = 0; i < p->nrows; i++)
+        if (streq(p->rows[i].subject, subject))
+            return &p->rows[i];
+    p->rows = xrealloc(p->rows, sizeof *p->rows * (size_t)(p->nrows + 1));
+    struct row *r = &p->rows[p->nrows++];
+    *r = (struct row){.subject = xstrdup(subject), .state = xstrdup(""), .started = now_ms()};
+    return r;
+}
+
+static void set(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = v ? xstrdup(v) : NULL;
+}
+
+static void redraw(progress *p)
+{
+    int width = 0;
+    for (int i = 0; i < p->nrows; i++) {
+        int w = (int)strlen(p->rows[i].subject);
+        width = w > width ? w : width;
+    }
+    if (p->drawn)
+        fprintf(stderr, "\033[%dA", p->drawn); /* back to the first row */
+    for (int i = 0; i < p->nrows; i++) {
+        struct row *r = &p->rows[i];
+        long long t = (r->ended ? r->ended : now_ms()) - r->started;
+        const char *mark = r->failed ? "\033[31m✗\033[0m" : r->done ? "\033[32m✓\033[0m" : "…";
+        fprintf(stderr, "\r\033[2K %s %-*s  %-12s %5.1fs", mark, width, r->subject, r->state,
+                (double)t / 1000.0);
+        if (!r->done && r->line)
+            fprintf(stderr, "  %.60s", r->line);
+        fputc('\n', stderr);
+    }
+    p->drawn = p->nrows;
+    fflush(stderr);
+}
+
+static void emit_json(const struct event *ev, long long elapsed)
+{
+    static const char *kinds[] = {"state", "line", "done", "fail", "note"};
+    json_t *o = json_pack("{s:s, s:I}", "event", kinds[ev->kind], "elapsed_ms", (json_int_t)elapsed);
+    if (ev->subject)
+        json_object_set_new(o, "subject", json_string(ev->subject));
+    if (ev->state)
+        json_object_set_new(o, "state", json_string(ev->state));
+    if (ev->text)
+        json_object_set_new(o, "text", json_string(ev->text));
+    char *s = json_dumps(o, JSON_COMPACT);
+    fprintf(stderr, "%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+static void on_event(reporter *base, const struct event *ev)
+{
+    progress *p = (progress *)base;
+    pthread_mutex_lock(&p->lock);
+    if (p->mode == MODE_JSON) {
+        emit_json(ev, now_ms() - p->t0);
+        goto out;
+    }
+    if (!ev->subject) {
+        if (p->mode != MODE_QUIET || ev->kind == EV_FAIL) {
+            if (p->mode == MODE_TTY && p->drawn)
+                p->drawn = 0; /* notes scroll above; the view redraws below */
+            fprintf(stderr, "%s\n", ev->text ? ev->text : "");
+        }
+        goto out;
+    }
+    struct row *r = row_for(p, ev->subject);
+    if (ev->state)
+        set(&r->state, ev->state);
+    if (ev->kind == EV_LINE)
+        set(&r->line, ev->text);
+    if (ev->kind == EV_DONE || ev->kind == EV_FAIL) {
+        r->ended = now_ms();
+        r->done = true;
+        r->failed = ev->kind == EV_FAIL;
+    }
+    long long t = (r->ended ? r->ended : now_ms()) - r->started;
+    switch (p->mode) {
+    case MODE_TTY:
+        redraw(p);
+        if (ev->kind == EV_FAIL && ev->text) {
+            fprintf(stderr, "%s: %s\n", ev->subject, ev->text);
+            p->drawn = 0;
+        }
+        break;
+    case MODE_PLAIN:
+        if (ev->kind == EV_LINE)
+            fprintf(stderr, "%s | %s\n", ev->subject, ev->text ? ev->text : "");
+        else
+            fprintf(stderr, "%-24s %-12s %.1fs%s%s\n", ev->subject, r->state, (double)t / 1000.0,
+                    ev->kind == EV_FAIL && ev->text ? "  " : "",
+                    ev->kind == EV_FAIL && ev->text ? ev->text : "");
+        break;
+    case MODE_QUIET:
+        if (ev->kind == EV_FAIL)
+            fprintf(stderr, "%s: %s\n", ev->subject, ev->text ? ev->text : "failed");
+        break;
+    case MODE_JSON:
+        break;
+    }
+out:
+    pthread_mutex_unlock(&p->lock);
+}
+
+progress *progress_new(const char *mode)
+{
+    progress *p = xcalloc(1, sizeof *p);
+    p->base.emit = on_event;
+    p->t0 = now_ms();
+    pthread_mutex_init(&p->lock, NULL);
+    if (streq(mode, "tty"))
+        p->mode = MODE_TTY;
+    else if (streq(mode, "plain"))
+        p->mode = MODE_PLAIN;
+    else if (streq(mode, "json"))
+        p->mode = MODE_JSON;
+    else if (streq(mode, "quiet"))
+        p->mode = MODE_QUIET;
+    else
+        p->mode = isatty(STDERR_FILENO) ? MODE_TTY : MODE_PLAIN;
+    return p;
+}
+
+reporter *progress_reporter(progress *p)
+{
+    return &p->base;
+}
+
+void progress_end(progress *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->nrows; i++) {
+        free(p->rows[i].subject);
+        free(p->rows[i].state);
+        free(p->rows[i].line);
+    }
+    free(p->rows);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}

@@ -1,0 +1,15 @@
+/* Renders progress events on stderr in the mode --progress chose. */
+#ifndef BERTH_PROGRESS_H
+#define BERTH_PROGRESS_H
+
+#include "report.h"
+
+typedef struct progress progress;
+
+/* mode: auto (tty when stderr is a terminal, else plain), tty, plain, json, quiet. */
+progress *progress_new(const char *mode);
+reporter *progress_reporter(progress *p);
+/* Final redraw; frees p. */
+void progress_end(progress *p);
+
+#endif
