@@ -1,7 +1,245 @@
+/* berth config: the resolved project, with every default, instance type
+ * and substitution applied, as INI (which loads back to the same project)
+ * or JSON. Passwords print as ********. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "project.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: berth config [--format text|json] [TARGET...]\n"
+    "\n"
+    "Print the resolved project: every part with every key, defaults, instance\n"
+    "types and substitutions applied. TARGETs (all, web, web:two) limit the output\n"
+    "to those parts and instances; the default is all. The text form is a valid\n"
+    "project file. Passwords are shown as ********.\n"
+    "\n"
+    "options:\n"
+    "  --format FORMAT   text (INI, the default) or json\n"
+    "  -h, --help        this help\n";
+
+#define SECRET "********"
+
+/* Values are already substituted: a '$' in them is literal, so it is
+ * written back as '$$' for the output to load as the same project. */
+static void put_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '$')
+            fputc('$', f);
+        fputc(*s, f);
+    }
+}
+
+static void put_setting(FILE *f, const struct setting *st)
+{
+    fprintf(f, "%s =", st->key);
+    if (st->secret) {
+        fputs(" " SECRET "\n", f);
+        return;
+    }
+    if (st->shape == SHAPE_LIST && st->items.n > 1) {
+        for (size_t i = 0; i < st->items.n; i++) {
+            fputs("\n    ", f);
+            put_escaped(f, st->items.v[i]);
+        }
+        fputc('\n', f);
+        return;
+    }
+    const char *v = st->shape == SHAPE_LIST ? (st->items.n ? st->items.v[0] : "") : st->value;
+    if (!strchr(v, '\n')) {
+        if (*v)
+            fputc(' ', f);
+        put_escaped(f, v);
+        fputc('\n', f);
+        return;
+    }
+    /* Multi-line text: indented continuation lines, blank lines kept. */
+    for (const char *l = v; l;) {
+        const char *e = strchr(l, '\n');
+        char *line = xstrndup(l, e ? (size_t)(e - l) : strlen(l));
+        fputs(*line ? "\n    " : "\n", f);
+        put_escaped(f, line);
+        free(line);
+        l = e ? e + 1 : NULL;
+    }
+    fputc('\n', f);
+}
+
+static void put_ini(FILE *f, const struct project *p, const struct project_sel *sel)
+{
+    fprintf(f, "# project '%s' in %s%s%s\n[project]\n", p->name, p->dir,
+            p->file ? ", file " : " (container folders only)", p->file ? p->file : "");
+    for (size_t i = 0; i < p->nsettings; i++)
+        put_setting(f, &p->settings[i]);
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        if (!sel->part[i])
+            continue;
+        fprintf(f, "\n# %s part, from %s", part_kind_name(pt->kind), pt->loc.file);
+        if (pt->loc.line)
+            fprintf(f, ":%d", pt->loc.line);
+        fprintf(f, "\n[%s]\n", pt->name);
+        for (size_t k = 0; k < pt->nsettings; k++)
+            put_setting(f, &pt->settings[k]);
+        if (!pt->container)
+            continue;
+        for (size_t j = 0; j < pt->container->ninstances; j++) {
+            const struct instance *in = &pt->container->instances[j];
+            if (!sel->instance[i][j])
+                continue;
+            fprintf(f, "\n# container %s, persistent folders in %s\n[%s:%s]\n",
+                    in->container_name, in->data_dir, pt->name, in->name);
+            for (size_t k = 0; k < in->nsettings; k++)
+                put_setting(f, &in->settings[k]);
+        }
+    }
+}
+
+static json_t *setting_json(const struct setting *st)
+{
+    if (st->secret)
+        return json_string(SECRET);
+    switch (st->shape) {
+    case SHAPE_BOOL: return json_boolean(streq(st->value, "true"));
+    case SHAPE_INT: return json_integer(strtoll(st->value, NULL, 10));
+    case SHAPE_LIST:
+    case SHAPE_ARGV: {
+        json_t *a = json_array();
+        for (size_t i = 0; i < st->items.n; i++)
+            json_array_append_new(a, json_string(st->items.v[i]));
+        return a;
+    }
+    default: return json_string(st->value);
+    }
+}
+
+static json_t *settings_json(const struct setting *s, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, s[i].key, setting_json(&s[i]));
+    return o;
+}
+
+static json_t *instance_json(const struct instance *in)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(in->name));
+    json_object_set_new(o, "type", json_string(instance_type_name(in->type)));
+    json_object_set_new(o, "container", json_string(in->container_name));
+    json_object_set_new(o, "data_dir", json_string(in->data_dir));
+    json_object_set_new(o, "linked", json_boolean(in->linked));
+    json_object_set_new(o, "publish_ports", json_boolean(in->publish_ports));
+    json_object_set_new(o, "persistent_data", json_boolean(in->persistent_data));
+    json_object_set_new(o, "persistent_opt", json_boolean(in->persistent_opt));
+    json_object_set_new(o, "persistent_log", json_boolean(in->persistent_log));
+    json_object_set_new(o, "interactive", json_boolean(in->interactive));
+    json_object_set_new(o, "run_entrypoint_local", json_boolean(in->run_entrypoint_local));
+    return o;
+}
+
+static json_t *part_json(const struct project *p, const struct part *pt, const bool *inst_sel)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(pt->name));
+    json_object_set_new(o, "kind", json_string(part_kind_name(pt->kind)));
+    json_object_set_new(o, "file", json_string(pt->loc.file));
+    json_object_set_new(o, "line", json_integer(pt->loc.line));
+    json_object_set_new(o, "level", json_integer(pt->level));
+    if (pt->folder)
+        json_object_set_new(o, "folder", json_string(pt->folder));
+    if (pt->image)
+        json_object_set_new(o, "image", json_string(pt->image));
+    json_t *deps = json_array();
+    for (size_t i = 0; i < pt->ndeps; i++)
+        json_array_append_new(deps, json_string(p->parts[pt->deps[i].part].name));
+    json_object_set_new(o, "depends", deps);
+    if (pt->from.n) {
+        json_t *from = json_array();
+        for (size_t i = 0; i < pt->from.n; i++)
+            json_array_append_new(from, json_string(pt->from.v[i]));
+        json_object_set_new(o, "from", from);
+    }
+    json_object_set_new(o, "settings", settings_json(pt->settings, pt->nsettings));
+    if (pt->container) {
+        const struct container *c = pt->container;
+        if (c->entrypoint_local)
+            json_object_set_new(o, "entrypoint_local", json_string(c->entrypoint_local));
+        json_t *insts = json_array();
+        for (size_t j = 0; j < c->ninstances; j++)
+            if (inst_sel[j])
+                json_array_append_new(insts, instance_json(&c->instances[j]));
+        json_object_set_new(o, "instances", insts);
+    }
+    return o;
+}
+
+static int put_json(FILE *f, const struct project *p, const struct project_sel *sel)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "name", json_string(p->name));
+    json_object_set_new(root, "dir", json_string(p->dir));
+    json_object_set_new(root, "data", json_string(p->data_dir));
+    json_object_set_new(root, "file", p->file ? json_string(p->file) : json_null());
+    json_object_set_new(root, "settings", settings_json(p->settings, p->nsettings));
+    json_t *parts = json_array();
+    for (size_t i = 0; i < p->nparts; i++)
+        if (sel->part[i])
+            json_array_append_new(parts, part_json(p, &p->parts[i], sel->instance[i]));
+    json_object_set_new(root, "parts", parts);
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    json_decref(root);
+    return rc;
+}
 
 int cmd_config(cli *g, int argc, char **argv, berr **err)
 {
-    (void)g; (void)argc; (void)argv;
-    return berr_set(err, BERR_FAILURE, "config: not implemented yet");
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    enum out_format fmt = FORMAT_TEXT;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F':
+            if (parse_format(optarg, &fmt, err) < 0)
+                return -1;
+            break;
+        case 'h': fputs(usage, stdout); return 0;
+        case ':':
+            return cmd_usage_error(err, "config", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cmd_usage_error(err, "config", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
+                             .sets = g->sets, .nsets = g->nsets};
+    struct project *p;
+    if (project_load(&o, &p, err) < 0)
+        return -1;
+    struct project_sel *sel;
+    if (project_select(p, (const char *const *)argv + optind, argc - optind, false, &sel, err) <
+        0) {
+        project_free(p);
+        return -1;
+    }
+    int rc = 0;
+    if (fmt == FORMAT_JSON)
+        rc = put_json(stdout, p, sel);
+    else
+        put_ini(stdout, p, sel);
+    project_sel_free(sel);
+    project_free(p);
+    if (rc < 0 || fflush(stdout) != 0)
+        return berr_set(err, BERR_FAILURE, "config: cannot write the output");
+    return 0;
 }

@@ -1,0 +1,106 @@
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "strbuf.h"
+#include "util.h"
+
+/* A broken file can produce thousands of problems; past this many the rest
+ * only repeat the lesson. */
+#define MAX_SHOWN 100
+
+void diag_add(struct diags *d, const char *file, int line, const char *part, const char *key,
+              const char *fmt, ...)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->v = xrealloc(d->v, d->cap * sizeof *d->v);
+    }
+    struct diag *g = &d->v[d->n];
+    va_list ap;
+    va_start(ap, fmt);
+    g->msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    g->file = file ? xstrdup(file) : NULL;
+    g->part = part ? xstrdup(part) : NULL;
+    g->key = key ? xstrdup(key) : NULL;
+    g->line = line;
+    g->seq = d->n++;
+}
+
+static int strcmp_null(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a ? 1 : b ? -1 : 0; /* problems without a file come first */
+    return strcmp(a, b);
+}
+
+static int cmp_diag(const void *x, const void *y)
+{
+    const struct diag *a = x, *b = y;
+    int c = strcmp_null(a->file, b->file);
+    if (c)
+        return c;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void format_one(strbuf *sb, const struct diag *g)
+{
+    if (g->file && g->line > 0)
+        sb_addf(sb, "%s:%d: ", g->file, g->line);
+    else if (g->file)
+        sb_addf(sb, "%s: ", g->file);
+    if (g->part)
+        sb_addf(sb, "part '%s': ", g->part);
+    if (g->key)
+        sb_addf(sb, "key '%s': ", g->key);
+    sb_adds(sb, g->msg);
+}
+
+int diags_to_berr(struct diags *d, int code, berr **err)
+{
+    if (d->n == 0)
+        return 0;
+    qsort(d->v, d->n, sizeof *d->v, cmp_diag);
+    strbuf all = STRBUF_INIT, line = STRBUF_INIT, prev = STRBUF_INIT;
+    size_t shown = 0, unique = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        sb_reset(&line);
+        format_one(&line, &d->v[i]);
+        if (i > 0 && strcmp(line.buf, prev.buf) == 0)
+            continue;
+        unique++;
+        sb_reset(&prev);
+        sb_adds(&prev, line.buf);
+        if (shown == MAX_SHOWN)
+            continue;
+        if (shown++)
+            sb_addc(&all, '\n');
+        sb_adds(&all, line.buf);
+    }
+    if (unique > shown)
+        sb_addf(&all, "\n... and %zu more", unique - shown);
+    if (unique > 1)
+        sb_addf(&all, "\n%zu problems found", unique);
+    berr_set(err, code, "%s", all.buf);
+    sb_release(&all);
+    sb_release(&line);
+    sb_release(&prev);
+    return -1;
+}
+
+void diags_free(struct diags *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].file);
+        free(d->v[i].part);
+        free(d->v[i].key);
+        free(d->v[i].msg);
+    }
+    free(d->v);
+    d->v = NULL;
+    d->n = d->cap = 0;
+}

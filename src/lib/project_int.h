@@ -1,0 +1,130 @@
+/* Inside project_load: the raw, merged sections every source contributes to
+ * before they become the typed model of project.h. Shared by project.c
+ * (sources and merging), zeroconf.c, subst.c, resolve.c, instances.c and
+ * graph.c; nothing outside the project loader includes it. */
+#ifndef BERTH_PROJECT_INT_H
+#define BERTH_PROJECT_INT_H
+
+#include "arena.h"
+#include "ini.h"
+#include "diag.h"
+#include "project.h"
+#include "schema.h"
+
+/* Precedence of sources: a higher layer beats a lower one. */
+enum layer {
+    L_DEFAULT = 0,  /* key table defaults, instance-type defaults */
+    L_IMPLICIT = 1, /* what a container folder implies (build = containers/web) */
+    L_FOLDER = 2,   /* containers/<name>/berth.ini */
+    L_FILE = 3,     /* the project file */
+    L_CLI = 4,      /* -s and -p */
+};
+
+enum subst_state { S_TODO, S_BUSY, S_DONE, S_FAILED };
+
+/* One key of a section, merged over every source. */
+struct rkv {
+    const char *key;          /* as written; canonical once its kind is known */
+    const char *raw;          /* before substitution */
+    const char *val;          /* after substitution: NULL until then, or on failure */
+    const struct keydef *def; /* NULL: x-* and [vars] keys */
+    struct loc loc;
+    const char *base;         /* folder that relative paths in it start from */
+    int layer;
+    enum subst_state state;
+    bool secret;              /* a password, or substituted from one */
+    bool dropped;             /* rejected (unknown key, ...): ignore from now on */
+};
+
+/* One section ([web], [web:two], [project], [vars]) merged over sources. */
+struct rsec {
+    const char *name;  /* part name, "project" or "vars" */
+    const char *inst;  /* instance name of [name:inst], else NULL */
+    struct rsec *parent; /* an instance section's part section */
+    int kind;          /* part kind, SCHEMA_PROJECT/INSTANCE/VARS, or -1 */
+    struct loc loc;    /* where it was first declared */
+    int layer;         /* highest layer declaring it */
+    const char *folder;        /* zero-config folder (absolute) */
+    const char *folder_shown;  /* the same, as shown in messages */
+    bool invalid;      /* bad name or kind: reported, no further checks */
+    int part;          /* index in project parts, or -1 */
+    struct rkv *kv;
+    size_t nkv, cap;
+};
+
+/* A ${part:key} reference from one part to another: a dependency. */
+struct sref {
+    struct rsec *from, *to;
+    struct loc loc;
+    const char *what; /* "${db:hostname}" */
+};
+
+struct loader {
+    struct arena *a; /* the project's arena */
+    struct diags d;
+    const struct project_opts *o;
+    struct project *p;
+    const char *shown_dir; /* the folder as the user named it: "" for "." */
+    char *const *env;
+    struct rsec **sec;
+    size_t nsec, cap;
+    /* substitution in progress, to name a cycle when one closes */
+    struct rkv **stack;
+    struct rsec **stack_sec;
+    size_t depth, stack_cap;
+    struct sref *refs;
+    size_t nrefs, refs_cap;
+    /* per part: its merged section */
+    struct rsec **part_sec;
+    /* per part: dependencies found so far */
+    size_t *dep_cap;
+};
+
+/* project.c */
+struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst);
+struct rkv *sec_find(struct rsec *s, const char *key);
+/* Add or override key in s from a source of the given layer. */
+void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
+             struct loc loc, const char *base, int layer, bool append);
+struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
+                     int layer);
+/* A whole regular file (malloc'd, NUL-terminated), or NULL with *why. */
+char *slurp_file(const char *path, size_t *len, const char **why);
+const char *shown_path(struct loader *L, const char *rel);
+/* An absolute path inside the project folder, as shown in messages. */
+const char *shown_abs(struct loader *L, const char *path);
+const char *join_path(struct arena *a, const char *base, const char *rel);
+/* Report a problem about a section (and key, when kv). */
+void report(struct loader *L, struct rsec *s, struct rkv *kv, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void report_at(struct loader *L, struct loc loc, const char *part, const char *key,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* " (did you mean 'x'?)" for the nearest part name, optionally only of the
+ * kinds in mask (bit per part kind), or "". */
+const char *suggest_part(struct loader *L, const char *name, unsigned mask);
+bool key_eq(const char *a, const char *b);
+
+/* zeroconf.c: container folders, their settings files; Dockerfile FROM lines */
+void zeroconf_scan(struct loader *L);
+void folder_doc(struct loader *L, struct ini_doc *doc, const char *part, const char *base);
+void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const char *shown);
+
+/* subst.c: ${part:key}, ${:key}, ${env:NAME[:-default]}, $$ */
+void subst_all(struct loader *L);
+
+/* resolve.c: typed settings, references, dependencies */
+void resolve_parts(struct loader *L);
+void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc);
+/* The part that makes the image ref names (matched on the repository, tags
+ * ignored), or -1. */
+int find_image_maker(struct loader *L, const char *ref);
+
+/* instances.c: instance names and per-instance properties */
+void instances_names(struct loader *L);
+void instances_resolve(struct loader *L);
+void container_build(struct loader *L, struct part *pt, struct rsec *s);
+
+/* graph.c: cycles and levels */
+void graph_check(struct loader *L);
+
+#endif

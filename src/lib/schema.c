@@ -1,0 +1,354 @@
+#include "schema.h"
+
+#include <string.h>
+
+#include "util.h"
+#include "words.h"
+
+#define K(n, t, ...) {.name = (n), .type = (t), __VA_ARGS__}
+#define HEAD K("recipe", KT_RECIPE, .flags = F_REQUIRED), K("description", KT_STR)
+#define TAIL K("depends", KT_PARTS), K("engine", KT_ENGINE), K("timeout", KT_DURATION)
+#define IMAGE_OUT K("image", KT_IMAGE, .dflt = "${project:name}/%n")
+#define SCRIPT(prefix)                                                                     \
+    K(prefix "script", KT_TEXT), K(prefix "script-shell", KT_CPATH, .dflt = "/bin/sh"),   \
+        K(prefix "script-user", KT_USER)
+
+static const struct keydef build_keys[] = {
+    HEAD,
+    K("source", KT_SOURCE, .flags = F_REQUIRED),
+    K("dockerfile", KT_STR, .dflt = "Dockerfile"),
+    IMAGE_OUT,
+    K("build-args", KT_KV),
+    K("target", KT_STR),
+    K("labels", KT_KV),
+    K("pull", KT_BOOL, .dflt = "false"),
+    K("no-cache", KT_BOOL, .dflt = "false"),
+    K("squash", KT_BOOL, .dflt = "false"),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef bootstrap_keys[] = {
+    HEAD,
+    IMAGE_OUT,
+    K("archives", KT_ARCHIVES, .flags = F_REQUIRED),
+    K("container", KT_NAME, .dflt = "${project:name}-%n-bootstrap"),
+    K("layout", KT_DIR),
+    SCRIPT(""),
+    K("command", KT_ARGV),
+    K("commit", KT_BOOL, .dflt = "true"),
+    K("tty", KT_BOOL, .dflt = "false"),
+    K("volumes", KT_MOUNTS),
+    K("volumes-from", KT_VOLFROM),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef container_keys[] = {
+    HEAD,
+    K("image", KT_IMAGE, .flags = F_REQUIRED),
+    K("build", KT_BUILD),
+    K("instances", KT_INSTANCES),
+    K("instance-type", KT_ENUM, .flags = F_INSTANCE,
+      .choices = "standard|published|master|interactive|safemode"),
+    K("command", KT_ARGV),
+    K("entrypoint", KT_ARGV),
+    K("env", KT_ENV),
+    K("env-files", KT_FILES),
+    K("ports", KT_PORTS),
+    K("publish", KT_IP, .dflt = "127.0.0.1"),
+    K("volumes", KT_MOUNTS),
+    K("volumes-from", KT_VOLFROM),
+    K("networks", KT_NETWORKS),
+    K("network-aliases", KT_ALIASES),
+    K("links", KT_LINKS),
+    K("user", KT_USER),
+    K("tty", KT_BOOL, .dflt = "false"),
+    K("hostname", KT_HOSTNAME),
+    K("workdir", KT_CPATH),
+    K("labels", KT_KV),
+    K("restart", KT_RESTART, .dflt = "no"),
+    K("healthcheck", KT_ARGV),
+    K("healthcheck-interval", KT_DURATION, .dflt = "10s"),
+    K("ready", KT_ARGV),
+    K("ready-timeout", KT_DURATION, .dflt = "60s"),
+    K("stop-timeout", KT_DURATION, .dflt = "10s"),
+    K("linked", KT_BOOL, .flags = F_INSTANCE),
+    K("publish_ports", KT_BOOL, .flags = F_INSTANCE),
+    K("persistent_data", KT_BOOL, .flags = F_INSTANCE),
+    K("persistent_opt", KT_BOOL, .flags = F_INSTANCE),
+    K("persistent_log", KT_BOOL, .flags = F_INSTANCE),
+    K("layout", KT_DIR),
+    SCRIPT(""),
+    K("start", KT_BOOL, .dflt = "true"),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef network_keys[] = {
+    HEAD,
+    K("name", KT_NAME, .dflt = "${project:name}-%n"),
+    K("driver", KT_NAME, .dflt = "bridge"),
+    K("subnet", KT_CIDR),
+    K("gateway", KT_IP),
+    K("ip-range", KT_CIDR),
+    K("ipv6", KT_BOOL, .dflt = "false"),
+    K("internal", KT_BOOL, .dflt = "false"),
+    K("options", KT_KV),
+    K("labels", KT_KV),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef volume_keys[] = {
+    HEAD,
+    K("name", KT_NAME, .dflt = "${project:name}-%n"),
+    K("driver", KT_NAME, .dflt = "local"),
+    K("options", KT_KV),
+    K("labels", KT_KV),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef copy_keys[] = {
+    HEAD,
+    K("container-from", KT_CREF, .flags = F_REQUIRED),
+    K("container-to", KT_CREF, .flags = F_REQUIRED),
+    K("paths", KT_COPYPATHS, .flags = F_REQUIRED),
+    TAIL,
+};
+
+#define REGISTRY K("registry", KT_STR), K("username", KT_STR), K("password", KT_STR, .flags = F_SECRET)
+
+static const struct keydef pull_keys[] = {
+    HEAD,
+    K("image", KT_IMAGE, .flags = F_REQUIRED),
+    REGISTRY,
+    K("platform", KT_STR),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef push_keys[] = {
+    HEAD,
+    K("image", KT_IMAGE, .flags = F_REQUIRED),
+    REGISTRY,
+    TAIL,
+};
+
+static const struct keydef assemble_keys[] = {
+    HEAD,
+    IMAGE_OUT,
+    K("builder", KT_IMAGE, .flags = F_REQUIRED),
+    K("build-command", KT_ARGV),
+    K("build-env", KT_ENV),
+    K("build-layout", KT_DIR),
+    SCRIPT("build-"),
+    K("build-volumes-from", KT_VOLFROM),
+    K("base", KT_IMAGE),
+    K("archives", KT_ARCHIVES),
+    K("layout", KT_DIR),
+    K("layout-uid", KT_INT),
+    K("layout-gid", KT_INT),
+    K("copy", KT_COPYPATHS),
+    SCRIPT(""),
+    K("command", KT_ARGV),
+    K("entrypoint", KT_ARGV),
+    K("user", KT_USER),
+    K("workdir", KT_CPATH),
+    K("env", KT_ENV),
+    K("labels", KT_KV),
+    K("expose", KT_EXPOSE),
+    K("volumes", KT_CPATHS),
+    K("tty", KT_BOOL, .dflt = "false"),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef diskimage_keys[] = {
+    HEAD,
+    K("image", KT_IMAGE, .flags = F_REQUIRED),
+    K("output", KT_PATH, .flags = F_REQUIRED),
+    K("size", KT_SIZE, .dflt = "256M"),
+    K("fs", KT_ENUM, .dflt = "ext4", .choices = "ext2|ext3|ext4"),
+    K("label", KT_STR),
+    K("builder", KT_IMAGE),
+    K("build-root", KT_CPATH, .dflt = "/mnt"),
+    K("prepare-script", KT_TEXT),
+    SCRIPT("build-"),
+    K("keep", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef task_keys[] = {
+    HEAD,
+    K("image", KT_IMAGE, .flags = F_REQUIRED),
+    K("build", KT_BUILD),
+    K("command", KT_ARGV, .flags = F_REQUIRED),
+    K("entrypoint", KT_ARGV),
+    K("user", KT_USER, .dflt = "host"),
+    K("mount-source", KT_BOOL, .dflt = "true"),
+    K("workdir", KT_CPATH, .dflt = "${project:dir}"),
+    K("env", KT_ENV),
+    K("env-files", KT_FILES),
+    K("volumes", KT_MOUNTS),
+    K("networks", KT_NETWORKS),
+    K("tty", KT_BOOL, .dflt = "false"),
+    TAIL,
+};
+
+static const struct keydef engine_keys[] = {
+    HEAD,
+    K("url", KT_URL), /* required unless private: resolve.c */
+    K("private", KT_BOOL, .dflt = "false"),
+    K("dir", KT_PATH),
+    K("api-version", KT_STR),
+    K("tls-verify", KT_BOOL, .dflt = "false"),
+    K("tls-ca", KT_FILE),
+    K("tls-cert", KT_FILE),
+    K("tls-key", KT_FILE),
+    K("depends", KT_PARTS),
+    K("timeout", KT_DURATION),
+};
+
+static const struct keydef project_keys[] = {
+    K("name", KT_PROJECT_NAME),
+    K("dir", KT_STR, .flags = F_READONLY),
+    K("data", KT_PATH, .dflt = ".berth/data"),
+    K("engine", KT_ENGINE),
+    K("description", KT_STR),
+};
+
+static const struct keydef instance_keys[] = {
+    K("instance-type", KT_ENUM, .choices = "standard|published|master|interactive|safemode"),
+    K("linked", KT_BOOL),
+    K("publish_ports", KT_BOOL),
+    K("persistent_data", KT_BOOL),
+    K("persistent_opt", KT_BOOL),
+    K("persistent_log", KT_BOOL),
+    K("description", KT_STR),
+};
+
+static const struct {
+    const char *name;
+    const struct keydef *keys;
+    size_t n;
+} tables[SCHEMA_COUNT] = {
+#define T(k, n, t) [k] = {n, t, ARRAY_SIZE(t)}
+    T(PART_BUILD, "build", build_keys),
+    T(PART_BOOTSTRAP, "bootstrap", bootstrap_keys),
+    T(PART_CONTAINER, "container", container_keys),
+    T(PART_NETWORK, "network", network_keys),
+    T(PART_VOLUME, "volume", volume_keys),
+    T(PART_COPY, "copy", copy_keys),
+    T(PART_PULL, "pull", pull_keys),
+    T(PART_PUSH, "push", push_keys),
+    T(PART_ASSEMBLE, "assemble", assemble_keys),
+    T(PART_DISKIMAGE, "diskimage", diskimage_keys),
+    T(PART_TASK, "task", task_keys),
+    T(PART_ENGINE, "engine", engine_keys),
+    T(SCHEMA_PROJECT, "project", project_keys),
+    T(SCHEMA_INSTANCE, "instance", instance_keys),
+    [SCHEMA_VARS] = {"vars", NULL, 0},
+#undef T
+};
+
+static const char *const kind_names[PART_KIND_COUNT] = {
+    "build", "bootstrap", "container", "network", "volume", "copy",
+    "pull", "push", "assemble", "diskimage", "task", "engine",
+};
+
+const char *schema_kind_name(int kind)
+{
+    return kind >= 0 && kind < SCHEMA_COUNT ? tables[kind].name : "?";
+}
+
+const char *part_kind_name(enum part_kind k)
+{
+    return schema_kind_name((int)k);
+}
+
+int schema_kind_from_name(const char *s)
+{
+    for (int k = 0; k < PART_KIND_COUNT; k++)
+        if (streq(kind_names[k], s))
+            return k;
+    return -1;
+}
+
+const char *const *schema_kind_names(size_t *n)
+{
+    *n = PART_KIND_COUNT;
+    return kind_names;
+}
+
+const struct keydef *schema_keys(int kind, size_t *n)
+{
+    *n = tables[kind].n;
+    return tables[kind].keys;
+}
+
+/* '-' and '_' are the same letter in key names: DockerOps spells its
+ * properties publish_ports, dockeroo spells its options volumes-from. */
+static bool same_key(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a == '_' ? '-' : *a, y = *b == '_' ? '-' : *b;
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+const struct keydef *schema_find(int kind, const char *s)
+{
+    for (size_t i = 0; i < tables[kind].n; i++)
+        if (same_key(tables[kind].keys[i].name, s))
+            return &tables[kind].keys[i];
+    return NULL;
+}
+
+const char *schema_suggest(int kind, const char *s)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < tables[kind].n && n < ARRAY_SIZE(names); i++)
+        if (!(tables[kind].keys[i].flags & F_READONLY))
+            names[n++] = tables[kind].keys[i].name;
+    return nearest_word(s, names, n);
+}
+
+bool schema_free_key(const char *s)
+{
+    return starts_with(s, "x-") || starts_with(s, "x_");
+}
+
+enum setting_shape ktype_shape(enum ktype t)
+{
+    switch (t) {
+    case KT_BOOL: return SHAPE_BOOL;
+    case KT_INT: return SHAPE_INT;
+    case KT_TEXT: return SHAPE_TEXT;
+    case KT_ARGV: return SHAPE_ARGV;
+    default: return t >= KT_INSTANCES ? SHAPE_LIST : SHAPE_STRING;
+    }
+}
+
+bool ktype_words(enum ktype t)
+{
+    return t >= KT_INSTANCES && t < KT_ENV;
+}
+
+bool enum_has(const char *choices, const char *value)
+{
+    size_t n = strlen(value);
+    for (const char *p = choices; *p;) {
+        size_t l = strcspn(p, "|");
+        if (l == n && strncmp(p, value, n) == 0)
+            return true;
+        p += l;
+        if (*p)
+            p++;
+    }
+    return false;
+}

@@ -1,0 +1,46 @@
+/* Checkers for the value types of project keys. Each returns NULL when the
+ * text is valid, otherwise a phrase that completes "'TEXT' ..." and says
+ * what is accepted, e.g. "is not a boolean (use true, false, yes, no, 1 or 0)". */
+#ifndef BERTH_VALUES_H
+#define BERTH_VALUES_H
+
+#include <stdbool.h>
+
+struct arena;
+struct port;
+
+const char *parse_bool(const char *s, bool *out);
+const char *parse_int(const char *s, long long lo, long long hi, long long *out);
+/* 10s, 2m, 1h, 500ms, 1m30s; a bare number is seconds. */
+const char *parse_duration(const char *s, long long *ms);
+/* 512, 64K, 256M, 2G (binary units; a trailing B is accepted). */
+const char *parse_size(const char *s, long long *bytes);
+/* [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp|sctp]; IPv6 in brackets. */
+const char *parse_port(struct arena *a, const char *s, struct port *out);
+/* PORT[/tcp|udp|sctp] */
+const char *check_expose(const char *s);
+/* family: 4 or 6 */
+const char *check_ip(const char *s, int *family);
+const char *check_cidr(const char *s, int *family);
+/* Is the IPv4 address (or CIDR network) inside the IPv4 CIDR net? */
+bool ipv4_in_cidr(const char *addr, const char *net);
+const char *check_image_ref(const char *s);
+/* The repository of an image reference: without :tag and @digest. */
+char *image_repo(struct arena *a, const char *ref);
+/* Whether ref names a tag or digest. */
+bool image_has_tag(const char *ref);
+const char *check_user(const char *s);
+const char *check_restart(const char *s);
+const char *check_hostname(const char *s);
+const char *check_engine_url(const char *s);
+/* Names of engine objects (networks, volumes): [A-Za-z0-9][A-Za-z0-9_.-]* */
+const char *check_object_name(const char *s);
+const char *check_env_item(const char *s);
+const char *check_kv_item(const char *s);
+/* Part and instance names: [a-z0-9_]+ */
+bool valid_part_name(const char *s);
+/* A name made valid, for suggestions: lower case, other characters -> '_'. */
+char *fix_part_name(struct arena *a, const char *s);
+bool is_url(const char *s);
+
+#endif
