@@ -88,9 +88,11 @@ const char *suggest_part(struct loader *L, const char *name, unsigned mask)
     size_t n = 0;
     for (size_t i = 0; i < L->nsec; i++) {
         struct rsec *s = L->sec[i];
-        if (s->inst || s->invalid || s->kind < 0 || s->kind >= PART_KIND_COUNT)
+        /* kind -1: not known yet (-s is read before kinds are) */
+        if (s->inst || s->invalid || s->kind >= PART_KIND_COUNT || streq(s->name, "project") ||
+            streq(s->name, "vars"))
             continue;
-        if (mask && !(mask & (1u << s->kind)))
+        if (mask && (s->kind < 0 || !(mask & (1u << s->kind))))
             continue;
         names[n++] = s->name;
     }
@@ -166,7 +168,7 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
 
 char *slurp_file(const char *path, size_t *len, const char **why)
 {
-    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         *why = strerror(errno);
@@ -603,6 +605,29 @@ static void add_defaults(struct loader *L)
     }
 }
 
+/* The project name goes into every image and container name: check it
+ * before anything is substituted with it, and use the folder's name in its
+ * place when it is wrong, so one mistake gives one message. */
+static void check_project_name(struct loader *L)
+{
+    struct rsec *ps = loader_find_sec(L, "project", NULL);
+    struct rkv *kv = sec_find(ps, "name");
+    if (!subst_one(L, ps, kv))
+        kv->val = folder_project_name(L);
+    const char *n = kv->val;
+    bool ok = *n && strlen(n) <= 64 && !check_image_ref(arena_printf(L->a, "%s/x", n));
+    for (const char *c = n; *c; c++)
+        ok = ok && (islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' ||
+                    *c == '-');
+    if (!ok) {
+        report(L, ps, kv,
+               "'%s' is not a project name (use lower-case letters, digits, '_' and '-', "
+               "starting and ending with a letter or digit)",
+               n);
+        kv->val = folder_project_name(L);
+    }
+}
+
 /* ---- the entry point ---- */
 
 static void free_loader(struct loader *L)
@@ -644,6 +669,7 @@ int project_load(const struct project_opts *o, struct project **out, berr **err)
     inline_builds(&L);
     check_keys(&L);
     add_defaults(&L);
+    check_project_name(&L);
     subst_all(&L);
     resolve_parts(&L);
     graph_check(&L);

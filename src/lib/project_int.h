@@ -111,6 +111,7 @@ void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const
 
 /* subst.c: ${part:key}, ${:key}, ${env:NAME[:-default]}, $$ */
 void subst_all(struct loader *L);
+bool subst_one(struct loader *L, struct rsec *s, struct rkv *kv);
 
 /* resolve.c: typed settings, references, dependencies */
 void resolve_parts(struct loader *L);

@@ -235,6 +235,11 @@ static bool resolve_kv(struct loader *L, struct rsec *s, struct rkv *kv)
     return ok;
 }
 
+bool subst_one(struct loader *L, struct rsec *s, struct rkv *kv)
+{
+    return resolve_kv(L, s, kv);
+}
+
 void subst_all(struct loader *L)
 {
     for (size_t i = 0; i < L->nsec; i++) {

@@ -117,14 +117,15 @@ static const char *split_json_argv(struct arena *a, const char *s, struct strv *
     json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
     const char *why = NULL;
     if (!j || !json_is_array(j)) {
-        why = "a command starting with '[' must be a JSON array of strings, "
-              "like [\"/bin/sh\", \"-c\", \"echo hi\"]";
+        why = "is not a JSON array of strings (a command starting with '[' must be one, "
+              "like [\"/bin/sh\", \"-c\", \"echo hi\"])";
     } else {
         size_t i;
         json_t *v;
         json_array_foreach(j, i, v) {
             if (!json_is_string(v)) {
-                why = "every item of a JSON command must be a string";
+                why = "has an item that is not a string (every item of a JSON command must "
+                      "be one, like [\"sleep\", \"10\"])";
                 break;
             }
             strv_push(a, out, cap, arena_strdup(a, json_string_value(v)));
@@ -154,7 +155,7 @@ const char *split_argv(struct arena *a, const char *s, struct strv *out)
             if (*s == '\'') {
                 const char *e = strchr(s + 1, '\'');
                 if (!e) {
-                    why = "unterminated ' quote (close it with ')";
+                    why = "has an unterminated ' quote (close it with ')";
                     goto out;
                 }
                 sb_add(&w, s + 1, (size_t)(e - s - 1));
@@ -167,7 +168,7 @@ const char *split_argv(struct arena *a, const char *s, struct strv *out)
                     sb_addc(&w, *s++);
                 }
                 if (*s != '"') {
-                    why = "unterminated \" quote (close it with \")";
+                    why = "has an unterminated \" quote (close it with \")";
                     goto out;
                 }
                 s++;

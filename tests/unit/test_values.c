@@ -1,0 +1,214 @@
+/* Value types of project keys, "did you mean" and argv splitting: one table
+ * row per input, with whether it is valid and, for some, what it becomes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "project.h"
+#include "tap.h"
+#include "util.h"
+#include "values.h"
+#include "words.h"
+
+struct vcase {
+    const char *type;
+    const char *in;
+    int valid;
+    const char *want; /* normalised form, when checked */
+};
+
+static const struct vcase cases[] = {
+    {"bool", "yes", 1, "true"},
+    {"bool", "0", 1, "false"},
+    {"bool", "TRUE", 1, "true"},
+    {"bool", "maybe", 0, NULL},
+    {"int", "42", 1, "42"},
+    {"int", "-1", 0, NULL},
+    {"int", "0x10", 0, NULL},
+    {"duration", "10s", 1, "10000"},
+    {"duration", "2m", 1, "120000"},
+    {"duration", "1m30s", 1, "90000"},
+    {"duration", "500ms", 1, "500"},
+    {"duration", "7", 1, "7000"},
+    {"duration", "10 s", 0, NULL},
+    {"duration", "s", 0, NULL},
+    {"duration", "1d", 0, NULL},
+    {"size", "64M", 1, "67108864"},
+    {"size", "1GB", 1, "1073741824"},
+    {"size", "512", 1, "512"},
+    {"size", "12Q", 0, NULL},
+    {"port", "8080", 1, "-:0:8080/tcp"},
+    {"port", "8080:80", 1, "-:8080:80/tcp"},
+    {"port", "127.0.0.1:8080:80/tcp", 1, "127.0.0.1:8080:80/tcp"},
+    {"port", "127.0.0.1::53/udp", 1, "127.0.0.1:0:53/udp"},
+    {"port", "[::1]:8080:80", 1, "::1:8080:80/tcp"},
+    {"port", "70000", 0, NULL},
+    {"port", "80/icmp", 0, NULL},
+    {"port", "http", 0, NULL},
+    {"port", "1.2.3:80:80", 0, NULL},
+    {"port", ":80", 0, NULL},
+    {"expose", "9000/udp", 1, NULL},
+    {"expose", "9000:1", 0, NULL},
+    {"ip", "10.0.0.1", 1, NULL},
+    {"ip", "fd00::1", 1, NULL},
+    {"ip", "10.0.0.256", 0, NULL},
+    {"cidr", "10.0.0.0/24", 1, NULL},
+    {"cidr", "fd00::/64", 1, NULL},
+    {"cidr", "10.0.0.0/33", 0, NULL},
+    {"cidr", "10.0.0.0", 0, NULL},
+    {"image", "busybox", 1, "busybox"},
+    {"image", "busybox:1.36", 1, "busybox"},
+    {"image", "demo/web", 1, "demo/web"},
+    {"image", "localhost:5000/demo/web:v2", 1, "localhost:5000/demo/web"},
+    {"image", "registry.example.com/a_b/c-d.e", 1, "registry.example.com/a_b/c-d.e"},
+    {"image",
+     "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 1,
+     "busybox"},
+    {"image", "Busybox", 0, NULL},
+    {"image", "demo/", 0, NULL},
+    {"image", "demo//web", 0, NULL},
+    {"image", "web:", 0, NULL},
+    {"image", "-web", 0, NULL},
+    {"user", "host", 0, NULL}, /* host is handled by the key, not the checker */
+    {"user", "1000:1000", 1, NULL},
+    {"user", "www-data", 1, NULL},
+    {"user", "a b", 0, NULL},
+    {"restart", "on-failure:3", 1, NULL},
+    {"restart", "unless-stopped", 1, NULL},
+    {"restart", "sometimes", 0, NULL},
+    {"restart", "on-failure:x", 0, NULL},
+    {"hostname", "web-1.local", 1, NULL},
+    {"hostname", "-web", 0, NULL},
+    {"hostname", "a..b", 0, NULL},
+    {"url", "unix:///var/run/docker.sock", 1, NULL},
+    {"url", "tcp://127.0.0.1:2376", 1, NULL},
+    {"url", "https://engine.example.com:2376", 1, NULL},
+    {"url", "unix://relative.sock", 0, NULL},
+    {"url", "ftp://x", 0, NULL},
+    {"env", "A_B=1", 1, NULL},
+    {"env", "A=", 1, NULL},
+    {"env", "1A=x", 0, NULL},
+    {"env", "NOVALUE", 0, NULL},
+    {"kv", "org.example.x=1 2", 1, NULL},
+    {"kv", "a b=1", 0, NULL},
+    {"name", "my_net.1-x", 1, NULL},
+    {"name", "_x", 0, NULL},
+    {"part", "web_2", 1, NULL},
+    {"part", "Web", 0, NULL},
+    {"part", "web-2", 0, NULL},
+    {"argv", "sh -c \"echo 'hi there'\"", 1, "sh|-c|echo 'hi there'"},
+    {"argv", "a\\ b 'c d' \"e\\\"f\"", 1, "a b|c d|e\"f"},
+    {"argv", "[\"a b\", \"c\"]", 1, "a b|c"},
+    {"argv", "echo 'unterminated", 0, NULL},
+    {"argv", "[1, 2]", 0, NULL},
+    {"argv", "[\"a\"", 0, NULL},
+    {"nearest", "imgae", 1, "image"},
+    {"nearest", "contaner", 1, "container"},
+    {"nearest", "xyz", 0, NULL},
+    {"repo", "localhost:5000/web:1", 1, "localhost:5000/web"},
+};
+
+static const char *const key_names[] = {"image", "instances", "container", "command", "volumes"};
+
+/* Returns NULL when valid; *norm gets a comparable form. */
+static const char *check(struct arena *a, const struct vcase *c, char **norm)
+{
+    const char *why = NULL;
+    *norm = NULL;
+    int fam;
+    long long n;
+    bool b;
+    if (streq(c->type, "bool")) {
+        why = parse_bool(c->in, &b);
+        *norm = arena_strdup(a, b ? "true" : "false");
+    } else if (streq(c->type, "int")) {
+        why = parse_int(c->in, 0, 1000, &n);
+        *norm = arena_printf(a, "%lld", n);
+    } else if (streq(c->type, "duration")) {
+        why = parse_duration(c->in, &n);
+        *norm = arena_printf(a, "%lld", n);
+    } else if (streq(c->type, "size")) {
+        why = parse_size(c->in, &n);
+        *norm = arena_printf(a, "%lld", n);
+    } else if (streq(c->type, "port")) {
+        struct port p;
+        why = parse_port(a, c->in, &p);
+        *norm = arena_printf(a, "%s:%d:%d/%s", p.host_ip ? p.host_ip : "-", p.host_port,
+                             p.container_port, p.proto);
+    } else if (streq(c->type, "expose")) {
+        why = check_expose(c->in);
+    } else if (streq(c->type, "ip")) {
+        why = check_ip(c->in, &fam);
+    } else if (streq(c->type, "cidr")) {
+        why = check_cidr(c->in, &fam);
+    } else if (streq(c->type, "image")) {
+        why = check_image_ref(c->in);
+        *norm = image_repo(a, c->in);
+    } else if (streq(c->type, "user")) {
+        why = streq(c->in, "host") ? "host" : check_user(c->in);
+    } else if (streq(c->type, "restart")) {
+        why = check_restart(c->in);
+    } else if (streq(c->type, "hostname")) {
+        why = check_hostname(c->in);
+    } else if (streq(c->type, "url")) {
+        why = check_engine_url(c->in);
+    } else if (streq(c->type, "env")) {
+        why = check_env_item(c->in);
+    } else if (streq(c->type, "kv")) {
+        why = check_kv_item(c->in);
+    } else if (streq(c->type, "name")) {
+        why = check_object_name(c->in);
+    } else if (streq(c->type, "part")) {
+        why = valid_part_name(c->in) ? NULL : "invalid";
+    } else if (streq(c->type, "argv")) {
+        struct strv sv;
+        why = split_argv(a, c->in, &sv);
+        char *j = arena_strdup(a, "");
+        for (size_t i = 0; !why && i < sv.n; i++)
+            j = arena_printf(a, "%s%s%s", j, i ? "|" : "", sv.v[i]);
+        *norm = j;
+    } else if (streq(c->type, "nearest")) {
+        const char *near = nearest_word(c->in, key_names, ARRAY_SIZE(key_names));
+        why = near ? NULL : "none";
+        *norm = (char *)near;
+    } else if (streq(c->type, "repo")) {
+        *norm = image_repo(a, c->in);
+    }
+    return why;
+}
+
+int main(void)
+{
+    struct arena *a = arena_new();
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        const struct vcase *c = &cases[i];
+        char *norm, desc[200];
+        const char *why = check(a, c, &norm);
+        snprintf(desc, sizeof desc, "%s '%s' is %s", c->type, c->in,
+                 c->valid ? "accepted" : "rejected");
+        if (!ok((why == NULL) == (c->valid != 0), desc))
+            printf("#   why: %s\n", why ? why : "(accepted)");
+        if (c->valid && c->want) {
+            snprintf(desc, sizeof desc, "%s '%s' reads as '%s'", c->type, c->in, c->want);
+            is_str(norm, c->want, desc);
+        }
+        /* a rejection says what is accepted */
+        if (!c->valid && why && strlen(why) > 12)
+            ok(strstr(why, "(") != NULL, "the rejection says what is accepted");
+    }
+    ok(edit_distance("imgae", "image") == 1, "a swap of two letters costs one");
+    ok(edit_distance("", "abc") == 3, "distance to the empty word is the length");
+    ok(ipv4_in_cidr("10.42.0.1", "10.42.0.0/24"), "an address inside its subnet");
+    ok(!ipv4_in_cidr("10.43.0.1", "10.42.0.0/24"), "an address outside the subnet");
+    ok(ipv4_in_cidr("10.42.0.128/25", "10.42.0.0/24"), "a range inside its subnet");
+    ok(image_has_tag("a/b:1") && !image_has_tag("localhost:5000/b"), "tags vs registry ports");
+    is_str(fix_part_name(a, "My-App"), "my_app", "a suggested part name");
+    struct strv w;
+    split_words(a, "  one\n two\tthree  ", &w);
+    ok(w.n == 3 && streq(w.v[2], "three") && w.v[3] == NULL, "words split on any whitespace");
+    split_lines(a, "a b\n\n  c  \n", &w);
+    ok(w.n == 2 && streq(w.v[0], "a b") && streq(w.v[1], "c"), "lines are trimmed, blanks dropped");
+    arena_free(a);
+    return tap_done();
+}
