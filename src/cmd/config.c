@@ -71,12 +71,30 @@ static void put_setting(FILE *f, const struct setting *st)
     fputc('\n', f);
 }
 
+/* Computed, not settable: printed as a comment so the output loads back as
+ * the same project (the folder; an image that follows from `build`). */
+static bool computed(const struct part *pt, const struct setting *st)
+{
+    if (!pt)
+        return streq(st->key, "dir");
+    return streq(st->key, "image") && st->is_default && part_setting(pt, "build") &&
+           (pt->kind == PART_CONTAINER || pt->kind == PART_TASK);
+}
+
+static void put_settings(FILE *f, const struct part *pt, const struct setting *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (computed(pt, &s[i]))
+            fputs("# ", f);
+        put_setting(f, &s[i]);
+    }
+}
+
 static void put_ini(FILE *f, const struct project *p, const struct project_sel *sel)
 {
     fprintf(f, "# project '%s' in %s%s%s\n[project]\n", p->name, p->dir,
             p->file ? ", file " : " (container folders only)", p->file ? p->file : "");
-    for (size_t i = 0; i < p->nsettings; i++)
-        put_setting(f, &p->settings[i]);
+    put_settings(f, NULL, p->settings, p->nsettings);
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
         if (!sel->part[i])
@@ -85,8 +103,7 @@ static void put_ini(FILE *f, const struct project *p, const struct project_sel *
         if (pt->loc.line)
             fprintf(f, ":%d", pt->loc.line);
         fprintf(f, "\n[%s]\n", pt->name);
-        for (size_t k = 0; k < pt->nsettings; k++)
-            put_setting(f, &pt->settings[k]);
+        put_settings(f, pt, pt->settings, pt->nsettings);
         if (!pt->container)
             continue;
         for (size_t j = 0; j < pt->container->ninstances; j++) {

@@ -93,14 +93,11 @@ char *arena_strdup(struct arena *a, const char *s)
 
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
-        abort();
-    char *p = arena_alloc(a, (size_t)n + 1);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    /* vasprintf, then a copy: vsnprintf(NULL, 0, ...) upsets gcc's
+     * -Wformat-truncation under the sanitizers. */
+    char *tmp = xvasprintf(fmt, ap);
+    char *p = arena_strdup(a, tmp);
+    free(tmp);
     return p;
 }
 

@@ -195,7 +195,8 @@ void graph_check(struct loader *L)
 {
     struct project *p = L->p;
     for (size_t i = 0; i < p->nparts; i++)
-        qsort(p->parts[i].deps, p->parts[i].ndeps, sizeof *p->parts[i].deps, cmp_dep);
+        if (p->parts[i].ndeps > 1)
+            qsort(p->parts[i].deps, p->parts[i].ndeps, sizeof *p->parts[i].deps, cmp_dep);
     int *level = xcalloc(p->nparts + 1, sizeof *level);
     int nlevels = compute_levels(p, level);
     if (nlevels < 0)
@@ -227,7 +228,8 @@ int project_order(const struct project *p, const struct project_sel *sel, size_t
     for (size_t i = 0; i < p->nparts; i++)
         if (!sel || sel->part[i])
             o[m++] = i;
-    qsort_r(o, m, sizeof *o, cmp_order, (void *)p);
+    if (m > 1)
+        qsort_r(o, m, sizeof *o, cmp_order, (void *)p);
     *order = o;
     *n = m;
     return 0;

@@ -115,7 +115,8 @@ void zeroconf_scan(struct loader *L)
             names[n++] = xstrdup(e->d_name);
         }
         closedir(d);
-        qsort(names, n, sizeof *names, cmp_str);
+        if (n > 1)
+            qsort(names, n, sizeof *names, cmp_str);
         for (size_t i = 0; i < n; i++) {
             add_folder(L, tops[t], names[i]);
             free(names[i]);
