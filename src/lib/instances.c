@@ -83,7 +83,7 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
     } else {
         for (size_t i = 0; i < L->nsec; i++) {
             struct rsec *is = L->sec[i];
-            if (is->parent == s && !is->invalid && is->layer < L_CLI)
+            if (is->parent == s && !is->invalid && is->in_file)
                 strv_push(L->a, &names, &cap, is->inst);
         }
     }

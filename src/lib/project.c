@@ -255,6 +255,7 @@ static void add_project_doc(struct loader *L, struct ini_doc *doc, const char *b
         if (streq(name, "berth"))
             name = "project";
         struct rsec *s = sec_get(L, name, inst, loc, L_FILE);
+        s->in_file = true;
         for (size_t k = 0; k < is->nkv; k++) {
             struct ini_kv *kv = &is->kv[k];
             sec_set(L, s, kv->key, kv->value, (struct loc){doc->file, kv->line}, base, L_FILE,
@@ -288,6 +289,7 @@ void folder_doc(struct loader *L, struct ini_doc *doc, const char *part, const c
                       n);
             continue;
         }
+        s->in_file = true;
         for (size_t k = 0; k < is->nkv; k++) {
             struct ini_kv *kv = &is->kv[k];
             sec_set(L, s, kv->key, kv->value, (struct loc){doc->file, kv->line}, base, L_FOLDER,
@@ -492,10 +494,16 @@ static void inline_builds(struct loader *L)
         }
         t = sec_get(L, bname, NULL, b->loc, b->layer);
         t->kind = PART_BUILD;
-        sec_set(L, t, "recipe", "build", b->loc, b->base, L_IMPLICIT, false);
-        sec_set(L, t, "source", b->raw, b->loc, b->base, L_IMPLICIT, false);
-        sec_set(L, t, "image", arena_printf(L->a, "${project:name}/%s", s->name), b->loc, b->base,
-                L_IMPLICIT, false);
+        /* As if written where `build` was: beats a folder's implied build,
+         * loses to a [<part>_image] section of the same file. */
+        const char *keys[] = {"recipe", "source", "image"};
+        const char *vals[] = {"build", b->raw,
+                              arena_printf(L->a, "${project:name}/%s", s->name)};
+        for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+            struct rkv *have = sec_find(t, keys[k]);
+            if (!have || have->layer < b->layer)
+                sec_set(L, t, keys[k], vals[k], b->loc, b->base, b->layer, false);
+        }
         b->raw = bname;
     }
 }

@@ -47,6 +47,7 @@ struct rsec {
     const char *folder;        /* zero-config folder (absolute) */
     const char *folder_shown;  /* the same, as shown in messages */
     bool invalid;      /* bad name or kind: reported, no further checks */
+    bool in_file;      /* declared by a file (not only by -s or a folder) */
     int part;          /* index in project parts, or -1 */
     struct rkv *kv;
     size_t nkv, cap;

@@ -168,7 +168,10 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
     if (tkv->secret)
         kv->secret = true;
     note_ref(L, s, kv, t, inner);
-    sb_adds(out, tkv->val);
+    if (t->kind == SCHEMA_PROJECT && streq(tkv->key, "data")) /* a path: made absolute */
+        sb_adds(out, join_path(L->a, tkv->base ? tkv->base : L->p->dir, tkv->val));
+    else
+        sb_adds(out, tkv->val);
     return true;
 }
 
