@@ -105,6 +105,13 @@ void report_at(struct loader *L, struct loc loc, const char *part, const char *k
 const char *suggest_part(struct loader *L, const char *name, unsigned mask);
 bool key_eq(const char *a, const char *b);
 
+/* sources.c: the project file; -s and -p */
+void load_project_file(struct loader *L);
+void add_sets(struct loader *L);
+
+/* keys.c: kinds, keys checked against their tables, defaults, project name */
+void keys_check(struct loader *L);
+
 /* zeroconf.c: container folders, their settings files; Dockerfile FROM lines */
 void zeroconf_scan(struct loader *L);
 void folder_doc(struct loader *L, struct ini_doc *doc, const char *part, const char *base);
@@ -114,7 +121,15 @@ void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const
 void subst_all(struct loader *L);
 bool subst_one(struct loader *L, struct rsec *s, struct rkv *kv);
 
-/* resolve.c: typed settings, references, dependencies */
+/* Parts that make images: build, bootstrap, assemble, pull (bit per kind). */
+#define IMAGE_MAKERS                                                                       \
+    ((1u << PART_BUILD) | (1u << PART_BOOTSTRAP) | (1u << PART_ASSEMBLE) | (1u << PART_PULL))
+
+/* checks.c: one key's value checked against its type; false when reported */
+bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, struct rkv *kv,
+                   struct setting *st);
+
+/* resolve.c: the parts, their settings, references, dependencies */
 void resolve_parts(struct loader *L);
 void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc);
 /* The part that makes the image ref names (matched on the repository, tags

@@ -1,0 +1,359 @@
+/* From substituted text to a typed setting: every key's value is checked
+ * against its type (with a message saying what is accepted), relative host
+ * paths are made absolute, and references to other parts are checked for
+ * existence and kind and recorded as dependencies. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "project_int.h"
+#include "strbuf.h"
+#include "util.h"
+#include "values.h"
+
+/* What a check works on: one key of one part. */
+struct ck {
+    struct loader *L;
+    struct part *pt;
+    int pi;
+    struct rsec *s;
+    struct rkv *kv;
+};
+
+static void bad(struct ck *c, const char *item, const char *why)
+{
+    report(c->L, c->s, c->kv, "'%s' %s", item, why);
+}
+
+static const char *kinds_text(unsigned mask)
+{
+    switch (mask) {
+    case 1u << PART_CONTAINER: return "a container part";
+    case 1u << PART_NETWORK: return "a network part";
+    case 1u << PART_VOLUME: return "a volume part";
+    case 1u << PART_ENGINE: return "an engine part";
+    case IMAGE_MAKERS: return "a build, bootstrap, assemble or pull part";
+    default: return "a part";
+    }
+}
+
+/* name must be a part of one of the kinds in mask: report and return -1 if not. */
+static int ref_part(struct ck *c, const char *name, unsigned mask)
+{
+    int i = project_find(c->L->p, name);
+    if (i < 0) {
+        struct rsec *t = loader_find_sec(c->L, name, NULL);
+        if (t && t->invalid)
+            return -1; /* reported already */
+        report(c->L, c->s, c->kv, "no part '%s' in this project%s (it must name %s)", name,
+               suggest_part(c->L, name, mask), kinds_text(mask));
+        return -1;
+    }
+    if (mask && !(mask & (1u << c->L->p->parts[i].kind))) {
+        report(c->L, c->s, c->kv, "'%s' is a %s part, but this must name %s", name,
+               part_kind_name(c->L->p->parts[i].kind), kinds_text(mask));
+        return -1;
+    }
+    add_dep(c->L, c->pi, i, c->kv->key, c->kv->loc);
+    return i;
+}
+
+/* PART[:INSTANCE][:ro|:rw] */
+static bool check_cref(struct ck *c, const char *text, bool allow_mode, struct cref *out)
+{
+    memset(out, 0, sizeof *out);
+    out->instance = -1;
+    char *t = arena_strdup(c->L->a, text);
+    char *parts[3] = {t, NULL, NULL};
+    int n = 1;
+    for (char *p = t; *p && n <= 3; p++) {
+        if (*p == ':') {
+            *p = '\0';
+            if (n == 3) {
+                n = 4;
+                break;
+            }
+            parts[n++] = p + 1;
+        }
+    }
+    if (n > 1 && allow_mode && (streq(parts[n - 1], "ro") || streq(parts[n - 1], "rw"))) {
+        out->read_only = streq(parts[n - 1], "ro");
+        n--;
+    }
+    if (n > 2) {
+        bad(c, text, allow_mode ? "is not a container reference (use PART, PART:INSTANCE, "
+                                  "optionally followed by :ro or :rw)"
+                                : "is not a container reference (use PART or PART:INSTANCE)");
+        return false;
+    }
+    out->part = ref_part(c, parts[0], 1u << PART_CONTAINER);
+    if (out->part < 0)
+        return false;
+    struct container *ct = c->L->p->parts[out->part].container;
+    if (n == 2 && ct) {
+        out->instance = container_instance(ct, parts[1]);
+        if (out->instance < 0) {
+            const char **names = arena_alloc(c->L->a, (ct->ninstances + 1) * sizeof *names);
+            for (size_t i = 0; i < ct->ninstances; i++)
+                names[i] = ct->instances[i].name;
+            const char *near = nearest_word(parts[1], names, ct->ninstances);
+            report(c->L, c->s, c->kv, "part '%s' has no instance '%s'%s%s%s", parts[0], parts[1],
+                   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *host_path(struct ck *c, const char *v)
+{
+    return join_path(c->L->a, c->kv->base ? c->kv->base : c->L->p->dir, v);
+}
+
+/* kind: 'd' folder, 'f' file, 0 anything */
+static const char *existing(struct ck *c, const char *v, int kind)
+{
+    const char *path = host_path(c, v);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        report(c->L, c->s, c->kv, "'%s' does not exist%s%s%s", v, streq(path, v) ? "" : " (",
+               streq(path, v) ? "" : path, streq(path, v) ? "" : ")");
+        return NULL;
+    }
+    if (kind == 'd' && !S_ISDIR(st.st_mode)) {
+        bad(c, v, "is not a folder");
+        return NULL;
+    }
+    if (kind == 'f' && !S_ISREG(st.st_mode)) {
+        bad(c, v, "is not a regular file");
+        return NULL;
+    }
+    return path;
+}
+
+static bool check_mount(struct ck *c, const char *item, const char **norm)
+{
+    static const char why[] = "is not a volume (use /PATH, SOURCE:/PATH or SOURCE:/PATH:ro, where "
+                              "SOURCE is a host path or a volume part)";
+    char *t = arena_strdup(c->L->a, item);
+    const char *mode = NULL;
+    char *last = strrchr(t, ':');
+    if (last && (streq(last + 1, "ro") || streq(last + 1, "rw"))) {
+        mode = last + 1;
+        *last = '\0';
+    }
+    char *colon = strchr(t, ':');
+    const char *src = colon ? t : NULL, *dst = colon ? colon + 1 : t;
+    if (colon)
+        *colon = '\0';
+    if (dst[0] != '/' || strchr(dst, ':') || (src && !*src)) {
+        bad(c, item, why);
+        return false;
+    }
+    if (src && (src[0] == '/' || src[0] == '.' || src[0] == '~')) {
+        if (src[0] == '~') {
+            bad(c, item, "starts with ~, which is not expanded (write the path out, or use "
+                         "${env:HOME})");
+            return false;
+        }
+        src = host_path(c, src);
+    } else if (src && ref_part(c, src, 1u << PART_VOLUME) < 0) {
+        return false;
+    }
+    *norm = arena_printf(c->L->a, "%s%s%s%s%s", src ? src : "", src ? ":" : "", dst,
+                         mode ? ":" : "", mode ? mode : "");
+    return true;
+}
+
+/* One item of a list (or a scalar): check it, maybe rewrite it (*norm). */
+static bool check_item(struct ck *c, enum ktype t, const char *v, const char **norm)
+{
+    const char *why = NULL;
+    struct arena *a = c->L->a;
+    int fam;
+    *norm = v;
+    switch (t) {
+    case KT_STR:
+        if (strchr(v, '\n'))
+            why = "spans several lines, but must fit on one";
+        break;
+    case KT_TEXT:
+    case KT_RECIPE:
+    case KT_INSTANCES:
+    case KT_PROJECT_NAME:
+        break;
+    case KT_BOOL: {
+        bool b;
+        why = parse_bool(v, &b);
+        if (!why)
+            *norm = b ? "true" : "false";
+        break;
+    }
+    case KT_INT: {
+        long long n;
+        why = parse_int(v, 0, 2147483647, &n);
+        break;
+    }
+    case KT_DURATION: {
+        long long ms;
+        why = parse_duration(v, &ms);
+        break;
+    }
+    case KT_SIZE: {
+        long long b;
+        why = parse_size(v, &b);
+        break;
+    }
+    case KT_ENUM:
+        if (!enum_has(c->kv->def->choices, v)) {
+            char *ch = arena_strdup(a, c->kv->def->choices);
+            for (char *p = ch; *p; p++)
+                if (*p == '|')
+                    *p = '/';
+            why = arena_printf(a, "is not accepted (use one of %s)", ch);
+        }
+        break;
+    case KT_NAME: why = check_object_name(v); break;
+    case KT_IMAGE:
+        why = check_image_ref(v);
+        if (!why && (c->pt->kind == PART_PULL || c->pt->kind == PART_PUSH) && !image_has_tag(v))
+            *norm = arena_printf(a, "%s:latest", v); /* untagged pulls pull every tag */
+        break;
+    case KT_BUILD: return ref_part(c, v, IMAGE_MAKERS) >= 0;
+    case KT_ENGINE: return ref_part(c, v, 1u << PART_ENGINE) >= 0;
+    case KT_PARTS: return ref_part(c, v, 0) >= 0;
+    case KT_CREF: {
+        struct cref r;
+        return check_cref(c, v, false, &r);
+    }
+    case KT_VOLFROM: {
+        struct cref r;
+        return check_cref(c, v, true, &r);
+    }
+    case KT_ARGV: {
+        struct strv sv;
+        why = split_argv(a, v, &sv);
+        if (!why && sv.n == 0)
+            why = "is an empty command (give one, or leave the key out)";
+        break;
+    }
+    case KT_USER: why = streq(v, "host") ? NULL : check_user(v); break;
+    case KT_RESTART: why = check_restart(v); break;
+    case KT_HOSTNAME:
+    case KT_ALIASES: why = check_hostname(v); break;
+    case KT_IP: why = check_ip(v, &fam); break;
+    case KT_CIDR: why = check_cidr(v, &fam); break;
+    case KT_URL: why = check_engine_url(v); break;
+    case KT_CPATH:
+    case KT_CPATHS:
+        if (v[0] != '/')
+            why = "is not an absolute path inside the container (start it with /)";
+        break;
+    case KT_DIR: return (*norm = existing(c, v, 'd')) != NULL;
+    case KT_FILE:
+    case KT_FILES: return (*norm = existing(c, v, 'f')) != NULL;
+    case KT_PATH: *norm = host_path(c, v); break;
+    case KT_SOURCE:
+    case KT_ARCHIVES:
+        if (is_url(v))
+            break;
+        return (*norm = existing(c, v, t == KT_SOURCE ? 'd' : 'f')) != NULL;
+    case KT_NETWORKS:
+        if (streq(v, "host") || streq(v, "bridge") || streq(v, "none"))
+            break;
+        return ref_part(c, v, 1u << PART_NETWORK) >= 0;
+    case KT_PORTS: {
+        struct port pt;
+        why = parse_port(a, v, &pt);
+        break;
+    }
+    case KT_EXPOSE: why = check_expose(v); break;
+    case KT_ENV: why = check_env_item(v); break;
+    case KT_KV: why = check_kv_item(v); break;
+    case KT_MOUNTS: return check_mount(c, v, norm);
+    case KT_LINKS: {
+        struct strv w;
+        split_words(a, v, &w);
+        struct cref r;
+        if (w.n > 2) {
+            why = "is not a link (use PART[:INSTANCE] [ALIAS])";
+            break;
+        }
+        if (!check_cref(c, w.v[0], false, &r))
+            return false;
+        if (w.n == 2 && check_hostname(w.v[1]))
+            why = "has an alias that is not a host name (use letters, digits and '-')";
+        break;
+    }
+    case KT_COPYPATHS: {
+        struct strv w;
+        split_words(a, v, &w);
+        if (w.n > 2 || w.v[0][0] != '/' || (w.n == 2 && w.v[1][0] != '/'))
+            why = "is not a copy path (use /SOURCE or /SOURCE /DESTINATION, absolute paths "
+                  "inside the containers; end a folder with /)";
+        break;
+    }
+    }
+    if (why)
+        bad(c, v, why);
+    return why == NULL;
+}
+
+/* Split an "# ..." comment line out of list values, then check each item. */
+bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, struct rkv *kv,
+                   struct setting *st)
+{
+    struct ck cc = {L, pt, pi, s, kv}, *c = &cc;
+    const struct keydef *d = c->kv->def;
+    st->key = d->name;
+    st->shape = ktype_shape(d->type);
+    st->secret = c->kv->secret;
+    st->loc = c->kv->loc;
+    st->is_default = c->kv->layer == L_DEFAULT;
+    const char *v = c->kv->val;
+    if (st->shape != SHAPE_LIST) {
+        if (!*v && d->type != KT_TEXT && d->type != KT_STR) {
+            report(c->L, c->s, c->kv, "is empty (give a value, or leave the key out)");
+            return false;
+        }
+        if (!check_item(c, d->type, v, &st->value))
+            return false;
+        if (st->shape == SHAPE_ARGV)
+            split_argv(c->L->a, st->value, &st->items);
+        return true;
+    }
+    struct strv raw;
+    if (ktype_words(d->type)) {
+        /* whitespace-separated, but a line starting with # is a comment */
+        struct strv lines;
+        split_lines(c->L->a, v, &lines);
+        strbuf sb = STRBUF_INIT;
+        for (size_t i = 0; i < lines.n; i++)
+            if (lines.v[i][0] != '#')
+                sb_addf(&sb, "%s\n", lines.v[i]);
+        split_words(c->L->a, sb.buf, &raw);
+        sb_release(&sb);
+    } else {
+        split_lines(c->L->a, v, &raw);
+    }
+    size_t cap = 0;
+    bool ok = true;
+    strbuf joined = STRBUF_INIT;
+    for (size_t i = 0; i < raw.n; i++) {
+        if (!ktype_words(d->type) && raw.v[i][0] == '#')
+            continue;
+        const char *norm;
+        if (!check_item(c, d->type, raw.v[i], &norm)) {
+            ok = false;
+            continue;
+        }
+        strv_push(c->L->a, &st->items, &cap, norm);
+        sb_addf(&joined, "%s%s", joined.len ? "\n" : "", norm);
+    }
+    if (!st->items.v)
+        split_words(c->L->a, "", &st->items);
+    st->value = arena_strdup(c->L->a, joined.buf);
+    sb_release(&joined);
+    return ok;
+}
+
+/* Checks that involve several keys of one part. */

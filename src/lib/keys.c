@@ -1,0 +1,282 @@
+/* After every source is read: each section's kind (its recipe), each key
+ * checked against the kind's key table, a container's `build = ./folder`
+ * turned into a build part, defaults filled in, and the project name
+ * checked before anything is substituted with it. */
+#include <ctype.h>
+#include <string.h>
+
+#include "project_int.h"
+#include "strbuf.h"
+#include "util.h"
+#include "values.h"
+
+static void find_kinds(struct loader *L)
+{
+    size_t nk;
+    const char *const *kinds = schema_kind_names(&nk);
+    for (size_t i = 0; i < L->nsec; i++) {
+        struct rsec *s = L->sec[i];
+        if (streq(s->name, "project") || streq(s->name, "vars")) {
+            s->kind = streq(s->name, "project") ? SCHEMA_PROJECT : SCHEMA_VARS;
+            continue;
+        }
+        if (s->inst)
+            continue;
+        struct rkv *r = sec_find(s, "recipe");
+        if (!r) {
+            if (s->folder)
+                s->kind = PART_CONTAINER;
+            else {
+                report(L, s, NULL,
+                       "missing key 'recipe' (say what the part is: build, bootstrap, container, "
+                       "network, volume, copy, pull, push, assemble, diskimage, task or engine)");
+                s->invalid = true;
+            }
+            continue;
+        }
+        s->kind = schema_kind_from_name(r->raw);
+        if (s->kind < 0) {
+            const char *near = nearest_word(r->raw, kinds, nk);
+            report(L, s, r, "unknown recipe '%s' (%s%s%suse one of build, bootstrap, container, "
+                            "network, volume, copy, pull, push, assemble, diskimage, task, engine)",
+                   r->raw, near ? "did you mean '" : "", near ? near : "", near ? "'? " : "");
+            s->invalid = true;
+        } else if (s->folder && s->kind != PART_CONTAINER) {
+            report(L, s, r,
+                   "'%s' is the container of folder %s, so its recipe is container (leave "
+                   "recipe out, or name this part differently)",
+                   s->name, s->folder_shown);
+            s->invalid = true;
+        }
+    }
+    /* Instance sections belong to container parts. */
+    for (size_t i = 0; i < L->nsec; i++) {
+        struct rsec *s = L->sec[i];
+        if (!s->inst)
+            continue;
+        s->kind = SCHEMA_INSTANCE;
+        s->parent = loader_find_sec(L, s->name, NULL);
+        if (!s->parent) {
+            report_at(L, s->loc, NULL, NULL, "[%s:%s]: no part '%s' in this project%s", s->name,
+                      s->inst, s->name, suggest_part(L, s->name, 1u << PART_CONTAINER));
+            s->invalid = true;
+        } else if (s->parent->invalid) {
+            s->invalid = true;
+        } else if (s->parent->kind != PART_CONTAINER) {
+            report(L, s, NULL, "'%s' is a %s part; only container parts have instances", s->name,
+                   schema_kind_name(s->parent->kind));
+            s->invalid = true;
+        }
+    }
+}
+
+static void check_key(struct loader *L, struct rsec *s, struct rkv *kv)
+{
+    if (s->kind == SCHEMA_VARS || schema_free_key(kv->key))
+        return;
+    const struct keydef *d = schema_find(s->kind, kv->key);
+    if (!d && s->kind == SCHEMA_INSTANCE && schema_find(PART_CONTAINER, kv->key)) {
+        report(L, s, kv,
+               "cannot be set per instance (set it in [%s]; an instance takes instance-type, "
+               "linked, publish_ports, persistent_data, persistent_opt and persistent_log)",
+               s->name);
+        kv->dropped = true;
+        return;
+    }
+    if (!d) {
+        const char *near = schema_suggest(s->kind, kv->key);
+        if (near)
+            report(L, s, kv, "unknown key (did you mean '%s'?)", near);
+        else
+            report(L, s, kv, "unknown key for a %s (see docs/project-format.md; own variables "
+                             "start with x-)",
+                   s->kind == SCHEMA_PROJECT    ? "[project] section"
+                   : s->kind == SCHEMA_INSTANCE ? "[part:instance] section"
+                                                : arena_printf(L->a, "%s part",
+                                                               schema_kind_name(s->kind)));
+        kv->dropped = true;
+        return;
+    }
+    if (d->flags & F_READONLY) {
+        report(L, s, kv, "is set by berth and cannot be changed (the project folder: use -C)");
+        kv->dropped = true;
+        return;
+    }
+    kv->key = d->name;
+    kv->def = d;
+    if (d->flags & F_SECRET)
+        kv->secret = true;
+}
+
+/* A container's `build = ./folder`: a build part named <container>_image. */
+static void inline_builds(struct loader *L)
+{
+    size_t n = L->nsec;
+    for (size_t i = 0; i < n; i++) {
+        struct rsec *s = L->sec[i];
+        if (s->invalid || (s->kind != PART_CONTAINER && s->kind != PART_TASK))
+            continue;
+        struct rkv *b = sec_find(s, "build");
+        if (!b || !(strchr(b->raw, '/') || b->raw[0] == '.'))
+            continue;
+        const char *bname = arena_printf(L->a, "%s_image", s->name);
+        struct rsec *t = loader_find_sec(L, bname, NULL);
+        if (t && t->kind != PART_BUILD && t->kind != -1) {
+            report(L, s, b, "builds into part '%s', but that is a %s part (rename it, or point "
+                            "build at a build part)",
+                   bname, schema_kind_name(t->kind));
+            b->dropped = true;
+            continue;
+        }
+        t = sec_get(L, bname, NULL, b->loc, b->layer);
+        t->kind = PART_BUILD;
+        /* As if written where `build` was: beats a folder's implied build,
+         * loses to a [<part>_image] section of the same file. */
+        const char *keys[] = {"recipe", "source", "image"};
+        const char *vals[] = {"build", b->raw,
+                              arena_printf(L->a, "${project:name}/%s", s->name)};
+        for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+            struct rkv *have = sec_find(t, keys[k]);
+            if (!have || have->layer < b->layer)
+                sec_set(L, t, keys[k], vals[k], b->loc, b->base, b->layer, false);
+        }
+        b->raw = bname;
+    }
+}
+
+static void check_keys(struct loader *L)
+{
+    for (size_t i = 0; i < L->nsec; i++) {
+        struct rsec *s = L->sec[i];
+        if (s->invalid || s->kind < 0)
+            continue;
+        for (size_t k = 0; k < s->nkv; k++)
+            if (!s->kv[k].dropped)
+                check_key(L, s, &s->kv[k]);
+        if (s->kind != PART_CONTAINER && s->kind != PART_TASK)
+            continue;
+        /* image and build: a higher source's choice replaces a lower one's. */
+        struct rkv *im = sec_find(s, "image"), *b = sec_find(s, "build");
+        if (im && b) {
+            if (im->layer > b->layer)
+                b->dropped = true;
+            else if (b->layer > im->layer)
+                im->dropped = true;
+            else
+                report(L, s, b, "set either 'image' or 'build', not both");
+        }
+    }
+}
+
+static const char *folder_project_name(struct loader *L)
+{
+    const char *base = strrchr(L->p->dir, '/');
+    base = base && base[1] ? base + 1 : L->p->dir;
+    char *n = arena_strdup(L->a, base), *w = n;
+    for (const char *r = base; *r; r++) {
+        unsigned char c = (unsigned char)tolower((unsigned char)*r);
+        if (isalnum(c) || c == '_' || c == '-')
+            *w++ = (char)c;
+        else if (w > n && w[-1] != '-')
+            *w++ = '-';
+    }
+    *w = '\0';
+    while (*n && !isalnum((unsigned char)*n))
+        n++;
+    while (w > n && !isalnum((unsigned char)w[-1]))
+        *--w = '\0';
+    return *n ? n : "project";
+}
+
+static const char *escape_dollars(struct arena *a, const char *s)
+{
+    if (!strchr(s, '$'))
+        return s;
+    strbuf sb = STRBUF_INIT;
+    for (; *s; s++) {
+        if (*s == '$')
+            sb_addc(&sb, '$');
+        sb_addc(&sb, *s);
+    }
+    char *r = arena_strdup(a, sb.buf);
+    sb_release(&sb);
+    return r;
+}
+
+static void add_default(struct loader *L, struct rsec *s, const char *key, const char *value)
+{
+    struct rkv *kv = sec_find(s, key);
+    if (kv)
+        return;
+    sec_set(L, s, key, value, s->loc, L->p->dir, L_DEFAULT, false);
+    kv = sec_find(s, key);
+    kv->def = schema_find(s->kind, key);
+    kv->key = kv->def ? kv->def->name : kv->key;
+}
+
+static void add_defaults(struct loader *L)
+{
+    struct rsec *ps = sec_get(L, "project", NULL, (struct loc){NULL, 0}, L_DEFAULT);
+    ps->kind = SCHEMA_PROJECT;
+    add_default(L, ps, "name", folder_project_name(L));
+    add_default(L, ps, "dir", escape_dollars(L->a, L->p->dir));
+    for (size_t i = 0; i < L->nsec; i++) {
+        struct rsec *s = L->sec[i];
+        if (s->invalid || s->kind < 0 || s->kind == SCHEMA_INSTANCE || s->kind == SCHEMA_VARS)
+            continue;
+        if (s->kind == PART_CONTAINER || s->kind == PART_TASK) {
+            struct rkv *b = sec_find(s, "build");
+            if (b && !sec_find(s, "image") && valid_part_name(b->raw))
+                add_default(L, s, "image", arena_printf(L->a, "${%s:image}", b->raw));
+        }
+        size_t n;
+        const struct keydef *keys = schema_keys(s->kind, &n);
+        for (size_t k = 0; k < n; k++) {
+            if (!keys[k].dflt || sec_find(s, keys[k].name))
+                continue;
+            strbuf v = STRBUF_INIT;
+            for (const char *d = keys[k].dflt; *d; d++) {
+                if (d[0] == '%' && d[1] == 'n') {
+                    sb_adds(&v, s->name);
+                    d++;
+                } else {
+                    sb_addc(&v, *d);
+                }
+            }
+            add_default(L, s, keys[k].name, v.buf);
+            sb_release(&v);
+        }
+    }
+}
+
+/* The project name goes into every image and container name: check it
+ * before anything is substituted with it, and use the folder's name in its
+ * place when it is wrong, so one mistake gives one message. */
+static void check_project_name(struct loader *L)
+{
+    struct rsec *ps = loader_find_sec(L, "project", NULL);
+    struct rkv *kv = sec_find(ps, "name");
+    if (!subst_one(L, ps, kv))
+        kv->val = folder_project_name(L);
+    const char *n = kv->val;
+    bool ok = *n && strlen(n) <= 64 && !check_image_ref(arena_printf(L->a, "%s/x", n));
+    for (const char *c = n; *c; c++)
+        ok = ok && (islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' ||
+                    *c == '-');
+    if (!ok) {
+        report(L, ps, kv,
+               "'%s' is not a project name (use lower-case letters, digits, '_' and '-', "
+               "starting and ending with a letter or digit)",
+               n);
+        kv->val = folder_project_name(L);
+    }
+}
+
+void keys_check(struct loader *L)
+{
+    find_kinds(L);
+    inline_builds(L);
+    check_keys(L);
+    add_defaults(L);
+    check_project_name(L);
+}

@@ -1,0 +1,222 @@
+/* The sources of a project's settings, read into merged sections in order
+ * of precedence: the project file (one section per part), a container
+ * folder's settings file (read by zeroconf.c), and -s / -p on the command
+ * line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "project_int.h"
+#include "strbuf.h"
+#include "util.h"
+#include "values.h"
+
+#define MAX_FILE_SIZE (16u << 20)
+
+char *slurp_file(const char *path, size_t *len, const char **why)
+{
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        *why = strerror(errno);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why = "not a regular file";
+        return NULL;
+    }
+    if ((size_t)st.st_size > MAX_FILE_SIZE) {
+        *why = "larger than 16 MiB";
+        return NULL;
+    }
+    strbuf sb = STRBUF_INIT;
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 && sb.len <= MAX_FILE_SIZE)
+        sb_add(&sb, buf, (size_t)n);
+    if (n < 0) {
+        *why = strerror(errno);
+        sb_release(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb, len);
+}
+
+/* Split "name" / "name:inst" and check both; report and return false if bad. */
+static bool parse_section_name(struct loader *L, const char *text, struct loc loc,
+                               const char **name, const char **inst)
+{
+    const char *colon = strchr(text, ':');
+    *name = colon ? arena_strndup(L->a, text, (size_t)(colon - text)) : arena_strdup(L->a, text);
+    *inst = colon ? arena_strdup(L->a, colon + 1) : NULL;
+    if (!valid_part_name(*name)) {
+        report_at(L, loc, NULL, NULL,
+                  "invalid part name '%s' (use lower-case letters, digits and '_', like '%s')",
+                  *name, fix_part_name(L->a, *name));
+        return false;
+    }
+    if (*inst && !valid_part_name(*inst)) {
+        report_at(L, loc, *name, NULL,
+                  "invalid instance name '%s' (use lower-case letters, digits and '_', no '-'; "
+                  "like '%s')",
+                  *inst, fix_part_name(L->a, *inst));
+        return false;
+    }
+    if (streq(*name, "all") || streq(*name, "env")) {
+        report_at(L, loc, NULL, NULL, "'%s' is reserved and cannot name a part (%s)", *name,
+                  streq(*name, "all") ? "the target 'all' means every part"
+                                      : "${env:NAME} reads the environment");
+        return false;
+    }
+    if (*inst && (streq(*name, "project") || streq(*name, "berth") || streq(*name, "vars"))) {
+        report_at(L, loc, NULL, NULL, "[%s] cannot have instances (write [%s])", text, *name);
+        return false;
+    }
+    return true;
+}
+
+static const char *dir_of(struct loader *L, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return L->p->dir;
+    return slash == path ? "/" : arena_strndup(L->a, path, (size_t)(slash - path));
+}
+
+/* The project file: one section per part. */
+static void add_project_doc(struct loader *L, struct ini_doc *doc, const char *base)
+{
+    for (size_t i = 0; i < doc->nsec; i++) {
+        struct ini_section *is = &doc->sec[i];
+        if (is->dup_of != -1)
+            continue;
+        if (!is->name) {
+            report_at(L, (struct loc){doc->file, is->kv[0].line}, NULL, is->kv[0].key,
+                      "set outside any section (add a [part] header above it)");
+            continue;
+        }
+        struct loc loc = {doc->file, is->line};
+        const char *name, *inst;
+        if (!parse_section_name(L, is->name, loc, &name, &inst))
+            continue;
+        if (streq(name, "berth"))
+            name = "project";
+        struct rsec *s = sec_get(L, name, inst, loc, L_FILE);
+        s->in_file = true;
+        for (size_t k = 0; k < is->nkv; k++) {
+            struct ini_kv *kv = &is->kv[k];
+            sec_set(L, s, kv->key, kv->value, (struct loc){doc->file, kv->line}, base, L_FILE,
+                    kv->append);
+        }
+    }
+}
+
+/* A container folder's berth.ini: top-level keys or [container] for the
+ * container, [container:NAME] for an instance, [build] for its image. */
+void folder_doc(struct loader *L, struct ini_doc *doc, const char *part, const char *base)
+{
+    for (size_t i = 0; i < doc->nsec; i++) {
+        struct ini_section *is = &doc->sec[i];
+        if (is->dup_of != -1)
+            continue;
+        const char *n = is->name;
+        struct loc loc = {doc->file, is->line};
+        struct rsec *s;
+        if (!n || streq(n, "container")) {
+            s = sec_get(L, part, NULL, loc, L_FOLDER);
+        } else if (streq(n, "build")) {
+            s = sec_get(L, arena_printf(L->a, "%s_image", part), NULL, loc, L_FOLDER);
+        } else if (starts_with(n, "container:") && valid_part_name(n + 10)) {
+            s = sec_get(L, part, n + 10, loc, L_FOLDER);
+        } else {
+            report_at(L, loc, NULL, NULL,
+                      "section [%s] is not allowed in a container folder's settings file (use "
+                      "[container], [container:INSTANCE] or [build]; instance names use a-z, "
+                      "0-9 and _)",
+                      n);
+            continue;
+        }
+        s->in_file = true;
+        for (size_t k = 0; k < is->nkv; k++) {
+            struct ini_kv *kv = &is->kv[k];
+            sec_set(L, s, kv->key, kv->value, (struct loc){doc->file, kv->line}, base, L_FOLDER,
+                    kv->append);
+        }
+    }
+}
+
+void load_project_file(struct loader *L)
+{
+    const struct project_opts *o = L->o;
+    const char *rel = o->file ? o->file : "berth.ini";
+    const char *path = join_path(L->a, L->p->dir, rel);
+    const char *shown = shown_path(L, rel);
+    char *text = NULL;
+    size_t len = 0;
+    if (o->text) {
+        len = strlen(o->text);
+    } else {
+        if (!o->file && access(path, F_OK) != 0)
+            return; /* no project file: the folders alone are the project */
+        const char *why;
+        text = slurp_file(path, &len, &why);
+        if (!text) {
+            report_at(L, (struct loc){shown, 0}, NULL, NULL, "cannot read the project file: %s",
+                      why);
+            return;
+        }
+    }
+    L->p->file = shown;
+    struct ini_doc *doc = ini_parse(shown, o->text ? o->text : text, len, &L->d);
+    /* The doc's strings are copied into the project's arena by sec_set. */
+    doc->file = shown;
+    add_project_doc(L, doc, dir_of(L, path));
+    ini_free(doc);
+    free(text);
+}
+
+/* -s PART[:INSTANCE].KEY[+]=VALUE */
+void add_sets(struct loader *L)
+{
+    for (int i = 0; i < L->o->nsets; i++) {
+        const char *s = L->o->sets[i];
+        struct loc loc = {"command line", i + 1};
+        const char *eq = strchr(s, '=');
+        const char *dot = memchr(s, '.', eq ? (size_t)(eq - s) : strlen(s));
+        if (!eq || !dot || dot == s || dot + 1 == eq) {
+            report_at(L, loc, NULL, NULL,
+                      "-s '%s': expected PART[:INSTANCE].KEY=VALUE, like web.tty=true", s);
+            continue;
+        }
+        char *target = arena_strndup(L->a, s, (size_t)(dot - s));
+        char *key = arena_strndup(L->a, dot + 1, (size_t)(eq - dot - 1));
+        bool append = ends_with(key, "+");
+        if (append)
+            key[strlen(key) - 1] = '\0';
+        for (char *k = key; *k; k++) {
+            if (!ini_key_char((unsigned char)*k)) {
+                report_at(L, loc, NULL, NULL, "-s '%s': key '%s' has an invalid character", s,
+                          key);
+                goto next;
+            }
+        }
+        const char *name, *inst;
+        if (!parse_section_name(L, target, loc, &name, &inst))
+            continue;
+        if (streq(name, "berth"))
+            name = "project";
+        if (!streq(name, "project") && !streq(name, "vars") && !loader_find_sec(L, name, NULL)) {
+            report_at(L, loc, NULL, NULL, "-s '%s': no part '%s' in this project%s", s, name,
+                      suggest_part(L, name, 0));
+            continue;
+        }
+        sec_set(L, sec_get(L, name, inst, loc, L_CLI), key, eq + 1, loc, L->p->dir, L_CLI,
+                append);
+    next:;
+    }
+    if (L->o->name)
+        sec_set(L, sec_get(L, "project", NULL, (struct loc){"command line", 0}, L_CLI), "name",
+                L->o->name, (struct loc){"command line", 0}, L->p->dir, L_CLI, false);
+}
+
