@@ -4,6 +4,7 @@
  * container part <name>; a berth.ini in the folder adds settings. The build
  * order comes from the Dockerfiles' FROM lines. */
 #include <ctype.h>
+#include <errno.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +134,13 @@ void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const
     size_t len;
     char *text = slurp_file(path, &len, &why);
     if (!text) {
-        report_at(L, pt->loc, pt->name, "dockerfile", "cannot read %s: %s", shown, why);
+        /* Point at whichever key chose the file. */
+        const struct setting *df = part_setting(pt, "dockerfile");
+        const struct setting *src = part_setting(pt, "source");
+        const struct setting *at = df && !df->is_default ? df : src ? src : df;
+        report_at(L, at ? at->loc : pt->loc, pt->name, at ? at->key : NULL,
+                  "cannot read the Dockerfile %s: %s%s", shown, why,
+                  streq(why, strerror(ENOENT)) ? " (add one, or set 'dockerfile' to the file to use)" : "");
         return;
     }
     struct strv aliases = {0};
