@@ -1,7 +1,7 @@
 /* libFuzzer target for the project language: the INI parser alone, then the
  * whole loader (substitution, validation, graph) on the same text as a
  * project file in an empty folder. Build: CC=clang meson setup build-fuzz
- * -Dfuzz=true; run: build-fuzz/fuzz_ini -max_total_time=20 tests/fuzz/corpus_ini
+ * -Dfuzz=true; run: build-fuzz/fuzz_ini -max_total_time=20 CORPUS tests/fuzz/seeds/ini
  * (tests/unit/test_fuzz_replay.c replays seeds and mutations in every build). */
 #include <stdint.h>
 #include <stdlib.h>
