@@ -1,0 +1,453 @@
+/* berth down (alias clean): stop and remove what berth made for a project.
+ *
+ * Everything is found by the berth.project label (one list call per kind)
+ * and nothing else is touched: a foreign container called like ours stays.
+ * Work is planned before anything is removed, so the confirmation for
+ * --volumes can name how much it deletes, and a "no" removes nothing. */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "api.h"
+#include "cmd.h"
+#include "desired.h"
+#include "progress.h"
+#include "targets.h"
+#include "taskgraph.h"
+#include "util.h"
+
+#define PARALLEL_DEFAULT 8
+
+static const char usage[] =
+    "usage: berth down [--volumes [--yes]] [--rmi] [-t SECONDS] [TARGET...]\n"
+    "       berth clean ...  (the same)\n"
+    "\n"
+    "Stop the project's containers in parallel, each with its own grace (label\n"
+    "berth.stop-timeout, default 10 seconds), and remove them; for the whole\n"
+    "project (no targets, or all) also its networks. Only objects labelled\n"
+    "berth.project=NAME are touched; those labelled berth.keep=true are kept.\n"
+    "When the project cannot be loaded, -p NAME still names what to remove.\n"
+    "\n"
+    "targets: all (the default), PART, or PART:INSTANCE; several at once.\n"
+    "\n"
+    "options:\n"
+    "  --volumes              also remove the project's volumes (of the targets:\n"
+    "                         their persistent ones) and delete the host data\n"
+    "                         folders of persistent volumes; asks first\n"
+    "  -y, --yes              do not ask (needed for --volumes without a terminal)\n"
+    "  --rmi                  also remove the project's images no kept container uses\n"
+    "  -t, --timeout SECONDS  grace for every container, overriding their own\n";
+
+enum kind { K_NETWORK, K_VOLUME, K_IMAGE, K_COUNT };
+static const char *const kind_list[] = {"networks", "volumes", "images"};
+static const char *const kind_one[] = {"network", "volume", "image"};
+
+struct down;
+
+/* A network, volume or image to remove. Strings borrow from the listed JSON. */
+struct obj {
+    struct down *d;
+    enum kind kind;
+    const char *id;     /* network id, volume name, image id */
+    json_t *j;
+    char *subject;      /* "network P-default" */
+    const char *device; /* persistent volumes: the host folder holding the data */
+};
+
+struct down {
+    struct scope s;
+    reporter *rep;
+    int timeout; /* -t, or -1 */
+    json_t *lists[K_COUNT];
+    struct target **ctr; /* containers to remove */
+    size_t nctr;
+    struct obj *objs;
+    size_t nobjs;
+    size_t removed[K_COUNT + 1]; /* [K_COUNT]: containers */
+    pthread_mutex_t lock;        /* guards removed[] */
+};
+
+static const char *label(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(json_object_get(o, "Labels"), key));
+    return s ? s : "";
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static void count(struct down *d, int slot)
+{
+    pthread_mutex_lock(&d->lock);
+    d->removed[slot]++;
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* Is a container that stays (not being removed) using this object? Then
+ * removing it would fail, or pull it from under a kept container. */
+static const struct target *used_by_remaining(struct down *d, enum kind k, json_t *o)
+{
+    for (size_t i = 0; i < d->s.nall; i++) {
+        const struct target *t = &d->s.all[i];
+        if (t->selected && !t->keep)
+            continue;
+        if (k == K_NETWORK &&
+            json_object_get(json_object_get(json_object_get(t->c, "NetworkSettings"), "Networks"),
+                            str(o, "Name")))
+            return t;
+        if (k == K_IMAGE && streq(str(t->c, "ImageID"), str(o, "Id")))
+            return t;
+        size_t m;
+        json_t *mt;
+        json_array_foreach(json_object_get(t->c, "Mounts"), m, mt) if (
+            k == K_VOLUME && streq(str(mt, "Name"), str(o, "Name"))) return t;
+    }
+    return NULL;
+}
+
+/* With targets, only what the removed containers own goes: their
+ * persistent volumes and the images only they ran. */
+static bool owned_by_removed(struct down *d, enum kind k, json_t *o)
+{
+    for (size_t i = 0; i < d->nctr; i++) {
+        const struct target *t = d->ctr[i];
+        if (k == K_VOLUME && streq(label(o, LABEL_KIND), "persistent") &&
+            streq(label(o, LABEL_PART), t->part) && streq(label(o, LABEL_INSTANCE), t->instance))
+            return true;
+        if (k == K_IMAGE && streq(str(t->c, "ImageID"), str(o, "Id")))
+            return true;
+    }
+    return false;
+}
+
+static int plan_kind(struct down *d, enum kind k, berr **err)
+{
+    if (api_list(d->s.e, kind_list[k], d->s.name, &d->lists[k], err) < 0)
+        return -1;
+    size_t i;
+    json_t *o;
+    json_array_foreach(d->lists[k], i, o) {
+        const char *id = str(o, k == K_VOLUME ? "Name" : "Id");
+        const char *shown = k == K_IMAGE
+            ? json_string_value(json_array_get(json_object_get(o, "RepoTags"), 0))
+            : str(o, "Name");
+        cleanup_free char *subject = xasprintf("%s %s", kind_one[k], shown && *shown ? shown : id);
+        const struct target *user;
+        if (!d->s.whole && !owned_by_removed(d, k, o))
+            continue;
+        if (streq(label(o, LABEL_KEEP), "true")) {
+            reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s (berth.keep=true)", subject);
+        } else if ((user = used_by_remaining(d, k, o))) {
+            reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s: container %s uses it", subject,
+                    user->subject);
+        } else {
+            d->objs = xrealloc(d->objs, (d->nobjs + 1) * sizeof *d->objs);
+            const char *dev = json_string_value(
+                json_object_get(json_object_get(o, "Options"), "device"));
+            d->objs[d->nobjs++] = (struct obj){
+                .d = d, .kind = k, .id = id, .j = o, .subject = xstrdup(subject),
+                .device = streq(label(o, LABEL_KIND), "persistent") ? dev : NULL};
+        }
+    }
+    return 0;
+}
+
+static int fail(struct down *d, const char *subject, berr **err)
+{
+    report(d->rep, EV_FAIL, subject, "failed", *err ? (*err)->msg : "failed");
+    return -1;
+}
+
+static int remove_container(void *ud, struct target *t, berr **err)
+{
+    struct down *d = ud;
+    if (target_is_up(t)) {
+        report(d->rep, EV_STATE, t->subject, "stopping", NULL);
+        if (api_container_stop(d->s.e, t->id, d->timeout >= 0 ? d->timeout : t->stop_timeout,
+                               err) < 0)
+            return fail(d, t->subject, err);
+    }
+    report(d->rep, EV_STATE, t->subject, "removing", NULL);
+    /* force: it was given its grace; a restart policy racing us changes nothing */
+    if (api_container_remove(d->s.e, t->id, true, err) < 0)
+        return fail(d, t->subject, err);
+    count(d, K_COUNT);
+    report(d->rep, EV_DONE, t->subject, "removed", NULL);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Delete a persistent volume's host folder, only when it lies strictly
+ * inside the project's data folder: the device option came from the
+ * engine, and a volume re-labelled by hand must not steer an rm -r. */
+static int delete_data(struct down *d, const char *device, berr **err)
+{
+    if (!d->s.p)
+        return berr_set(err, BERR_FAILURE, "volume removed, but its data folder %s was kept: "
+                        "the project did not load, so its data folder is unknown", device);
+    char root[PATH_MAX], dev[PATH_MAX];
+    if (!realpath(device, dev))
+        return errno == ENOENT ? 0 : berr_errno(err, BERR_FAILURE, errno, "%s", device);
+    if (!realpath(d->s.p->data_dir, root) || !starts_with(dev, root) ||
+        dev[strlen(root)] != '/')
+        return berr_set(err, BERR_FAILURE, "volume removed, but its data folder %s was kept: "
+                        "it is not inside the project's data folder %s", dev,
+                        d->s.p->data_dir);
+    if (nftw(dev, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return berr_errno(err, BERR_FAILURE, errno, "volume removed, but deleting %s failed",
+                          dev);
+    /* <data>/<part>/<instance>/data: drop the parents it leaves empty */
+    for (char *slash; (slash = strrchr(dev, '/')) && slash > dev + strlen(root);) {
+        *slash = '\0';
+        if (rmdir(dev) < 0)
+            break;
+    }
+    return 0;
+}
+
+static int remove_obj(void *ud, struct sched_task *task, berr **err)
+{
+    struct obj *o = ud;
+    struct down *d = o->d;
+    (void)task;
+    report(d->rep, EV_STATE, o->subject, "removing", NULL);
+    int rc = 0;
+    if (o->kind == K_NETWORK) {
+        rc = api_network_remove(d->s.e, o->id, err);
+    } else if (o->kind == K_VOLUME) {
+        rc = api_volume_remove(d->s.e, o->id, false, err);
+        if (rc == 0 && o->device) {
+            count(d, o->kind);
+            if (delete_data(d, o->device, err) < 0)
+                return fail(d, o->subject, err);
+            report(d->rep, EV_DONE, o->subject, "removed", NULL);
+            return 0;
+        }
+    } else {
+        /* by each tag: removing the last one deletes the image, and an id
+         * with several tags would need force, which also hits foreign tags */
+        json_t *tags = json_object_get(o->j, "RepoTags");
+        size_t i, ntags = 0;
+        json_t *tag;
+        json_array_foreach(tags, i, tag) {
+            if (streq(json_string_value(tag), "<none>:<none>") || rc < 0)
+                continue;
+            ntags++;
+            rc = api_image_remove(d->s.e, json_string_value(tag), false, err);
+        }
+        if (!ntags)
+            rc = api_image_remove(d->s.e, o->id, false, err);
+    }
+    if (rc < 0)
+        return fail(d, o->subject, err);
+    count(d, o->kind);
+    report(d->rep, EV_DONE, o->subject, "removed", NULL);
+    return 0;
+}
+
+/* On a terminal: ask before deleting data. Without one, cmd_down refused
+ * earlier unless --yes: a script must say so explicitly. */
+static bool confirm(size_t nvol)
+{
+    fprintf(stderr, "delete %zu volume%s and %s data? [y/N] ", nvol, nvol == 1 ? "" : "s",
+            nvol == 1 ? "its" : "their");
+    fflush(stderr);
+    cleanup_free char *line = NULL;
+    size_t cap = 0;
+    if (getline(&line, &cap, stdin) < 0)
+        return false;
+    line[strcspn(line, "\r\n")] = '\0';
+    return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
+}
+
+/* The engine's DELETE answers once the object is gone; one more list per
+ * kind makes sure nothing we removed is still there (a removal racing an
+ * `up`, or an engine that lied). */
+static int verify(struct down *d, berr **err)
+{
+    json_t *now = NULL;
+    if (d->nctr) {
+        if (api_list(d->s.e, "containers", d->s.name, &now, err) < 0)
+            return -1;
+        for (size_t i = 0; i < d->nctr; i++) {
+            size_t j;
+            json_t *c;
+            json_array_foreach(now, j, c) if (streq(str(c, "Id"), d->ctr[i]->id)) {
+                json_decref(now);
+                return berr_set(err, BERR_FAILURE, "container %s is still there after removal",
+                                d->ctr[i]->name);
+            }
+        }
+        json_decref(now);
+    }
+    for (int k = 0; k < K_COUNT; k++) {
+        if (!d->lists[k] || !d->removed[k])
+            continue;
+        if (api_list(d->s.e, kind_list[k], d->s.name, &now, err) < 0)
+            return -1;
+        for (size_t i = 0; i < d->nobjs; i++) {
+            if (d->objs[i].kind != (enum kind)k)
+                continue;
+            size_t j;
+            json_t *o;
+            json_array_foreach(now, j, o) if (streq(str(o, k == K_VOLUME ? "Name" : "Id"),
+                                                    d->objs[i].id)) {
+                json_decref(now);
+                return berr_set(err, BERR_FAILURE, "%s is still there after removal",
+                                d->objs[i].subject);
+            }
+        }
+        json_decref(now);
+    }
+    return 0;
+}
+
+/* "removed 3 containers, 1 network" */
+static void summary(struct down *d)
+{
+    static const char *const names[] = {"network", "volume", "image", "container"};
+    static const int order[] = {K_COUNT, K_NETWORK, K_VOLUME, K_IMAGE};
+    strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+        size_t n = d->removed[order[i]];
+        if (n)
+            sb_addf(&sb, "%s%zu %s%s", sb.len ? ", " : "removed ", n, names[order[i]],
+                    n == 1 ? "" : "s");
+    }
+    report(d->rep, EV_NOTE, NULL, NULL, sb.len ? sb.buf : "removed nothing");
+    sb_release(&sb);
+}
+
+static int run_objects(struct down *d, int parallel, berr **err)
+{
+    if (!d->nobjs)
+        return 0;
+    struct sched_task *tasks = xcalloc(d->nobjs, sizeof *tasks);
+    for (size_t i = 0; i < d->nobjs; i++)
+        tasks[i] = (struct sched_task){.name = d->objs[i].subject, .run = remove_obj,
+                                       .ud = &d->objs[i]};
+    struct sched_opts so = {.parallel = parallel};
+    int rc = sched_run(tasks, (int)d->nobjs, &so, err);
+    sched_tasks_clear(tasks, (int)d->nobjs);
+    free(tasks);
+    return rc;
+}
+
+static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, berr **err)
+{
+    if (d->s.load_err)
+        reportf(d->rep, EV_NOTE, NULL, NULL, "the project did not load (%s); removing what "
+                "is labelled " LABEL_PROJECT "=%s", d->s.load_err->msg, d->s.name);
+    d->ctr = xcalloc(d->s.nall ? d->s.nall : 1, sizeof *d->ctr);
+    for (size_t i = 0; i < d->s.nall; i++) {
+        struct target *t = &d->s.all[i];
+        if (t->selected && t->keep)
+            reportf(d->rep, EV_NOTE, NULL, NULL, "kept container %s (berth.keep=true)",
+                    t->subject);
+        else if (t->selected)
+            d->ctr[d->nctr++] = t;
+    }
+    /* networks are the project's, not a part's: only a whole-project down */
+    if ((d->s.whole && plan_kind(d, K_NETWORK, err) < 0) ||
+        (volumes && plan_kind(d, K_VOLUME, err) < 0) || (rmi && plan_kind(d, K_IMAGE, err) < 0))
+        return -1;
+    if (!d->nctr && !d->nobjs) {
+        reportf(d->rep, EV_NOTE, NULL, NULL, "nothing to remove for project '%s'", d->s.name);
+        return 0;
+    }
+    size_t nvol = 0;
+    for (size_t i = 0; i < d->nobjs; i++)
+        nvol += d->objs[i].kind == K_VOLUME;
+    if (nvol && !yes && !confirm(nvol))
+        return berr_set(err, BERR_FAILURE, "not confirmed: nothing removed");
+
+    berr *e1 = NULL, *e2 = NULL;
+    targets_each(d->ctr, d->nctr, parallel, remove_container, d, &e1);
+    run_objects(d, parallel, &e2);
+    summary(d);
+    if (e1 || e2) {
+        berr_move(err, e1 ? &e1 : &e2);
+        berr_free(e1);
+        berr_free(e2);
+        return -1;
+    }
+    return verify(d, err);
+}
+
+int cmd_down(cli *g, int argc, char **argv, berr **err)
+{
+    static const struct option opts[] = {
+        {"volumes", no_argument, NULL, 'V'},
+        {"rmi", no_argument, NULL, 'R'},
+        {"yes", no_argument, NULL, 'y'},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool volumes = false, rmi = false, yes = false;
+    struct down d = {.timeout = -1};
+    int c;
+    while ((c = getopt_long(argc, argv, ":yt:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'V': volumes = true; break;
+        case 'R': rmi = true; break;
+        case 'y': yes = true; break;
+        case 't':
+            if (stop_timeout_parse(optarg, &d.timeout) < 0)
+                return cmd_usage_error(err, "down", "--timeout: '%s' is not a whole number of "
+                                       "seconds from 0 to %d", optarg, STOP_TIMEOUT_MAX);
+            break;
+        case 'h': fputs(usage, stdout); return 0;
+        case ':': return cmd_usage_error(err, "down", "option '%s' needs a value", argv[optind - 1]);
+        default: return cmd_usage_error(err, "down", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    /* decided before looking at the engine, so a script fails the same way
+     * whether or not there happen to be volumes today */
+    if (volumes && !yes && !isatty(STDIN_FILENO))
+        return cmd_usage_error(err, "down", "--volumes deletes the project's volumes and their "
+                               "data; without a terminal to ask on, confirm with --yes");
+    struct scope_opts so = {
+        .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
+                    .nsets = g->nsets},
+        .engine_url = g->engine_url,
+        .name_fallback = true,
+        .targets = (const char *const *)argv + optind,
+        .ntargets = argc - optind,
+    };
+    int rc = scope_open(&so, &d.s, err);
+    if (rc < 0 && *err && (*err)->code == BERR_USAGE)
+        berr_wrap(err, "down");
+    progress *pg = NULL;
+    if (rc == 0) {
+        pthread_mutex_init(&d.lock, NULL);
+        pg = progress_new(g->progress);
+        d.rep = progress_reporter(pg);
+        rc = down(&d, volumes, rmi, yes, g->parallel ? g->parallel : PARALLEL_DEFAULT, err);
+        if (rc < 0)
+            berr_wrap(err, "down");
+        pthread_mutex_destroy(&d.lock);
+    }
+    progress_end(pg);
+    for (size_t i = 0; i < d.nobjs; i++)
+        free(d.objs[i].subject);
+    free(d.objs);
+    free(d.ctr);
+    for (int k = 0; k < K_COUNT; k++)
+        json_decref(d.lists[k]);
+    scope_close(&d.s);
+    return rc;
+}

@@ -1,0 +1,243 @@
+#include "targets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api.h"
+#include "desired.h"
+#include "strbuf.h"
+#include "taskgraph.h"
+#include "util.h"
+#include "words.h"
+
+static const char *label(json_t *c, const char *key)
+{
+    const char *s = json_string_value(json_object_get(json_object_get(c, "Labels"), key));
+    return s ? s : "";
+}
+
+static int by_part_instance(const void *a, const void *b)
+{
+    const struct target *x = a, *y = b;
+    int d = strcmp(x->part, y->part);
+    if (!d)
+        d = strcmp(x->instance, y->instance);
+    return d ? d : strcmp(x->name, y->name);
+}
+
+/* The stop grace a container was created with; a missing or garbled label
+ * (hand-made containers) falls back to the default rather than failing. */
+static int stop_timeout_of(json_t *c)
+{
+    int v;
+    return stop_timeout_parse(label(c, LABEL_STOP_TIMEOUT), &v) < 0 ? STOP_TIMEOUT_DEFAULT : v;
+}
+
+int stop_timeout_parse(const char *s, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 0 || v > STOP_TIMEOUT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static void fill(struct target *t, json_t *c)
+{
+    t->c = c;
+    t->id = json_string_value(json_object_get(c, "Id"));
+    t->id = t->id ? t->id : "";
+    const char *n = json_string_value(json_array_get(json_object_get(c, "Names"), 0));
+    t->name = n ? (n[0] == '/' ? n + 1 : n) : t->id;
+    t->part = label(c, LABEL_PART);
+    t->instance = label(c, LABEL_INSTANCE);
+    t->state = json_string_value(json_object_get(c, "State"));
+    t->state = t->state ? t->state : "unknown";
+    if (*t->part && *t->instance)
+        t->subject = xasprintf("%s:%s", t->part, t->instance);
+    else
+        t->subject = xstrdup(*t->part ? t->part : t->name);
+    t->stop_timeout = stop_timeout_of(c);
+    t->keep = streq(label(c, LABEL_KEEP), "true");
+}
+
+bool target_is_up(const struct target *t)
+{
+    return streq(t->state, "running") || streq(t->state, "paused") ||
+           streq(t->state, "restarting");
+}
+
+/* Candidate names for a suggestion: the project's parts (or the instances
+ * of one container part) and the matching labels of listed containers. */
+static const char **candidates(const struct project *p, const char *part, const struct target *list,
+                               size_t n, size_t *count)
+{
+    int pi = p && part ? project_find(p, part) : -1;
+    const struct container *c = pi >= 0 ? p->parts[pi].container : NULL;
+    size_t k = 0, cap = n + (p && !part ? p->nparts : 0) + (c ? c->ninstances : 0) + 1;
+    const char **v = xcalloc(cap, sizeof *v);
+    for (size_t i = 0; p && !part && i < p->nparts; i++)
+        v[k++] = p->parts[i].name;
+    for (size_t i = 0; c && i < c->ninstances; i++)
+        v[k++] = c->instances[i].name;
+    for (size_t i = 0; i < n; i++) {
+        if (!part)
+            v[k++] = *list[i].part ? list[i].part : NULL;
+        else if (streq(list[i].part, part))
+            v[k++] = *list[i].instance ? list[i].instance : NULL;
+    }
+    *count = k;
+    return v;
+}
+
+/* "... 'wbe' (did you mean 'web'?)"; with nothing close, the names there are. */
+static int unknown(berr **err, const char *what, const char *word, const char **cands, size_t n)
+{
+    const char *near = nearest_word(word, cands, n);
+    strbuf known = STRBUF_INIT;
+    for (size_t i = 0, shown = 0; !near && i < n && shown < 12; i++) {
+        bool dup = !cands[i];
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = streq(cands[j], cands[i]);
+        if (!dup && ++shown)
+            sb_addf(&known, "%s%s", known.len ? ", " : "", cands[i]);
+    }
+    if (near)
+        berr_set(err, BERR_USAGE, "%s '%s' (did you mean '%s'?)", what, word, near);
+    else if (known.len)
+        berr_set(err, BERR_USAGE, "%s '%s' (there are: %s)", what, word, known.buf);
+    else
+        berr_set(err, BERR_USAGE, "%s '%s' (there are none)", what, word);
+    sb_release(&known);
+    free(cands);
+    return -1;
+}
+
+/* One target: mark what it names, or say why it names nothing known. */
+static int select_one(const struct project *p, const char *project_name, struct target *list,
+                      size_t n, const char *arg, berr **err)
+{
+    const char *colon = strchr(arg, ':');
+    cleanup_free char *part = colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup(arg);
+    const char *inst = colon ? colon + 1 : NULL;
+    if (!*part || (inst && (!*inst || strchr(inst, ':'))))
+        return berr_set(err, BERR_USAGE, "'%s' is not a target: say all, PART or PART:INSTANCE",
+                        arg);
+    int pi = p ? project_find(p, part) : -1;
+    bool part_known = pi >= 0, inst_known = false;
+    if (inst && pi >= 0 && p->parts[pi].container)
+        inst_known = container_instance(p->parts[pi].container, inst) >= 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!streq(list[i].part, part))
+            continue;
+        part_known = true;
+        if (inst && !streq(list[i].instance, inst))
+            continue;
+        inst_known = true;
+        list[i].selected = true;
+    }
+    size_t nc;
+    if (!part_known) {
+        const char **c = candidates(p, NULL, list, n, &nc);
+        cleanup_free char *what = xasprintf("no part or container in project '%s' is named",
+                                            project_name);
+        return unknown(err, what, part, c, nc);
+    }
+    if (inst && !inst_known) {
+        const char **c = candidates(p, part, list, n, &nc);
+        cleanup_free char *what = xasprintf("part '%s' has no instance", part);
+        return unknown(err, what, inst, c, nc);
+    }
+    return 0;
+}
+
+int targets_select(const struct project *p, const char *project_name, struct target *list,
+                   size_t n, const char *const *targets, int ntargets, bool *whole, berr **err)
+{
+    *whole = ntargets == 0;
+    for (int i = 0; i < ntargets; i++)
+        if (streq(targets[i], "all"))
+            *whole = true;
+    for (size_t i = 0; i < n; i++)
+        list[i].selected = false;
+    /* every name is checked, even next to "all": a typo is never silent */
+    for (int i = 0; i < ntargets; i++)
+        if (!streq(targets[i], "all") && select_one(p, project_name, list, n, targets[i], err) < 0)
+            return -1;
+    for (size_t i = 0; *whole && i < n; i++)
+        list[i].selected = true;
+    return 0;
+}
+
+int scope_open(const struct scope_opts *o, struct scope *s, berr **err)
+{
+    memset(s, 0, sizeof *s);
+    berr *lerr = NULL;
+    if (project_load(&o->project, &s->p, &lerr) < 0) {
+        s->p = NULL;
+        /* down must be able to tear down what a broken project left running */
+        if (!o->name_fallback || !o->project.name || !*o->project.name) {
+            berr_move(err, &lerr);
+            return -1;
+        }
+        s->load_err = lerr;
+        s->name = o->project.name;
+    } else {
+        s->name = s->p->name;
+    }
+    if (engine_open(o->engine_url, &s->e, err) < 0 ||
+        api_list(s->e, "containers", s->name, &s->listed, err) < 0)
+        return -1;
+    s->nall = json_array_size(s->listed);
+    s->all = xcalloc(s->nall ? s->nall : 1, sizeof *s->all);
+    for (size_t i = 0; i < s->nall; i++)
+        fill(&s->all[i], json_array_get(s->listed, i));
+    qsort(s->all, s->nall, sizeof *s->all, by_part_instance);
+    return targets_select(s->p, s->name, s->all, s->nall, o->targets, o->ntargets, &s->whole,
+                          err);
+}
+
+void scope_close(struct scope *s)
+{
+    for (size_t i = 0; i < s->nall; i++)
+        free(s->all[i].subject);
+    free(s->all);
+    json_decref(s->listed);
+    engine_free(s->e);
+    berr_free(s->load_err);
+    if (s->p)
+        project_free(s->p);
+    memset(s, 0, sizeof *s);
+}
+
+struct each {
+    target_fn *fn;
+    void *ud;
+    struct target *t;
+};
+
+static int each_run(void *ud, struct sched_task *task, berr **err)
+{
+    (void)task;
+    struct each *x = ud;
+    return x->fn(x->ud, x->t, err);
+}
+
+int targets_each(struct target **v, size_t n, int parallel, target_fn *fn, void *ud, berr **err)
+{
+    if (n == 0)
+        return 0;
+    struct sched_task *tasks = xcalloc(n, sizeof *tasks);
+    struct each *xs = xcalloc(n, sizeof *xs);
+    for (size_t i = 0; i < n; i++) {
+        xs[i] = (struct each){.fn = fn, .ud = ud, .t = v[i]};
+        tasks[i] = (struct sched_task){.name = v[i]->subject, .run = each_run, .ud = &xs[i]};
+    }
+    struct sched_opts so = {.parallel = parallel > 0 ? parallel : 1};
+    int rc = sched_run(tasks, (int)n, &so, err);
+    sched_tasks_clear(tasks, (int)n);
+    free(tasks);
+    free(xs);
+    return rc;
+}

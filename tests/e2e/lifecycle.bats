@@ -1,0 +1,347 @@
+#!/usr/bin/env bats
+# ps, stop, start, restart, down against the real engine. Containers are made
+# straight through the API (labelled as `up` labels them), so these tests do
+# not depend on `up`. Each test has its own project name; teardown removes
+# everything named after it or labelled with it, even when a test fails.
+load helpers
+
+IMG=berth-e2e-busybox
+
+setup() {
+    P=$(test_project)
+    SOCK=${DOCKER_HOST#unix://}
+    DIR=$(mktemp -d /tmp/btl.XXXXXX)
+    busybox_image "$IMG"
+    printf '[project]\nname = %s\n\n[web]\nrecipe = container\nimage = %s\ninstances = one two\n\n[db]\nrecipe = container\nimage = %s\n' \
+        "$P" "$IMG" "$IMG" > "$DIR/berth.ini"
+}
+
+teardown() {
+    local kind id
+    for kind in containers networks volumes images; do
+        for id in $(leftovers "$kind"); do
+            case $kind in
+            containers) api -X DELETE "http://e/containers/$id?force=1" ;;
+            *) api -X DELETE "http://e/$kind/$id" ;;
+            esac
+        done
+    done
+    rm -rf "$DIR" "$DIR.out"
+}
+
+api() { curl -sf --unix-socket "$SOCK" "$@"; }
+
+# Ids (names for volumes) of objects named after the project or labelled with it.
+leftovers() {
+    local path=$1
+    [ "$1" = containers ] && path='containers/json?all=1'
+    [ "$1" = images ] && path='images/json'
+    api "http://e/$path" | python3 -c '
+import json, sys
+p, kind = sys.argv[1], sys.argv[2]
+d = json.load(sys.stdin)
+if kind == "volumes": d = d["Volumes"] or []
+for o in d:
+    names = o.get("Names") or [o.get("Name") or ""]
+    names += o.get("RepoTags") or []
+    lab = o.get("Labels") or {}
+    if lab.get("berth.project") == p or any(n.lstrip("/").startswith((p + "-", p + "/")) for n in names):
+        print(o["Name"] if kind == "volumes" else o["Id"])
+' "$P" "$1"
+}
+
+# ctr INSTANCE [start|create] [EXTRA-LABELS-JSON] [PART]: a labelled container P-PART-INSTANCE.
+# Its shell leaves at once on SIGTERM, so stops are quick.
+ctr() {
+    local inst=$1 how=${2:-start} extra=${3:-} part=${4:-web}
+    local labels="\"berth.project\":\"$P\",\"berth.part\":\"$part\",\"berth.instance\":\"$inst\",\"berth.instance-type\":\"standard\",\"berth.kind\":\"container\",\"berth.stop-timeout\":\"1\"${extra:+,$extra}"
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Image\":\"$IMG\",\"Cmd\":[\"sh\",\"-c\",\"trap 'exit 0' TERM; sleep 1000 & wait\"],\"Labels\":{$labels},\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
+        "http://e/containers/create?name=$P-$part-$inst" >/dev/null
+    [ "$how" = create ] || api -X POST "http://e/containers/$P-$part-$inst/start" >/dev/null
+}
+
+state() { api "http://e/containers/$1/json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["State"]["Status"])'; }
+exists() { api "http://e/$1/$2" >/dev/null; }
+
+@test "lifecycle commands answer --help with their usage" {
+    for c in ps down clean stop start restart; do
+        run berth "$c" --help
+        [ "$status" -eq 0 ]
+        [[ "$output" == "usage: berth "* ]]
+    done
+    run berth help stop
+    [[ "$output" == *"-t, --timeout SECONDS"* ]]
+}
+
+@test "ps shows running containers; -a the stopped ones too, sorted by part and instance" {
+    ctr two
+    ctr one
+    ctr three create
+    ctr one start '' db
+    run berth -C "$DIR" ps
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "PART"*"INSTANCE"*"TYPE"*"STATE"*"HEALTH"*"PORTS"*"IMAGE"*"STATUS" ]]
+    [ "${#lines[@]}" -eq 4 ]
+    [[ "${lines[1]}" == "db "*"one "*"standard"*"running"* ]]
+    [[ "${lines[2]}" == "web "*"one "*"running"*"$IMG"*"Up "* ]]
+    [[ "${lines[3]}" == "web "*"two "* ]]
+    [[ "$output" != *three* ]]
+    run berth -C "$DIR" ps -a
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 5 ]
+    [[ "${lines[3]}" == "web "*"three "*"created"* ]]
+    run berth -C "$DIR" ps web:two
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[1]}" == "web "*"two "* ]]
+}
+
+@test "ps --format json holds every field" {
+    ctr one
+    ctr two create
+    run berth -C "$DIR" ps -a --format json
+    [ "$status" -eq 0 ]
+    python3 - "$output" "$P" "$IMG" <<'PY'
+import json, sys
+rows, p, img = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+assert [r["instance"] for r in rows] == ["one", "two"], rows
+for r in rows:
+    for k in ("id", "name", "part", "instance", "type", "state", "health", "ports", "image", "status"):
+        assert k in r, (k, r)
+one, two = rows
+assert one["name"] == p + "-web-one" and len(one["id"]) == 64, one
+assert one["state"] == "running" and one["status"].startswith("Up"), one
+assert two["state"] == "created", two
+assert one["health"] is None and one["ports"] == [] and one["image"] == img, one
+assert one["type"] == "standard", one
+PY
+}
+
+@test "ps shows published ports and health from the one list call" {
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$P-default\",\"Labels\":{\"berth.project\":\"$P\"}}" \
+        http://e/networks/create >/dev/null
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"1000\"],\"ExposedPorts\":{\"80/tcp\":{},\"53/udp\":{}},\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":200000000},\"Labels\":{\"berth.project\":\"$P\",\"berth.part\":\"web\",\"berth.instance\":\"one\"},\"HostConfig\":{\"NetworkMode\":\"$P-default\",\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\"}]}}}" \
+        "http://e/containers/create?name=$P-web-one" >/dev/null
+    api -X POST "http://e/containers/$P-web-one/start" >/dev/null
+    for i in $(seq 50); do
+        [[ "$(berth -C "$DIR" ps)" == *healthy* ]] && break
+        sleep 0.1
+    done
+    run berth -C "$DIR" ps
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" =~ \ healthy\ +53/udp,127\.0\.0\.1:[0-9]+-\>80/tcp\  ]]
+    [[ "${lines[1]}" == *" Up "* && "${lines[1]}" != *"(healthy)"* ]]
+    run berth -C "$DIR" ps --format json
+    python3 - "$output" <<'PY'
+import json, sys
+r, = json.loads(sys.argv[1])
+assert r["health"] == "healthy", r
+assert r["ports"][0] == "53/udp" and r["ports"][1].startswith("127.0.0.1:"), r
+assert r["type"] == "", r
+PY
+}
+
+@test "stop web:one stops only it; start brings it back" {
+    ctr one
+    ctr two
+    run berth -C "$DIR" --progress plain stop web:one
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"web:one"*"stopped"* ]]
+    [ "$(state "$P-web-one")" = exited ]
+    [ "$(state "$P-web-two")" = running ]
+    run berth -C "$DIR" --progress plain start
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"web:one"*"started"* ]]
+    [[ "$output" != *"web:two"* ]] # already running: nothing to do
+    [ "$(state "$P-web-one")" = running ]
+    run berth -C "$DIR" start
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to start"* ]]
+}
+
+@test "stop runs in parallel, each container with its own grace; -t overrides it" {
+    # PID 1 ignores SIGTERM: each stop takes its whole grace
+    for i in a b c; do
+        api -X POST -H 'Content-Type: application/json' \
+            -d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"1000\"],\"Labels\":{\"berth.project\":\"$P\",\"berth.part\":\"web\",\"berth.instance\":\"$i\",\"berth.stop-timeout\":\"2\"},\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
+            "http://e/containers/create?name=$P-web-$i" >/dev/null
+        api -X POST "http://e/containers/$P-web-$i/start" >/dev/null
+    done
+    t0=$(date +%s%N)
+    run berth -C "$DIR" stop web
+    t1=$(date +%s%N)
+    [ "$status" -eq 0 ]
+    ms=$(((t1 - t0) / 1000000))
+    [ "$ms" -ge 1900 ] # the grace was given
+    [ "$ms" -lt 5000 ] # three graces of 2 s, side by side
+    [ "$(state "$P-web-c")" = exited ]
+    berth -C "$DIR" start web
+    t0=$(date +%s%N)
+    run berth -C "$DIR" stop -t 0
+    t1=$(date +%s%N)
+    [ "$status" -eq 0 ]
+    [ $(((t1 - t0) / 1000000)) -lt 1500 ]
+}
+
+@test "restart stops and starts again" {
+    ctr one
+    ctr two create
+    before=$(api "http://e/containers/$P-web-one/json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["State"]["StartedAt"])')
+    run berth -C "$DIR" --progress plain restart
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"web:one"*"restarted"* ]]
+    [[ "$output" == *"web:two"*"restarted"* ]]
+    after=$(api "http://e/containers/$P-web-one/json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["State"]["StartedAt"])')
+    [ "$before" != "$after" ]
+    [ "$(state "$P-web-one")" = running ]
+    [ "$(state "$P-web-two")" = running ]
+}
+
+@test "down removes the project's containers and networks, and nothing unlabelled" {
+    ctr one
+    ctr two create
+    ctr one start '' db
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$P-default\",\"Labels\":{\"berth.project\":\"$P\",\"berth.kind\":\"network\"}}" \
+        http://e/networks/create >/dev/null
+    # foreign: named like ours, but without labels
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"1000\"],\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
+        "http://e/containers/create?name=$P-web-three" >/dev/null
+    api -X POST -H 'Content-Type: application/json' -d "{\"Name\":\"$P-foreign\"}" \
+        http://e/networks/create >/dev/null
+
+    run berth -C "$DIR" down
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 3 containers, 1 network"* ]]
+    ! exists containers "$P-web-one/json"
+    ! exists containers "$P-web-two/json"
+    ! exists containers "$P-db-one/json"
+    ! exists networks "$P-default"
+    exists containers "$P-web-three/json"
+    exists networks "$P-foreign"
+
+    run berth -C "$DIR" clean
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to remove"* ]]
+}
+
+@test "down with a target removes only it and leaves the networks" {
+    ctr one
+    ctr two
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$P-default\",\"Labels\":{\"berth.project\":\"$P\"}}" \
+        http://e/networks/create >/dev/null
+    run berth -C "$DIR" down web:two
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 1 container"* ]]
+    exists containers "$P-web-one/json"
+    ! exists containers "$P-web-two/json"
+    exists networks "$P-default"
+}
+
+@test "down honours berth.keep" {
+    ctr one start '"berth.keep":"true"'
+    ctr two
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$P-kept\",\"Labels\":{\"berth.project\":\"$P\",\"berth.keep\":\"true\"}}" \
+        http://e/networks/create >/dev/null
+    run berth -C "$DIR" down
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"kept container web:one (berth.keep=true)"* ]]
+    [[ "$output" == *"kept network $P-kept"* ]]
+    [[ "$output" == *"removed 1 container"* ]]
+    [ "$(state "$P-web-one")" = running ]
+    ! exists containers "$P-web-two/json"
+    exists networks "$P-kept"
+}
+
+@test "down --volumes refuses without a terminal unless --yes, then deletes volumes and data" {
+    data="$DIR/.berth/data/web/one/data"
+    mkdir -p "$data"
+    echo precious > "$data/file"
+    ctr one
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$P-vol\",\"Labels\":{\"berth.project\":\"$P\",\"berth.kind\":\"volume\"}}" \
+        http://e/volumes/create >/dev/null
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$P-web-one-data\",\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"$data\"},\"Labels\":{\"berth.project\":\"$P\",\"berth.kind\":\"persistent\",\"berth.part\":\"web\",\"berth.instance\":\"one\"}}" \
+        http://e/volumes/create >/dev/null
+    api -X POST -H 'Content-Type: application/json' -d "{\"Name\":\"$P-foreignvol\"}" \
+        http://e/volumes/create >/dev/null
+
+    run berth -C "$DIR" down --volumes < /dev/null
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--yes"* ]]
+    [ "$(state "$P-web-one")" = running ] # refused before touching anything
+    exists volumes "$P-vol"
+
+    run berth -C "$DIR" down --volumes --yes < /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 1 container, 2 volumes"* ]]
+    ! exists volumes "$P-vol"
+    ! exists volumes "$P-web-one-data"
+    [ ! -e "$data" ]
+    [ -d "$DIR/.berth/data" ] # the data folder itself stays
+    exists volumes "$P-foreignvol"
+}
+
+@test "down --volumes deletes no data folder outside the project's data folder" {
+    outside=$(mktemp -d /tmp/btl-outside.XXXXXX)
+    echo precious > "$outside/file"
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$P-web-one-data\",\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"$outside\"},\"Labels\":{\"berth.project\":\"$P\",\"berth.kind\":\"persistent\",\"berth.part\":\"web\",\"berth.instance\":\"one\"}}" \
+        http://e/volumes/create >/dev/null
+    run berth -C "$DIR" down --volumes -y
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not inside the project's data folder"* ]]
+    [ -f "$outside/file" ]
+    rm -rf "$outside"
+}
+
+@test "down --rmi removes the project's images, not others" {
+    ctr one
+    api -X POST "http://e/commit?container=$P-web-one&repo=$P/web&tag=latest&changes=LABEL%20berth.project%3D$P" >/dev/null
+    run berth -C "$DIR" down --rmi
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 1 container, 1 image"* ]]
+    ! exists images "$P/web/json"
+    exists images "$IMG/json"
+}
+
+@test "an unknown target is a usage error that suggests the nearest name" {
+    ctr one
+    run berth -C "$DIR" stop wbe
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"did you mean 'web'"* ]]
+    run berth -C "$DIR" ps web:noe
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"did you mean 'one'"* ]]
+    [ "$(state "$P-web-one")" = running ]
+}
+
+@test "orphans (labelled, no longer in the project) are still reachable by name" {
+    ctr one start '' gone
+    run berth -C "$DIR" ps gone
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == "gone "*"one "* ]]
+    run berth -C "$DIR" down gone:one
+    [ "$status" -eq 0 ]
+    ! exists containers "$P-gone-one/json"
+}
+
+@test "a project that does not load: exit 3, but down -p NAME still cleans up" {
+    ctr one
+    echo '[web' > "$DIR/berth.ini"
+    run berth -C "$DIR" ps
+    [ "$status" -eq 3 ]
+    run berth -C "$DIR" stop
+    [ "$status" -eq 3 ]
+    [ "$(state "$P-web-one")" = running ]
+    run berth -C "$DIR" -p "$P" down
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"did not load"* ]]
+    ! exists containers "$P-web-one/json"
+}
