@@ -10,8 +10,15 @@
 #include "util.h"
 
 const struct cmd berth_commands[] = {
+    {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
+    {"ps", cmd_ps, "list the project's containers"},
+    {"stop", cmd_stop, "stop containers (each with its own grace)"},
+    {"start", cmd_start, "start stopped containers"},
+    {"restart", cmd_restart, "stop, then start containers"},
+    {"down", cmd_down, "stop and remove the project's containers and networks"},
+    {"clean", cmd_down, "the same as down"},
     {"engine", cmd_engine, "start, stop or query a private Docker engine"},
     {"info", cmd_info, "describe the engine berth talks to"},
     {"version", cmd_version, "print berth's version"},

@@ -43,6 +43,6 @@ int cmd_usage_error(berr **err, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 cmd_fn cmd_help, cmd_version, cmd_info, cmd_engine;
-cmd_fn cmd_config, cmd_plan;
+cmd_fn cmd_config, cmd_plan, cmd_up, cmd_ps, cmd_down, cmd_stop, cmd_start, cmd_restart;
 
 #endif

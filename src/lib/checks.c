@@ -21,7 +21,7 @@ struct ck {
 
 static void bad(struct ck *c, const char *item, const char *why)
 {
-    report(c->L, c->s, c->kv, "'%s' %s", item, why);
+    load_problem(c->L, c->s, c->kv, "'%s' %s", item, why);
 }
 
 static const char *kinds_text(unsigned mask)
@@ -44,12 +44,12 @@ static int ref_part(struct ck *c, const char *name, unsigned mask)
         struct rsec *t = loader_find_sec(c->L, name, NULL);
         if (t && t->invalid)
             return -1; /* reported already */
-        report(c->L, c->s, c->kv, "no part '%s' in this project%s (it must name %s)", name,
+        load_problem(c->L, c->s, c->kv, "no part '%s' in this project%s (it must name %s)", name,
                suggest_part(c->L, name, mask), kinds_text(mask));
         return -1;
     }
     if (mask && !(mask & (1u << c->L->p->parts[i].kind))) {
-        report(c->L, c->s, c->kv, "'%s' is a %s part, but this must name %s", name,
+        load_problem(c->L, c->s, c->kv, "'%s' is a %s part, but this must name %s", name,
                part_kind_name(c->L->p->parts[i].kind), kinds_text(mask));
         return -1;
     }
@@ -96,7 +96,7 @@ static bool check_cref(struct ck *c, const char *text, bool allow_mode, struct c
             for (size_t i = 0; i < ct->ninstances; i++)
                 names[i] = ct->instances[i].name;
             const char *near = nearest_word(parts[1], names, ct->ninstances);
-            report(c->L, c->s, c->kv, "part '%s' has no instance '%s'%s%s%s", parts[0], parts[1],
+            load_problem(c->L, c->s, c->kv, "part '%s' has no instance '%s'%s%s%s", parts[0], parts[1],
                    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
             return false;
         }
@@ -115,7 +115,7 @@ static const char *existing(struct ck *c, const char *v, int kind)
     const char *path = host_path(c, v);
     struct stat st;
     if (stat(path, &st) != 0) {
-        report(c->L, c->s, c->kv, "'%s' does not exist%s%s%s", v, streq(path, v) ? "" : " (",
+        load_problem(c->L, c->s, c->kv, "'%s' does not exist%s%s%s", v, streq(path, v) ? "" : " (",
                streq(path, v) ? "" : path, streq(path, v) ? "" : ")");
         return NULL;
     }
@@ -128,6 +128,52 @@ static const char *existing(struct ck *c, const char *v, int kind)
         return NULL;
     }
     return path;
+}
+
+/* "FILE [sha256:HEX]": a local archive and, optionally, its digest. berth
+ * fetches nothing from the network, so a URL is refused with the fix. */
+static bool check_archive(struct ck *c, const char *v, const char **norm)
+{
+    struct strv w;
+    split_words(c->L->a, v, &w);
+    if (w.n == 0 || w.n > 2) {
+        bad(c, v, "is not an archive (use FILE or FILE sha256:HEX)");
+        return false;
+    }
+    if (is_url(w.v[0])) {
+        bad(c, v, "is a URL: berth reads archives from this machine only (download it, then "
+                  "name the file)");
+        return false;
+    }
+    const char *sum = w.n == 2 ? w.v[1] : NULL;
+    if (sum && starts_with(sum, "sha256:"))
+        sum += strlen("sha256:");
+    if (sum && (strlen(sum) != 64 || strspn(sum, "0123456789abcdef") != 64)) {
+        bad(c, v, "has a digest that is not sha256:HEX (64 lower-case hex digits)");
+        return false;
+    }
+    const char *path = existing(c, w.v[0], 'f');
+    if (!path)
+        return false;
+    *norm = sum ? arena_printf(c->L->a, "%s sha256:%s", path, sum) : path;
+    return true;
+}
+
+/* "HOST_FILE [/IMAGE_PATH]": a file of this machine placed in the image (at
+ * the same path when no other is given). */
+static bool check_hostfile(struct ck *c, const char *v, const char **norm)
+{
+    struct strv w;
+    split_words(c->L->a, v, &w);
+    if (w.n == 0 || w.n > 2 || (w.n == 2 && w.v[1][0] != '/')) {
+        bad(c, v, "is not a file line (use HOST_FILE or HOST_FILE /PATH/IN/IMAGE)");
+        return false;
+    }
+    const char *path = existing(c, w.v[0], 'f');
+    if (!path)
+        return false;
+    *norm = arena_printf(c->L->a, "%s %s", path, w.n == 2 ? w.v[1] : path);
+    return true;
 }
 
 static bool check_mount(struct ck *c, const char *item, const char **norm)
@@ -253,10 +299,11 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
     case KT_FILES: return (*norm = existing(c, v, 'f')) != NULL;
     case KT_PATH: *norm = host_path(c, v); break;
     case KT_SOURCE:
-    case KT_ARCHIVES:
         if (is_url(v))
             break;
-        return (*norm = existing(c, v, t == KT_SOURCE ? 'd' : 'f')) != NULL;
+        return (*norm = existing(c, v, 'd')) != NULL;
+    case KT_ARCHIVES: return check_archive(c, v, norm);
+    case KT_HOSTFILES: return check_hostfile(c, v, norm);
     case KT_NETWORKS:
         if (streq(v, "host") || streq(v, "bridge") || streq(v, "none"))
             break;
@@ -312,7 +359,7 @@ bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, st
     const char *v = c->kv->val;
     if (st->shape != SHAPE_LIST) {
         if (!*v && d->type != KT_TEXT && d->type != KT_STR) {
-            report(c->L, c->s, c->kv, "is empty (give a value, or leave the key out)");
+            load_problem(c->L, c->s, c->kv, "is empty (give a value, or leave the key out)");
             return false;
         }
         if (!check_item(c, d->type, v, &st->value))

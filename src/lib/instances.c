@@ -71,11 +71,11 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
                 for (size_t j = 0; j < names.n; j++)
                     dup = dup || streq(names.v[j], n);
                 if (!valid_part_name(n))
-                    report(L, s, kv, "'%s' is not an instance name (use lower-case letters, "
+                    load_problem(L, s, kv, "'%s' is not an instance name (use lower-case letters, "
                                      "digits and '_'; no '-'; like '%s')",
                            n, fix_part_name(L->a, n));
                 else if (dup)
-                    report(L, s, kv, "instance '%s' is listed twice", n);
+                    load_problem(L, s, kv, "instance '%s' is listed twice", n);
                 else
                     strv_push(L->a, &names, &cap, n);
             }
@@ -158,7 +158,7 @@ static void resolve_instance(struct loader *L, struct part *pt, struct rsec *s, 
         type = instance_type_from_name(tk->val);
         if (type < 0) {
             if (from_inst) /* the part's own value was checked with its settings */
-                report(L, is, tk, "'%s' is not an instance type (use standard, published, "
+                load_problem(L, is, tk, "'%s' is not an instance type (use standard, published, "
                                   "master, interactive or safemode)",
                        tk->val);
             type = INSTANCE_STANDARD;
@@ -176,7 +176,7 @@ static void resolve_instance(struct loader *L, struct part *pt, struct rsec *s, 
         bool v = type_defaults[type][k];
         const char *why = kv ? parse_bool(kv->val, &v) : NULL;
         if (why && from_inst)
-            report(L, is, kv, "'%s' %s", kv->val, why);
+            load_problem(L, is, kv, "'%s' %s", kv->val, why);
         if (!kv || why)
             v = type_defaults[type][k];
         *props[k] = v;

@@ -27,7 +27,7 @@ static void find_kinds(struct loader *L)
             if (s->folder)
                 s->kind = PART_CONTAINER;
             else {
-                report(L, s, NULL,
+                load_problem(L, s, NULL,
                        "missing key 'recipe' (say what the part is: build, bootstrap, container, "
                        "network, volume, copy, pull, push, assemble, diskimage, task or engine)");
                 s->invalid = true;
@@ -37,12 +37,12 @@ static void find_kinds(struct loader *L)
         s->kind = schema_kind_from_name(r->raw);
         if (s->kind < 0) {
             const char *near = nearest_word(r->raw, kinds, nk);
-            report(L, s, r, "unknown recipe '%s' (%s%s%suse one of build, bootstrap, container, "
+            load_problem(L, s, r, "unknown recipe '%s' (%s%s%suse one of build, bootstrap, container, "
                             "network, volume, copy, pull, push, assemble, diskimage, task, engine)",
                    r->raw, near ? "did you mean '" : "", near ? near : "", near ? "'? " : "");
             s->invalid = true;
         } else if (s->folder && s->kind != PART_CONTAINER) {
-            report(L, s, r,
+            load_problem(L, s, r,
                    "'%s' is the container of folder %s, so its recipe is container (leave "
                    "recipe out, or name this part differently)",
                    s->name, s->folder_shown);
@@ -63,7 +63,7 @@ static void find_kinds(struct loader *L)
         } else if (s->parent->invalid) {
             s->invalid = true;
         } else if (s->parent->kind != PART_CONTAINER) {
-            report(L, s, NULL, "'%s' is a %s part; only container parts have instances", s->name,
+            load_problem(L, s, NULL, "'%s' is a %s part; only container parts have instances", s->name,
                    schema_kind_name(s->parent->kind));
             s->invalid = true;
         }
@@ -76,7 +76,7 @@ static void check_key(struct loader *L, struct rsec *s, struct rkv *kv)
         return;
     const struct keydef *d = schema_find(s->kind, kv->key);
     if (!d && s->kind == SCHEMA_INSTANCE && schema_find(PART_CONTAINER, kv->key)) {
-        report(L, s, kv,
+        load_problem(L, s, kv,
                "cannot be set per instance (set it in [%s]; an instance takes instance-type, "
                "linked, publish_ports, persistent_data, persistent_opt and persistent_log)",
                s->name);
@@ -86,9 +86,9 @@ static void check_key(struct loader *L, struct rsec *s, struct rkv *kv)
     if (!d) {
         const char *near = schema_suggest(s->kind, kv->key);
         if (near)
-            report(L, s, kv, "unknown key (did you mean '%s'?)", near);
+            load_problem(L, s, kv, "unknown key (did you mean '%s'?)", near);
         else
-            report(L, s, kv, "unknown key for a %s (see docs/project-format.md; own variables "
+            load_problem(L, s, kv, "unknown key for a %s (see docs/project-format.md; own variables "
                              "start with x-)",
                    s->kind == SCHEMA_PROJECT    ? "[project] section"
                    : s->kind == SCHEMA_INSTANCE ? "[part:instance] section"
@@ -98,7 +98,7 @@ static void check_key(struct loader *L, struct rsec *s, struct rkv *kv)
         return;
     }
     if (d->flags & F_READONLY) {
-        report(L, s, kv, "is set by berth and cannot be changed (the project folder: use -C)");
+        load_problem(L, s, kv, "is set by berth and cannot be changed (the project folder: use -C)");
         kv->dropped = true;
         return;
     }
@@ -122,7 +122,7 @@ static void inline_builds(struct loader *L)
         const char *bname = arena_printf(L->a, "%s_image", s->name);
         struct rsec *t = loader_find_sec(L, bname, NULL);
         if (t && t->kind != PART_BUILD && t->kind != -1) {
-            report(L, s, b, "builds into part '%s', but that is a %s part (rename it, or point "
+            load_problem(L, s, b, "builds into part '%s', but that is a %s part (rename it, or point "
                             "build at a build part)",
                    bname, schema_kind_name(t->kind));
             b->dropped = true;
@@ -163,7 +163,7 @@ static void check_keys(struct loader *L)
             else if (b->layer > im->layer)
                 im->dropped = true;
             else
-                report(L, s, b, "set either 'image' or 'build', not both");
+                load_problem(L, s, b, "set either 'image' or 'build', not both");
         }
     }
 }
@@ -264,7 +264,7 @@ static void check_project_name(struct loader *L)
         ok = ok && (islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' ||
                     *c == '-');
     if (!ok) {
-        report(L, ps, kv,
+        load_problem(L, ps, kv,
                "'%s' is not a project name (use lower-case letters, digits, '_' and '-', "
                "starting and ending with a letter or digit)",
                n);

@@ -61,7 +61,7 @@ void report_at(struct loader *L, struct loc loc, const char *part, const char *k
     diag_add(&L->d, loc.file, loc.line, part, key, "%s", msg);
 }
 
-void report(struct loader *L, struct rsec *s, struct rkv *kv, const char *fmt, ...)
+void load_problem(struct loader *L, struct rsec *s, struct rkv *kv, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

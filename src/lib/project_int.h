@@ -96,7 +96,7 @@ const char *shown_path(struct loader *L, const char *rel);
 const char *shown_abs(struct loader *L, const char *path);
 const char *join_path(struct arena *a, const char *base, const char *rel);
 /* Report a problem about a section (and key, when kv). */
-void report(struct loader *L, struct rsec *s, struct rkv *kv, const char *fmt, ...)
+void load_problem(struct loader *L, struct rsec *s, struct rkv *kv, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void report_at(struct loader *L, struct loc loc, const char *part, const char *key,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -38,7 +38,7 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
 {
     const char *user = part_value(pt, "username"), *pass = part_value(pt, "password");
     if ((pt->kind == PART_PULL || pt->kind == PART_PUSH) && (!user) != (!pass))
-        report(L, s, sec_find(s, user ? "username" : "password"),
+        load_problem(L, s, sec_find(s, user ? "username" : "password"),
                "is set without '%s' (a registry login needs both, or neither)",
                user ? "password" : "username");
     if (pt->kind == PART_NETWORK) {
@@ -47,27 +47,27 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
         for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
             const char *v = part_value(pt, keys[i]);
             if (v && !subnet)
-                report(L, s, sec_find(s, keys[i]), "needs 'subnet' to be set as well");
+                load_problem(L, s, sec_find(s, keys[i]), "needs 'subnet' to be set as well");
             else if (v && !ipv4_in_cidr(v, subnet))
-                report(L, s, sec_find(s, keys[i]), "'%s' is outside the subnet %s", v, subnet);
+                load_problem(L, s, sec_find(s, keys[i]), "'%s' is outside the subnet %s", v, subnet);
         }
         if (subnet && strchr(subnet, ':') && !streq(part_value(pt, "ipv6"), "true"))
-            report(L, s, sec_find(s, "subnet"), "'%s' is an IPv6 subnet: set ipv6 = true", subnet);
+            load_problem(L, s, sec_find(s, "subnet"), "'%s' is an IPv6 subnet: set ipv6 = true", subnet);
     }
     if (pt->kind == PART_ENGINE) {
         bool priv = streq(part_value(pt, "private"), "true");
         if (priv && !part_value(pt, "dir"))
-            report(L, s, NULL, "a private engine needs 'dir' (the folder its state lives in)");
+            load_problem(L, s, NULL, "a private engine needs 'dir' (the folder its state lives in)");
         if (!priv && !part_value(pt, "url"))
-            report(L, s, NULL, "key 'url': missing (the engine's address, like "
+            load_problem(L, s, NULL, "key 'url': missing (the engine's address, like "
                                "unix:///var/run/docker.sock; or set private = true and dir)");
         if (!part_value(pt, "tls-cert") != !part_value(pt, "tls-key"))
-            report(L, s, NULL, "set both 'tls-cert' and 'tls-key', or neither");
+            load_problem(L, s, NULL, "set both 'tls-cert' and 'tls-key', or neither");
     }
     if (pt->kind == PART_COPY) {
         const char *from = part_value(pt, "container-from"), *to = part_value(pt, "container-to");
         if (from && to && streq(from, to))
-            report(L, s, sec_find(s, "container-to"), "copies '%s' onto itself", to);
+            load_problem(L, s, sec_find(s, "container-to"), "copies '%s' onto itself", to);
     }
 }
 
@@ -103,7 +103,7 @@ static void make_settings(struct loader *L, int pi)
         if (!kv && (keys[k].flags & F_REQUIRED)) {
             bool either = streq(keys[k].name, "image") &&
                           (pt->kind == PART_CONTAINER || pt->kind == PART_TASK);
-            report(L, s, NULL, "key '%s': missing (%s)", keys[k].name,
+            load_problem(L, s, NULL, "key '%s': missing (%s)", keys[k].name,
                    either ? "set 'image', or 'build' to a build part or folder"
                           : arena_printf(L->a, "%s parts need it", part_kind_name(pt->kind)));
             continue;
@@ -145,7 +145,7 @@ static void project_settings(struct loader *L)
         } else if (streq(kv->key, "engine")) {
             int i = project_find(p, kv->val);
             if (i < 0 || p->parts[i].kind != PART_ENGINE) {
-                report(L, s, kv, "'%s' is not an engine part of this project%s", kv->val,
+                load_problem(L, s, kv, "'%s' is not an engine part of this project%s", kv->val,
                        suggest_part(L, kv->val, 1u << PART_ENGINE));
                 continue;
             }
@@ -204,7 +204,7 @@ static void image_makers(struct loader *L)
             continue; /* reported with the other settings */
         int other = find_image_maker(L, kv->val);
         if (other >= 0) {
-            report(L, L->part_sec[i], kv, "'%s' is made by part '%s' already (give this one "
+            load_problem(L, L->part_sec[i], kv, "'%s' is made by part '%s' already (give this one "
                                           "another image name)",
                    kv->val, L->p->parts[other].name);
             continue;

@@ -59,7 +59,8 @@ enum ktype {
     KT_FILES,     /* host files that must exist */
     KT_MOUNTS,    /* [SOURCE:]TARGET[:ro|:rw] */
     KT_LINKS,     /* PART[:INSTANCE] [ALIAS] */
-    KT_ARCHIVES,  /* host files or URLs */
+    KT_ARCHIVES,  /* host file [sha256:HEX] */
+    KT_HOSTFILES, /* HOST_FILE [/IMAGE_PATH] */
     KT_COPYPATHS, /* SOURCE [DESTINATION], absolute container paths */
 };
 

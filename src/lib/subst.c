@@ -48,7 +48,7 @@ static void report_cycle(struct loader *L, struct rkv *kv)
     for (size_t i = from; i < L->depth; i++)
         sb_addf(&chain, "%s:%s -> ", sec_label(L, L->stack_sec[i]), L->stack[i]->key);
     sb_addf(&chain, "%s:%s", sec_label(L, L->stack_sec[from]), kv->key);
-    report(L, L->stack_sec[from], kv,
+    load_problem(L, L->stack_sec[from], kv,
            "substitution cycle: %s (write one of these values out instead of substituting it)",
            chain.buf);
     sb_release(&chain);
@@ -88,7 +88,7 @@ static bool expand_env(struct loader *L, struct rsec *s, struct rkv *kv, const c
     for (size_t i = 0; i < n; i++)
         ok = ok && (isalnum((unsigned char)spec[i]) || spec[i] == '_');
     if (!ok) {
-        report(L, s, kv, "'${env:%s}': '%.*s' is not an environment variable name (use letters, "
+        load_problem(L, s, kv, "'${env:%s}': '%.*s' is not an environment variable name (use letters, "
                          "digits and '_')",
                spec, (int)n, spec);
         return false;
@@ -100,7 +100,7 @@ static bool expand_env(struct loader *L, struct rsec *s, struct rkv *kv, const c
     }
     if (dflt)
         return expand(L, s, kv, dflt + 2, out);
-    report(L, s, kv,
+    load_problem(L, s, kv,
            "environment variable %.*s is not set (set it, or give a default: ${env:%.*s:-VALUE})",
            (int)n, spec, (int)n, spec);
     return false;
@@ -121,7 +121,7 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
 {
     const char *colon = strchr(inner, ':');
     if (!colon) {
-        report(L, s, kv,
+        load_problem(L, s, kv,
                "'${%s}' is not a substitution (use ${part:key}, ${:key} or ${env:NAME}; write "
                "$${ for a literal ${)",
                inner);
@@ -132,7 +132,7 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
     if (streq(secname, "env"))
         return expand_env(L, s, kv, key, out);
     if (!*key) {
-        report(L, s, kv, "'${%s}' names no key (write ${%s:KEY})", inner, secname);
+        load_problem(L, s, kv, "'${%s}' names no key (write ${%s:KEY})", inner, secname);
         return false;
     }
     struct rsec *t;
@@ -143,7 +143,7 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
             secname = "project";
         t = loader_find_sec(L, secname, NULL);
         if (!t) {
-            report(L, s, kv, "'${%s}': no part '%s' in this project%s", inner, secname,
+            load_problem(L, s, kv, "'${%s}': no part '%s' in this project%s", inner, secname,
                    suggest_part(L, secname, 0));
             return false;
         }
@@ -156,7 +156,7 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
         tkv = sec_find(t, key);
     }
     if (!tkv) {
-        report(L, s, kv, "'${%s}': %s has no key '%s'%s", inner,
+        load_problem(L, s, kv, "'${%s}': %s has no key '%s'%s", inner,
                t->kind == SCHEMA_PROJECT ? "[project]"
                : t->kind == SCHEMA_VARS  ? "[vars]"
                                          : arena_printf(L->a, "part '%s'", t->name),
@@ -180,7 +180,7 @@ static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char 
 {
     for (const char *p = text; *p;) {
         if (out->len > MAX_VALUE) {
-            report(L, s, kv, "is longer than 1 MiB after substitution");
+            load_problem(L, s, kv, "is longer than 1 MiB after substitution");
             return false;
         }
         if (p[0] != '$' || (p[1] != '$' && p[1] != '{')) {
@@ -205,7 +205,7 @@ static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char 
         }
         if (!*e) {
             int n = (int)strcspn(p, "\n");
-            report(L, s, kv,
+            load_problem(L, s, kv,
                    "unterminated substitution '%.*s' (close it with '}'; write $$ for a literal $)",
                    n > 40 ? 40 : n, p);
             return false;

@@ -1,0 +1,100 @@
+/* berth up: converge the engine to the project, only the difference. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "converge.h"
+#include "engine.h"
+#include "http.h"
+#include "progress.h"
+#include "project.h"
+#include "util.h"
+#include "workspace.h"
+
+static const char usage[] =
+    "usage: berth up [options] [targets]\n"
+    "\n"
+    "Bring the project (or the targets: all, web, web:two, ...) to the state it\n"
+    "describes: build images whose inputs changed, create what is missing,\n"
+    "recreate what changed, start what is stopped; leave the rest alone. A second\n"
+    "run with nothing changed makes no engine writes. The parts the targets need\n"
+    "come along. Independent parts run in parallel (--parallel, default 8).\n"
+    "\n"
+    "options:\n"
+    "  --force            rebuild images even when their inputs are unchanged\n"
+    "  --remove-orphans   remove containers of the project that it no longer has\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "The first Ctrl-C starts nothing new and lets running steps finish, so the\n"
+    "next `up` converges from there; a second one aborts them.\n";
+
+static volatile int cancel_start, cancel_transfers;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (cancel_start) {
+        cancel_transfers = 1;
+        return;
+    }
+    cancel_start = 1;
+    static const char msg[] = "\nberth: stopping after the running steps (Ctrl-C again aborts them)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+}
+
+int cmd_up(cli *g, int argc, char **argv, berr **err)
+{
+    static const struct option opts[] = {
+        {"force", no_argument, NULL, 'F'},
+        {"remove-orphans", no_argument, NULL, 'O'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct up_opts o = {.parallel = g->parallel ? g->parallel : 8};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F': o.force_build = true; break;
+        case 'O': o.remove_orphans = true; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return cmd_usage_error(err, "up", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    struct workspace ws;
+    if (workspace_open(g, (const char *const *)argv + optind, argc - optind, &ws, err) < 0)
+        return -1;
+
+    struct sigaction sa = {.sa_handler = on_sigint}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    http_set_cancel_flag(&cancel_transfers);
+    o.cancel = &cancel_start;
+
+    progress *pg = progress_new(g->progress);
+    o.rep = progress_reporter(pg);
+    struct plan pl;
+    long long t0 = now_ms();
+    int rc = converge(ws.engine, ws.project, ws.sel, &o, &pl, err);
+    size_t changed = 0;
+    for (size_t i = 0; i < pl.n; i++)
+        changed += !streq(pl.v[i].verb, "none") && !streq(pl.v[i].verb, "skip");
+    for (size_t i = 0; i < pl.n; i++)
+        if (streq(pl.v[i].verb, "skip") || strstr(pl.v[i].reason, "orphan") ||
+            strstr(pl.v[i].reason, "kept with its data"))
+            reportf(o.rep, EV_NOTE, NULL, NULL, "note: %s: %s", pl.v[i].subject, pl.v[i].reason);
+    if (rc == 0)
+        reportf(o.rep, EV_NOTE, NULL, NULL, "%s: %zu change(s), %zu up to date, %.1fs",
+                ws.project->name, changed, pl.n - changed, (double)(now_ms() - t0) / 1000.0);
+    progress_end(pg);
+    plan_clear(&pl);
+    http_set_cancel_flag(NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    workspace_close(&ws);
+    return rc;
+}

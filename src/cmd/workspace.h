@@ -1,0 +1,23 @@
+/* What project commands set up first: the project loaded and validated
+ * (nothing reaches an engine when it is invalid), the targets selected, and
+ * the engine opened. */
+#ifndef BERTH_WORKSPACE_H
+#define BERTH_WORKSPACE_H
+
+#include "cmd.h"
+#include "engine.h"
+#include "project.h"
+
+struct workspace {
+    struct project *project;
+    struct project_sel *sel;
+    engine *engine; /* NULL when not asked for */
+};
+
+/* Load the project from g (dir, file, project name, -s overrides), select
+ * targets (with what they need), and open the engine. */
+int workspace_open(const cli *g, const char *const *targets, int ntargets, struct workspace *ws,
+                   berr **err);
+void workspace_close(struct workspace *ws);
+
+#endif

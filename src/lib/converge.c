@@ -1,0 +1,624 @@
+#include "converge.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "api.h"
+#include "converge_int.h"
+#include "desired.h"
+#include "taskgraph.h"
+#include "util.h"
+
+void plan_clear(struct plan *pl)
+{
+    for (size_t i = 0; i < pl->n; i++) {
+        free(pl->v[i].subject);
+        free(pl->v[i].verb);
+        free(pl->v[i].reason);
+    }
+    free(pl->v);
+    pl->v = NULL;
+    pl->n = 0;
+}
+
+void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason, int level)
+{
+    pthread_mutex_lock(&cv->lock);
+    struct plan *pl = cv->plan;
+    pl->v = xrealloc(pl->v, sizeof *pl->v * (pl->n + 1));
+    pl->v[pl->n++] = (struct action){xstrdup(subject), xstrdup(verb),
+                                     xstrdup(reason ? reason : ""), level};
+    pthread_mutex_unlock(&cv->lock);
+}
+
+int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err)
+{
+    pthread_mutex_lock(&cv->lock);
+    json_t *f = json_incref(json_object_get(cv->images, ref));
+    pthread_mutex_unlock(&cv->lock);
+    if (!f) {
+        json_t *img = NULL;
+        if (api_image_inspect(cv->e, ref, &img, err) < 0)
+            return -1;
+        f = img ? json_pack("{s:O*, s:O*}", "Id", json_object_get(img, "Id"), "Config",
+                            json_object_get(img, "Config"))
+                : json_null();
+        json_decref(img);
+        pthread_mutex_lock(&cv->lock);
+        json_object_set(cv->images, ref, f);
+        pthread_mutex_unlock(&cv->lock);
+    }
+    if (json_is_null(f)) {
+        json_decref(f);
+        f = NULL;
+    }
+    *facts = f;
+    return 0;
+}
+
+void cv_image_changed(struct cv *cv, const char *ref)
+{
+    pthread_mutex_lock(&cv->lock);
+    json_object_del(cv->images, ref);
+    json_object_set_new(cv->rebuilt, ref, json_true());
+    pthread_mutex_unlock(&cv->lock);
+}
+
+bool cv_image_rebuilt(struct cv *cv, const char *ref)
+{
+    pthread_mutex_lock(&cv->lock);
+    bool r = json_object_get(cv->rebuilt, ref) != NULL;
+    pthread_mutex_unlock(&cv->lock);
+    return r;
+}
+
+/* ---- what exists ---- */
+
+static const char *label_of(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(obj, "Labels"), key));
+}
+
+/* A listed container by name ("/name" in Names). */
+static json_t *find_container(json_t *list, const char *name)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c) {
+        json_t *names = json_object_get(c, "Names");
+        size_t j;
+        json_t *n;
+        json_array_foreach(names, j, n) {
+            const char *s = json_string_value(n);
+            if (s && s[0] == '/' && streq(s + 1, name))
+                return c;
+        }
+    }
+    return NULL;
+}
+
+static json_t *find_named(json_t *list, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o)
+        if (streq(json_string_value(json_object_get(o, "Name")), name))
+            return o;
+    return NULL;
+}
+
+/* Is an object of that name there without our label? Ask the engine: the
+ * listings only hold what carries the project label. */
+static int foreign_check(struct cv *cv, const char *what, const char *path, const char *name,
+                         berr **err)
+{
+    json_t *j = NULL;
+    berr *e2 = NULL;
+    int rc = engine_get(cv->e, path, &j, &e2);
+    if (rc < 0 && e2->http_status == 404) {
+        berr_free(e2);
+        return 0;
+    }
+    if (rc < 0) {
+        berr_move(err, &e2);
+        return -1;
+    }
+    const char *owner = label_of(json_is_object(json_object_get(j, "Config"))
+                                     ? json_object_get(j, "Config") : j,
+                                 LABEL_PROJECT);
+    rc = berr_set(err, BERR_FAILURE,
+                  "a %s named '%s' already exists and %s; berth never touches it: "
+                  "remove or rename it, or choose another name",
+                  what, name,
+                  owner ? "belongs to another berth project" : "was not made by berth");
+    if (owner)
+        berr_wrap(err, "project '%s'", owner);
+    json_decref(j);
+    return rc;
+}
+
+/* ---- networks and volumes ---- */
+
+static int ensure_network(struct cv *cv, struct desired *d, const char *subject, int level,
+                          berr **err)
+{
+    json_t *have = find_named(cv->networks, d->name);
+    if (have) {
+        const char *old = label_of(have, LABEL_HASH);
+        if (streq(old, d->hash)) {
+            cv_action(cv, subject, "none", "up to date", level);
+            return 0;
+        }
+        /* Recreating a network would cut off running containers: say so. */
+        cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), d->fields);
+        return berr_set(err, BERR_FAILURE,
+                        "network '%s' changed (%s); the engine cannot change a network in place: "
+                        "run 'berth down' and 'berth up' to recreate it",
+                        d->name, why ? why : "settings");
+    }
+    cleanup_free char *path = xasprintf("/networks/%s", d->name);
+    if (foreign_check(cv, "network", path, d->name, err) < 0)
+        return -1;
+    cv_action(cv, subject, "create", "missing", level);
+    if (cv->o->dry_run)
+        return 0;
+    report(cv->o->rep, EV_STATE, subject, "creating", NULL);
+    return api_network_create(cv->e, d->create, NULL, err);
+}
+
+static int ensure_volume(struct cv *cv, json_t *body, const char *subject, int level, berr **err)
+{
+    const char *name = json_string_value(json_object_get(body, "Name"));
+    if (find_named(cv->volumes, name))
+        return 0; /* volumes hold data: never recreated behind the user's back */
+    cleanup_free char *path = xasprintf("/volumes/%s", name);
+    if (foreign_check(cv, "volume", path, name, err) < 0)
+        return -1;
+    cv_action(cv, subject, "create", "missing", level);
+    if (cv->o->dry_run)
+        return 0;
+    /* A persistent volume is bound to a host folder: make it first. */
+    const char *dev = json_string_value(json_object_get(json_object_get(body, "DriverOpts"), "device"));
+    if (dev && streq(json_string_value(json_object_get(json_object_get(body, "Labels"), LABEL_KIND)),
+                     "persistent")) {
+        cleanup_free char *tmp = xstrdup(dev);
+        for (char *s = tmp + 1; *s; s++)
+            if (*s == '/') {
+                *s = '\0';
+                mkdir(tmp, 0755);
+                *s = '/';
+            }
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            return berr_errno(err, BERR_FAILURE, errno, "cannot create data folder %s", dev);
+    }
+    return api_volume_create(cv->e, body, err);
+}
+
+/* ---- containers ---- */
+
+struct inst_task {
+    struct cv *cv;
+    int part;
+    int instance;
+};
+
+static int link_ips(struct cv *cv, const struct container *c, struct link_ip **out, size_t *n,
+                    berr **err)
+{
+    *out = xcalloc(c->nlinks ? c->nlinks : 1, sizeof **out);
+    *n = 0;
+    cleanup_free char *net = project_network_name(cv->p);
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const struct cref *r = &c->links[i];
+        const struct container *lc = cv->p->parts[r->part].container;
+        const struct instance *li = &lc->instances[r->instance < 0 ? 0 : r->instance];
+        json_t *j = NULL;
+        if (api_container_inspect(cv->e, li->container_name, &j, err) < 0)
+            return -1;
+        const char *ip = json_string_value(json_object_get(
+            json_object_get(json_object_get(json_object_get(j, "NetworkSettings"), "Networks"), net),
+            "IPAddress"));
+        if (ip && *ip) {
+            (*out)[*n].alias = r->alias ? r->alias : cv->p->parts[r->part].name;
+            (*out)[*n].ip = xstrdup(ip);
+            (*n)++;
+        } else if (!cv->o->dry_run) {
+            json_decref(j);
+            return berr_set(err, BERR_FAILURE, "linked container %s has no address on %s: is it running?",
+                            li->container_name, net);
+        }
+        json_decref(j);
+    }
+    return 0;
+}
+
+static void free_links(struct link_ip *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)l[i].ip);
+    free(l);
+}
+
+static int remove_container(struct cv *cv, const char *id, int stop_s, berr **err)
+{
+    berr *e2 = NULL;
+    if (api_container_stop(cv->e, id, stop_s, &e2) < 0 && e2->http_status != 304 &&
+        e2->http_status != 404) {
+        berr_move(err, &e2);
+        return -1;
+    }
+    berr_free(e2);
+    e2 = NULL;
+    if (api_container_remove(cv->e, id, true, &e2) < 0 && e2->http_status != 404) {
+        berr_move(err, &e2);
+        return -1;
+    }
+    berr_free(e2);
+    return 0;
+}
+
+/* Create, join networks, start; on any failure remove what was made, so no
+ * half-made container is left behind. */
+static int create_and_start(struct cv *cv, const struct container *c, struct desired *d,
+                            const char *subject, berr **err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(d->volumes, i, v)
+        if (ensure_volume(cv, v, subject, 0, err) < 0)
+            return -1;
+    report(cv->o->rep, EV_STATE, subject, "creating", NULL);
+    cleanup_free char *id = NULL;
+    if (api_container_create(cv->e, d->name, d->create, &id, err) < 0)
+        return -1;
+    int rc = 0;
+    json_array_foreach(d->connect, i, v) {
+        if (i == 0)
+            continue; /* joined at create */
+        const char *net = json_string_value(json_object_get(v, "network"));
+        cleanup_free char *path = xasprintf("/networks/%s/connect", net);
+        json_t *body = json_pack("{s:s, s:{s:O}}", "Container", id, "EndpointConfig", "Aliases",
+                                 json_object_get(v, "aliases"));
+        rc = engine_post(cv->e, path, body, NULL, err);
+        json_decref(body);
+        if (rc < 0) {
+            berr_wrap(err, "join network %s", net);
+            break;
+        }
+    }
+    if (rc == 0 && c->start) {
+        report(cv->o->rep, EV_STATE, subject, "starting", NULL);
+        rc = api_container_start(cv->e, id, err);
+        if (rc < 0)
+            berr_wrap(err, "start");
+    }
+    if (rc < 0) {
+        berr *ignored = NULL;
+        api_container_remove(cv->e, id, true, &ignored);
+        berr_free(ignored);
+    }
+    return rc;
+}
+
+/* Compare one desired container with what exists and apply the difference. */
+static int apply_container(struct cv *cv, const struct part *pt, struct desired *d, bool rebuilt,
+                           const char *subject, berr **err)
+{
+    const struct container *c = pt->container;
+    json_t *have = find_container(cv->containers, d->name);
+    if (!have) {
+        cleanup_free char *path = xasprintf("/containers/%s/json", d->name);
+        if (foreign_check(cv, "container", path, d->name, err) < 0)
+            return -1;
+        cv_action(cv, subject, "create", "missing", pt->level);
+        return cv->o->dry_run ? 0 : create_and_start(cv, c, d, subject, err);
+    }
+    const char *id = json_string_value(json_object_get(have, "Id"));
+    const char *state = json_string_value(json_object_get(have, "State"));
+    if (streq(label_of(have, LABEL_HASH), d->hash)) {
+        if (streq(state, "running") || !c->start) {
+            cv_action(cv, subject, "none", "up to date", pt->level);
+            return 0;
+        }
+        cv_action(cv, subject, "start", state ? state : "stopped", pt->level);
+        if (cv->o->dry_run)
+            return 0;
+        report(cv->o->rep, EV_STATE, subject, "starting", NULL);
+        return api_container_start(cv->e, id, err);
+    }
+    cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), d->fields);
+    cleanup_free char *reason = rebuilt ? xstrdup("image rebuilt")
+                                        : xasprintf("changed: %s", why ? why : "configuration");
+    cv_action(cv, subject, "recreate", reason, pt->level);
+    if (cv->o->dry_run)
+        return 0;
+    report(cv->o->rep, EV_STATE, subject, "stopping", NULL);
+    /* Remove, then create: an interruption in between leaves the container
+     * missing, which the next run creates; never a renamed leftover. */
+    if (remove_container(cv, id, (int)((c->stop_timeout_ms + 999) / 1000), err) < 0)
+        return -1;
+    return create_and_start(cv, c, d, subject, err);
+}
+
+static int instance_converge(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct inst_task *it = ud;
+    struct cv *cv = it->cv;
+    const struct part *pt = &cv->p->parts[it->part];
+    const struct container *c = pt->container;
+    const struct instance *in = &c->instances[it->instance];
+    cleanup_free char *subject = xasprintf("%s:%s", pt->name, in->name);
+
+    json_t *img = NULL;
+    if (cv_image(cv, c->image, &img, err) < 0)
+        return -1;
+    bool rebuilt = cv_image_rebuilt(cv, c->image);
+    if (!img && !(cv->o->dry_run && rebuilt))
+        return berr_set(err, BERR_NOTFOUND,
+                        "image '%s' does not exist: add a build, bootstrap or pull part that makes "
+                        "it, or name an existing image",
+                        c->image);
+    struct image_facts facts = {
+        .id = json_string_value(json_object_get(img, "Id")),
+        .config = json_object_get(img, "Config"),
+    };
+    struct link_ip *links = NULL;
+    size_t nlinks = 0;
+    struct desired d = {0};
+    int rc = link_ips(cv, c, &links, &nlinks, err);
+    if (rc == 0)
+        rc = desired_container(cv->p, pt, (size_t)it->instance, &facts, links, nlinks, &d, err);
+    free_links(links, nlinks);
+    if (rc == 0)
+        rc = apply_container(cv, pt, &d, rebuilt, subject, err);
+    json_decref(img);
+    desired_clear(&d);
+    return rc;
+}
+
+/* ---- the task graph ---- */
+
+struct part_task {
+    struct cv *cv;
+    int part;
+};
+
+static int network_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    struct desired d;
+    desired_network(pt->cv->p, part, &d);
+    cleanup_free char *subject = xasprintf("network %s", part->name);
+    int rc = ensure_network(pt->cv, &d, subject, part->level, err);
+    desired_clear(&d);
+    return rc;
+}
+
+static int volume_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    struct desired d;
+    desired_volume(pt->cv->p, part, &d);
+    cleanup_free char *subject = xasprintf("volume %s", part->name);
+    json_t *have = find_named(pt->cv->volumes, d.name);
+    int rc = ensure_volume(pt->cv, d.create, subject, part->level, err);
+    if (rc == 0 && have) {
+        const char *old = label_of(have, LABEL_HASH);
+        cv_action(pt->cv, subject, "none",
+                  streq(old, d.hash) ? "up to date"
+                                     : "settings changed; kept with its data (down --volumes recreates it)",
+                  part->level);
+    }
+    desired_clear(&d);
+    return rc;
+}
+
+static int image_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return image_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
+static int project_network(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct cv *cv = ud;
+    struct desired d;
+    desired_project_network(cv->p, &d);
+    int rc = ensure_network(cv, &d, "network (project)", 0, err);
+    desired_clear(&d);
+    return rc;
+}
+
+static int unsupported_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t, (void)err;
+    struct part_task *pt = ud;
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
+    cv_action(pt->cv, subject, "skip", "not applied by up in this version", part->level);
+    return 0;
+}
+
+static void observe(void *ud, const struct sched_task *t)
+{
+    struct cv *cv = ud;
+    if (t->state == TASK_FAILED)
+        report(cv->o->rep, EV_FAIL, t->name, "failed", t->err ? t->err->msg : NULL);
+    else if (t->state == TASK_SKIPPED)
+        report(cv->o->rep, EV_DONE, t->name, "skipped", "a dependency failed");
+    else if (t->state == TASK_DONE && !cv->o->dry_run)
+        report(cv->o->rep, EV_DONE, t->name, "done", NULL);
+}
+
+/* Orphans: labelled containers whose part or instance the project no longer has. */
+static int orphans(struct cv *cv, berr **err)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(cv->containers, i, c) {
+        const char *part = label_of(c, LABEL_PART), *inst = label_of(c, LABEL_INSTANCE);
+        if (!streq(label_of(c, LABEL_KIND), "container"))
+            continue;
+        int pi = part ? project_find(cv->p, part) : -1;
+        if (pi >= 0 && cv->p->parts[pi].kind == PART_CONTAINER && inst &&
+            container_instance(cv->p->parts[pi].container, inst) >= 0)
+            continue;
+        cleanup_free char *subject = xasprintf("%s:%s", part ? part : "?", inst ? inst : "?");
+        if (!cv->o->remove_orphans) {
+            cv_action(cv, subject, "none", "orphan: no longer in the project (--remove-orphans removes it)", 0);
+            continue;
+        }
+        cv_action(cv, subject, "remove", "orphan", 0);
+        if (cv->o->dry_run)
+            continue;
+        const char *to = label_of(c, LABEL_STOP_TIMEOUT);
+        if (remove_container(cv, json_string_value(json_object_get(c, "Id")), to ? atoi(to) : 10,
+                             err) < 0)
+            return berr_wrap(err, "remove orphan %s", subject);
+    }
+    return 0;
+}
+
+struct graph {
+    struct sched_task *t;
+    int n, cap;
+    int **deps; /* owned dependency arrays */
+    void **uds;
+    int *first, *count; /* per part: its tasks [first, first+count) */
+};
+
+static int add_task(struct graph *g, const char *name, task_fn *fn, void *ud)
+{
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 16;
+        g->t = xrealloc(g->t, sizeof *g->t * (size_t)g->cap);
+        g->deps = xrealloc(g->deps, sizeof *g->deps * (size_t)g->cap);
+        g->uds = xrealloc(g->uds, sizeof *g->uds * (size_t)g->cap);
+    }
+    g->t[g->n] = (struct sched_task){.name = xstrdup(name), .run = fn, .ud = ud};
+    g->deps[g->n] = NULL;
+    g->uds[g->n] = ud;
+    return g->n++;
+}
+
+static void graph_free(struct graph *g)
+{
+    for (int i = 0; i < g->n; i++) {
+        free((char *)g->t[i].name);
+        free(g->deps[i]);
+        free(g->uds[i]);
+    }
+    sched_tasks_clear(g->t, g->n);
+    free(g->t);
+    free(g->deps);
+    free(g->uds);
+    free(g->first);
+    free(g->count);
+}
+
+static void build_graph(struct cv *cv, struct graph *g)
+{
+    const struct project *p = cv->p;
+    g->first = xcalloc(p->nparts, sizeof *g->first);
+    g->count = xcalloc(p->nparts, sizeof *g->count);
+    /* The project network, when any selected instance is linked. */
+    bool linked = false;
+    for (size_t i = 0; i < p->nparts; i++) {
+        if (!cv->sel->part[i] || p->parts[i].kind != PART_CONTAINER)
+            continue;
+        for (size_t j = 0; j < p->parts[i].container->ninstances; j++)
+            linked = linked || p->parts[i].container->instances[j].linked;
+    }
+    int net = -1;
+    if (linked) {
+        net = add_task(g, "network (project)", project_network, cv);
+        g->uds[net] = NULL; /* the run's context: not the graph's to free */
+    }
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        g->first[i] = g->n;
+        if (!cv->sel->part[i])
+            continue;
+        if (pt->kind == PART_CONTAINER) {
+            for (size_t j = 0; j < pt->container->ninstances; j++) {
+                if (cv->sel->instance && cv->sel->instance[i] && !cv->sel->instance[i][j] &&
+                    !cv->sel->needed[i])
+                    continue;
+                struct inst_task *it = xcalloc(1, sizeof *it);
+                *it = (struct inst_task){cv, (int)i, (int)j};
+                cleanup_free char *name = xasprintf("%s:%s", pt->name, pt->container->instances[j].name);
+                add_task(g, name, instance_converge, it);
+            }
+        } else {
+            struct part_task *ptk = xcalloc(1, sizeof *ptk);
+            *ptk = (struct part_task){cv, (int)i};
+            task_fn *fn = pt->kind == PART_NETWORK ? network_part
+                        : pt->kind == PART_VOLUME  ? volume_part
+                        : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
+                                                                                 : unsupported_part;
+            /* Named as the part's progress lines are. */
+            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
+                                   ? "image" : part_kind_name(pt->kind);
+            cleanup_free char *name = xasprintf("%s %s", kind, pt->name);
+            add_task(g, name, fn, ptk);
+        }
+        g->count[i] = g->n - g->first[i];
+    }
+    /* Each task needs every task of every part its part needs. */
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        for (int k = g->first[i]; k < g->first[i] + g->count[i]; k++) {
+            int nd = 0;
+            int *deps = xcalloc((size_t)g->n, sizeof *deps);
+            for (size_t d = 0; d < pt->ndeps; d++) {
+                int dp = pt->deps[d].part;
+                for (int x = g->first[dp]; x < g->first[dp] + g->count[dp]; x++)
+                    deps[nd++] = x;
+            }
+            if (pt->kind == PART_CONTAINER && net >= 0)
+                deps[nd++] = net;
+            g->deps[k] = deps;
+            g->t[k].deps = deps;
+            g->t[k].ndeps = nd;
+        }
+    }
+}
+
+int converge(engine *e, const struct project *p, const struct project_sel *sel,
+             const struct up_opts *o, struct plan *out, berr **err)
+{
+    memset(out, 0, sizeof *out);
+    struct cv cv = {.e = e, .p = p, .sel = sel, .o = o, .plan = out,
+                    .images = json_object(), .rebuilt = json_object()};
+    pthread_mutex_init(&cv.lock, NULL);
+    int rc = api_list(e, "containers", p->name, &cv.containers, err);
+    if (rc == 0)
+        rc = api_list(e, "networks", p->name, &cv.networks, err);
+    if (rc == 0)
+        rc = api_list(e, "volumes", p->name, &cv.volumes, err);
+    struct graph g = {0};
+    if (rc == 0) {
+        build_graph(&cv, &g);
+        struct sched_opts so = {.parallel = o->parallel, .cancel = o->cancel,
+                                .observe = observe, .observe_ud = &cv};
+        rc = sched_run(g.t, g.n, &so, err);
+    }
+    if (rc == 0)
+        rc = orphans(&cv, err);
+    graph_free(&g);
+    json_decref(cv.containers);
+    json_decref(cv.networks);
+    json_decref(cv.volumes);
+    json_decref(cv.images);
+    json_decref(cv.rebuilt);
+    pthread_mutex_destroy(&cv.lock);
+    return rc;
+}

@@ -1,0 +1,45 @@
+/* Bring the engine to the state a project describes, and no further.
+ *
+ * One list call per object kind finds what exists (by the project label);
+ * each part's desired state is compared with it by configuration hash; only
+ * the difference is applied: create what is missing, recreate what changed,
+ * start what is stopped. Work runs as a task graph: dependencies first,
+ * independent parts in parallel. A dry run (berth plan) computes the same
+ * actions and writes nothing. */
+#ifndef BERTH_CONVERGE_H
+#define BERTH_CONVERGE_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "error.h"
+#include "project.h"
+#include "report.h"
+
+struct up_opts {
+    int parallel;           /* tasks at once (>= 1) */
+    bool dry_run;           /* plan only: no engine writes */
+    bool force_build;       /* rebuild images even when unchanged */
+    bool remove_orphans;    /* remove labelled containers no longer in the project */
+    bool wait;              /* wait for health / ready commands */
+    reporter *rep;
+    volatile int *cancel;   /* first Ctrl-C: start nothing new */
+};
+
+struct action {
+    char *subject; /* "web:one", "network front", "image base" */
+    char *verb;    /* create, recreate, start, build, remove, none, skip */
+    char *reason;  /* why: "missing", "changed: Env, Cmd", "image rebuilt", "orphan" */
+    int level;     /* the part's stage, for display */
+};
+
+struct plan {
+    struct action *v;
+    size_t n;
+};
+void plan_clear(struct plan *pl);
+
+int converge(engine *e, const struct project *p, const struct project_sel *sel,
+             const struct up_opts *o, struct plan *out, berr **err);
+
+#endif

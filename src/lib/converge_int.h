@@ -1,0 +1,35 @@
+/* What converge.c shares with images.c: one run's context. */
+#ifndef BERTH_CONVERGE_INT_H
+#define BERTH_CONVERGE_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "converge.h"
+
+struct cv {
+    engine *e;
+    const struct project *p;
+    const struct project_sel *sel;
+    const struct up_opts *o;
+    json_t *containers, *networks, *volumes; /* what exists, listed once */
+    pthread_mutex_t lock;                     /* guards what follows */
+    struct plan *plan;
+    json_t *images;  /* ref -> {"Id", "Config"}: what each image is now */
+    json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
+};
+
+/* Record an action (and report it). */
+void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
+               int level);
+/* The image's id and config, inspecting it once per run. *facts is a new
+ * reference, NULL (and 0) when the image does not exist. */
+int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);
+/* Forget what is known of ref (it was just made); mark it rebuilt. */
+void cv_image_changed(struct cv *cv, const char *ref);
+bool cv_image_rebuilt(struct cv *cv, const char *ref);
+
+/* Build and bootstrap parts (images.c). */
+int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
+
+#endif

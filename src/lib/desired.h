@@ -1,0 +1,54 @@
+/* The desired engine objects of a project, as the exact bodies berth sends
+ * to create them, each labelled with the project, part, instance and a hash
+ * of the desired configuration (not of inspected state: engine-filled
+ * defaults never cause a recreate). Pure: no engine calls, unit-tested. */
+#ifndef BERTH_DESIRED_H
+#define BERTH_DESIRED_H
+
+#include <jansson.h>
+
+#include "error.h"
+#include "project.h"
+
+#define LABEL_FIELDS "berth.config-fields"
+#define LABEL_STOP_TIMEOUT "berth.stop-timeout"
+#define LABEL_KEEP "berth.keep"
+#define LABEL_KIND "berth.kind"
+
+/* What berth learned about the image a container runs. */
+struct image_facts {
+    const char *id;       /* "sha256:..." */
+    json_t *config;       /* the image's Config: ExposedPorts, Entrypoint, Cmd (borrowed) */
+};
+
+/* The address of a linked container, for <ALIAS>_CONTAINER_IP. */
+struct link_ip {
+    const char *alias;
+    const char *ip;
+};
+
+struct desired {
+    char *name;        /* engine name */
+    json_t *create;    /* create body, labels included */
+    json_t *connect;   /* containers: [{"network": name, "aliases": [...]}] to join after create */
+    json_t *volumes;   /* containers: persistent volumes to make first: [create bodies] */
+    char hash[65];
+    char *fields;      /* "Cmd:1a2b3c4d,Env:..." */
+};
+void desired_clear(struct desired *d);
+
+/* The network every linked instance joins, with DNS aliases <part> and
+ * <part>-<instance>: "<project>-default". */
+char *project_network_name(const struct project *p);
+int desired_project_network(const struct project *p, struct desired *out);
+int desired_network(const struct project *p, const struct part *pt, struct desired *out);
+int desired_volume(const struct project *p, const struct part *pt, struct desired *out);
+int desired_container(const struct project *p, const struct part *pt, size_t instance,
+                      const struct image_facts *img, const struct link_ip *links, size_t nlinks,
+                      struct desired *out, berr **err);
+
+/* Which fields differ between a "fields" label and a desired one:
+ * "Env, Cmd" (malloc'd), or NULL when the label is missing or equal. */
+char *desired_changed_fields(const char *old_fields, const char *new_fields);
+
+#endif

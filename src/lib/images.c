@@ -1,0 +1,562 @@
+/* Image parts: build (a Dockerfile) and bootstrap (archives + layout +
+ * script, committed). Each is skipped when the hash of everything that
+ * makes it — context content, Dockerfile, arguments, parent images, script,
+ * image settings — equals the label on the existing image. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "api.h"
+#include "converge_int.h"
+#include "desired.h"
+#include "hash.h"
+#include "stream.h"
+#include "tarball.h"
+#include "util.h"
+
+#define LABEL_BUILD_HASH "berth.build-hash"
+#define TAIL_LINES 15
+
+/* The last lines of output, for an error that shows what went wrong. */
+struct tail {
+    char *line[TAIL_LINES];
+    int next, n;
+};
+
+static void tail_add(struct tail *t, const char *s, size_t len)
+{
+    free(t->line[t->next]);
+    t->line[t->next] = xstrndup(s, len);
+    t->next = (t->next + 1) % TAIL_LINES;
+    if (t->n < TAIL_LINES)
+        t->n++;
+}
+
+static char *tail_text(const struct tail *t)
+{
+    strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < t->n; i++) {
+        const char *l = t->line[(t->next - t->n + i + TAIL_LINES) % TAIL_LINES];
+        sb_addf(&sb, "\n  | %s", l);
+    }
+    return sb_detach(&sb, NULL);
+}
+
+static void tail_free(struct tail *t)
+{
+    for (int i = 0; i < TAIL_LINES; i++)
+        free(t->line[i]);
+}
+
+static const char *image_label(json_t *facts, const char *key)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(facts, "Config"), "Labels"), key));
+}
+
+/* Up to date, or why not ("missing", "inputs changed", "--force"). */
+static const char *staleness(struct cv *cv, const char *ref, const char *hash, berr **err,
+                             int *rc)
+{
+    json_t *facts = NULL;
+    *rc = cv_image(cv, ref, &facts, err);
+    if (*rc < 0)
+        return NULL;
+    const char *why = !facts ? "missing"
+                      : !streq(image_label(facts, LABEL_BUILD_HASH), hash) ? "inputs changed"
+                      : cv->o->force_build ? "--force"
+                                           : NULL;
+    json_decref(facts);
+    return why;
+}
+
+static json_t *image_labels(struct cv *cv, const struct part *pt, const char *hash)
+{
+    json_t *l = json_pack("{s:s, s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_PART, pt->name,
+                          LABEL_KIND, "image", LABEL_BUILD_HASH, hash);
+    if (streq(part_value(pt, "keep"), "true"))
+        json_object_set_new(l, LABEL_KEEP, json_string("true"));
+    const struct setting *ul = part_setting(pt, "labels");
+    for (size_t i = 0; ul && i < ul->items.n; i++) {
+        const char *eq = strchr(ul->items.v[i], '=');
+        cleanup_free char *k = eq ? xstrndup(ul->items.v[i], (size_t)(eq - ul->items.v[i]))
+                                  : xstrdup(ul->items.v[i]);
+        json_object_set_new(l, k, json_string(eq ? eq + 1 : ""));
+    }
+    return l;
+}
+
+/* ---- build ---- */
+
+struct build_out {
+    struct cv *cv;
+    const char *subject;
+    struct tail tail;
+    struct line_splitter ls;
+};
+
+static int build_line(void *ud, const char *line, size_t len, berr **err)
+{
+    (void)err;
+    struct build_out *bo = ud;
+    tail_add(&bo->tail, line, len);
+    cleanup_free char *s = xstrndup(line, len);
+    report(bo->cv->o->rep, EV_LINE, bo->subject, NULL, s);
+    return 0;
+}
+
+static int build_msg(void *ud, json_t *msg, berr **err)
+{
+    struct build_out *bo = ud;
+    const char *s = json_string_value(json_object_get(msg, "stream"));
+    if (!s)
+        s = json_string_value(json_object_get(msg, "status"));
+    return s ? line_splitter_feed(&bo->ls, s, strlen(s), build_line, bo, err) : 0;
+}
+
+static int build_part(struct cv *cv, const struct part *pt, berr **err)
+{
+    const char *source = part_value(pt, "source");
+    const char *dockerfile = part_value(pt, "dockerfile");
+    cleanup_free char *subject = xasprintf("image %s", pt->name);
+    cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
+    struct ignore_rules *ign = NULL;
+    if (ignore_load(ignore_path, &ign, err) < 0)
+        return berr_wrap(err, "%s", subject);
+    /* A Dockerfile outside the context is sent inside it under a name of ours. */
+    cleanup_free char *df_abs = dockerfile[0] == '/' ? xstrdup(dockerfile)
+                                                     : xasprintf("%s/%s", source, dockerfile);
+    cleanup_free char *src_slash = xasprintf("%s/", source);
+    bool inside = starts_with(df_abs, src_slash);
+    struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
+                          .extra_path = inside ? NULL : df_abs,
+                          .extra_name = inside ? NULL : ".berth.Dockerfile"};
+    struct tarfile tf = {0};
+    int rc = tar_folder(source, &to, &tf, err);
+    ignore_free(ign);
+    if (rc < 0)
+        return berr_wrap(err, "%s: build context", subject);
+
+    /* The hash: context, Dockerfile name, args, target, labels, and the ids of
+     * the images its FROM lines name (a rebuilt parent rebuilds the child). */
+    hasher *h = hasher_new();
+    hasher_add_str(h, tf.hash);
+    hasher_add_str(h, inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    const char *keys[] = {"build-args", "target", "labels", "no-cache"};
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const char *v = part_value(pt, keys[i]);
+        hasher_add_str(h, v ? v : "");
+    }
+    for (size_t i = 0; i < pt->from.n && rc == 0; i++) {
+        json_t *f = NULL;
+        rc = cv_image(cv, pt->from.v[i], &f, err);
+        hasher_add_str(h, f ? json_string_value(json_object_get(f, "Id")) : pt->from.v[i]);
+        json_decref(f);
+    }
+    char hash[65];
+    hasher_finish(h, hash);
+    const char *why = rc == 0 ? staleness(cv, pt->image, hash, err, &rc) : NULL;
+    if (rc < 0 || !why) {
+        if (rc == 0)
+            cv_action(cv, subject, "none", "up to date", pt->level);
+        tarfile_close(&tf);
+        return rc;
+    }
+    cv_action(cv, subject, "build", why, pt->level);
+    cv_image_changed(cv, pt->image);
+    if (cv->o->dry_run) {
+        tarfile_close(&tf);
+        return 0;
+    }
+
+    strbuf q = STRBUF_INIT;
+    query_add(&q, "t", pt->image);
+    query_add(&q, "dockerfile", inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    query_add(&q, "rm", "1");
+    query_add(&q, "forcerm", "1"); /* no intermediate containers left, even on failure */
+    if (streq(part_value(pt, "no-cache"), "true"))
+        query_add(&q, "nocache", "1");
+    if (part_value(pt, "target"))
+        query_add(&q, "target", part_value(pt, "target"));
+    json_t *labels = image_labels(cv, pt, hash);
+    char *lj = json_dumps(labels, JSON_COMPACT);
+    query_add(&q, "labels", lj);
+    free(lj);
+    json_decref(labels);
+    const struct setting *ba = part_setting(pt, "build-args");
+    if (ba && ba->items.n) {
+        json_t *args = json_object();
+        for (size_t i = 0; i < ba->items.n; i++) {
+            const char *eq = strchr(ba->items.v[i], '=');
+            cleanup_free char *k = eq ? xstrndup(ba->items.v[i], (size_t)(eq - ba->items.v[i]))
+                                      : xstrdup(ba->items.v[i]);
+            json_object_set_new(args, k, json_string(eq ? eq + 1 : ""));
+        }
+        char *aj = json_dumps(args, JSON_COMPACT);
+        query_add(&q, "buildargs", aj);
+        free(aj);
+        json_decref(args);
+    }
+    report(cv->o->rep, EV_STATE, subject, "building", NULL);
+    struct build_out bo = {.cv = cv, .subject = subject};
+    line_splitter_init(&bo.ls, 0);
+    rc = api_build(cv->e, q.buf, tarfile_read, &tf, build_msg, &bo, err);
+    if (rc == 0)
+        rc = line_splitter_finish(&bo.ls, build_line, &bo, err);
+    if (rc < 0 && bo.tail.n) {
+        cleanup_free char *t = tail_text(&bo.tail);
+        cleanup_free char *msg = xasprintf("%s%s", (*err)->msg, t);
+        free((*err)->msg);
+        (*err)->msg = xstrdup(msg);
+    }
+    line_splitter_release(&bo.ls);
+    tail_free(&bo.tail);
+    sb_release(&q);
+    tarfile_close(&tf);
+    if (rc < 0)
+        return berr_wrap(err, "build %s", pt->image);
+    cv_image_changed(cv, pt->image);
+    return 0;
+}
+
+/* ---- bootstrap ---- */
+
+static json_t *strv_json(const struct strv *sv)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < sv->n; i++)
+        json_array_append_new(a, json_string(sv->v[i]));
+    return a;
+}
+
+/* The image settings the committed image gets. */
+static json_t *bootstrap_config(const struct part *pt)
+{
+    json_t *cfg = json_object();
+    const struct setting *s;
+    if ((s = part_setting(pt, "command")) && s->items.n)
+        json_object_set_new(cfg, "Cmd", strv_json(&s->items));
+    if ((s = part_setting(pt, "entrypoint")) && s->items.n)
+        json_object_set_new(cfg, "Entrypoint", strv_json(&s->items));
+    if ((s = part_setting(pt, "env")) && s->items.n)
+        json_object_set_new(cfg, "Env", strv_json(&s->items));
+    if (part_value(pt, "workdir"))
+        json_object_set_new(cfg, "WorkingDir", json_string(part_value(pt, "workdir")));
+    if (part_value(pt, "user"))
+        json_object_set_new(cfg, "User", json_string(part_value(pt, "user")));
+    if ((s = part_setting(pt, "expose")) && s->items.n) {
+        json_t *ex = json_object();
+        for (size_t i = 0; i < s->items.n; i++) {
+            cleanup_free char *k = strchr(s->items.v[i], '/') ? xstrdup(s->items.v[i])
+                                                              : xasprintf("%s/tcp", s->items.v[i]);
+            json_object_set_new(ex, k, json_object());
+        }
+        json_object_set_new(cfg, "ExposedPorts", ex);
+    }
+    return cfg;
+}
+
+/* A script's output arrives multiplexed: demultiplex, then show it line by
+ * line as a build's. */
+struct script_out {
+    struct build_out bo;
+    struct demux dm;
+};
+
+static int script_frame(void *ud, int stream, const char *data, size_t len, berr **err)
+{
+    (void)stream;
+    struct script_out *so = ud;
+    return line_splitter_feed(&so->bo.ls, data, len, build_line, &so->bo, err);
+}
+
+static int script_data(void *ud, const char *data, size_t len, berr **err)
+{
+    struct script_out *so = ud;
+    return demux_feed(&so->dm, data, len, script_frame, so, err);
+}
+
+/* Run the script in a container of the imported image and show its output. */
+static int run_script(struct cv *cv, const char *id, const char *subject, berr **err)
+{
+    report(cv->o->rep, EV_STATE, subject, "script", NULL);
+    if (api_container_start(cv->e, id, err) < 0)
+        return -1;
+    int code = 0;
+    if (api_container_wait(cv->e, id, -1, &code, err) < 0)
+        return -1;
+    struct script_out so = {.bo = {.cv = cv, .subject = subject}};
+    line_splitter_init(&so.bo.ls, 0);
+    demux_init(&so.dm);
+    cleanup_free char *path = xasprintf("/containers/%s/logs?stdout=1&stderr=1", id);
+    struct engine_req r = {.method = "GET", .path = path, .on_data = script_data, .ud = &so};
+    int rc = engine_call(cv->e, &r, NULL, NULL, err);
+    if (rc == 0)
+        rc = line_splitter_finish(&so.bo.ls, build_line, &so.bo, err);
+    if (rc == 0 && code != 0) {
+        cleanup_free char *t = tail_text(&so.bo.tail);
+        rc = berr_set(err, BERR_FAILURE, "the script exited with %d%s", code, t);
+    }
+    line_splitter_release(&so.bo.ls);
+    tail_free(&so.bo.tail);
+    return rc;
+}
+
+/* Copy one host file into the staging folder at its image path. */
+static int stage_file(const char *stage, const char *host, const char *img, berr **err)
+{
+    cleanup_free char *dst = xasprintf("%s%s", stage, img);
+    for (char *s = dst + strlen(stage) + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(dst, 0755);
+            *s = '/';
+        }
+    struct stat st;
+    cleanup_close int in = open(host, O_RDONLY | O_CLOEXEC);
+    if (in < 0 || fstat(in, &st) < 0)
+        return berr_errno(err, BERR_NOTFOUND, errno, "files: %s", host);
+    cleanup_close int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
+    if (out < 0)
+        return berr_errno(err, BERR_FAILURE, errno, "files: cannot stage %s", img);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            return berr_errno(err, BERR_FAILURE, errno, "files: cannot stage %s", img);
+    if (n < 0)
+        return berr_errno(err, BERR_FAILURE, errno, "files: cannot read %s", host);
+    fchmod(out, st.st_mode & 07777);
+    return 0;
+}
+
+/* Staged files get fresh times; set every time to the epoch (children
+ * before their folder) so the same content always makes the same tar, and an
+ * unchanged bootstrap stays up to date. */
+static void zero_times(const char *dir)
+{
+    static const struct timespec epoch[2] = {{0, 0}, {0, 0}};
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+            continue;
+        cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            zero_times(p);
+        utimensat(AT_FDCWD, p, epoch, AT_SYMLINK_NOFOLLOW);
+    }
+    if (d)
+        closedir(d);
+    utimensat(AT_FDCWD, dir, epoch, 0);
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+            continue;
+        cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* The bootstrap's root file system: its archives ("PATH [sha256:HEX]"), then
+ * its files (staged in a folder, tarred), then its layout, later ones
+ * replacing earlier paths. */
+static int bootstrap_rootfs(const struct part *pt, struct tarfile *tf, berr **err)
+{
+    const struct setting *as = part_setting(pt, "archives");
+    const struct setting *fs = part_setting(pt, "files");
+    size_t na = as ? as->items.n : 0;
+    struct tar_source *src = xcalloc(na + 1, sizeof *src);
+    char **paths = xcalloc(na + 1, sizeof *paths);
+    for (size_t i = 0; i < na; i++) {
+        const char *item = as->items.v[i];
+        size_t plen = strcspn(item, " \t");
+        paths[i] = xstrndup(item, plen);
+        const char *sum = item + plen + strspn(item + plen, " \t");
+        src[i] = (struct tar_source){paths[i], *sum ? sum : NULL};
+    }
+    int rc = 0;
+    struct tarfile files_tar = {0};
+    char stage[] = "/tmp/berth-files.XXXXXX";
+    cleanup_free char *files_path = NULL;
+    if (fs && fs->items.n) {
+        if (!mkdtemp(stage)) {
+            rc = berr_errno(err, BERR_FAILURE, errno, "files: cannot make a staging folder");
+            stage[0] = '\0';
+        }
+        for (size_t i = 0; rc == 0 && i < fs->items.n; i++) {
+            const char *item = fs->items.v[i];
+            size_t hl = strcspn(item, " ");
+            cleanup_free char *host = xstrndup(item, hl);
+            rc = stage_file(stage, host, item[hl] ? item + hl + 1 : host, err);
+        }
+        if (rc == 0) {
+            zero_times(stage);
+            rc = tar_folder(stage, &(struct tar_opts){.uid = 0, .gid = 0}, &files_tar, err);
+        }
+        if (rc == 0) {
+            /* tar_merge reads sources by path: name the unlinked temp file. */
+            files_path = xasprintf("/proc/self/fd/%d", fileno(files_tar.f));
+            src[na++] = (struct tar_source){files_path, NULL};
+        }
+        if (stage[0])
+            remove_tree(stage);
+    }
+    if (rc == 0) {
+        const char *uid = part_value(pt, "layout-uid"), *gid = part_value(pt, "layout-gid");
+        struct tar_opts lo = {.uid = uid ? atoi(uid) : 0, .gid = gid ? atoi(gid) : 0};
+        rc = tar_merge(src, na, part_value(pt, "layout"), &lo, tf, err);
+    }
+    tarfile_close(&files_tar);
+    for (size_t i = 0; i < na; i++)
+        free(paths[i]);
+    free(paths);
+    free(src);
+    return rc;
+}
+
+/* A run killed mid-bootstrap leaves its work container: remove it when it is
+ * ours (by label), refuse when the name belongs to something else. */
+static int clear_leftover(struct cv *cv, const char *name, berr **err)
+{
+    json_t *j = NULL;
+    if (api_container_inspect(cv->e, name, &j, err) < 0)
+        return -1;
+    if (!j)
+        return 0;
+    json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
+    bool ours = streq(json_string_value(json_object_get(labels, LABEL_PROJECT)), cv->p->name) &&
+                streq(json_string_value(json_object_get(labels, LABEL_KIND)), "bootstrap");
+    json_decref(j);
+    if (!ours)
+        return berr_set(err, BERR_FAILURE,
+                        "a container named '%s' exists and is not berth's bootstrap container: "
+                        "remove or rename it",
+                        name);
+    return api_container_remove(cv->e, name, true, err);
+}
+
+static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
+{
+    cleanup_free char *subject = xasprintf("image %s", pt->name);
+    struct tarfile tf = {0};
+    int rc = bootstrap_rootfs(pt, &tf, err);
+    if (rc < 0)
+        return berr_wrap(err, "%s", subject);
+
+    json_t *cfg = bootstrap_config(pt);
+    char *cfg_s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+    hasher *h = hasher_new();
+    hasher_add_str(h, tf.hash);
+    hasher_add_str(h, cfg_s);
+    const char *keys[] = {"script", "script-shell", "script-user", "labels", "layout-uid",
+                          "layout-gid"};
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const char *v = part_value(pt, keys[i]);
+        hasher_add_str(h, v ? v : "");
+    }
+    free(cfg_s);
+    char hash[65];
+    hasher_finish(h, hash);
+    const char *why = staleness(cv, pt->image, hash, err, &rc);
+    if (rc < 0 || !why) {
+        if (rc == 0)
+            cv_action(cv, subject, "none", "up to date", pt->level);
+        json_decref(cfg);
+        tarfile_close(&tf);
+        return rc;
+    }
+    cv_action(cv, subject, "build", why, pt->level);
+    cv_image_changed(cv, pt->image);
+    if (cv->o->dry_run) {
+        json_decref(cfg);
+        tarfile_close(&tf);
+        return 0;
+    }
+
+    /* Import under a temporary tag, commit the result under the real one:
+     * the image's name only ever points at a finished image. */
+    report(cv->o->rep, EV_STATE, subject, "importing", NULL);
+    cleanup_free char *tmp_repo = xasprintf("%s-bootstrap", cv->p->name);
+    cleanup_free char *tmp_tag = xstrdup(pt->name);
+    cleanup_free char *tmp_ref = xasprintf("%s:%s", tmp_repo, tmp_tag);
+    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tarfile_read, &tf, err);
+    tarfile_close(&tf);
+    cleanup_free char *cid = NULL;
+    if (rc == 0) {
+        const char *script = part_value(pt, "script");
+        const struct setting *sh = part_setting(pt, "script-shell");
+        json_t *cmd = json_array();
+        if (script) {
+            cleanup_free char *shell = xstrdup(sh && sh->value ? sh->value : "/bin/sh");
+            char *save = NULL;
+            for (char *w = strtok_r(shell, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+                json_array_append_new(cmd, json_string(w));
+            json_array_append_new(cmd, json_string("-c"));
+            json_array_append_new(cmd, json_string(script));
+        } else {
+            json_array_append_new(cmd, json_string("/bootstrap-never-runs"));
+        }
+        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd", cmd,
+                                 "HostConfig", "NetworkMode", "none", "Labels", LABEL_PROJECT,
+                                 cv->p->name, LABEL_KIND, "bootstrap");
+        if (part_value(pt, "script-user"))
+            json_object_set_new(body, "User", json_string(part_value(pt, "script-user")));
+        cleanup_free char *cname = xasprintf("%s-%s-bootstrap", cv->p->name, pt->name);
+        rc = clear_leftover(cv, cname, err);
+        if (rc == 0)
+            rc = api_container_create(cv->e, cname, body, &cid, err);
+        json_decref(body);
+        if (rc == 0 && script)
+            rc = run_script(cv, cid, subject, err);
+    }
+    if (rc == 0) {
+        report(cv->o->rep, EV_STATE, subject, "committing", NULL);
+        json_object_set_new(cfg, "Labels", image_labels(cv, pt, hash));
+        /* Commit keeps the temporary container's Cmd unless told: give the
+         * image's own (or none). */
+        if (!json_object_get(cfg, "Cmd"))
+            json_object_set_new(cfg, "Cmd", json_null());
+        cleanup_free char *repo = xstrdup(pt->image);
+        char *colon = strrchr(repo, ':');
+        const char *tag = "latest";
+        if (colon && !strchr(colon, '/')) {
+            *colon = '\0';
+            tag = colon + 1;
+        }
+        rc = api_commit(cv->e, cid, repo, tag, cfg, NULL, err);
+    }
+    /* The temporary container and tag go, whatever happened. */
+    berr *ignored = NULL;
+    if (cid)
+        api_container_remove(cv->e, cid, true, &ignored);
+    berr_freep(&ignored);
+    api_image_remove(cv->e, tmp_ref, true, &ignored);
+    berr_free(ignored);
+    json_decref(cfg);
+    if (rc < 0)
+        return berr_wrap(err, "bootstrap %s", pt->image);
+    cv_image_changed(cv, pt->image);
+    return 0;
+}
+
+int image_part_converge(struct cv *cv, const struct part *pt, berr **err)
+{
+    return pt->kind == PART_BUILD ? build_part(cv, pt, err) : bootstrap_part(cv, pt, err);
+}
