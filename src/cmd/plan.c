@@ -1,7 +1,7 @@
-/* berth plan (first version): the parts `up` would handle, in dependency
- * order, grouped in stages; the parts of one stage need nothing from each
- * other and can run in parallel. Comparing with what the engine already has
- * comes with a later issue: for now every part is listed. */
+/* berth plan: the parts `up` would handle, in dependency order, grouped in
+ * stages (the parts of one stage need nothing from each other and can run in
+ * parallel); then, when the engine answers, what `up` would change there and
+ * why: a dry run of the same converge, which writes nothing. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "converge.h"
+#include "engine.h"
 #include "project.h"
 #include "strbuf.h"
 #include "util.h"
@@ -20,9 +22,72 @@ static const char usage[] =
     "stages: the parts of one stage can run in parallel. TARGETs (all, web,\n"
     "web:two) select parts and instances; the parts they need are included.\n"
     "\n"
+    "Then, when the engine answers, the diff: each action `up` would take (build,\n"
+    "create, recreate, start, remove) and why (missing, inputs changed, which\n"
+    "settings changed, image rebuilt, orphan), or \"nothing to do\". Nothing is\n"
+    "written to the engine. Without an engine, only the order is shown.\n"
+    "\n"
     "options:\n"
     "  --format FORMAT   text (the default) or json\n"
+    "  --order           the order only: do not ask the engine\n"
     "  -h, --help        this help\n";
+
+/* A dry-run converge. 1: the engine did not answer (order only); 0: done. */
+static int diff(const cli *g, const struct project *p, const struct project_sel *sel,
+                struct plan *pl, char **unreachable, berr **err)
+{
+    engine *e = NULL;
+    struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true};
+    berr *e2 = NULL;
+    int rc = engine_open(g->engine_url, &e, &e2);
+    if (rc == 0)
+        rc = engine_connect(e, &e2);
+    if (rc == 0)
+        rc = converge(e, p, sel, &o, pl, &e2);
+    engine_free(e);
+    if (rc < 0 && e2->code == BERR_UNREACHABLE) {
+        *unreachable = xstrdup(e2->msg);
+        berr_free(e2);
+        return 1;
+    }
+    if (rc < 0)
+        berr_move(err, &e2);
+    return rc;
+}
+
+static size_t count_changes(const struct plan *pl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pl->n; i++)
+        n += !streq(pl->v[i].verb, "none") && !streq(pl->v[i].verb, "skip");
+    return n;
+}
+
+static void put_actions_text(const struct plan *pl)
+{
+    size_t changes = count_changes(pl);
+    if (!changes) {
+        printf("\nnothing to do: the engine matches the project\n");
+        return;
+    }
+    printf("\nchanges (%zu):\n", changes);
+    for (size_t i = 0; i < pl->n; i++)
+        if (!streq(pl->v[i].verb, "none") && !streq(pl->v[i].verb, "skip"))
+            printf("  %-9s %-28s %s\n", pl->v[i].verb, pl->v[i].subject, pl->v[i].reason);
+    for (size_t i = 0; i < pl->n; i++)
+        if (streq(pl->v[i].verb, "skip") || (streq(pl->v[i].verb, "none") &&
+                                             !streq(pl->v[i].reason, "up to date")))
+            printf("  note: %s: %s\n", pl->v[i].subject, pl->v[i].reason);
+}
+
+static json_t *actions_json(const struct plan *pl)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < pl->n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "subject", pl->v[i].subject,
+                                           "action", pl->v[i].verb, "reason", pl->v[i].reason));
+    return a;
+}
 
 /* What the part stands for, in a few words. */
 static void describe(strbuf *sb, const struct project *p, const struct part *pt,
@@ -104,7 +169,7 @@ static void put_text(const struct project *p, const struct project_sel *sel, con
 }
 
 static int put_json(const struct project *p, const struct project_sel *sel, const size_t *order,
-                    size_t n)
+                    size_t n, const struct plan *pl, const char *unreachable)
 {
     json_t *root = json_object(), *stages = json_array(), *cur = NULL;
     json_object_set_new(root, "project", json_string(p->name));
@@ -145,6 +210,12 @@ static int put_json(const struct project *p, const struct project_sel *sel, cons
     }
     sb_release(&sb);
     json_object_set_new(root, "stages", stages);
+    if (pl) {
+        json_object_set_new(root, "changes", json_integer((json_int_t)count_changes(pl)));
+        json_object_set_new(root, "actions", actions_json(pl));
+    } else if (unreachable) {
+        json_object_set_new(root, "engine", json_string(unreachable));
+    }
     int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     putchar('\n');
     json_decref(root);
@@ -155,10 +226,12 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
 {
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'F'},
+        {"order", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     enum out_format fmt = FORMAT_TEXT;
+    bool order_only = false;
     int c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
@@ -166,6 +239,7 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
             if (parse_format(optarg, &fmt, err) < 0)
                 return -1;
             break;
+        case 'O': order_only = true; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':':
             return cmd_usage_error(err, "plan", "option '%s' needs a value", argv[optind - 1]);
@@ -179,17 +253,30 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         return -1;
     struct project_sel *sel = NULL;
     size_t *order = NULL, n = 0;
+    struct plan pl = {0};
+    char *unreachable = NULL;
     int rc = -1;
     if (project_select(p, (const char *const *)argv + optind, argc - optind, true, &sel, err) < 0 ||
         project_order(p, sel, &order, &n, err) < 0)
         goto out;
-    if (fmt == FORMAT_JSON)
-        rc = put_json(p, sel, order, n) < 0 ? -1 : 0;
-    else
-        put_text(p, sel, order, n), rc = 0;
+    int d = order_only ? 1 : diff(g, p, sel, &pl, &unreachable, err);
+    if (d < 0)
+        goto out;
+    if (fmt == FORMAT_JSON) {
+        rc = put_json(p, sel, order, n, d == 0 ? &pl : NULL, unreachable) < 0 ? -1 : 0;
+    } else {
+        put_text(p, sel, order, n);
+        if (d == 0)
+            put_actions_text(&pl);
+        else if (unreachable)
+            printf("\n(order only: %s)\n", unreachable);
+        rc = 0;
+    }
     if (rc < 0 || fflush(stdout) != 0)
         rc = berr_set(err, BERR_FAILURE, "plan: cannot write the output");
 out:
+    plan_clear(&pl);
+    free(unreachable);
     free(order);
     project_sel_free(sel);
     project_free(p);
