@@ -36,7 +36,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 
 for dir in build build-asan; do
     for t in "$dir"/test_*; do
-        [ -x "$t" ] || continue
+        [ -f "$t" ] && [ -x "$t" ] || continue  # not meson's test_*.p folders
         say "unit: $t"
         set +e
         "$t" > "$t.tap" 2>&1; rc=$?
@@ -50,7 +50,7 @@ for dir in build build-asan; do
 done
 
 for f in build-fuzz/fuzz_*; do
-    [ -x "$f" ] || continue
+    [ -f "$f" ] && [ -x "$f" ] || continue
     say "fuzz: $f for ${FUZZ_SECONDS}s"
     # New inputs go to the build folder; tests/fuzz/seeds/NAME holds the seeds.
     corpus="build-fuzz/corpus/$(basename "$f")" seeds="tests/fuzz/seeds/${f#build-fuzz/fuzz_}"
