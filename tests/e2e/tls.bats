@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# The engine client over TCP with TLS, against a real dockerd
+# listening on 127.0.0.1. Certificates are made here with openssl; the
+# daemon is started with berth's own layout so `berth engine stop` stops it
+# by its pid.
+load helpers
+
+setup_file() {
+    export TLS_DIR=$(mktemp -d /tmp/btls.XXXXXX)
+    local c=$TLS_DIR/certs
+    mkdir -p "$c"
+    (
+        cd "$c"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-ca \
+            -keyout ca-key.pem -out ca.pem
+        openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem \
+            -out server.csr
+        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+            -extfile server.ext -out server-cert.pem
+        openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout key.pem -out client.csr
+        printf 'extendedKeyUsage=clientAuth\n' > client.ext
+        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+            -extfile client.ext -out cert.pem
+    ) >/dev/null 2>&1
+    # A free port on loopback for the TLS engine.
+    TLS_PORT=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export TLS_PORT
+    dockerd --iptables=false --ip-masq=false --bridge=none --storage-driver=overlay2 \
+        --data-root="$TLS_DIR/root" --exec-root="$TLS_DIR/exec" \
+        --host="unix://$TLS_DIR/docker.sock" --host="tcp://127.0.0.1:$TLS_PORT" \
+        --tlsverify --tlscacert="$c/ca.pem" --tlscert="$c/server-cert.pem" \
+        --tlskey="$c/server-key.pem" --pidfile="$TLS_DIR/dockerd.pid" \
+        --containerd-namespace="tls$$" --containerd-plugins-namespace="tls$$-p" \
+        > "$TLS_DIR/dockerd.log" 2>&1 &
+    local i
+    for i in $(seq 150); do
+        curl -sf --cacert "$c/ca.pem" --cert "$c/cert.pem" --key "$c/key.pem" \
+            "https://127.0.0.1:$TLS_PORT/_ping" >/dev/null && break
+        sleep 0.1
+    done
+}
+
+teardown_file() {
+    "$BERTH" engine stop --dir "$TLS_DIR" >/dev/null 2>&1
+    rm -rf "$TLS_DIR"
+}
+
+@test "tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH reaches the engine over TLS" {
+    DOCKER_HOST=tcp://127.0.0.1:$TLS_PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$TLS_DIR/certs \
+        run berth info --format json
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"\"address\": \"tcp://127.0.0.1:$TLS_PORT\""* ]]
+    [[ "$output" == *'"api_version": "1.'* ]]
+}
+
+@test "TLS with a CA that did not sign the engine's certificate is refused" {
+    other=$(mktemp -d)
+    cp "$TLS_DIR/certs/cert.pem" "$TLS_DIR/certs/key.pem" "$other/"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other -keyout "$other/k.pem" \
+        -out "$other/ca.pem" >/dev/null 2>&1
+    DOCKER_HOST=tcp://127.0.0.1:$TLS_PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$other \
+        run berth info
+    [ "$status" -eq 4 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"tcp://127.0.0.1:$TLS_PORT"* ]]
+    rm -rf "$other"
+}
+
+@test "plain HTTP to a TLS engine is a clear error, not a hang" {
+    DOCKER_HOST=tcp://127.0.0.1:$TLS_PORT run berth info
+    [ "$status" -ne 0 ]
+    [ "$status" -ne 139 ]
+    [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "the same engine over its unix socket, and berth engine stop stops it by pid" {
+    DOCKER_HOST=unix://$TLS_DIR/docker.sock run berth info
+    [ "$status" -eq 0 ]
+    pid=$(cat "$TLS_DIR/dockerd.pid")
+    run berth engine status --dir "$TLS_DIR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "running (pid $pid)"* ]]
+}
