@@ -26,7 +26,7 @@ teardown() {
             esac
         done
     done
-    rm -rf "$DIR" "$DIR.out"
+    rm -rf "$DIR" "${OUTSIDE:-}"
 }
 
 api() { curl -sf --unix-socket "$SOCK" "$@"; }
@@ -289,7 +289,8 @@ PY
 }
 
 @test "down --volumes deletes no data folder outside the project's data folder" {
-    outside=$(mktemp -d /tmp/btl-outside.XXXXXX)
+    OUTSIDE=$(mktemp -d /tmp/btl-outside.XXXXXX)
+    outside=$OUTSIDE
     echo precious > "$outside/file"
     api -X POST -H 'Content-Type: application/json' \
         -d "{\"Name\":\"$P-web-one-data\",\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"$outside\"},\"Labels\":{\"berth.project\":\"$P\",\"berth.kind\":\"persistent\",\"berth.part\":\"web\",\"berth.instance\":\"one\"}}" \
@@ -298,7 +299,6 @@ PY
     [ "$status" -eq 1 ]
     [[ "$output" == *"not inside the project's data folder"* ]]
     [ -f "$outside/file" ]
-    rm -rf "$outside"
 }
 
 @test "down --rmi removes the project's images, not others" {
