@@ -7,6 +7,7 @@
 #include "api.h"
 #include "converge_int.h"
 #include "desired.h"
+#include "strbuf.h"
 #include "taskgraph.h"
 #include "util.h"
 
@@ -138,6 +139,138 @@ static int foreign_check(struct cv *cv, const char *what, const char *path, cons
     return rc;
 }
 
+/* ---- name clashes, before any write ---- */
+
+static bool inst_selected(const struct cv *cv, size_t part, size_t inst)
+{
+    const struct project_sel *sel = cv->sel;
+    return sel->part[part] &&
+           !(sel->instance && sel->instance[part] && !sel->instance[part][inst] && !sel->needed[part]);
+}
+
+/* Every name this run may create, by kind ("container", "network",
+ * "volume"): the containers of the selected instances, their persistent
+ * volumes, the project network, network and volume parts, bootstrap work
+ * containers. */
+struct wanted {
+    const char *kind;
+    char *name;
+};
+
+static void want(struct wanted **v, size_t *n, const char *kind, char *name)
+{
+    *v = xrealloc(*v, sizeof **v * (*n + 1));
+    (*v)[(*n)++] = (struct wanted){kind, name};
+}
+
+static json_t *list_named(json_t *list, const char *kind, const char *name)
+{
+    return streq(kind, "container") ? find_container(list, name) : find_named(list, name);
+}
+
+/* A name one of ours may take, held by something else: every such clash is
+ * reported at once, before anything is written, so a failed `up` leaves the
+ * engine as it found it. Costs nothing when every name is already ours; else
+ * one list call per kind that has a missing name. */
+static int preflight(struct cv *cv, berr **err)
+{
+    const struct project *p = cv->p;
+    struct wanted *w = NULL;
+    size_t nw = 0;
+    bool linked = false;
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        if (!cv->sel->part[i])
+            continue;
+        if (pt->kind == PART_CONTAINER) {
+            for (size_t j = 0; j < pt->container->ninstances; j++) {
+                const struct instance *in = &pt->container->instances[j];
+                linked = linked || in->linked; /* as build_graph decides it */
+                if (!inst_selected(cv, i, j))
+                    continue;
+                want(&w, &nw, "container", xstrdup(in->container_name));
+                if (in->persistent_data)
+                    want(&w, &nw, "volume", xasprintf("%s-data", in->container_name));
+                if (in->persistent_opt)
+                    want(&w, &nw, "volume", xasprintf("%s-opt", in->container_name));
+                if (in->persistent_log)
+                    want(&w, &nw, "volume", xasprintf("%s-log", in->container_name));
+            }
+        } else if (pt->kind == PART_NETWORK || pt->kind == PART_VOLUME) {
+            want(&w, &nw, pt->kind == PART_NETWORK ? "network" : "volume",
+                 xstrdup(part_value(pt, "name")));
+        } else if (pt->kind == PART_BOOTSTRAP && part_value(pt, "container")) {
+            want(&w, &nw, "bootstrap", xstrdup(part_value(pt, "container")));
+        }
+    }
+    if (linked)
+        want(&w, &nw, "network", project_network_name(p));
+
+    static const char *const kinds[] = {"container", "network", "volume"};
+    json_t *all[3] = {NULL, NULL, NULL};
+    json_t *ours[3] = {cv->containers, cv->networks, cv->volumes};
+    strbuf msg = STRBUF_INIT;
+    int nclash = 0, rc = 0;
+    for (size_t k = 0; k < nw && rc == 0; k++) {
+        /* A bootstrap work container exists only while its bootstrap runs,
+         * or as the leftover of an interrupted one, which is ours (labelled
+         * kind=bootstrap) and which the bootstrap removes: one inspect. */
+        bool boot = streq(w[k].kind, "bootstrap");
+        const char *kind = boot ? "container" : w[k].kind;
+        int ki = streq(kind, "container") ? 0 : streq(kind, "network") ? 1 : 2;
+        json_t *o = NULL, *inspected = NULL;
+        if (boot) {
+            rc = api_container_inspect(cv->e, w[k].name, &inspected, err);
+            if (rc < 0 || !inspected)
+                continue;
+            o = json_object_get(inspected, "Config");
+        } else if (list_named(ours[ki], kind, w[k].name)) {
+            continue;
+        } else if (!all[ki]) {
+            const char *path = ki == 0 ? "/containers/json?all=1" : ki == 1 ? "/networks" : "/volumes";
+            rc = engine_get(cv->e, path, &all[ki], err);
+            if (rc == 0 && ki == 2) {
+                json_t *v = json_incref(json_object_get(all[ki], "Volumes"));
+                json_decref(all[ki]);
+                all[ki] = json_is_array(v) ? v : (json_decref(v), json_array());
+            }
+            if (rc < 0) {
+                berr_wrap(err, "listing %ss", kinds[ki]);
+                break;
+            }
+        }
+        if (!boot)
+            o = list_named(all[ki], kind, w[k].name);
+        const char *owner = o ? label_of(o, LABEL_PROJECT) : NULL;
+        bool clash = o && !(owner && streq(owner, p->name) &&
+                            (!boot || streq(label_of(o, LABEL_KIND), "bootstrap")));
+        if (clash) {
+            sb_addf(&msg, "%sa %s named '%s' already exists and ", nclash ? "; " : "", kind,
+                    w[k].name);
+            if (owner && !streq(owner, p->name))
+                sb_addf(&msg, "belongs to another berth project ('%s')", owner);
+            else if (owner)
+                sb_adds(&msg, "is not this project's bootstrap container");
+            else
+                sb_adds(&msg, "was not made by berth");
+            nclash++;
+        }
+        json_decref(inspected);
+    }
+    if (rc == 0 && nclash)
+        rc = berr_set(err, BERR_FAILURE,
+                      "%s; berth never touches %s: remove or rename %s, or choose another "
+                      "project name (-p)",
+                      msg.buf, nclash > 1 ? "them" : "it", nclash > 1 ? "them" : "it");
+    sb_release(&msg);
+    for (size_t k = 0; k < 3; k++)
+        json_decref(all[k]);
+    for (size_t k = 0; k < nw; k++)
+        free(w[k].name);
+    free(w);
+    return rc;
+}
+
 /* ---- networks and volumes ---- */
 
 static int ensure_network(struct cv *cv, struct desired *d, const char *subject, int level,
@@ -265,9 +398,6 @@ static int create_and_start(struct cv *cv, const struct container *c, struct des
 {
     size_t i;
     json_t *v;
-    json_array_foreach(d->volumes, i, v)
-        if (ensure_volume(cv, v, subject, 0, err) < 0)
-            return -1;
     report(cv->o->rep, EV_STATE, subject, "creating", NULL);
     cleanup_free char *id = NULL;
     if (api_container_create(cv->e, d->name, d->create, &id, err) < 0)
@@ -301,6 +431,21 @@ static int create_and_start(struct cv *cv, const struct container *c, struct des
     return rc;
 }
 
+/* The instance's persistent volumes (bound to its host folders), before its
+ * container is made: in a dry run too, so plan lists what up makes. */
+static int ensure_persistent(struct cv *cv, struct desired *d, int level, berr **err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(d->volumes, i, v) {
+        cleanup_free char *subject =
+            xasprintf("volume %s", json_string_value(json_object_get(v, "Name")));
+        if (ensure_volume(cv, v, subject, level, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Compare one desired container with what exists and apply the difference. */
 static int apply_container(struct cv *cv, const struct part *pt, struct desired *d, bool rebuilt,
                            const char *subject, berr **err)
@@ -310,6 +455,8 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     if (!have) {
         cleanup_free char *path = xasprintf("/containers/%s/json", d->name);
         if (foreign_check(cv, "container", path, d->name, err) < 0)
+            return -1;
+        if (ensure_persistent(cv, d, pt->level, err) < 0)
             return -1;
         cv_action(cv, subject, "create", "missing", pt->level);
         return cv->o->dry_run ? 0 : create_and_start(cv, c, d, subject, err);
@@ -330,6 +477,8 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), d->fields);
     cleanup_free char *reason = rebuilt ? xstrdup("image rebuilt")
                                         : xasprintf("changed: %s", why ? why : "configuration");
+    if (ensure_persistent(cv, d, pt->level, err) < 0)
+        return -1;
     cv_action(cv, subject, "recreate", reason, pt->level);
     if (cv->o->dry_run)
         return 0;
@@ -549,8 +698,7 @@ static void build_graph(struct cv *cv, struct graph *g)
             continue;
         if (pt->kind == PART_CONTAINER) {
             for (size_t j = 0; j < pt->container->ninstances; j++) {
-                if (cv->sel->instance && cv->sel->instance[i] && !cv->sel->instance[i][j] &&
-                    !cv->sel->needed[i])
+                if (!inst_selected(cv, i, j))
                     continue;
                 struct inst_task *it = xcalloc(1, sizeof *it);
                 *it = (struct inst_task){cv, (int)i, (int)j};
@@ -604,6 +752,8 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
         rc = api_list(e, "networks", p->name, &cv.networks, err);
     if (rc == 0)
         rc = api_list(e, "volumes", p->name, &cv.volumes, err);
+    if (rc == 0)
+        rc = preflight(&cv, err);
     struct graph g = {0};
     if (rc == 0) {
         build_graph(&cv, &g);

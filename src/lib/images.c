@@ -98,12 +98,40 @@ struct build_out {
     struct line_splitter ls;
 };
 
+/* The classic builder colours a step's stderr (ESC[91m ... ESC[0m): drop
+ * terminal control sequences and carriage returns, so the lines read the
+ * same in a log, a progress display and an error message. */
+static char *plain_text(const char *line, size_t len)
+{
+    char *out = xmalloc(len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c == 0x1b) {
+            if (i + 1 < len && line[i + 1] == '[') {
+                /* CSI: parameters and intermediates, then one final byte. */
+                i += 2;
+                while (i < len && !((unsigned char)line[i] >= 0x40 && (unsigned char)line[i] <= 0x7e))
+                    i++;
+            } else if (i + 1 < len) {
+                i++;
+            }
+            continue;
+        }
+        if (c == '\r')
+            continue;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static int build_line(void *ud, const char *line, size_t len, berr **err)
 {
     (void)err;
     struct build_out *bo = ud;
-    tail_add(&bo->tail, line, len);
-    cleanup_free char *s = xstrndup(line, len);
+    cleanup_free char *s = plain_text(line, len);
+    tail_add(&bo->tail, s, strlen(s));
     report(bo->cv->o->rep, EV_LINE, bo->subject, NULL, s);
     return 0;
 }
@@ -518,7 +546,11 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
                                  cv->p->name, LABEL_KIND, "bootstrap");
         if (part_value(pt, "script-user"))
             json_object_set_new(body, "User", json_string(part_value(pt, "script-user")));
-        cleanup_free char *cname = xasprintf("%s-%s-bootstrap", cv->p->name, pt->name);
+        /* The work container: the part's `container` (its default is
+         * <project>-<part>-bootstrap). */
+        const char *ckey = part_value(pt, "container");
+        cleanup_free char *cname = ckey ? xstrdup(ckey)
+                                        : xasprintf("%s-%s-bootstrap", cv->p->name, pt->name);
         rc = clear_leftover(cv, cname, err);
         if (rc == 0)
             rc = api_container_create(cv->e, cname, body, &cid, err);

@@ -1,0 +1,530 @@
+#!/usr/bin/env bats
+# berth up (converge) against the real engine: from scratch, idempotence,
+# targeted recreation, persistence, foreign objects, Ctrl-C, order, failures.
+# Each test has its own project name and folder; teardown removes it with
+# `berth down --volumes --yes --rmi`, then whatever else carries its name.
+load helpers
+
+IMG=berth-e2e-busybox
+# A shell that leaves at once on SIGTERM, so stops are quick.
+QUICK='["sh", "-c", "trap \"exit 0\" TERM; sleep 1000 & wait"]'
+
+setup() {
+    P=$(test_project)
+    SOCK=${DOCKER_HOST#unix://}
+    DIR=$(mktemp -d /tmp/btu.XXXXXX)
+    busybox_image "$IMG"
+}
+
+teardown() {
+    berth -C "$DIR" -p "$P" down --volumes --yes --rmi >/dev/null 2>&1 || true
+    # Foreign objects made by the tests, and anything down missed.
+    local kind id
+    for kind in containers networks volumes images; do
+        for id in $(leftovers "$kind"); do
+            case $kind in
+            containers) api -X DELETE "http://e/containers/$id?force=1" ;;
+            images) api -X DELETE "http://e/images/$id?force=1" ;;
+            *) api -X DELETE "http://e/$kind/$id" ;;
+            esac
+        done
+    done
+    rm -rf "$DIR"
+}
+
+api() { curl -sf --unix-socket "$SOCK" "$@"; }
+
+# Ids (names for volumes) of objects named after the project or labelled with it.
+leftovers() {
+    local path=$1
+    [ "$1" = containers ] && path='containers/json?all=1'
+    [ "$1" = images ] && path='images/json'
+    api "http://e/$path" | jq -r --arg p "$P" --arg kind "$1" '
+        (if $kind == "volumes" then .Volumes // [] else . end)[]
+        | select((.Labels // {})["berth.project"] == $p
+                 or any(((.Names // [.Name // ""]) + (.RepoTags // []))[];
+                        ltrimstr("/") | startswith($p + "-") or startswith($p + "/")))
+        | if $kind == "volumes" then .Name else .Id end'
+}
+
+# ins OBJECT JQ: JQ over the inspect answer of OBJECT (containers/NAME,
+# images/NAME, exec/ID, ...).
+ins() { api "http://e/$1/json" | jq -r "$2"; }
+exists() { api "http://e/$1/json" >/dev/null 2>&1 || api "http://e/$1" >/dev/null 2>&1; }
+# (A bare `! exists X` never fails a bats test: errexit ignores `!`.)
+absent() { ! exists "$1"; }
+cid() { ins "containers/$1" .Id; }
+started() { ins "containers/$1" .State.StartedAt; }
+state() { ins "containers/$1" .State.Status; }
+ip_of() { ins "containers/$1" ".NetworkSettings.Networks[\"$P-default\"].IPAddress"; }
+envof() { ins "containers/$1" ".Config.Env[] | select(startswith(\"$2=\")) | ltrimstr(\"$2=\")"; }
+
+# The project's containers (by label), one "name state" a line, sorted.
+ours() {
+    api "http://e/containers/json?all=1" | jq -r --arg p "$P" '
+        map(select((.Labels // {})["berth.project"] == $p)) | sort_by(.Names[0])[]
+        | (.Names[0] | ltrimstr("/")) + " " + .State'
+}
+
+# xc CONTAINER ARG...: run a command in a running container; its output
+# (stdout and stderr, through a terminal: no multiplexing) and exit code.
+xc() {
+    local c=$1 id
+    shift
+    id=$(jq -n '{AttachStdout: true, AttachStderr: true, Tty: true, Cmd: $ARGS.positional}' \
+        --args -- "$@" | api -X POST -H 'Content-Type: application/json' -d @- \
+        "http://e/containers/$c/exec" | jq -r .Id) || return 99
+    api -X POST -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":true}' \
+        "http://e/exec/$id/start" | tr -d '\r'
+    return "$(ins "exec/$id" .ExitCode)"
+}
+
+# After a run expected to fail: the failure is berth's own, not a
+# sanitizer's (an ASan or UBSan report also exits non-zero).
+no_sanitizer() { [[ "$output" != *Sanitizer* && "$output" != *"runtime error:"* ]]; }
+
+# A build part's context: an image with /data seeded and a web page.
+web_context() {
+    mkdir -p "$DIR/web"
+    printf 'FROM %s\nRUN mkdir -p /data /var/www && echo seeded > /data/initial.txt && echo "<h1>hello from berth</h1>" > /var/www/index.html\nEXPOSE 8080\n' \
+        "$IMG" > "$DIR/web/Dockerfile"
+}
+
+@test "up from scratch: the page answers on the published port, aliases and link addresses reach the others" {
+    mkdir -p "$DIR/web"
+    printf 'FROM %s/base\nRUN echo "<h1>hello from berth</h1>" > /var/www/index.html\nEXPOSE 8080\n' "$P" \
+        > "$DIR/web/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[base]
+recipe = bootstrap
+files =
+    /bin/busybox /bin/busybox
+    /bin/busybox /bin/sh
+script = /bin/busybox --install -s /bin && mkdir -p /data /var/www && echo seeded > /data/initial.txt
+command = ["sh"]
+
+[web_image]
+recipe = build
+source = web
+
+[web]
+recipe = container
+build = web_image
+instances = one master
+command = ["httpd", "-f", "-p", "8080", "-h", "/var/www"]
+stop-timeout = 1s
+
+[db]
+recipe = container
+image = $P/base
+links = web
+command = $QUICK
+EOF
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: "*" change(s)"* ]]
+    [ "$(ours)" = "$P-db-main running
+$P-web-master running
+$P-web-one running" ]
+
+    # master publishes the image's EXPOSEd port on 127.0.0.1; one does not
+    run berth -C "$DIR" ps --format json
+    [ "$status" -eq 0 ]
+    [ "$(jq -c '.[] | select(.part == "web" and .instance == "one") | .ports' <<<"$output")" = '["8080/tcp"]' ]
+    ports=$(jq -r '.[] | select(.part == "web" and .instance == "master") | .ports[]' <<<"$output")
+    [[ "$ports" =~ ^127\.0\.0\.1:([0-9]+)-\>8080/tcp$ ]]
+    port=${BASH_REMATCH[1]}
+    run curl -sf "http://127.0.0.1:$port/"
+    [ "$status" -eq 0 ]
+    [ "$output" = "<h1>hello from berth</h1>" ]
+
+    # From db: DNS aliases on the project network, <part>-<instance> and
+    # <part>, reach web; links = web sets WEB_CONTAINER_IP to the address of
+    # web's first instance.
+    run xc "$P-db-main" sh -c \
+        'wget -qO- http://web-one:8080/ && wget -qO- http://web:8080/ && echo "ip=$WEB_CONTAINER_IP"'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "<h1>hello from berth</h1>" ]
+    [ "${lines[1]}" = "<h1>hello from berth</h1>" ]
+    ip=$(ip_of "$P-web-one")
+    [ -n "$ip" ]
+    [ "${lines[2]}" = "ip=$ip" ]
+    [ "$(envof "$P-db-main" CONTAINER)" = db ]
+    [ "$(envof "$P-web-master" INSTANCE)" = master ]
+    [ "$(envof "$P-web-master" INSTANCE_TYPE)" = master ]
+    [ "$(envof "$P-web-master" PERSISTENT_DATA)" = true ]
+    [ "$(envof "$P-web-one" PERSISTENT_DATA)" = false ]
+    # the bootstrap left nothing behind
+    absent "containers/$P-base-bootstrap"
+    absent "images/$P-bootstrap:base"
+}
+
+@test "a second up makes no engine writes: same containers, 0 changes, plan has nothing to do" {
+    # A bootstrap and a build on top of it: both must be found up to date.
+    mkdir -p "$DIR/web"
+    printf 'FROM %s/base\nRUN echo built > /built\n' "$P" > "$DIR/web/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[base]
+recipe = bootstrap
+files =
+    /bin/busybox /bin/busybox
+    /bin/busybox /bin/sh
+script = /bin/busybox --install -s /bin
+
+[web_image]
+recipe = build
+source = web
+
+[web]
+recipe = container
+build = web_image
+instances = one two
+command = $QUICK
+
+[db]
+recipe = container
+image = $IMG
+links = web
+command = $QUICK
+EOF
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    before=$(for c in web-one web-two db-main; do echo "$(cid "$P-$c") $(started "$P-$c")"; done)
+    image=$(ins "images/$P/base" .Id)/$(ins "images/$P/web_image" .Id)
+    t0=$(date +%s.%N)
+
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: 0 change(s), "* ]]
+    t1=$(date +%s.%N)
+    after=$(for c in web-one web-two db-main; do echo "$(cid "$P-$c") $(started "$P-$c")"; done)
+    [ "$before" = "$after" ]
+    [ "$(ins "images/$P/base" .Id)/$(ins "images/$P/web_image" .Id)" = "$image" ]
+    # The engine saw nothing of the project happen in between.
+    run api "http://e/events?since=$t0&until=$t1"
+    [ "$status" -eq 0 ]
+    [ "$(jq -r --arg p "$P" 'select(.Actor.Attributes | tostring | contains($p))
+        | "\(.Type) \(.Action) \(.Actor.Attributes.name)"' <<<"$output")" = "" ]
+
+    if berth plan --help | grep -qi diff; then
+        run berth -C "$DIR" plan
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"nothing to do"* ]]
+    fi
+}
+
+@test "changing one part's env recreates only that part's instances (and what links to it, when its address moved)" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[web]
+recipe = container
+image = $IMG
+instances = one two
+command = $QUICK
+
+[db]
+recipe = container
+image = $IMG
+links = web
+command = $QUICK
+
+[other]
+recipe = container
+image = $IMG
+command = $QUICK
+EOF
+    run berth -C "$DIR" up
+    [ "$status" -eq 0 ]
+    web1=$(cid "$P-web-one") web2=$(cid "$P-web-two")
+    db=$(cid "$P-db-main") dbs=$(started "$P-db-main") dbip=$(envof "$P-db-main" WEB_CONTAINER_IP)
+    other=$(cid "$P-other-main") others=$(started "$P-other-main")
+
+    run berth -C "$DIR" -s web.env=X=1 --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(cid "$P-web-one")" != "$web1" ]
+    [ "$(cid "$P-web-two")" != "$web2" ]
+    [ "$(envof "$P-web-one" X)" = 1 ]
+    [ "$(envof "$P-web-two" X)" = 1 ]
+    # The unlinked part is not touched at all.
+    [ "$(cid "$P-other-main")" = "$other" ]
+    [ "$(started "$P-other-main")" = "$others" ]
+    # db links web: its WEB_CONTAINER_IP must be web's address now. When web
+    # came back on another address db had to be recreated to learn it (env
+    # is fixed at create); when the address stayed, db stays as it was.
+    [ "$(envof "$P-db-main" WEB_CONTAINER_IP)" = "$(ip_of "$P-web-one")" ]
+    if [ "$(ip_of "$P-web-one")" = "$dbip" ]; then
+        [ "$(cid "$P-db-main")" = "$db" ]
+        [ "$(started "$P-db-main")" = "$dbs" ]
+    else
+        [ "$(cid "$P-db-main")" != "$db" ]
+    fi
+    [ "$(state "$P-db-main")" = running ]
+
+    # The same setting again: nothing changes.
+    run berth -C "$DIR" -s web.env=X=1 --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: 0 change(s), "* ]]
+}
+
+@test "persistent data survives down and up; the image seeds the host folder on first run only" {
+    web_context
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[web_image]
+recipe = build
+source = web
+
+[store]
+recipe = container
+build = web_image
+instances = master
+command = $QUICK
+EOF
+    host="$DIR/.berth/data/store/master/data"
+    run berth -C "$DIR" up
+    [ "$status" -eq 0 ]
+    [ "$(cat "$host/initial.txt")" = seeded ]
+    run xc "$P-store-master" sh -c 'echo kept > /data/written.txt'
+    [ "$status" -eq 0 ]
+    [ "$(cat "$host/written.txt")" = kept ]
+    echo changed-on-host > "$host/initial.txt"
+
+    run berth -C "$DIR" down
+    [ "$status" -eq 0 ]
+    absent "containers/$P-store-master"
+    [ "$(cat "$host/written.txt")" = kept ]
+
+    run berth -C "$DIR" up
+    [ "$status" -eq 0 ]
+    run xc "$P-store-master" cat /data/written.txt /data/initial.txt
+    [ "$status" -eq 0 ]
+    [ "$output" = "kept
+changed-on-host" ]
+    [ "$(cat "$host/initial.txt")" = changed-on-host ]
+}
+
+@test "down leaves a foreign container and network with look-alike names untouched" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[web]
+recipe = container
+image = $IMG
+instances = one
+command = $QUICK
+EOF
+    run berth -C "$DIR" up
+    [ "$status" -eq 0 ]
+    exists "networks/$P-default"
+    api -X POST -H 'Content-Type: application/json' -d "{\"Name\":\"$P-default2\"}" \
+        http://e/networks/create >/dev/null
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"1000\"],\"HostConfig\":{\"NetworkMode\":\"$P-default2\"}}" \
+        "http://e/containers/create?name=$P-web-x" >/dev/null
+    api -X POST "http://e/containers/$P-web-x/start" >/dev/null
+    run berth -C "$DIR" down
+    [ "$status" -eq 0 ]
+    absent "containers/$P-web-one"
+    absent "networks/$P-default"
+    [ "$(state "$P-web-x")" = running ]
+    exists "networks/$P-default2"
+}
+
+@test "a foreign container with one of the project's names: up fails naming it, touching nothing" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[web]
+recipe = container
+image = $IMG
+instances = one two
+command = $QUICK
+
+[db]
+recipe = container
+image = $IMG
+command = $QUICK
+EOF
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"1000\"],\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
+        "http://e/containers/create?name=$P-web-one" >/dev/null
+    foreign=$(cid "$P-web-one")
+    run berth -C "$DIR" up
+    [ "$status" -ne 0 ]
+    no_sanitizer
+    [[ "$output" == *"'$P-web-one' already exists"*"not made by berth"* ]]
+    [ "$(cid "$P-web-one")" = "$foreign" ]
+    [ "$(state "$P-web-one")" = created ]
+    [ "$(ours)" = "" ]
+    absent "networks/$P-default"
+    [ -z "$(leftovers volumes)" ]
+}
+
+@test "Ctrl-C during up stops cleanly; the next up converges to exactly the project" {
+    inst=$(printf 'i%02d ' $(seq 20))
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[w]
+recipe = container
+image = $IMG
+instances = $inst
+command = $QUICK
+stop-timeout = 1s
+EOF
+    "$BERTH" -C "$DIR" --parallel 4 --progress plain up > "$DIR/out" 2>&1 &
+    pid=$!
+    # Ctrl-C once the first containers are there: mid-run, not before it
+    for _ in $(seq 50); do
+        [ -n "$(ours)" ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    kill -INT "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    output=$(cat "$DIR/out")
+    echo "$output"
+    no_sanitizer
+    [ "$rc" -ne 0 ]
+    [ "$rc" -eq 130 ] || grep -q interrupted "$DIR/out"
+
+    run berth -C "$DIR" up
+    [ "$status" -eq 0 ]
+    run ours
+    [ "${#lines[@]}" -eq 20 ]
+    for i in $(seq 20); do
+        [ "${lines[$((i - 1))]}" = "$(printf '%s-w-i%02d running' "$P" "$i")" ]
+    done
+    # nothing else named after the project: no renamed or half-made leftovers
+    run api "http://e/containers/json?all=1"
+    [ "$(jq --arg p "$P" '[.[].Names[] | select(contains($p))] | length' <<<"$output")" -eq 20 ]
+}
+
+@test "a dependent starts only after its dependency is running" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[a]
+recipe = container
+image = $IMG
+instances = one two
+command = $QUICK
+
+[b]
+recipe = container
+image = $IMG
+depends = a
+instances = one two
+command = $QUICK
+EOF
+    run berth -C "$DIR" --parallel 8 up
+    [ "$status" -eq 0 ]
+    # RFC 3339 times with the fraction padded to nanoseconds compare as text.
+    ts='def ts: capture("^(?<s>[^.Z]+)(\\.(?<f>[0-9]+))?Z$") | .s + "." + ((.f // "") + "000000000")[:9];'
+    for x in a b; do
+        for i in one two; do
+            api "http://e/containers/$P-$x-$i/json" | jq -r "$ts"' "\(.State.Running) \(.State.StartedAt | ts) \(.Created | ts)"'
+        done > "$DIR/$x"
+    done
+    cat "$DIR/a" "$DIR/b"
+    [ -z "$(grep false "$DIR/a" "$DIR/b")" ]
+    last_a_started=$(cut -d' ' -f2 "$DIR/a" | sort | tail -1)
+    first_b_created=$(cut -d' ' -f3 "$DIR/b" | sort | head -1)
+    [[ "$last_a_started" < "$first_b_created" ]]
+}
+
+@test "a failing build shows the step's output and exit code, and leaves no container or tag" {
+    mkdir -p "$DIR/app"
+    printf 'FROM %s\nRUN echo "making things" && echo "it broke here" >&2 && false\n' "$IMG" \
+        > "$DIR/app/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app_image]
+recipe = build
+source = app
+
+[app]
+recipe = container
+build = app_image
+command = $QUICK
+EOF
+    # quiet: the error itself must say it all
+    run berth -C "$DIR" --progress quiet up
+    [ "$status" -ne 0 ]
+    no_sanitizer
+    [[ "$output" == *"app_image"* ]]
+    [[ "$output" == *"Step 2/"*"making things"* ]]
+    [[ "$output" == *"it broke here"* ]]
+    [[ "$output" == *"returned a non-zero code: 1"* ]]
+    [[ "$output" != *$'\e'* ]] # the builder's colour codes are no text
+    [ "$(ours)" = "" ]
+    absent "images/$P/app_image"
+    [ -z "$(leftovers containers)" ]
+}
+
+@test "a failing start names the part and leaves no container of that instance" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[bad]
+recipe = container
+image = $IMG
+command = ["/nonexistent"]
+
+[good]
+recipe = container
+image = $IMG
+command = $QUICK
+EOF
+    run berth -C "$DIR" --progress quiet up
+    [ "$status" -ne 0 ]
+    no_sanitizer
+    [[ "$output" == *"bad:main"* ]]
+    [[ "$output" == *"/nonexistent"* ]]
+    absent "containers/$P-bad-main"
+    [ "$(ours)" = "$P-good-main running" ]
+}
+
+@test "a failing bootstrap script shows its output and leaves no container or temporary image" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[base]
+recipe = bootstrap
+files =
+    /bin/busybox /bin/busybox
+    /bin/busybox /bin/sh
+script =
+    echo "script says hello"
+    exit 3
+EOF
+    run berth -C "$DIR" --progress quiet up
+    [ "$status" -ne 0 ]
+    no_sanitizer
+    [[ "$output" == *"base"*"script says hello"* ]]
+    [[ "$output" == *"exited with 3"* ]]
+    absent "containers/$P-base-bootstrap"
+    absent "images/$P-bootstrap:base"
+    absent "images/$P/base"
+    [ -z "$(leftovers containers)" ]
+    [ -z "$(leftovers images)" ]
+}
