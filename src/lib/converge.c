@@ -446,6 +446,30 @@ static int ensure_persistent(struct cv *cv, struct desired *d, int level, berr *
     return 0;
 }
 
+static void mark_remade(struct cv *cv, const char *name)
+{
+    pthread_mutex_lock(&cv->lock);
+    json_object_set_new(cv->remade, name, json_true());
+    pthread_mutex_unlock(&cv->lock);
+}
+
+/* In a dry run: a linked container this run (re)creates, whose new address
+ * the dependent's <ALIAS>_CONTAINER_IP will need, or NULL. */
+static const char *moved_link(struct cv *cv, const struct container *c)
+{
+    const char *moved = NULL;
+    pthread_mutex_lock(&cv->lock);
+    for (size_t i = 0; i < c->nlinks && !moved; i++) {
+        const struct cref *r = &c->links[i];
+        const struct container *lc = cv->p->parts[r->part].container;
+        const char *name = lc->instances[r->instance < 0 ? 0 : r->instance].container_name;
+        if (json_object_get(cv->remade, name))
+            moved = name;
+    }
+    pthread_mutex_unlock(&cv->lock);
+    return moved;
+}
+
 /* Compare one desired container with what exists and apply the difference. */
 static int apply_container(struct cv *cv, const struct part *pt, struct desired *d, bool rebuilt,
                            const char *subject, berr **err)
@@ -459,11 +483,25 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         if (ensure_persistent(cv, d, pt->level, err) < 0)
             return -1;
         cv_action(cv, subject, "create", "missing", pt->level);
+        mark_remade(cv, d->name);
         return cv->o->dry_run ? 0 : create_and_start(cv, c, d, subject, err);
     }
     const char *id = json_string_value(json_object_get(have, "Id"));
     const char *state = json_string_value(json_object_get(have, "State"));
-    if (streq(label_of(have, LABEL_HASH), d->hash)) {
+    /* A dry run cannot know a rebuilt image's id, nor the address a
+     * recreated linked container gets (the engine may or may not give the
+     * old one back): say what up recreates, and on what condition. */
+    const char *moved = cv->o->dry_run ? moved_link(cv, c) : NULL;
+    bool same = streq(label_of(have, LABEL_HASH), d->hash);
+    if (same && cv->o->dry_run && (rebuilt || moved)) {
+        cleanup_free char *why = rebuilt ? xstrdup("image rebuilt")
+                                         : xasprintf("if linked %s comes back on another address",
+                                                     moved);
+        cv_action(cv, subject, "recreate", why, pt->level);
+        mark_remade(cv, d->name);
+        return 0;
+    }
+    if (same) {
         if (streq(state, "running") || !c->start) {
             cv_action(cv, subject, "none", "up to date", pt->level);
             return 0;
@@ -480,6 +518,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     if (ensure_persistent(cv, d, pt->level, err) < 0)
         return -1;
     cv_action(cv, subject, "recreate", reason, pt->level);
+    mark_remade(cv, d->name);
     if (cv->o->dry_run)
         return 0;
     report(cv->o->rep, EV_STATE, subject, "stopping", NULL);
@@ -745,7 +784,8 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
 {
     memset(out, 0, sizeof *out);
     struct cv cv = {.e = e, .p = p, .sel = sel, .o = o, .plan = out,
-                    .images = json_object(), .rebuilt = json_object()};
+                    .images = json_object(), .rebuilt = json_object(),
+                    .remade = json_object()};
     pthread_mutex_init(&cv.lock, NULL);
     int rc = api_list(e, "containers", p->name, &cv.containers, err);
     if (rc == 0)
@@ -769,6 +809,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     json_decref(cv.volumes);
     json_decref(cv.images);
     json_decref(cv.rebuilt);
+    json_decref(cv.remade);
     pthread_mutex_destroy(&cv.lock);
     return rc;
 }

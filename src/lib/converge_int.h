@@ -17,6 +17,7 @@ struct cv {
     struct plan *plan;
     json_t *images;  /* ref -> {"Id", "Config"}: what each image is now */
     json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
+    json_t *remade;  /* container name -> true: (to be) created or recreated in this run */
 };
 
 /* Record an action (and report it). */
