@@ -64,8 +64,8 @@ PY
 
     run berth engine stop --dir "$dir"
     [ "$status" -eq 0 ]
-    ! kill -0 "$pid" 2>/dev/null
-    ! pgrep -f -- "$dir/" >/dev/null
+    gone "$pid"
+    if pgrep -f -- "$dir/" >/dev/null; then false; fi  # must fail
     run berth engine status --dir "$dir"
     [ "$status" -eq 1 ]
     rm -rf "$dir"

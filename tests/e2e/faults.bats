@@ -104,6 +104,6 @@ teardown() { stop_fake_engine; }
     [[ "$output" == *"unix://$dir/docker.sock"* ]]
     [ "$SECONDS" -lt 10 ]
     berth engine stop --dir "$dir"
-    ! pgrep -f -- "$dir/" >/dev/null
+    if pgrep -f -- "$dir/" >/dev/null; then false; fi  # must fail
     rm -rf "$dir"
 }

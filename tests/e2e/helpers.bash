@@ -48,3 +48,12 @@ stop_fake_engine() {
     rm -f "$FAKE_SOCK" "$FAKE_SOCK.log"
     FAKE_PID=
 }
+
+# gone PID: no such process, or only its zombie (an exited process whose
+# parent has not collected it; on a machine whose init does not reap, a
+# stopped daemon stays a zombie).
+gone() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+}

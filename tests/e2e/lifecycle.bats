@@ -216,10 +216,10 @@ PY
     run berth -C "$DIR" down
     [ "$status" -eq 0 ]
     [[ "$output" == *"removed 3 containers, 1 network"* ]]
-    ! exists containers "$P-web-one/json"
-    ! exists containers "$P-web-two/json"
-    ! exists containers "$P-db-one/json"
-    ! exists networks "$P-default"
+    if exists containers "$P-web-one/json"; then false; fi  # must fail
+    if exists containers "$P-web-two/json"; then false; fi  # must fail
+    if exists containers "$P-db-one/json"; then false; fi  # must fail
+    if exists networks "$P-default"; then false; fi  # must fail
     exists containers "$P-web-three/json"
     exists networks "$P-foreign"
 
@@ -238,7 +238,7 @@ PY
     [ "$status" -eq 0 ]
     [[ "$output" == *"removed 1 container"* ]]
     exists containers "$P-web-one/json"
-    ! exists containers "$P-web-two/json"
+    if exists containers "$P-web-two/json"; then false; fi  # must fail
     exists networks "$P-default"
 }
 
@@ -254,7 +254,7 @@ PY
     [[ "$output" == *"kept network $P-kept"* ]]
     [[ "$output" == *"removed 1 container"* ]]
     [ "$(state "$P-web-one")" = running ]
-    ! exists containers "$P-web-two/json"
+    if exists containers "$P-web-two/json"; then false; fi  # must fail
     exists networks "$P-kept"
 }
 
@@ -281,8 +281,8 @@ PY
     run berth -C "$DIR" down --volumes --yes < /dev/null
     [ "$status" -eq 0 ]
     [[ "$output" == *"removed 1 container, 2 volumes"* ]]
-    ! exists volumes "$P-vol"
-    ! exists volumes "$P-web-one-data"
+    if exists volumes "$P-vol"; then false; fi  # must fail
+    if exists volumes "$P-web-one-data"; then false; fi  # must fail
     [ ! -e "$data" ]
     [ -d "$DIR/.berth/data" ] # the data folder itself stays
     exists volumes "$P-foreignvol"
@@ -307,7 +307,7 @@ PY
     run berth -C "$DIR" down --rmi
     [ "$status" -eq 0 ]
     [[ "$output" == *"removed 1 container, 1 image"* ]]
-    ! exists images "$P/web/json"
+    if exists images "$P/web/json"; then false; fi  # must fail
     exists images "$IMG/json"
 }
 
@@ -329,7 +329,7 @@ PY
     [[ "${lines[1]}" == "gone "*"one "* ]]
     run berth -C "$DIR" down gone:one
     [ "$status" -eq 0 ]
-    ! exists containers "$P-gone-one/json"
+    if exists containers "$P-gone-one/json"; then false; fi  # must fail
 }
 
 @test "a project that does not load: exit 3, but down -p NAME still cleans up" {
@@ -343,5 +343,5 @@ PY
     run berth -C "$DIR" -p "$P" down
     [ "$status" -eq 0 ]
     [[ "$output" == *"did not load"* ]]
-    ! exists containers "$P-web-one/json"
+    if exists containers "$P-web-one/json"; then false; fi  # must fail
 }
