@@ -20,6 +20,7 @@
 #include "targets.h"
 #include "taskgraph.h"
 #include "util.h"
+#include "values.h"
 
 #define PARALLEL_DEFAULT 8
 
@@ -41,7 +42,9 @@ static const char usage[] =
     "                         folders of persistent volumes; asks first\n"
     "  -y, --yes              do not ask (needed for --volumes without a terminal)\n"
     "  --rmi                  also remove the project's images no kept container uses\n"
-    "  -t, --timeout SECONDS  grace for every container, overriding their own\n";
+    "  -t, --timeout SECONDS  grace for every container, overriding their own\n"
+    "  --wait-timeout D       how long to wait until every removed object is really\n"
+    "                         gone from the engine (default 30s; exit 6 past it)\n";
 
 enum kind { K_NETWORK, K_VOLUME, K_IMAGE, K_COUNT };
 static const char *const kind_list[] = {"networks", "volumes", "images"};
@@ -63,6 +66,7 @@ struct down {
     struct scope s;
     reporter *rep;
     int timeout; /* -t, or -1 */
+    long wait_ms; /* --wait-timeout */
     json_t *lists[K_COUNT];
     struct target **ctr; /* containers to remove */
     size_t nctr;
@@ -275,44 +279,60 @@ static bool confirm(size_t nvol)
 
 /* The engine's DELETE answers once the object is gone; one more list per
  * kind makes sure nothing we removed is still there (a removal racing an
- * `up`, or an engine that lied). */
-static int verify(struct down *d, berr **err)
+ * `up`, or an engine still tearing down). *left names the first one. */
+static int still_there(struct down *d, char **left, berr **err)
 {
     json_t *now = NULL;
+    *left = NULL;
     if (d->nctr) {
         if (api_list(d->s.e, "containers", d->s.name, &now, err) < 0)
             return -1;
-        for (size_t i = 0; i < d->nctr; i++) {
+        for (size_t i = 0; i < d->nctr && !*left; i++) {
             size_t j;
             json_t *c;
             json_array_foreach(now, j, c) if (streq(str(c, "Id"), d->ctr[i]->id)) {
-                json_decref(now);
-                return berr_set(err, BERR_FAILURE, "container %s is still there after removal",
-                                d->ctr[i]->name);
+                *left = xasprintf("container %s", d->ctr[i]->name);
+                break;
             }
         }
         json_decref(now);
     }
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < K_COUNT && !*left; k++) {
         if (!d->lists[k] || !d->removed[k])
             continue;
         if (api_list(d->s.e, kind_list[k], d->s.name, &now, err) < 0)
             return -1;
-        for (size_t i = 0; i < d->nobjs; i++) {
+        for (size_t i = 0; i < d->nobjs && !*left; i++) {
             if (d->objs[i].kind != (enum kind)k)
                 continue;
             size_t j;
             json_t *o;
             json_array_foreach(now, j, o) if (streq(str(o, k == K_VOLUME ? "Name" : "Id"),
                                                     d->objs[i].id)) {
-                json_decref(now);
-                return berr_set(err, BERR_FAILURE, "%s is still there after removal",
-                                d->objs[i].subject);
+                *left = xstrdup(d->objs[i].subject);
+                break;
             }
         }
         json_decref(now);
     }
     return 0;
+}
+
+/* Wait until everything removed is really gone, within the timeout. */
+static int verify(struct down *d, long timeout_ms, berr **err)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        cleanup_free char *left = NULL;
+        if (still_there(d, &left, err) < 0)
+            return -1;
+        if (!left)
+            return 0;
+        if (now_ms() >= deadline)
+            return berr_set(err, BERR_TIMEOUT, "%s is still there %.1f s after its removal", left,
+                            timeout_ms / 1000.0);
+        sleep_ms(100);
+    }
 }
 
 /* "removed 3 containers, 1 network" */
@@ -384,7 +404,7 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
         berr_free(e2);
         return -1;
     }
-    return verify(d, err);
+    return verify(d, d->wait_ms, err);
 }
 
 int cmd_down(cli *g, int argc, char **argv, berr **err)
@@ -394,11 +414,12 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         {"rmi", no_argument, NULL, 'R'},
         {"yes", no_argument, NULL, 'y'},
         {"timeout", required_argument, NULL, 't'},
+        {"wait-timeout", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool volumes = false, rmi = false, yes = false;
-    struct down d = {.timeout = -1};
+    struct down d = {.timeout = -1, .wait_ms = 30000};
     int c;
     while ((c = getopt_long(argc, argv, ":yt:h", opts, NULL)) != -1) {
         switch (c) {
@@ -410,6 +431,15 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
                 return cmd_usage_error(err, "down", "--timeout: '%s' is not a whole number of "
                                        "seconds from 0 to %d", optarg, STOP_TIMEOUT_MAX);
             break;
+        case 'W': {
+            long long ms = 0;
+            const char *bad = parse_duration(optarg, &ms);
+            if (bad || ms <= 0)
+                return cmd_usage_error(err, "down", "--wait-timeout '%s': %s", optarg,
+                                       bad ? bad : "must be more than zero");
+            d.wait_ms = (long)ms;
+            break;
+        }
         case 'h': fputs(usage, stdout); return 0;
         case ':': return cmd_usage_error(err, "down", "option '%s' needs a value", argv[optind - 1]);
         default: return cmd_usage_error(err, "down", "unknown option '%s'", argv[optind - 1]);

@@ -12,6 +12,7 @@
 #include "progress.h"
 #include "project.h"
 #include "util.h"
+#include "values.h"
 #include "workspace.h"
 
 static const char usage[] =
@@ -26,7 +27,15 @@ static const char usage[] =
     "options:\n"
     "  --force            rebuild images even when their inputs are unchanged\n"
     "  --remove-orphans   remove containers of the project that it no longer has\n"
+    "  --wait             return only when every container is healthy (healthcheck)\n"
+    "                     and ready (its ready command succeeds)\n"
+    "  --wait-timeout D   the limit for each container (default: its ready-timeout)\n"
+    "  --keep-failed      leave a container whose script or readiness failed\n"
+    "                     (it is removed by default, so the next up makes it anew)\n"
     "  -h, --help         this help\n"
+    "\n"
+    "A container that others need always waits for its healthcheck and ready\n"
+    "command before they start; a failed one shows its last log lines.\n"
     "\n"
     "The first Ctrl-C starts nothing new and lets running steps finish, so the\n"
     "next `up` converges from there; a second one aborts them.\n";
@@ -51,6 +60,9 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
     static const struct option opts[] = {
         {"force", no_argument, NULL, 'F'},
         {"remove-orphans", no_argument, NULL, 'O'},
+        {"wait", no_argument, NULL, 'W'},
+        {"wait-timeout", required_argument, NULL, 'T'},
+        {"keep-failed", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -60,6 +72,18 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
         switch (c) {
         case 'F': o.force_build = true; break;
         case 'O': o.remove_orphans = true; break;
+        case 'W': o.wait = true; break;
+        case 'K': o.keep_failed = true; break;
+        case 'T': {
+            long long ms = 0;
+            const char *bad = parse_duration(optarg, &ms);
+            if (bad || ms <= 0)
+                return cmd_usage_error(err, "up", "--wait-timeout '%s': %s", optarg,
+                                       bad ? bad : "must be more than zero");
+            o.wait_timeout_ms = (long)ms;
+            o.wait = true;
+            break;
+        }
         case 'h': fputs(usage, stdout); return 0;
         default: return cmd_usage_error(err, "up", "unknown option '%s'", argv[optind - 1]);
         }

@@ -9,6 +9,8 @@
 #include "desired.h"
 #include "strbuf.h"
 #include "taskgraph.h"
+#include "linkaddr.h"
+#include "tarball.h"
 #include "util.h"
 
 void plan_clear(struct plan *pl)
@@ -336,14 +338,26 @@ struct inst_task {
     int instance;
 };
 
-static int link_ips(struct cv *cv, const struct container *c, struct link_ip **out, size_t *n,
-                    berr **err)
+/* The address of each link: a master instance's from outside when the
+ * environment or its hosts-file names one, else the linked container's on
+ * the project network. */
+static int link_ips(struct cv *cv, const struct container *c, const struct instance *in,
+                    struct link_ip **out, size_t *n, berr **err)
 {
     *out = xcalloc(c->nlinks ? c->nlinks : 1, sizeof **out);
     *n = 0;
     cleanup_free char *net = project_network_name(cv->p);
     for (size_t i = 0; i < c->nlinks; i++) {
         const struct cref *r = &c->links[i];
+        if (in->type == INSTANCE_MASTER) {
+            char *ip = NULL;
+            if (link_outside(c, link_alias(cv->p, r), &ip, err) < 0)
+                return -1;
+            if (ip) {
+                (*out)[(*n)++] = (struct link_ip){link_alias(cv->p, r), ip, true};
+                continue;
+            }
+        }
         const struct container *lc = cv->p->parts[r->part].container;
         const struct instance *li = &lc->instances[r->instance < 0 ? 0 : r->instance];
         json_t *j = NULL;
@@ -353,7 +367,7 @@ static int link_ips(struct cv *cv, const struct container *c, struct link_ip **o
             json_object_get(json_object_get(json_object_get(j, "NetworkSettings"), "Networks"), net),
             "IPAddress"));
         if (ip && *ip) {
-            (*out)[*n].alias = r->alias ? r->alias : cv->p->parts[r->part].name;
+            (*out)[*n].alias = link_alias(cv->p, r);
             (*out)[*n].ip = xstrdup(ip);
             (*n)++;
         } else if (!cv->o->dry_run) {
@@ -391,11 +405,47 @@ static int remove_container(struct cv *cv, const char *id, int stop_s, berr **er
     return 0;
 }
 
-/* Create, join networks, start; on any failure remove what was made, so no
- * half-made container is left behind. */
-static int create_and_start(struct cv *cv, const struct container *c, struct desired *d,
-                            const char *subject, berr **err)
+/* Whether this part's start waits until it is ready: with --wait, or when a
+ * selected part needs it. */
+static bool waits(struct cv *cv, const struct part *pt)
 {
+    return startup_has_wait(pt->container) && (cv->o->wait || cv->awaited[pt - cv->p->parts]);
+}
+
+/* After a start made in this run: the script, then readiness. A container
+ * that fails either is removed (unless --keep-failed), so the next up makes
+ * it anew; one interrupted while waiting is left for the next up. */
+static int after_start(struct cv *cv, const struct part *pt, const char *id, bool fresh,
+                       const char *subject, berr **err)
+{
+    const struct container *c = pt->container;
+    int rc = 0;
+    if (fresh && c->script)
+        rc = startup_script(cv, c, id, subject, err);
+    if (rc == 0 && waits(cv, pt))
+        rc = startup_wait(cv, c, id, subject, err);
+    if (rc == 0)
+        return 0;
+    if ((*err)->code == BERR_INTERRUPTED)
+        return -1;
+    if (cv->o->keep_failed) {
+        berr_append(err, "\n  (kept: --keep-failed)");
+        return -1;
+    }
+    berr *ignored = NULL;
+    if (api_container_remove(cv->e, id, true, &ignored) < 0)
+        berr_append(err, "\n  (could not remove it)");
+    berr_free(ignored);
+    return -1;
+}
+
+/* Create, copy the layout in, join networks, start, run the script, wait
+ * until ready; on any failure remove what was made, so no half-made
+ * container is left behind. */
+static int create_and_start(struct cv *cv, const struct part *pt, struct desired *d,
+                            struct tarfile *layout, const char *subject, berr **err)
+{
+    const struct container *c = pt->container;
     size_t i;
     json_t *v;
     report(cv->o->rep, EV_STATE, subject, "creating", NULL);
@@ -417,11 +467,15 @@ static int create_and_start(struct cv *cv, const struct container *c, struct des
             break;
         }
     }
+    if (rc == 0 && layout && layout->f)
+        rc = startup_layout_put(cv, id, layout, err);
     if (rc == 0 && c->start) {
         report(cv->o->rep, EV_STATE, subject, "starting", NULL);
         rc = api_container_start(cv->e, id, err);
         if (rc < 0)
             berr_wrap(err, "start");
+        else
+            return after_start(cv, pt, id, true, subject, err);
     }
     if (rc < 0) {
         berr *ignored = NULL;
@@ -472,7 +526,7 @@ static const char *moved_link(struct cv *cv, const struct container *c)
 
 /* Compare one desired container with what exists and apply the difference. */
 static int apply_container(struct cv *cv, const struct part *pt, struct desired *d, bool rebuilt,
-                           const char *subject, berr **err)
+                           struct tarfile *layout, const char *subject, berr **err)
 {
     const struct container *c = pt->container;
     json_t *have = find_container(cv->containers, d->name);
@@ -484,7 +538,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
             return -1;
         cv_action(cv, subject, "create", "missing", pt->level);
         mark_remade(cv, d->name);
-        return cv->o->dry_run ? 0 : create_and_start(cv, c, d, subject, err);
+        return cv->o->dry_run ? 0 : create_and_start(cv, pt, d, layout, subject, err);
     }
     const char *id = json_string_value(json_object_get(have, "Id"));
     const char *state = json_string_value(json_object_get(have, "State"));
@@ -504,13 +558,19 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     if (same) {
         if (streq(state, "running") || !c->start) {
             cv_action(cv, subject, "none", "up to date", pt->level);
-            return 0;
+            /* Ready when it started; --wait asks again (it may have turned
+             * unhealthy since), without removing what this run did not make. */
+            if (cv->o->dry_run || !cv->o->wait || !startup_has_wait(c) || !streq(state, "running"))
+                return 0;
+            return startup_wait(cv, c, id, subject, err);
         }
         cv_action(cv, subject, "start", state ? state : "stopped", pt->level);
         if (cv->o->dry_run)
             return 0;
         report(cv->o->rep, EV_STATE, subject, "starting", NULL);
-        return api_container_start(cv->e, id, err);
+        if (api_container_start(cv->e, id, err) < 0)
+            return -1;
+        return after_start(cv, pt, id, false, subject, err);
     }
     cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), d->fields);
     cleanup_free char *reason = rebuilt ? xstrdup("image rebuilt")
@@ -526,7 +586,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
      * missing, which the next run creates; never a renamed leftover. */
     if (remove_container(cv, id, (int)((c->stop_timeout_ms + 999) / 1000), err) < 0)
         return -1;
-    return create_and_start(cv, c, d, subject, err);
+    return create_and_start(cv, pt, d, layout, subject, err);
 }
 
 static int instance_converge(void *ud, struct sched_task *t, berr **err)
@@ -552,15 +612,21 @@ static int instance_converge(void *ud, struct sched_task *t, berr **err)
         .id = json_string_value(json_object_get(img, "Id")),
         .config = json_object_get(img, "Config"),
     };
+    struct tarfile layout = {0};
     struct link_ip *links = NULL;
     size_t nlinks = 0;
     struct desired d = {0};
-    int rc = link_ips(cv, c, &links, &nlinks, err);
+    int rc = c->layout ? startup_layout_tar(pt, &layout, err) : 0;
+    if (rc == 0 && layout.f)
+        facts.layout_hash = layout.hash;
+    if (rc == 0)
+        rc = link_ips(cv, c, &c->instances[it->instance], &links, &nlinks, err);
     if (rc == 0)
         rc = desired_container(cv->p, pt, (size_t)it->instance, &facts, links, nlinks, &d, err);
     free_links(links, nlinks);
     if (rc == 0)
-        rc = apply_container(cv, pt, &d, rebuilt, subject, err);
+        rc = apply_container(cv, pt, &d, rebuilt, &layout, subject, err);
+    tarfile_close(&layout);
     json_decref(img);
     desired_clear(&d);
     return rc;
@@ -759,9 +825,12 @@ static void build_graph(struct cv *cv, struct graph *g)
         }
         g->count[i] = g->n - g->first[i];
     }
-    /* Each task needs every task of every part its part needs. */
+    /* Each task needs every task of every part its part needs; a part a
+     * selected part needs is awaited (ready before its dependents start). */
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
+        for (size_t d = 0; d < pt->ndeps && g->count[i]; d++)
+            cv->awaited[pt->deps[d].part] = true;
         for (int k = g->first[i]; k < g->first[i] + g->count[i]; k++) {
             int nd = 0;
             int *deps = xcalloc((size_t)g->n, sizeof *deps);
@@ -785,7 +854,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     memset(out, 0, sizeof *out);
     struct cv cv = {.e = e, .p = p, .sel = sel, .o = o, .plan = out,
                     .images = json_object(), .rebuilt = json_object(),
-                    .remade = json_object()};
+                    .remade = json_object(), .awaited = xcalloc(p->nparts + 1, sizeof(bool))};
     pthread_mutex_init(&cv.lock, NULL);
     int rc = api_list(e, "containers", p->name, &cv.containers, err);
     if (rc == 0)
@@ -810,6 +879,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     json_decref(cv.images);
     json_decref(cv.rebuilt);
     json_decref(cv.remade);
+    free(cv.awaited);
     pthread_mutex_destroy(&cv.lock);
     return rc;
 }

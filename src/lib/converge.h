@@ -21,7 +21,9 @@ struct up_opts {
     bool dry_run;           /* plan only: no engine writes */
     bool force_build;       /* rebuild images even when unchanged */
     bool remove_orphans;    /* remove labelled containers no longer in the project */
-    bool wait;              /* wait for health / ready commands */
+    bool wait;              /* wait until every container is healthy and ready */
+    long wait_timeout_ms;   /* > 0: instead of each container's ready-timeout */
+    bool keep_failed;       /* leave a container that failed its script or readiness */
     reporter *rep;
     volatile int *cancel;   /* first Ctrl-C: start nothing new */
 };

@@ -18,6 +18,7 @@ struct cv {
     json_t *images;  /* ref -> {"Id", "Config"}: what each image is now */
     json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
     json_t *remade;  /* container name -> true: (to be) created or recreated in this run */
+    bool *awaited;   /* per part: a selected part needs it, so its start waits for readiness */
 };
 
 /* Record an action (and report it). */
@@ -32,5 +33,22 @@ bool cv_image_rebuilt(struct cv *cv, const char *ref);
 
 /* Build and bootstrap parts (images.c). */
 int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
+
+/* Around a container's start (startup.c). */
+struct tarfile;
+/* The layout folder, tarred with its owner: the hash goes into the desired
+ * state, the tar onto / of the created container before it starts. */
+int startup_layout_tar(const struct part *pt, struct tarfile *out, berr **err);
+int startup_layout_put(struct cv *cv, const char *id, struct tarfile *tf, berr **err);
+/* Run the part's script in the started container, its output shown; a
+ * non-zero exit is an error carrying the output's last lines. */
+int startup_script(struct cv *cv, const struct container *c, const char *id, const char *subject,
+                   berr **err);
+/* Wait until the container is healthy (healthcheck) and ready (the ready
+ * command succeeds), within the ready timeout. Fails early when it stops or
+ * turns unhealthy; the error carries its last log lines. */
+int startup_wait(struct cv *cv, const struct container *c, const char *id, const char *subject,
+                 berr **err);
+bool startup_has_wait(const struct container *c);
 
 #endif

@@ -199,12 +199,6 @@ int daemon_processes(const struct daemon_conf *c, pid_t *pids, int max)
     return n;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* The last lines of the daemon's log, for a failed start. */
 static char *log_tail(const char *path, int lines)
 {

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "hash.h"
+#include "linkaddr.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -201,14 +202,10 @@ int desired_volume(const struct project *p, const struct part *pt, struct desire
     return 0;
 }
 
-/* <ALIAS>_CONTAINER_IP: the alias upper-cased, other characters as '_'. */
 static char *link_env(const struct link_ip *l)
 {
-    strbuf sb = STRBUF_INIT;
-    for (const char *c = l->alias; *c; c++)
-        sb_addc(&sb, isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_');
-    sb_addf(&sb, "_CONTAINER_IP=%s", l->ip);
-    return sb_detach(&sb, NULL);
+    cleanup_free char *name = link_env_name(l->alias);
+    return xasprintf("%s=%s", name, l->ip);
 }
 
 static const char *yes(bool b)
@@ -287,8 +284,10 @@ static void command_into(json_t *cfg, json_t *binds, const struct container *c,
         json_t *full = json_array();
         json_t *iep = ep ? ep : (img && img->config ? json_object_get(img->config, "Entrypoint") : NULL);
         json_t *icmd = cmd ? cmd : (img && img->config ? json_object_get(img->config, "Cmd") : NULL);
-        json_array_extend(full, json_is_array(iep) ? iep : json_array());
-        json_array_extend(full, json_is_array(icmd) ? icmd : json_array());
+        if (json_is_array(iep))
+            json_array_extend(full, iep);
+        if (json_is_array(icmd))
+            json_array_extend(full, icmd);
         json_decref(ep);
         json_decref(cmd);
         ep = json_pack("[s, s, s, s]", "/bin/sh", "-c",
@@ -357,7 +356,9 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     if (c->healthcheck.n) {
         json_t *test = json_array();
         json_array_append_new(test, json_string("CMD"));
-        json_array_extend(test, strv_json(&c->healthcheck));
+        json_t *argv = strv_json(&c->healthcheck);
+        json_array_extend(test, argv);
+        json_decref(argv);
         json_object_set_new(cfg, "Healthcheck",
                             json_pack("{s:o, s:I, s:I, s:i}", "Test", test, "Interval",
                                       (json_int_t)c->healthcheck_interval_ms * 1000000,
@@ -366,6 +367,16 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     }
 
     json_t *host = json_object();
+    json_t *extra_hosts = json_array();
+    for (size_t i = 0; i < nlinks; i++)
+        if (links[i].outside) {
+            cleanup_free char *h = xasprintf("%s:%s", links[i].alias, links[i].ip);
+            json_array_append_new(extra_hosts, json_string(h));
+        }
+    if (json_array_size(extra_hosts))
+        json_object_set_new(host, "ExtraHosts", extra_hosts);
+    else
+        json_decref(extra_hosts);
     json_t *binds = json_array(), *mounts = json_array();
     command_into(cfg, binds, c, in, img);
     ports_into(cfg, host, c, in, img);
@@ -445,8 +456,15 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     json_object_set_new(cfg, "Labels", labels);
     out->create = cfg;
 
-    /* The image's id is part of the desired state: a rebuilt image recreates. */
+    /* The image's id is part of the desired state: a rebuilt image recreates.
+     * So are the layout's content and the script: a container gets them once,
+     * when it is made, so changing either makes it anew. */
     json_t *extra = json_pack("{s:s}", "image", img && img->id ? img->id : c->image);
+    if (img && img->layout_hash)
+        json_object_set_new(extra, "layout", json_string(img->layout_hash));
+    if (c->script)
+        json_object_set_new(extra, "script",
+                            json_pack("[s, s?, s?]", c->script, c->script_shell, c->script_user));
     seal(out, labels, extra);
     json_decref(extra);
     return 0;

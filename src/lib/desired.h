@@ -15,16 +15,19 @@
 #define LABEL_KEEP "berth.keep"
 #define LABEL_KIND "berth.kind"
 
-/* What berth learned about the image a container runs. */
+/* What berth learned before making a container's body: the image it runs,
+ * and the content of its layout folder. */
 struct image_facts {
-    const char *id;       /* "sha256:..." */
-    json_t *config;       /* the image's Config: ExposedPorts, Entrypoint, Cmd (borrowed) */
+    const char *id;          /* "sha256:..." */
+    json_t *config;          /* the image's Config: ExposedPorts, Entrypoint, Cmd (borrowed) */
+    const char *layout_hash; /* the layout folder's tar hash, NULL when it has none */
 };
 
 /* The address of a linked container, for <ALIAS>_CONTAINER_IP. */
 struct link_ip {
     const char *alias;
     const char *ip;
+    bool outside; /* a master's link to a container outside the project: also a hosts entry */
 };
 
 struct desired {

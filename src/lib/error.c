@@ -55,6 +55,15 @@ int berr_wrap(berr **err, const char *fmt, ...)
     return -1;
 }
 
+void berr_append(berr **err, const char *text)
+{
+    if (!err || !*err || !text || !*text)
+        return;
+    char *msg = xasprintf("%s%s", (*err)->msg, text);
+    free((*err)->msg);
+    (*err)->msg = msg;
+}
+
 void berr_free(berr *e)
 {
     if (!e)

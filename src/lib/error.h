@@ -39,6 +39,8 @@ int berr_errno(berr **err, int code, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Prefix the existing error's message with "context: "; return -1. */
 int berr_wrap(berr **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add text after the message (the last lines of an output, say). */
+void berr_append(berr **err, const char *text);
 void berr_free(berr *e);
 /* Move ownership: *dst = src (freeing any previous *dst). */
 void berr_move(berr **dst, berr **src);

@@ -13,44 +13,12 @@
 #include "converge_int.h"
 #include "desired.h"
 #include "hash.h"
+#include "outlines.h"
 #include "stream.h"
 #include "tarball.h"
 #include "util.h"
 
 #define LABEL_BUILD_HASH "berth.build-hash"
-#define TAIL_LINES 15
-
-/* The last lines of output, for an error that shows what went wrong. */
-struct tail {
-    char *line[TAIL_LINES];
-    int next, n;
-};
-
-static void tail_add(struct tail *t, const char *s, size_t len)
-{
-    free(t->line[t->next]);
-    t->line[t->next] = xstrndup(s, len);
-    t->next = (t->next + 1) % TAIL_LINES;
-    if (t->n < TAIL_LINES)
-        t->n++;
-}
-
-static char *tail_text(const struct tail *t)
-{
-    strbuf sb = STRBUF_INIT;
-    for (int i = 0; i < t->n; i++) {
-        const char *l = t->line[(t->next - t->n + i + TAIL_LINES) % TAIL_LINES];
-        sb_addf(&sb, "\n  | %s", l);
-    }
-    return sb_detach(&sb, NULL);
-}
-
-static void tail_free(struct tail *t)
-{
-    for (int i = 0; i < TAIL_LINES; i++)
-        free(t->line[i]);
-}
-
 static const char *image_label(json_t *facts, const char *key)
 {
     return json_string_value(
@@ -91,58 +59,13 @@ static json_t *image_labels(struct cv *cv, const struct part *pt, const char *ha
 
 /* ---- build ---- */
 
-struct build_out {
-    struct cv *cv;
-    const char *subject;
-    struct tail tail;
-    struct line_splitter ls;
-};
-
-/* The classic builder colours a step's stderr (ESC[91m ... ESC[0m): drop
- * terminal control sequences and carriage returns, so the lines read the
- * same in a log, a progress display and an error message. */
-static char *plain_text(const char *line, size_t len)
-{
-    char *out = xmalloc(len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if (c == 0x1b) {
-            if (i + 1 < len && line[i + 1] == '[') {
-                /* CSI: parameters and intermediates, then one final byte. */
-                i += 2;
-                while (i < len && !((unsigned char)line[i] >= 0x40 && (unsigned char)line[i] <= 0x7e))
-                    i++;
-            } else if (i + 1 < len) {
-                i++;
-            }
-            continue;
-        }
-        if (c == '\r')
-            continue;
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
-    return out;
-}
-
-static int build_line(void *ud, const char *line, size_t len, berr **err)
-{
-    (void)err;
-    struct build_out *bo = ud;
-    cleanup_free char *s = plain_text(line, len);
-    tail_add(&bo->tail, s, strlen(s));
-    report(bo->cv->o->rep, EV_LINE, bo->subject, NULL, s);
-    return 0;
-}
-
+/* A build's messages carry its output as "stream" (or "status") text. */
 static int build_msg(void *ud, json_t *msg, berr **err)
 {
-    struct build_out *bo = ud;
     const char *s = json_string_value(json_object_get(msg, "stream"));
     if (!s)
         s = json_string_value(json_object_get(msg, "status"));
-    return s ? line_splitter_feed(&bo->ls, s, strlen(s), build_line, bo, err) : 0;
+    return s ? outlines_feed(ud, s, strlen(s), err) : 0;
 }
 
 static int build_part(struct cv *cv, const struct part *pt, berr **err)
@@ -229,19 +152,16 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         json_decref(args);
     }
     report(cv->o->rep, EV_STATE, subject, "building", NULL);
-    struct build_out bo = {.cv = cv, .subject = subject};
-    line_splitter_init(&bo.ls, 0);
-    rc = api_build(cv->e, q.buf, tarfile_read, &tf, build_msg, &bo, err);
+    struct outlines out;
+    outlines_init(&out, cv->o->rep, subject, false);
+    rc = api_build(cv->e, q.buf, tarfile_read, &tf, build_msg, &out, err);
     if (rc == 0)
-        rc = line_splitter_finish(&bo.ls, build_line, &bo, err);
-    if (rc < 0 && bo.tail.n) {
-        cleanup_free char *t = tail_text(&bo.tail);
-        cleanup_free char *msg = xasprintf("%s%s", (*err)->msg, t);
-        free((*err)->msg);
-        (*err)->msg = xstrdup(msg);
+        rc = outlines_finish(&out, err);
+    if (rc < 0 && out.n) {
+        cleanup_free char *t = outlines_tail(&out);
+        berr_append(err, t);
     }
-    line_splitter_release(&bo.ls);
-    tail_free(&bo.tail);
+    outlines_release(&out);
     sb_release(&q);
     tarfile_close(&tf);
     if (rc < 0)
@@ -287,26 +207,6 @@ static json_t *bootstrap_config(const struct part *pt)
     return cfg;
 }
 
-/* A script's output arrives multiplexed: demultiplex, then show it line by
- * line as a build's. */
-struct script_out {
-    struct build_out bo;
-    struct demux dm;
-};
-
-static int script_frame(void *ud, int stream, const char *data, size_t len, berr **err)
-{
-    (void)stream;
-    struct script_out *so = ud;
-    return line_splitter_feed(&so->bo.ls, data, len, build_line, &so->bo, err);
-}
-
-static int script_data(void *ud, const char *data, size_t len, berr **err)
-{
-    struct script_out *so = ud;
-    return demux_feed(&so->dm, data, len, script_frame, so, err);
-}
-
 /* Run the script in a container of the imported image and show its output. */
 static int run_script(struct cv *cv, const char *id, const char *subject, berr **err)
 {
@@ -316,20 +216,18 @@ static int run_script(struct cv *cv, const char *id, const char *subject, berr *
     int code = 0;
     if (api_container_wait(cv->e, id, -1, &code, err) < 0)
         return -1;
-    struct script_out so = {.bo = {.cv = cv, .subject = subject}};
-    line_splitter_init(&so.bo.ls, 0);
-    demux_init(&so.dm);
+    struct outlines out;
+    outlines_init(&out, cv->o->rep, subject, true);
     cleanup_free char *path = xasprintf("/containers/%s/logs?stdout=1&stderr=1", id);
-    struct engine_req r = {.method = "GET", .path = path, .on_data = script_data, .ud = &so};
+    struct engine_req r = {.method = "GET", .path = path, .on_data = outlines_feed, .ud = &out};
     int rc = engine_call(cv->e, &r, NULL, NULL, err);
     if (rc == 0)
-        rc = line_splitter_finish(&so.bo.ls, build_line, &so.bo, err);
+        rc = outlines_finish(&out, err);
     if (rc == 0 && code != 0) {
-        cleanup_free char *t = tail_text(&so.bo.tail);
+        cleanup_free char *t = outlines_tail(&out);
         rc = berr_set(err, BERR_FAILURE, "the script exited with %d%s", code, t);
     }
-    line_splitter_release(&so.bo.ls);
-    tail_free(&so.bo.tail);
+    outlines_release(&out);
     return rc;
 }
 

@@ -312,6 +312,7 @@ void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->ready_timeout_ms = duration(pt, "ready-timeout");
     ct->stop_timeout_ms = duration(pt, "stop-timeout");
     ct->layout = part_value(pt, "layout");
+    ct->hosts_file = part_value(pt, "hosts-file");
     ct->script = part_value(pt, "script");
     ct->script_shell = part_value(pt, "script-shell");
     ct->script_user = part_value(pt, "script-user");

@@ -143,6 +143,7 @@ struct container {
     struct strv aliases;          /* network-aliases */
     struct cref *links;
     size_t nlinks;
+    const char *hosts_file;       /* master instances: addresses of links outside the project */
     const char *user;             /* NULL: the image's default; "host": see user_is_host */
     bool user_is_host;            /* run as the calling user: host_uid:host_gid */
     unsigned host_uid, host_gid;

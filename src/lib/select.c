@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "linkaddr.h"
 #include "project.h"
 #include "util.h"
 #include "values.h"
@@ -81,6 +82,23 @@ static void one_target(const struct project *p, struct project_sel *s, const cha
     free(names);
 }
 
+/* Whether part i needs dep only for links that every selected instance (all
+ * masters) takes from outside the project: then dep does not come along. */
+static bool outside_only(const struct project *p, const struct project_sel *s, size_t i,
+                         const struct dep *dep)
+{
+    const struct container *c = p->parts[i].container;
+    if (!c || !streq(dep->key, "links") || c->image_part == dep->part)
+        return false;
+    for (size_t k = 0; k < c->nvolumes_from; k++)
+        if (c->volumes_from[k].part == dep->part)
+            return false;
+    for (size_t j = 0; j < c->ninstances; j++)
+        if (s->instance[i][j] && !links_all_outside(p, c, j, dep->part))
+            return false;
+    return true;
+}
+
 int project_select(const struct project *p, const char *const *targets, int ntargets,
                    bool with_deps, struct project_sel **out, berr **err)
 {
@@ -108,7 +126,7 @@ int project_select(const struct project *p, const char *const *targets, int ntar
                 continue;
             for (size_t k = 0; k < p->parts[i].ndeps; k++) {
                 size_t j = (size_t)p->parts[i].deps[k].part;
-                if (!s->part[j]) {
+                if (!s->part[j] && !outside_only(p, s, i, &p->parts[i].deps[k])) {
                     select_part(p, s, j, -1);
                     s->needed[j] = true;
                     grew = true;

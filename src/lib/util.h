@@ -42,5 +42,6 @@ bool ends_with(const char *s, const char *suffix);
 
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
+void sleep_ms(long ms);
 
 #endif

@@ -117,10 +117,21 @@ static void test_instances(void)
     ok(strlen(one.hash) == 64, "a 64-digit hash");
     ok(!streq(one.hash, master.hash), "instances hash differently");
 
-    struct link_ip l = {"web", "172.20.0.3"};
+    struct link_ip l = {.alias = "web", .ip = "172.20.0.3"};
     struct desired db = {0};
     is_int(make(p, "db", "main", img, &l, 1, &db), 0, "a linking container");
     ok(env_has(db.create, "WEB_CONTAINER_IP=172.20.0.3"), "a link sets <ALIAS>_CONTAINER_IP");
+    ok(!json_object_get(json_object_get(db.create, "HostConfig"), "ExtraHosts"),
+       "a link inside the project needs no hosts entry (the network's DNS has it)");
+    struct link_ip out = {.alias = "web", .ip = "10.9.8.7", .outside = true};
+    struct desired dbo = {0};
+    make(p, "db", "main", img, &out, 1, &dbo);
+    ok(env_has(dbo.create, "WEB_CONTAINER_IP=10.9.8.7"), "an outside link sets the variable too");
+    is_str(json_string_value(json_array_get(
+               json_object_get(json_object_get(dbo.create, "HostConfig"), "ExtraHosts"), 0)),
+           "web:10.9.8.7", "and a hosts entry, so the name resolves");
+    ok(!streq(dbo.hash, db.hash), "another link address changes the hash");
+    desired_clear(&dbo);
 
     /* Same project again: the same hash (nothing recreated). */
     struct desired again = {0};

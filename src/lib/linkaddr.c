@@ -1,0 +1,102 @@
+#include "linkaddr.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "util.h"
+#include "values.h"
+
+char *link_env_name(const char *alias)
+{
+    strbuf sb = STRBUF_INIT;
+    for (const char *c = alias; *c; c++)
+        sb_addc(&sb, isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_');
+    sb_adds(&sb, "_CONTAINER_IP");
+    return sb_detach(&sb, NULL);
+}
+
+const char *link_alias(const struct project *p, const struct cref *r)
+{
+    return r->alias ? r->alias : p->parts[r->part].name;
+}
+
+/* The address hosts(5) gives name, or NULL. */
+static char *hosts_lookup(const char *file, const char *name, int *line_no, berr **err)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return berr_errno(err, BERR_NOTFOUND, errno, "hosts-file %s", file), NULL;
+    char line[1024];
+    char *found = NULL;
+    *line_no = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        (*line_no)++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *save = NULL, *addr = strtok_r(line, " \t\r\n", &save);
+        for (char *w = addr ? strtok_r(NULL, " \t\r\n", &save) : NULL; w && !found;
+             w = strtok_r(NULL, " \t\r\n", &save))
+            if (streq(w, name))
+                found = xstrdup(addr);
+    }
+    fclose(f);
+    return found;
+}
+
+int link_outside(const struct container *c, const char *alias, char **ip, berr **err)
+{
+    *ip = NULL;
+    cleanup_free char *var = link_env_name(alias);
+    const char *v = getenv(var);
+    cleanup_free char *where = NULL;
+    char *addr = NULL;
+    if (v && *v) {
+        addr = xstrdup(v);
+        where = xasprintf("%s in the environment", var);
+    } else if (c->hosts_file) {
+        int line = 0;
+        berr *e2 = NULL;
+        addr = hosts_lookup(c->hosts_file, alias, &line, &e2);
+        if (e2) {
+            berr_move(err, &e2);
+            return -1;
+        }
+        where = xasprintf("%s:%d", c->hosts_file, line);
+    }
+    if (!addr)
+        return 0;
+    int family = 0;
+    const char *bad = check_ip(addr, &family);
+    if (bad) {
+        berr_set(err, BERR_USAGE, "%s: link '%s': '%s' %s", where, alias, addr, bad);
+        free(addr);
+        return -1;
+    }
+    *ip = addr;
+    return 0;
+}
+
+bool links_all_outside(const struct project *p, const struct container *c, size_t j, int to)
+{
+    if (c->instances[j].type != INSTANCE_MASTER)
+        return false;
+    bool any = false;
+    for (size_t i = 0; i < c->nlinks; i++) {
+        if (c->links[i].part != to)
+            continue;
+        char *ip = NULL;
+        berr *e2 = NULL;
+        int rc = link_outside(c, link_alias(p, &c->links[i]), &ip, &e2);
+        berr_free(e2);
+        free(ip);
+        if (rc < 0 || !ip)
+            return false;
+        any = true;
+    }
+    return any;
+}

@@ -1,0 +1,27 @@
+/* Addresses of linked containers: <ALIAS>_CONTAINER_IP, and where a master
+ * instance finds a linked container that runs outside the project (seed
+ * 001: "the linking in an instance of type master requires a proper setting
+ * of the env vars"). */
+#ifndef BERTH_LINKADDR_H
+#define BERTH_LINKADDR_H
+
+#include "error.h"
+#include "project.h"
+
+/* "<ALIAS>_CONTAINER_IP": the alias upper-cased, other characters as '_'. */
+char *link_env_name(const char *alias);
+
+/* The outside address of the link: <ALIAS>_CONTAINER_IP in berth's
+ * environment, else the alias's line in the container's hosts-file
+ * (hosts(5): "ADDRESS NAME..."). 0 with *ip NULL when neither names it (the
+ * link is to the project's own container); an address that is not an IP is
+ * an error naming where it came from. */
+int link_outside(const struct container *c, const char *alias, char **ip, berr **err);
+
+/* Whether instance j of c takes every link to part `to` from outside. */
+bool links_all_outside(const struct project *p, const struct container *c, size_t j, int to);
+
+/* The name a link is known by: its alias, else the linked part's name. */
+const char *link_alias(const struct project *p, const struct cref *r);
+
+#endif
