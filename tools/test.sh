@@ -67,11 +67,18 @@ done
 trap 'engine_down build/berth' EXIT
 engine_up build/berth
 
+# Both binaries at once, against the same engine: the tests wait mostly on
+# the engine, and each test's objects carry a name of its own (pid and test
+# number), so the two runs never see each other's. Halves the suite's time.
+say "end-to-end with build/berth and build-asan/berth, side by side"
+pids=()
 for dir in build build-asan; do
-    say "end-to-end with $dir/berth"
-    set +e
-    BERTH="$BERTH_ROOT/$dir/berth" bats --tap tests/e2e > "$dir/e2e.tap" 2>&1
-    set -e
+    BERTH="$BERTH_ROOT/$dir/berth" bats --tap tests/e2e > "$dir/e2e.tap" 2>&1 &
+    pids+=($!)
+done
+wait "${pids[@]}" || true
+for dir in build build-asan; do
+    say "end-to-end results of $dir/berth"
     count "e2e($dir)" < "$dir/e2e.tap"
 done
 

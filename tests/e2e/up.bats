@@ -454,3 +454,27 @@ EOF
     [ -z "$(leftovers containers)" ]
     [ -z "$(leftovers images)" ]
 }
+
+@test "on a terminal, progress is one line per instance, redrawn in place" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[a]
+recipe = container
+image = $IMG
+instances = one two
+command = $QUICK
+EOF
+    # script(1) runs berth on a pseudo-terminal; its output is what the terminal got.
+    run script -qec "$BERTH -C $DIR up" /dev/null
+    [ "$status" -eq 0 ]
+    printf '%s' "$output" | od -c | head -20
+    [[ "$output" == *$'\033['*A* ]]                    # cursor moved back up to redraw
+    [[ "$output" == *$'\r\033[2K'*"a:one"* ]]          # each row cleared and rewritten
+    [[ "$output" == *"✓"*"a:two"* ]]
+    # Without a terminal: plain lines, no control sequences.
+    run berth -C "$DIR" up
+    [ "$status" -eq 0 ]
+    [[ "$output" != *$'\033'* ]]
+}
