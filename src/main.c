@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "util.h"
+#include "values.h"
 
 const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
@@ -96,6 +97,16 @@ int parse_format(const char *s, enum out_format *out, berr **err)
         *out = FORMAT_JSON;
     else
         return berr_set(err, BERR_USAGE, "--format: '%s' is not a format; use text or json", s);
+    return 0;
+}
+
+int parse_duration_option(const char *cmd, const char *opt, const char *arg, long *ms, berr **err)
+{
+    long long v = 0;
+    const char *bad = parse_duration(arg, &v);
+    if (bad || v <= 0)
+        return cmd_usage_error(err, cmd, "%s '%s': %s", opt, arg, bad ? bad : "must be more than zero");
+    *ms = (long)v;
     return 0;
 }
 

@@ -38,6 +38,9 @@ const struct cmd *cmd_find(const char *name);
 enum out_format { FORMAT_TEXT, FORMAT_JSON };
 int parse_format(const char *s, enum out_format *out, berr **err);
 
+/* A --OPTION DURATION ("10s", "2m", "500ms"): more than zero, or a usage error. */
+int parse_duration_option(const char *cmd, const char *opt, const char *arg, long *ms, berr **err);
+
 /* Each command's usage text: printed for --help, and named in usage errors. */
 int cmd_usage_error(berr **err, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -20,7 +20,6 @@
 #include "targets.h"
 #include "taskgraph.h"
 #include "util.h"
-#include "values.h"
 
 #define PARALLEL_DEFAULT 8
 
@@ -431,15 +430,10 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
                 return cmd_usage_error(err, "down", "--timeout: '%s' is not a whole number of "
                                        "seconds from 0 to %d", optarg, STOP_TIMEOUT_MAX);
             break;
-        case 'W': {
-            long long ms = 0;
-            const char *bad = parse_duration(optarg, &ms);
-            if (bad || ms <= 0)
-                return cmd_usage_error(err, "down", "--wait-timeout '%s': %s", optarg,
-                                       bad ? bad : "must be more than zero");
-            d.wait_ms = (long)ms;
+        case 'W':
+            if (parse_duration_option("down", "--wait-timeout", optarg, &d.wait_ms, err) < 0)
+                return -1;
             break;
-        }
         case 'h': fputs(usage, stdout); return 0;
         case ':': return cmd_usage_error(err, "down", "option '%s' needs a value", argv[optind - 1]);
         default: return cmd_usage_error(err, "down", "unknown option '%s'", argv[optind - 1]);

@@ -12,7 +12,6 @@
 #include "progress.h"
 #include "project.h"
 #include "util.h"
-#include "values.h"
 #include "workspace.h"
 
 static const char usage[] =
@@ -74,16 +73,11 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
         case 'O': o.remove_orphans = true; break;
         case 'W': o.wait = true; break;
         case 'K': o.keep_failed = true; break;
-        case 'T': {
-            long long ms = 0;
-            const char *bad = parse_duration(optarg, &ms);
-            if (bad || ms <= 0)
-                return cmd_usage_error(err, "up", "--wait-timeout '%s': %s", optarg,
-                                       bad ? bad : "must be more than zero");
-            o.wait_timeout_ms = (long)ms;
+        case 'T':
+            if (parse_duration_option("up", "--wait-timeout", optarg, &o.wait_timeout_ms, err) < 0)
+                return -1;
             o.wait = true;
             break;
-        }
         case 'h': fputs(usage, stdout); return 0;
         default: return cmd_usage_error(err, "up", "unknown option '%s'", argv[optind - 1]);
         }
