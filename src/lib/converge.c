@@ -555,7 +555,7 @@ static int instance_converge(void *ud, struct sched_task *t, berr **err)
     struct link_ip *links = NULL;
     size_t nlinks = 0;
     struct desired d = {0};
-    int rc = link_ips(cv, c, &links, &nlinks, err);
+    int rc = in->linked ? link_ips(cv, c, &links, &nlinks, err) : 0;
     if (rc == 0)
         rc = desired_container(cv->p, pt, (size_t)it->instance, &facts, links, nlinks, &d, err);
     free_links(links, nlinks);
@@ -739,6 +739,13 @@ static void build_graph(struct cv *cv, struct graph *g)
             for (size_t j = 0; j < pt->container->ninstances; j++) {
                 if (!inst_selected(cv, i, j))
                     continue;
+                if (pt->container->instances[j].interactive) { /* berth run -i's, not up's */
+                    cleanup_free char *s = xasprintf("%s:%s", pt->name, pt->container->instances[j].name);
+                    cleanup_free char *why = xasprintf("%s instance: `berth run -i %s` runs it",
+                        instance_type_name(pt->container->instances[j].type), s);
+                    cv_action(cv, s, "skip", why, pt->level);
+                    continue;
+                }
                 struct inst_task *it = xcalloc(1, sizeof *it);
                 *it = (struct inst_task){cv, (int)i, (int)j};
                 cleanup_free char *name = xasprintf("%s:%s", pt->name, pt->container->instances[j].name);
