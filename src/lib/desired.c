@@ -287,8 +287,10 @@ static void command_into(json_t *cfg, json_t *binds, const struct container *c,
         json_t *full = json_array();
         json_t *iep = ep ? ep : (img && img->config ? json_object_get(img->config, "Entrypoint") : NULL);
         json_t *icmd = cmd ? cmd : (img && img->config ? json_object_get(img->config, "Cmd") : NULL);
-        json_array_extend(full, json_is_array(iep) ? iep : json_array());
-        json_array_extend(full, json_is_array(icmd) ? icmd : json_array());
+        if (json_is_array(iep))
+            json_array_extend(full, iep);
+        if (json_is_array(icmd))
+            json_array_extend(full, icmd);
         json_decref(ep);
         json_decref(cmd);
         ep = json_pack("[s, s, s, s]", "/bin/sh", "-c",

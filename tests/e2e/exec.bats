@@ -135,18 +135,17 @@ out2" ]
 }
 
 @test "exec -d: returns at once, the command runs on" {
-    run b exec -d web -- sh -c 'sleep 1; touch /tmp/detached'
+    # The command waits for /tmp/go: berth returning before it exists proves
+    # it did not wait for the command.
+    run b exec -d web -- sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; touch /tmp/done'
     [ "$status" -eq 0 ]
     [ -z "$output" ]
-    # not there yet: berth did not wait for it...
-    run b exec web -- test -e /tmp/detached
-    [ "$status" -eq 1 ]
-    # ...and it ran to its end all the same
-    for i in $(seq 50); do
-        b exec web -- test -e /tmp/detached && break
-        sleep 0.1
+    b exec web -- touch /tmp/go
+    for i in $(seq 100); do
+        b exec web -- test -e /tmp/done && break
+        sleep 0.05
     done
-    b exec web -- test -e /tmp/detached
+    b exec web -- test -e /tmp/done
 }
 
 @test "exec: which container, and clear errors when it is not one running container" {
