@@ -18,6 +18,15 @@ const char *const attach_shell_argv[] = {
     "/bin/sh", "-c",
     "if command -v bash >/dev/null 2>&1; then exec bash; fi; exec sh", NULL};
 
+bool attach_stdin_usable(void)
+{
+    if (fcntl(STDIN_FILENO, F_GETFD) < 0)
+        return false; /* closed */
+    /* A terminal berth is in the background of (`berth exec ... &`):
+     * reading it would stop berth (SIGTTIN); what is typed is not for it. */
+    return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
 const char *attach_term(void)
 {
     const char *t = getenv("TERM");
@@ -292,7 +301,7 @@ int exec_session(cli *g, const char *cmd, struct exec_request *r, berr **err)
         return -1;
     }
     /* stdin goes along unless -n, -d, or there is none. */
-    bool in_ok = !r->no_stdin && !r->detach && fcntl(STDIN_FILENO, F_GETFD) >= 0;
+    bool in_ok = !r->no_stdin && !r->detach && attach_stdin_usable();
     bool tty = r->tty > 0 ||
                (r->tty == 0 && !r->json && in_ok && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
     /* The caller's TERM first: a -e TERM=... given after it wins. */

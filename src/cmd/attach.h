@@ -45,6 +45,10 @@ int attach_container(engine *e, const char *id, struct session_io *io, struct se
  * probe first (a fixed script, no user strings in it). */
 extern const char *const attach_shell_argv[];
 
+/* Is there a stdin to forward: open, and not a terminal berth is in the
+ * background of? */
+bool attach_stdin_usable(void);
+
 /* The TERM a container's terminal gets: the caller's, else xterm. */
 const char *attach_term(void);
 

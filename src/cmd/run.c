@@ -10,7 +10,6 @@
  * `up web:interactive` comes here too (run_route); `run` without -i or
  * --safemode is `up`. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -235,7 +234,7 @@ static int run_instance(cli *g, struct project *p, const struct run_req *rq, int
     if (rc == 0)
         rc = desired_container(p, pt, (size_t)ii, &facts, links, nlinks, &d, err);
     free_links(links, nlinks);
-    bool in_ok = fcntl(STDIN_FILENO, F_GETFD) >= 0;
+    bool in_ok = attach_stdin_usable();
     bool tty = rq->tty > 0 ||
                (rq->tty == 0 && in_ok && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
     if (rc == 0) {
