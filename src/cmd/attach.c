@@ -55,13 +55,14 @@ int attach_find(const cli *g, const char *cmd, const char *target, struct scope 
             berr_wrap(err, "%s", cmd);
         return -1;
     }
-    const struct target *found = NULL;
+    const struct target *found = NULL, *first = NULL;
     size_t n = 0;
     strbuf names = STRBUF_INIT;
     for (size_t i = 0; i < s->nall; i++) {
         if (!s->all[i].selected)
             continue;
         found = &s->all[i];
+        first = first ? first : found;
         sb_addf(&names, "%s%s", n++ ? ", " : "", found->subject);
     }
     int rc = 0;
@@ -72,7 +73,7 @@ int attach_find(const cli *g, const char *cmd, const char *target, struct scope 
         /* Which one is a choice berth does not make for the user: a command
          * run in the wrong instance is worse than a question. */
         rc = cmd_usage_error(err, cmd, "'%s' has %zu containers (%s): name one, as in "
-                             "'berth %s %s'", target, n, names.buf, cmd, s->all[0].subject);
+                             "'berth %s %s'", target, n, names.buf, cmd, first->subject);
     else if (streq(found->state, "paused"))
         rc = berr_set(err, BERR_FAILURE, "%s: %s is paused: unpause it first", cmd,
                       found->subject);
