@@ -7,8 +7,8 @@
 #
 # One project for the file: web (a folder with a Dockerfile whose image has
 # a fake bash that says so, and an entrypoint-local.sh), linked to db (plain
-# busybox, no bash), and multi (instances one, two and a declared
-# interactive dbg).
+# busybox, no bash), and multi (instances one and two, created but not
+# started, and a declared interactive dbg).
 load helpers
 
 IMG=berth-e2e-busybox
@@ -41,6 +41,7 @@ recipe = container
 image = $IMG
 command = $QUICK
 instances = one two dbg
+start = false
 
 [multi:dbg]
 instance-type = interactive
@@ -152,8 +153,9 @@ out2" ]
     run b exec multi -- true
     [ "$status" -eq 2 ]
     [[ "$output" == *"'multi' has 2 containers (multi:one, multi:two): name one"* ]]
-    run b exec multi:two -- sh -c 'echo $INSTANCE'
-    [ "$output" = two ]
+    run b exec multi:two -- true
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"multi:two is not running (created): \`berth start multi:two\`"* ]]
     run b exec wbe -- true
     [ "$status" -eq 2 ]
     [[ "$output" == *"did you mean 'web'?"* ]]
