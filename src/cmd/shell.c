@@ -56,7 +56,9 @@ int cmd_shell(cli *g, int argc, char **argv, berr **err)
         case 't': r.tty = r.tty < 0 ? 2 : 1; break;
         case 'T': r.tty = r.tty > 0 ? 2 : -1; break;
         case 'h': fputs(usage, stdout); rc = 1; break;
-        case ':': rc = cmd_usage_error(err, name, "option '%s' needs a value", argv[optind - 1]); break;
+        case ':':
+            rc = cmd_usage_error(err, name, "option '%s' needs a value", argv[optind - 1]);
+            break;
         default: rc = cmd_usage_error(err, name, "unknown option '%s'", argv[optind - 1]);
         }
     }

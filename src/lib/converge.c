@@ -739,10 +739,11 @@ static void build_graph(struct cv *cv, struct graph *g)
             for (size_t j = 0; j < pt->container->ninstances; j++) {
                 if (!inst_selected(cv, i, j))
                     continue;
-                if (pt->container->instances[j].interactive) { /* berth run -i's, not up's */
-                    cleanup_free char *s = xasprintf("%s:%s", pt->name, pt->container->instances[j].name);
+                const struct instance *in = &pt->container->instances[j];
+                if (in->interactive) { /* berth run -i runs these, not up */
+                    cleanup_free char *s = xasprintf("%s:%s", pt->name, in->name);
                     cleanup_free char *why = xasprintf("%s instance: `berth run -i %s` runs it",
-                        instance_type_name(pt->container->instances[j].type), s);
+                                                       instance_type_name(in->type), s);
                     cv_action(cv, s, "skip", why, pt->level);
                     continue;
                 }
