@@ -82,6 +82,11 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
         default: return cmd_usage_error(err, "up", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    /* up web:interactive: a shell in the foreground, as berth run -i. */
+    bool handled;
+    int routed = run_route(g, argc - optind, argv + optind, &handled, err);
+    if (handled || routed < 0)
+        return routed;
     struct workspace ws;
     if (workspace_open(g, (const char *const *)argv + optind, argc - optind, &ws, err) < 0)
         return -1;

@@ -338,55 +338,6 @@ struct inst_task {
     int instance;
 };
 
-/* The address of each link: a master instance's from outside when the
- * environment or its hosts-file names one, else the linked container's on
- * the project network. */
-static int link_ips(struct cv *cv, const struct container *c, const struct instance *in,
-                    struct link_ip **out, size_t *n, berr **err)
-{
-    *out = xcalloc(c->nlinks ? c->nlinks : 1, sizeof **out);
-    *n = 0;
-    cleanup_free char *net = project_network_name(cv->p);
-    for (size_t i = 0; i < c->nlinks; i++) {
-        const struct cref *r = &c->links[i];
-        if (in->type == INSTANCE_MASTER) {
-            char *ip = NULL;
-            if (link_outside(c, link_alias(cv->p, r), &ip, err) < 0)
-                return -1;
-            if (ip) {
-                (*out)[(*n)++] = (struct link_ip){link_alias(cv->p, r), ip, true};
-                continue;
-            }
-        }
-        const struct container *lc = cv->p->parts[r->part].container;
-        const struct instance *li = &lc->instances[r->instance < 0 ? 0 : r->instance];
-        json_t *j = NULL;
-        if (api_container_inspect(cv->e, li->container_name, &j, err) < 0)
-            return -1;
-        const char *ip = json_string_value(json_object_get(
-            json_object_get(json_object_get(json_object_get(j, "NetworkSettings"), "Networks"), net),
-            "IPAddress"));
-        if (ip && *ip) {
-            (*out)[*n].alias = link_alias(cv->p, r);
-            (*out)[*n].ip = xstrdup(ip);
-            (*n)++;
-        } else if (!cv->o->dry_run) {
-            json_decref(j);
-            return berr_set(err, BERR_FAILURE, "linked container %s has no address on %s: is it running?",
-                            li->container_name, net);
-        }
-        json_decref(j);
-    }
-    return 0;
-}
-
-static void free_links(struct link_ip *l, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free((char *)l[i].ip);
-    free(l);
-}
-
 static int remove_container(struct cv *cv, const char *id, int stop_s, berr **err)
 {
     berr *e2 = NULL;
@@ -619,11 +570,11 @@ static int instance_converge(void *ud, struct sched_task *t, berr **err)
     int rc = c->layout ? startup_layout_tar(pt, &layout, err) : 0;
     if (rc == 0 && layout.f)
         facts.layout_hash = layout.hash;
-    if (rc == 0)
-        rc = link_ips(cv, c, &c->instances[it->instance], &links, &nlinks, err);
+    if (rc == 0 && in->linked)
+        rc = link_addresses(cv->e, cv->p, c, in, cv->o->dry_run, &links, &nlinks, err);
     if (rc == 0)
         rc = desired_container(cv->p, pt, (size_t)it->instance, &facts, links, nlinks, &d, err);
-    free_links(links, nlinks);
+    link_addresses_free(links, nlinks);
     if (rc == 0)
         rc = apply_container(cv, pt, &d, rebuilt, &layout, subject, err);
     tarfile_close(&layout);
@@ -805,6 +756,14 @@ static void build_graph(struct cv *cv, struct graph *g)
             for (size_t j = 0; j < pt->container->ninstances; j++) {
                 if (!inst_selected(cv, i, j))
                     continue;
+                const struct instance *in = &pt->container->instances[j];
+                if (in->interactive) { /* berth run -i runs these, not up */
+                    cleanup_free char *s = xasprintf("%s:%s", pt->name, in->name);
+                    cleanup_free char *why = xasprintf("%s instance: `berth run -i %s` runs it",
+                                                       instance_type_name(in->type), s);
+                    cv_action(cv, s, "skip", why, pt->level);
+                    continue;
+                }
                 struct inst_task *it = xcalloc(1, sizeof *it);
                 *it = (struct inst_task){cv, (int)i, (int)j};
                 cleanup_free char *name = xasprintf("%s:%s", pt->name, pt->container->instances[j].name);

@@ -332,7 +332,8 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     const char *fixed[] = {e1, e2, e3, e4, e5, e6, e7};
     for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
         json_array_append_new(env, json_string(fixed[i]));
-    for (size_t i = 0; i < nlinks; i++) {
+    /* Only a linked instance is on the network its links' addresses are on. */
+    for (size_t i = 0; in->linked && i < nlinks; i++) {
         char *s = link_env(&links[i]);
         json_array_append_new(env, json_string(s));
         free(s);
@@ -468,6 +469,36 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     seal(out, labels, extra);
     json_decref(extra);
     return 0;
+}
+
+void desired_interactive(struct desired *d, const struct container *c, const struct instance *in,
+                         const char *const *argv, bool tty, const char *term)
+{
+    json_t *cfg = d->create, *cmd = json_array();
+    for (; *argv; argv++)
+        json_array_append_new(cmd, json_string(*argv));
+    /* The entrypoint-local.sh wrapper (not in safemode) runs first, then
+     * execs what it is given: the shell instead of the part's command. */
+    if (in->run_entrypoint_local && c->entrypoint_local) {
+        json_object_set_new(cfg, "Cmd", cmd);
+    } else {
+        json_object_set_new(cfg, "Entrypoint", cmd);
+        json_object_del(cfg, "Cmd"); /* the image's CMD would be the shell's arguments */
+    }
+    json_object_set_new(cfg, "Tty", json_boolean(tty));
+    json_object_set_new(cfg, "OpenStdin", json_true());
+    json_object_set_new(cfg, "StdinOnce", json_true());
+    json_object_set_new(cfg, "AttachStdin", json_true());
+    json_object_set_new(cfg, "AttachStdout", json_true());
+    json_object_set_new(cfg, "AttachStderr", json_true());
+    json_object_del(cfg, "Healthcheck");
+    if (tty && term) {
+        cleanup_free char *t = xasprintf("TERM=%s", term);
+        json_array_insert_new(json_object_get(cfg, "Env"), 0, json_string(t));
+    }
+    json_t *host = json_object_get(cfg, "HostConfig");
+    json_object_set_new(host, "RestartPolicy", json_pack("{s:s}", "Name", "no"));
+    json_object_set_new(json_object_get(cfg, "Labels"), LABEL_KIND, json_string("interactive"));
 }
 
 char *desired_changed_fields(const char *old_fields, const char *new_fields)

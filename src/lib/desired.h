@@ -6,6 +6,7 @@
 #define BERTH_DESIRED_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "error.h"
 #include "project.h"
@@ -49,6 +50,14 @@ int desired_volume(const struct project *p, const struct part *pt, struct desire
 int desired_container(const struct project *p, const struct part *pt, size_t instance,
                       const struct image_facts *img, const struct link_ip *links, size_t nlinks,
                       struct desired *out, berr **err);
+
+/* An interactive or safemode instance's container, from its desired state:
+ * argv (a shell) in the foreground instead of the command, stdin open, a
+ * TTY when tty (with TERM=term first in its environment), never restarted,
+ * labelled berth.kind=interactive (not a converged container: berth run
+ * removes it when argv exits). */
+void desired_interactive(struct desired *d, const struct container *c, const struct instance *in,
+                         const char *const *argv, bool tty, const char *term);
 
 /* Which fields differ between a "fields" label and a desired one:
  * "Env, Cmd" (malloc'd), or NULL when the label is missing or equal. */

@@ -179,6 +179,7 @@ void engine_free(engine *e)
 }
 
 const char *engine_address(const engine *e) { return e->display; }
+const struct http_endpoint *engine_endpoint(const engine *e) { return http_client_endpoint(e->http); }
 const char *engine_api_version(const engine *e) { return e->api; }
 const char *engine_server_api(const engine *e) { return e->server_api; }
 const char *engine_podman_api(const engine *e) { return e->podman_api; }

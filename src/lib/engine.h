@@ -48,6 +48,8 @@ static inline void engine_freep(engine **e) { engine_free(*e); *e = NULL; }
 /* Ping and negotiate (done once; later calls return at once). */
 int engine_connect(engine *e, berr **err);
 const char *engine_address(const engine *e);
+/* The resolved address, for a connection berth makes itself (hijack.c). */
+const struct http_endpoint *engine_endpoint(const engine *e);
 const char *engine_api_version(const engine *e);  /* negotiated */
 const char *engine_server_api(const engine *e);   /* the engine's own maximum */
 const char *engine_podman_api(const engine *e);   /* NULL unless Podman */

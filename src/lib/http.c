@@ -85,6 +85,11 @@ const char *http_client_display(const http_client *c)
     return c->display;
 }
 
+const struct http_endpoint *http_client_endpoint(const http_client *c)
+{
+    return &c->ep;
+}
+
 void http_resp_clear(struct http_resp *r)
 {
     sb_release(&r->body);

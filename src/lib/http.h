@@ -64,6 +64,8 @@ void http_resp_clear(struct http_resp *r);
 http_client *http_client_new(const struct http_endpoint *ep, const char *display);
 void http_client_free(http_client *c);
 const char *http_client_display(const http_client *c);
+/* Where the client connects (for connections it does not make: hijack.c). */
+const struct http_endpoint *http_client_endpoint(const http_client *c);
 
 /* Install a flag that, once non-zero, aborts every transfer (Ctrl-C). */
 void http_set_cancel_flag(volatile int *flag);

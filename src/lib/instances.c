@@ -89,12 +89,26 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
     }
     if (names.n == 0)
         strv_push(L->a, &names, &cap, "main");
+    /* berth run -i web:debug: an instance no file declares, for this run. */
+    const char *adhoc = L->o->adhoc_instance, *colon = adhoc ? strchr(adhoc, ':') : NULL;
+    size_t adhoc_at = (size_t)-1;
+    if (colon && strlen(pt->name) == (size_t)(colon - adhoc) &&
+        !strncmp(adhoc, pt->name, (size_t)(colon - adhoc)) && valid_part_name(colon + 1)) {
+        bool dup = false;
+        for (size_t j = 0; j < names.n; j++)
+            dup = dup || streq(names.v[j], colon + 1);
+        if (!dup) {
+            adhoc_at = names.n;
+            strv_push(L->a, &names, &cap, arena_strdup(L->a, colon + 1));
+        }
+    }
     ct->ninstances = names.n;
     ct->instances = arena_alloc(L->a, names.n * sizeof *ct->instances);
     for (size_t i = 0; i < names.n; i++) {
         ct->instances[i].name = names.v[i];
         struct rsec *is = loader_find_sec(L, pt->name, names.v[i]);
         ct->instances[i].loc = is && is->loc.file ? is->loc : at;
+        ct->instances[i].adhoc = i == adhoc_at;
     }
     /* Every [part:inst] must name a listed instance. */
     for (size_t i = 0; i < L->nsec; i++) {
@@ -153,6 +167,8 @@ static void resolve_instance(struct loader *L, struct part *pt, struct rsec *s, 
     bool from_inst;
     struct rkv *tk = pick(is, s, "instance-type", &from_inst);
     int named = instance_type_from_name(in->name);
+    if (in->adhoc && named < 0)
+        named = (int)L->o->adhoc_type; /* as if named after its type */
     int type = INSTANCE_STANDARD;
     if (tk && (from_inst || tk->layer == L_CLI || named < 0)) {
         type = instance_type_from_name(tk->val);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "api.h"
+#include "desired.h"
 #include "util.h"
 #include "values.h"
 
@@ -99,4 +101,51 @@ bool links_all_outside(const struct project *p, const struct container *c, size_
         any = true;
     }
     return any;
+}
+
+int link_addresses(engine *e, const struct project *p, const struct container *c,
+                   const struct instance *in, bool dry_run, struct link_ip **out, size_t *n,
+                   berr **err)
+{
+    *out = xcalloc(c->nlinks ? c->nlinks : 1, sizeof **out);
+    *n = 0;
+    cleanup_free char *net = project_network_name(p);
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const struct cref *r = &c->links[i];
+        if (in->type == INSTANCE_MASTER) {
+            char *ip = NULL;
+            if (link_outside(c, link_alias(p, r), &ip, err) < 0)
+                return -1;
+            if (ip) {
+                (*out)[(*n)++] = (struct link_ip){link_alias(p, r), ip, true};
+                continue;
+            }
+        }
+        const struct container *lc = p->parts[r->part].container;
+        const struct instance *li = &lc->instances[r->instance < 0 ? 0 : r->instance];
+        json_t *j = NULL;
+        if (api_container_inspect(e, li->container_name, &j, err) < 0)
+            return -1;
+        const char *ip = json_string_value(json_object_get(
+            json_object_get(json_object_get(json_object_get(j, "NetworkSettings"), "Networks"), net),
+            "IPAddress"));
+        if (ip && *ip) {
+            (*out)[*n].alias = link_alias(p, r);
+            (*out)[*n].ip = xstrdup(ip);
+            (*n)++;
+        } else if (!dry_run) {
+            json_decref(j);
+            return berr_set(err, BERR_FAILURE, "linked container %s has no address on %s: is it running?",
+                            li->container_name, net);
+        }
+        json_decref(j);
+    }
+    return 0;
+}
+
+void link_addresses_free(struct link_ip *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)l[i].ip);
+    free(l);
 }

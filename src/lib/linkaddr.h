@@ -5,6 +5,10 @@
 #ifndef BERTH_LINKADDR_H
 #define BERTH_LINKADDR_H
 
+#include <stdbool.h>
+
+#include "desired.h"
+#include "engine.h"
 #include "error.h"
 #include "project.h"
 
@@ -23,5 +27,14 @@ bool links_all_outside(const struct project *p, const struct container *c, size_
 
 /* The name a link is known by: its alias, else the linked part's name. */
 const char *link_alias(const struct project *p, const struct cref *r);
+
+/* The address of each of c's links for instance in: a master instance's
+ * from outside (link_outside) when named there, else the linked container's
+ * on the project network (inspected). A linked container without an address
+ * is an error, except in a dry run (it is left out). */
+int link_addresses(engine *e, const struct project *p, const struct container *c,
+                   const struct instance *in, bool dry_run, struct link_ip **out, size_t *n,
+                   berr **err);
+void link_addresses_free(struct link_ip *l, size_t n);
 
 #endif

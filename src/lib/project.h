@@ -119,6 +119,7 @@ struct instance {
     bool linked, publish_ports, persistent_data, persistent_opt, persistent_log;
     bool interactive;          /* interactive and safemode: a shell instead of the command */
     bool run_entrypoint_local; /* false in safemode */
+    bool adhoc;                /* declared by no file: project_opts.adhoc_instance */
     struct loc loc;            /* its [part:instance] section, else where it was listed */
     struct setting *settings;  /* instance-type and the five properties, resolved */
     size_t nsettings;
@@ -208,6 +209,11 @@ struct project_opts {
     const char *const *sets;   /* -s PART[:INSTANCE].KEY[+]=VALUE: beats every file */
     int nsets;
     char *const *env;          /* environ-style, for ${env:NAME}; NULL: the process's */
+    /* berth run -i: "part:instance", an instance added to that container part
+     * when no file declares it (struct instance.adhoc), of type adhoc_type
+     * unless its name is a type's name or settings say otherwise. */
+    const char *adhoc_instance;
+    enum instance_type adhoc_type;
 };
 
 int project_load(const struct project_opts *o, struct project **out, berr **err);

@@ -83,3 +83,21 @@ teardown_file() {
     [ "$status" -eq 0 ]
     [[ "$output" == "running (pid $pid)"* ]]
 }
+
+@test "exec over TLS: the hijacked stream carries stdin, stdout, stderr and the exit code" {
+    DOCKER_HOST=unix://$TLS_DIR/docker.sock busybox_image berth-e2e-busybox
+    local d
+    d=$(mktemp -d /tmp/btlsx.XXXXXX)
+    printf '[c]\nrecipe = container\nimage = berth-e2e-busybox\ncommand = sh -c "trap \\"exit 0\\" TERM; sleep 1000 & wait"\n' \
+        > "$d/berth.ini"
+    export DOCKER_HOST=tcp://127.0.0.1:$TLS_PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$TLS_DIR/certs
+    berth -C "$d" -p tlsx --progress quiet up
+    run bash -c "printf 'l1\nl2\n' | '$BERTH' -C '$d' -p tlsx exec c -- sh -c 'wc -l; echo err >&2; exit 3' 2>'$d/err'"
+    [ "$status" -eq 3 ]
+    [ "$output" -eq 2 ]
+    [ "$(cat "$d/err")" = err ]
+    run berth -C "$d" -p tlsx exec -t c -- tty
+    [[ "$output" == /dev/pts/* ]]
+    berth -C "$d" -p tlsx --progress quiet down
+    rm -rf "$d"
+}

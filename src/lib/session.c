@@ -1,0 +1,136 @@
+#include "session.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "strbuf.h"
+#include "util.h"
+
+/* prefix/<escaped id>suffix: ids and names never steer the path. */
+static char *obj_path(const char *prefix, const char *id, const char *suffix)
+{
+    strbuf sb = STRBUF_INIT;
+    sb_adds(&sb, prefix);
+    sb_addc(&sb, '/');
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p))
+            sb_addc(&sb, (char)*p);
+        else
+            sb_addf(&sb, "%%%02X", *p);
+    }
+    sb_adds(&sb, suffix);
+    return sb_detach(&sb, NULL);
+}
+
+static json_t *strings(const char *const *v)
+{
+    json_t *a = json_array();
+    for (; v && *v; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+int session_exec_create(engine *e, const char *container, const struct exec_spec *s,
+                        char **exec_id, berr **err)
+{
+    *exec_id = NULL;
+    bool streams = !s->detach;
+    json_t *cfg = json_pack("{s:b, s:b, s:b, s:b, s:o}", "AttachStdin",
+                            streams && s->attach_stdin, "AttachStdout", streams, "AttachStderr",
+                            streams, "Tty", s->tty, "Cmd", strings(s->argv));
+    if (s->user)
+        json_object_set_new(cfg, "User", json_string(s->user));
+    if (s->workdir)
+        json_object_set_new(cfg, "WorkingDir", json_string(s->workdir));
+    if (s->env && *s->env)
+        json_object_set_new(cfg, "Env", strings(s->env));
+    cleanup_free char *path = obj_path("/containers", container, "/exec");
+    json_t *j = NULL;
+    int rc = engine_post(e, path, cfg, &j, err);
+    json_decref(cfg);
+    if (rc < 0)
+        return -1;
+    const char *id = json_string_value(json_object_get(j, "Id"));
+    if (id)
+        *exec_id = xstrdup(id);
+    json_decref(j);
+    if (!*exec_id)
+        return berr_set(err, BERR_ENGINE, "the engine created an exec without an id");
+    return 0;
+}
+
+int session_exec_attach(engine *e, const char *exec_id, bool tty, hijack **out, berr **err)
+{
+    cleanup_free char *path = obj_path("/exec", exec_id, "/start");
+    cleanup_free char *body = xasprintf("{\"Detach\":false,\"Tty\":%s}", tty ? "true" : "false");
+    return hijack_open(e, "POST", path, body, out, err);
+}
+
+int session_exec_detach(engine *e, const char *exec_id, berr **err)
+{
+    cleanup_free char *path = obj_path("/exec", exec_id, "/start");
+    json_t *body = json_pack("{s:b, s:b}", "Detach", 1, "Tty", 0);
+    int rc = engine_post(e, path, body, NULL, err);
+    json_decref(body);
+    return rc;
+}
+
+static int resize(engine *e, const char *prefix, const char *id, int rows, int cols, berr **err)
+{
+    cleanup_free char *base = obj_path(prefix, id, "/resize");
+    cleanup_free char *path = xasprintf("%s?h=%d&w=%d", base, rows, cols);
+    struct engine_req r = {.method = "POST", .path = path, .timeout_ms = 10000};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+int session_exec_resize(engine *e, const char *exec_id, int rows, int cols, berr **err)
+{
+    return resize(e, "/exec", exec_id, rows, cols, err);
+}
+
+int session_container_resize(engine *e, const char *container, int rows, int cols, berr **err)
+{
+    return resize(e, "/containers", container, rows, cols, err);
+}
+
+int session_exec_result(engine *e, const char *exec_id, long wait_ms, int *exit_code,
+                        bool *running, berr **err)
+{
+    cleanup_free char *path = obj_path("/exec", exec_id, "/json");
+    long long deadline = now_ms() + wait_ms;
+    /* The stream ends when the process closes its output, which may be a
+     * moment before the engine records how it exited. */
+    for (long delay = 5;; delay = delay < 100 ? delay * 2 : 100) {
+        json_t *j = NULL;
+        if (engine_get(e, path, &j, err) < 0)
+            return berr_wrap(err, "exec %.12s", exec_id);
+        bool run = json_is_true(json_object_get(j, "Running"));
+        json_t *code = json_object_get(j, "ExitCode");
+        if (!run && json_is_integer(code)) {
+            *exit_code = (int)json_integer_value(code);
+            *running = false;
+            json_decref(j);
+            return 0;
+        }
+        json_decref(j);
+        if (now_ms() >= deadline) {
+            *exit_code = -1;
+            *running = run;
+            if (!run)
+                return berr_set(err, BERR_ENGINE, "exec %.12s ended without an exit code",
+                                exec_id);
+            return 0;
+        }
+        struct timespec ts = {0, delay * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int session_attach(engine *e, const char *container, hijack **out, berr **err)
+{
+    cleanup_free char *path =
+        obj_path("/containers", container, "/attach?stream=1&stdin=1&stdout=1&stderr=1");
+    return hijack_open(e, "POST", path, NULL, out, err);
+}
