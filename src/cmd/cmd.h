@@ -44,5 +44,6 @@ int cmd_usage_error(berr **err, const char *cmd, const char *fmt, ...)
 
 cmd_fn cmd_help, cmd_version, cmd_info, cmd_engine;
 cmd_fn cmd_config, cmd_plan, cmd_up, cmd_ps, cmd_down, cmd_stop, cmd_start, cmd_restart;
+cmd_fn cmd_logs, cmd_cp;
 
 #endif

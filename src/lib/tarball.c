@@ -60,6 +60,19 @@ static struct archive *writer_open(FILE *f, berr **err)
     return a;
 }
 
+struct archive *tar_writer_fd(int fd, berr **err)
+{
+    struct archive *a = archive_write_new();
+    if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+        archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+        berr_set(err, BERR_FAILURE, "start a tar: %s", archive_error_string(a));
+        archive_write_free(a);
+        return NULL;
+    }
+    return a;
+}
+
 /* Finish the tar and hand the temp file to out, at its start. */
 static int writer_finish(struct archive *a, FILE *f, struct tarfile *out, berr **err)
 {
@@ -261,7 +274,8 @@ static int copy_file(struct archive *a, int fd, long long size, const char *src,
             return berr_set(err, BERR_FAILURE, "read %s: the file shrank while being read", src);
         if (archive_write_data(a, buf, (size_t)n) != n)
             return berr_set(err, BERR_FAILURE, "write %s into the tar: %s", src, archive_error_string(a));
-        hasher_add(h, buf, (size_t)n);
+        if (h)
+            hasher_add(h, buf, (size_t)n);
         size -= n;
     }
     return 0;
@@ -314,13 +328,15 @@ static int write_fentry(struct archive *a, const struct fentry *fe, const struct
 
     /* One self-delimiting record per entry, then the content: times and
      * owners the tar merely copies from disk stay out of the hash. */
-    char owner[64] = "-";
-    if (o->uid >= 0 || o->gid >= 0)
-        snprintf(owner, sizeof owner, "%d:%d", o->uid, o->gid);
-    cleanup_free char *rec = xasprintf("%c %04o %s %lld", type, perm, owner, size);
-    hasher_add_str(h, rec);
-    hasher_add_str(h, fe->name);
-    hasher_add_str(h, target);
+    if (h) {
+        char owner[64] = "-";
+        if (o->uid >= 0 || o->gid >= 0)
+            snprintf(owner, sizeof owner, "%d:%d", o->uid, o->gid);
+        cleanup_free char *rec = xasprintf("%c %04o %s %lld", type, perm, owner, size);
+        hasher_add_str(h, rec);
+        hasher_add_str(h, fe->name);
+        hasher_add_str(h, target);
+    }
     return type == 'f' ? copy_file(a, fd, size, fe->src, h, err) : 0;
 }
 
@@ -619,5 +635,33 @@ out:
     free(m.digests);
     pindex_free(&m.ix);
     flist_free(&layout);
+    return rc;
+}
+
+/* ---- one host path, streamed ---- */
+
+int tar_write_path(struct archive *a, const char *path, const char *name, berr **err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return berr_errno(err, errno == ENOENT ? BERR_NOTFOUND : BERR_FAILURE, errno, "%s", path);
+    struct flist l = {0};
+    int rc = 0;
+    if (S_ISDIR(st.st_mode)) {
+        struct tar_opts o = default_opts;
+        o.prefix = name;
+        rc = collect_folder(path, &o, &l, err);
+    } else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
+        cleanup_free char *clean = clean_name(name);
+        if (!clean || !*clean)
+            rc = berr_set(err, BERR_FAILURE, "tar entry name '%s': must be a relative name", name);
+        else
+            flist_add(&l, xstrdup(clean), xstrdup(path), F_DISK, false);
+    } else {
+        rc = berr_set(err, BERR_FAILURE, "%s is not a file, folder or symbolic link", path);
+    }
+    for (size_t i = 0; rc == 0 && i < l.n; i++)
+        rc = write_fentry(a, &l.v[i], &default_opts, NULL, err);
+    flist_free(&l);
     return rc;
 }

@@ -70,4 +70,15 @@ struct tar_source {
 int tar_merge(const struct tar_source *archives, size_t n, const char *layout_dir,
               const struct tar_opts *layout_opts, struct tarfile *out, berr **err);
 
+/* Streaming, for copies (cp and copy parts): nothing goes through a temp
+ * file or memory beyond a block. */
+struct archive;
+/* A tar writer in the same format as the temp-file tars, onto fd. */
+struct archive *tar_writer_fd(int fd, berr **err);
+/* Add path (a file, a symbolic link kept as a link, or a folder with
+ * everything below it, as tar_folder walks it) to a under name; a folder's
+ * name may be "" to put its contents at the tar's root. Modes, owners and
+ * times are the files' own; nothing is hashed. */
+int tar_write_path(struct archive *a, const char *path, const char *name, berr **err);
+
 #endif
