@@ -379,14 +379,18 @@ static int container_kind(engine *e, const struct copy_end *c, const char *path,
                           enum copy_kind *kind, berr **err)
 {
     json_t *st = NULL;
-    if (api_container_stat_path(e, c->container, path, &st, err) < 0)
+    /* "file/" is an engine error: ask for the name, judge the slash later */
+    cleanup_free char *bare = xstrdup(path);
+    for (size_t n = strlen(bare); n > 1 && bare[n - 1] == '/'; n--)
+        bare[n - 1] = '\0';
+    if (api_container_stat_path(e, c->container, bare, &st, err) < 0)
         return berr_wrap(err, "%s:%s", c->display, path);
     *kind = COPY_MISSING;
     if (st) {
         json_int_t mode = json_integer_value(json_object_get(st, "mode"));
         const char *target = json_string_value(json_object_get(st, "linkTarget"));
         bool is_link = mode & (1LL << 27); /* Go's os.ModeSymlink */
-        if (follow && is_link && target && *target && !streq(target, path)) {
+        if (follow && is_link && target && *target && !streq(target, bare)) {
             json_decref(st);
             return container_kind(e, c, target, false, kind, err);
         }
@@ -448,6 +452,20 @@ static int put_from(engine *e, const struct copy_end *dst, const char *root, str
     if (rc < 0 && !p->delivered)
         berr_wrap(err, "write %s:%s", dst->display, root);
     return rc;
+}
+
+/* Copy parts write as dockeroo did: the whole destination path inside the
+ * tar, extracted at "/", so that missing parent folders are made. */
+static void rebase_on_root(struct copy_plan *pl)
+{
+    const char *root = pl->root;
+    while (*root == '/')
+        root++;
+    char *top = !*root ? xstrdup(pl->top)
+                       : *pl->top ? xasprintf("%s/%s", root, pl->top) : xstrdup(root);
+    copy_plan_clear(pl);
+    pl->root = xstrdup("/");
+    pl->top = top;
 }
 
 static int to_container(engine *e, const struct copy_end *src, const struct copy_end *dst,
@@ -583,6 +601,8 @@ static int between_containers(engine *e, const struct copy_end *src, const struc
     struct copy_plan pl;
     if (copy_decide(src->path, sk == COPY_DIR, dst->path, dk, o->exact_dst, &pl, err) < 0)
         return -1;
+    if (o->exact_dst)
+        rebase_on_root(&pl);
     cleanup_free char *gpath = get_path(src->path);
     struct get_job g = {.e = e, .id = src->container, .path = gpath, .display = src->display};
     struct pump get, ren;

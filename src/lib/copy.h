@@ -35,7 +35,8 @@ struct copy_opts {
     bool allow_links_out;
     /* DST names the copy itself, even when it is an existing folder (copy
      * parts: "/lib" copies /lib onto /lib, not into it); a DST ending in '/'
-     * is still a folder to copy into. */
+     * is still a folder to copy into. Between containers, missing parent
+     * folders of DST are then made, as dockeroo's copy did. */
     bool exact_dst;
     /* Told the bytes moved so far, from the calling thread, every block. */
     void (*progress)(void *ud, long long bytes);
