@@ -140,13 +140,19 @@ int api_container_wait(engine *e, const char *id, long timeout_ms, int *exit_cod
     return 0;
 }
 
+/* "/containers/<id>/archive?path=<path>" */
+static void archive_path(strbuf *p, const char *id, const char *path)
+{
+    cleanup_free char *base = obj_path("/containers", id, "/archive");
+    sb_adds(p, base);
+    query_add(p, "path", path);
+}
+
 int api_container_put_archive(engine *e, const char *id, const char *path, http_read_cb *rd,
                               void *ud, berr **err)
 {
-    cleanup_free char *base = obj_path("/containers", id, "/archive");
     strbuf p = STRBUF_INIT;
-    sb_adds(&p, base);
-    query_add(&p, "path", path);
+    archive_path(&p, id, path);
     struct engine_req r = {.method = "PUT", .path = p.buf, .read = rd, .read_ud = ud,
                            .content_type = "application/x-tar", .timeout_ms = -1,
                            .idle_timeout_ms = 120000};
@@ -329,10 +335,8 @@ int api_exec(engine *e, const char *container, const struct exec_opts *o, output
 int api_container_get_archive(engine *e, const char *id, const char *path, http_data_cb *on_data,
                               void *ud, berr **err)
 {
-    cleanup_free char *base = obj_path("/containers", id, "/archive");
     strbuf p = STRBUF_INIT;
-    sb_adds(&p, base);
-    query_add(&p, "path", path);
+    archive_path(&p, id, path);
     struct engine_req r = {.method = "GET", .path = p.buf, .on_data = on_data, .ud = ud,
                            .timeout_ms = -1, .idle_timeout_ms = 120000};
     int rc = engine_call(e, &r, NULL, NULL, err);
@@ -344,10 +348,8 @@ int api_container_stat_path(engine *e, const char *id, const char *path, json_t 
                             berr **err)
 {
     *out = NULL;
-    cleanup_free char *base = obj_path("/containers", id, "/archive");
     strbuf p = STRBUF_INIT;
-    sb_adds(&p, base);
-    query_add(&p, "path", path);
+    archive_path(&p, id, path);
     cleanup_free char *hdr = NULL;
     struct engine_req r = {.method = "HEAD", .path = p.buf,
                            .want_header = "X-Docker-Container-Path-Stat", .header_out = &hdr};

@@ -248,7 +248,7 @@ static int each_entry(struct tar_in *t, struct archive *r, const struct copy_pla
     int rc;
     while ((rc = archive_read_next_header(r, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
         const char *raw = archive_entry_pathname(e);
-        if (!first && !(first = copy_clean_name(raw ? raw : "/")))
+        if (!first && !(first = tar_clean_name(raw ? raw : "/")))
             return berr_set(err, BERR_FAILURE, "entry '%s' refused: an absolute name or one "
                             "with '..' would land outside the destination", raw ? raw : "?");
         struct copy_entry ce = {
@@ -279,22 +279,7 @@ static int rename_put(void *ud, struct archive *r, struct archive_entry *e, cons
                       const char *link, berr **err)
 {
     struct rename_job *j = ud;
-    archive_entry_set_pathname(e, name);
-    archive_entry_sparse_clear(e); /* archive_read_data fills the holes */
-    if (link) {
-        archive_entry_set_hardlink(e, link);
-        archive_entry_set_size(e, 0);
-    }
-    if (archive_write_header(j->w, e) < ARCHIVE_WARN)
-        return berr_set(err, BERR_FAILURE, "copy %s: %s", name, archive_error_string(j->w));
-    if (link || archive_entry_filetype(e) != AE_IFREG)
-        return 0;
-    char buf[BLOCK];
-    la_ssize_t n;
-    while ((n = archive_read_data(r, buf, sizeof buf)) > 0)
-        if (archive_write_data(j->w, buf, (size_t)n) != n)
-            return berr_set(err, BERR_FAILURE, "copy %s: %s", name, archive_error_string(j->w));
-    return n < 0 ? berr_set(err, BERR_FAILURE, "read %s: %s", name, archive_error_string(r)) : 0;
+    return tar_copy_entry(r, j->w, e, name, link, err);
 }
 
 static int rename_stage(struct pump *p, int wfd, berr **err)
@@ -468,18 +453,30 @@ static void rebase_on_root(struct copy_plan *pl)
     pl->top = top;
 }
 
+/* What each end is, and where the copy lands (*pl, to clear). */
+static int plan_ends(engine *e, const struct copy_end *src, const struct copy_end *dst,
+                     const struct copy_opts *o, struct copy_plan *pl, berr **err)
+{
+    enum copy_kind sk, dk;
+    bool slash = ends_in_slash(src->path);
+    if ((src->container ? container_kind(e, src, src->path, slash, &sk, err)
+                        : host_kind(src->path, slash, &sk, err)) < 0)
+        return -1;
+    if (sk == COPY_MISSING && src->container)
+        return berr_set(err, BERR_NOTFOUND, "%s:%s does not exist", src->display, src->path);
+    if (sk == COPY_MISSING)
+        return berr_set(err, BERR_NOTFOUND, "%s does not exist", src->path);
+    if ((dst->container ? container_kind(e, dst, dst->path, true, &dk, err)
+                        : host_kind(dst->path, true, &dk, err)) < 0)
+        return -1;
+    return copy_decide(src->path, sk == COPY_DIR, dst->path, dk, o->exact_dst, pl, err);
+}
+
 static int to_container(engine *e, const struct copy_end *src, const struct copy_end *dst,
                         const struct copy_opts *o, berr **err)
 {
-    enum copy_kind sk, dk;
-    if (host_kind(src->path, ends_in_slash(src->path), &sk, err) < 0)
-        return -1;
-    if (sk == COPY_MISSING)
-        return berr_set(err, BERR_NOTFOUND, "%s does not exist", src->path);
-    if (container_kind(e, dst, dst->path, true, &dk, err) < 0)
-        return -1;
     struct copy_plan pl;
-    if (copy_decide(src->path, sk == COPY_DIR, dst->path, dk, o->exact_dst, &pl, err) < 0)
+    if (plan_ends(e, src, dst, o, &pl, err) < 0)
         return -1;
     cleanup_free char *path = xstrdup(src->path);
     for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
@@ -496,15 +493,8 @@ static int to_container(engine *e, const struct copy_end *src, const struct copy
 static int from_container(engine *e, const struct copy_end *src, const struct copy_end *dst,
                           const struct copy_opts *o, berr **err)
 {
-    enum copy_kind sk, dk;
-    if (container_kind(e, src, src->path, ends_in_slash(src->path), &sk, err) < 0)
-        return -1;
-    if (sk == COPY_MISSING)
-        return berr_set(err, BERR_NOTFOUND, "%s:%s does not exist", src->display, src->path);
-    if (host_kind(dst->path, true, &dk, err) < 0)
-        return -1;
     struct copy_plan pl;
-    if (copy_decide(src->path, sk == COPY_DIR, dst->path, dk, o->exact_dst, &pl, err) < 0)
+    if (plan_ends(e, src, dst, o, &pl, err) < 0)
         return -1;
     enum copy_kind rk;
     char real[PATH_MAX];
@@ -591,15 +581,8 @@ static int within_container(engine *e, const struct copy_end *dst, const struct 
 static int between_containers(engine *e, const struct copy_end *src, const struct copy_end *dst,
                               const struct copy_opts *o, berr **err)
 {
-    enum copy_kind sk, dk;
-    if (container_kind(e, src, src->path, ends_in_slash(src->path), &sk, err) < 0)
-        return -1;
-    if (sk == COPY_MISSING)
-        return berr_set(err, BERR_NOTFOUND, "%s:%s does not exist", src->display, src->path);
-    if (container_kind(e, dst, dst->path, true, &dk, err) < 0)
-        return -1;
     struct copy_plan pl;
-    if (copy_decide(src->path, sk == COPY_DIR, dst->path, dk, o->exact_dst, &pl, err) < 0)
+    if (plan_ends(e, src, dst, o, &pl, err) < 0)
         return -1;
     if (o->exact_dst)
         rebase_on_root(&pl);

@@ -88,10 +88,6 @@ int copy_map_entry(const struct copy_entry *in, const char *first, const char *p
                    bool to_host, bool allow_links_out, char **out_name, char **out_link,
                    berr **err);
 
-/* A tar name cleaned: no "", "." or trailing parts; NULL for an absolute
- * name or one with a ".." part. */
-char *copy_clean_name(const char *name);
-
 /* "web:one:/etc/x" -> container part "web:one", path "/etc/x"; NULL target
  * for a host path (anything else: "./a:b" is a host path). */
 bool copy_split_arg(const char *arg, char **target, const char **path);

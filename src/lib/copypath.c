@@ -5,6 +5,7 @@
 
 #include "copy.h"
 #include "strbuf.h"
+#include "tarball.h"
 #include "util.h"
 
 void copy_plan_clear(struct copy_plan *pl)
@@ -12,27 +13,6 @@ void copy_plan_clear(struct copy_plan *pl)
     free(pl->root);
     free(pl->top);
     pl->root = pl->top = NULL;
-}
-
-char *copy_clean_name(const char *name)
-{
-    if (name[0] == '/')
-        return NULL;
-    strbuf sb = STRBUF_INIT;
-    for (const char *p = name; *p;) {
-        size_t len = strcspn(p, "/");
-        if (len == 2 && p[0] == '.' && p[1] == '.') {
-            sb_release(&sb);
-            return NULL;
-        }
-        if (len > 0 && !(len == 1 && p[0] == '.')) {
-            if (sb.len)
-                sb_addc(&sb, '/');
-            sb_add(&sb, p, len);
-        }
-        p += len + (p[len] == '/');
-    }
-    return sb_detach(&sb, NULL);
 }
 
 bool copy_split_arg(const char *arg, char **target, const char **path)
@@ -174,7 +154,7 @@ int copy_map_entry(const struct copy_entry *in, const char *first, const char *p
                    berr **err)
 {
     *out_name = *out_link = NULL;
-    cleanup_free char *name = copy_clean_name(in->name);
+    cleanup_free char *name = tar_clean_name(in->name);
     if (!name)
         return berr_set(err, BERR_FAILURE, "entry '%s' refused: an absolute name or one with "
                         "'..' would land outside the destination", in->name);
@@ -187,7 +167,7 @@ int copy_map_entry(const struct copy_entry *in, const char *first, const char *p
                         "files on the host", in->name);
     cleanup_free char *mapped = joined(plan_top, rest);
     if (in->hardlink) {
-        cleanup_free char *link = copy_clean_name(in->hardlink);
+        cleanup_free char *link = tar_clean_name(in->hardlink);
         const char *lrest = link ? below(link, first) : NULL;
         char *lmapped = lrest ? joined(plan_top, lrest) : NULL;
         if (!lmapped || !*lmapped) {

@@ -5,6 +5,7 @@
 
 #include "copy.h"
 #include "tap.h"
+#include "tarball.h"
 #include "util.h"
 
 static void split(const char *arg, const char *want_target, const char *want_path)
@@ -75,12 +76,12 @@ int main(void)
     split(":x", NULL, ":x");
     split("web:/a:b", "web", "/a:b");
 
-    char *c = copy_clean_name("./a//b/./c/");
+    char *c = tar_clean_name("./a//b/./c/");
     is_str(c, "a/b/c", "clean name");
     free(c);
-    ok(copy_clean_name("/etc") == NULL, "absolute names refused");
-    ok(copy_clean_name("a/../../b") == NULL, "'..' refused");
-    c = copy_clean_name("./");
+    ok(tar_clean_name("/etc") == NULL, "absolute names refused");
+    ok(tar_clean_name("a/../../b") == NULL, "'..' refused");
+    c = tar_clean_name("./");
     is_str(c, "", "'./' is the root");
     free(c);
 
