@@ -1,6 +1,7 @@
 /* berth logs: the selected containers' output, merged, each line prefixed
  * with the instance it came from; -f keeps following. src/lib/logs.c and
  * logfollow.c fetch, merge and follow; this file prints. */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -103,7 +104,6 @@ static json_t *utf8_string(const char *s, size_t len)
 
 static int print_line(void *ud, const struct log_line *l, berr **err)
 {
-    (void)err;
     struct printer *pr = ud;
     char ts[40];
     log_ts_format(&l->ts, ts);
@@ -134,6 +134,12 @@ static int print_line(void *ud, const struct log_line *l, berr **err)
     pr->last = out;
     if (pr->follow)
         fflush(out);
+    /* A reader that went away (`berth logs -f | head`) ends a follow: its
+     * threads write with signals blocked, so this is EPIPE, not SIGPIPE. */
+    if (ferror(out)) {
+        cancelled = 1;
+        return berr_errno(err, BERR_FAILURE, errno, "write the logs");
+    }
     return 0;
 }
 
