@@ -66,7 +66,8 @@ static int resolve(struct scope *s, struct side *sd, berr **err)
     for (size_t i = 0; i < s->nall; i++) {
         if (!s->all[i].selected)
             continue;
-        sd->t = &s->all[i];
+        if (!n)
+            sd->t = &s->all[i];
         sb_addf(&names, "%s%s", n++ ? ", " : "", s->all[i].subject);
     }
     int rc = 0;
@@ -75,7 +76,7 @@ static int resolve(struct scope *s, struct side *sd, berr **err)
                       sd->target, sd->target);
     else if (n > 1)
         rc = berr_set(err, BERR_USAGE, "%s has %zu containers (%s): name one, as in %s:%s",
-                      sd->target, n, names.buf, s->all[0].subject, sd->path);
+                      sd->target, n, names.buf, sd->t->subject, sd->path);
     sb_release(&names);
     return rc;
 }

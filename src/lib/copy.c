@@ -321,7 +321,8 @@ static int disk_put(void *ud, struct archive *r, struct archive_entry *e, const 
                     const char *link, berr **err)
 {
     struct disk_job *j = ud;
-    cleanup_free char *raw = xstrdup(archive_entry_pathname(e));
+    const char *pn = archive_entry_pathname(e);
+    cleanup_free char *raw = xstrdup(pn ? pn : "");
     cleanup_free char *path = xasprintf("%s/%s", streq(j->root, "/") ? "" : j->root, name);
     archive_entry_set_pathname(e, path);
     cleanup_free char *lpath = NULL;
@@ -331,7 +332,7 @@ static int disk_put(void *ud, struct archive *r, struct archive_entry *e, const 
     }
     int rc = archive_write_header(j->w, e);
     if (rc < ARCHIVE_WARN)
-        return berr_set(err, BERR_FAILURE, "entry '%s' refused: %s", raw,
+        return berr_set(err, BERR_FAILURE, "entry '%s' not written: %s", raw,
                         archive_error_string(j->w));
     if (archive_entry_size(e) > 0 && archive_entry_filetype(e) == AE_IFREG) {
         const void *buf;

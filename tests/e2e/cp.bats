@@ -230,7 +230,10 @@ FXTIME=$(date -d '2020-01-02 03:04:05 UTC' +%s)
         run ev --allow-links-out "web:/$c" "$T/dest/$c-allowed"
         echo "$c allowed: $output"
         [ "$status" -eq 1 ]
-        [[ "$output" == *"refused"* ]]
+        case $c in
+        *symlink) [[ "$output" == *"entry '$c/l/escaped-$c' not written: Cannot extract through symlink"* ]] ;;
+        *) [[ "$output" == *"entry '"*"' refused"* ]] ;;
+        esac
     done
     kill "$pid"
     wait "$pid" 2>/dev/null || true
@@ -247,7 +250,12 @@ FXTIME=$(date -d '2020-01-02 03:04:05 UTC' +%s)
 peak() { /usr/bin/time -f '%M' -o "$T/rss" "$@" && cat "$T/rss"; }
 
 @test "cp copies 1 GiB each way in small, bounded memory" {
-    # (also under AddressSanitizer: measured at about 35 MiB and 9 s a way)
+    # Skipped under AddressSanitizer to keep the suite within its time: there
+    # it measured about 35 MiB and 9 s each way (its shadow memory included);
+    # smaller copies run the same streaming code under it in the other tests.
+    if ldd "$BERTH" | grep -q libasan; then
+        skip "1 GiB under AddressSanitizer (slow; see the comment)"
+    fi
     truncate -s 1G "$T/big"
     local up down
     up=$(peak "$BERTH" -C "$DIR" -p "$P" cp "$T/big" web:/tmp/big)
