@@ -262,8 +262,11 @@ static int each_entry(struct tar_in *t, struct archive *r, const struct copy_pla
             return -1;
         if (!*name)
             continue; /* the copied folder itself, when only its contents go */
-        if (put(ud, r, e, name, link, err) < 0)
+        if (put(ud, r, e, name, link, err) < 0) {
+            if (t->err) /* the data stopped coming: say why */
+                berr_move(err, &t->err);
             return -1;
+        }
     }
     return rc == ARCHIVE_EOF ? 0 : tar_in_error(t, r, err);
 }
@@ -343,7 +346,8 @@ static int disk_put(void *ud, struct archive *r, struct archive_entry *e, const 
                 return berr_set(err, BERR_FAILURE, "write %s: %s", path,
                                 archive_error_string(j->w));
         if (rc != ARCHIVE_EOF)
-            return berr_set(err, BERR_FAILURE, "read %s: %s", raw, archive_error_string(r));
+            return berr_set(err, BERR_FAILURE, "read %s: %s", raw,
+                            archive_error_string(r) ? archive_error_string(r) : "cut short");
     }
     if (archive_write_finish_entry(j->w) < ARCHIVE_WARN)
         return berr_set(err, BERR_FAILURE, "write %s: %s", path, archive_error_string(j->w));
