@@ -22,125 +22,11 @@
 #include <sys/stat.h>
 
 #include "api.h"
+#include "pump.h"
 #include "tarball.h"
 #include "util.h"
 
 #define BLOCK (64 * 1024)
-
-/* ---- pumps: a producer thread writing into a pipe ---- */
-
-struct pump;
-typedef int pump_fn(struct pump *p, int wfd, berr **err);
-
-struct pump {
-    pump_fn *fn;
-    void *ud;
-    int rfd, wfd;
-    pthread_t th;
-    bool running;
-    int rc;
-    berr *err;
-    bool broken;    /* it failed because its reader went away */
-    bool delivered; /* its error was handed on (through a read) */
-};
-
-static void *pump_main(void *arg)
-{
-    struct pump *p = arg;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
-    p->rc = p->fn(p, p->wfd, &p->err);
-    close(p->wfd); /* the reader sees the end only after rc is set */
-    p->wfd = -1;
-    return NULL;
-}
-
-static int pump_start(struct pump *p, pump_fn *fn, void *ud, berr **err)
-{
-    int fds[2];
-    *p = (struct pump){.fn = fn, .ud = ud, .rfd = -1, .wfd = -1};
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return berr_errno(err, BERR_FAILURE, errno, "create a pipe");
-    p->rfd = fds[0];
-    p->wfd = fds[1];
-    int rc = pthread_create(&p->th, NULL, pump_main, p);
-    if (rc != 0) {
-        close(fds[0]);
-        close(fds[1]);
-        p->rfd = p->wfd = -1;
-        return berr_errno(err, BERR_FAILURE, rc, "start a thread");
-    }
-    p->running = true;
-    return 0;
-}
-
-/* Stop reading and wait for the producer. -1 with its error when it failed
- * on its own (not because the reader left first) and the error was not
- * handed on yet; the error then goes to *err. */
-static int pump_finish(struct pump *p, berr **err)
-{
-    if (p->rfd >= 0)
-        close(p->rfd);
-    p->rfd = -1;
-    if (p->running)
-        pthread_join(p->th, NULL);
-    p->running = false;
-    if (p->rc == 0 || p->broken || p->delivered)
-        return 0;
-    p->delivered = true;
-    if (p->err)
-        berr_move(err, &p->err);
-    else
-        berr_set(err, BERR_FAILURE, "a copy stage failed");
-    return -1;
-}
-
-/* Up to cap bytes; 0 at the end, which is -1 when the producer failed. */
-static long pump_read(struct pump *p, char *buf, size_t cap, berr **err)
-{
-    for (;;) {
-        ssize_t n = read(p->rfd, buf, cap);
-        if (n > 0)
-            return (long)n;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return berr_errno(err, BERR_FAILURE, errno, "read a pipe");
-        /* the producer closed its end: done, or failed */
-        return pump_finish(p, err) < 0 ? -1 : 0;
-    }
-}
-
-static int write_all(struct pump *p, int fd, const char *data, size_t len, berr **err)
-{
-    while (len) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            p->broken = errno == EPIPE;
-            return berr_errno(err, BERR_FAILURE, errno, "write a pipe");
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Which error a flow reports: the producer's when it failed on its own
- * (the consumer's failure was then only its consequence), else ours. */
-static int settle(struct pump *p, int rc, berr **err)
-{
-    berr *perr = NULL;
-    if (pump_finish(p, &perr) < 0) {
-        berr_move(err, &perr);
-        return -1;
-    }
-    berr_free(p->err); /* a broken pipe's error: a consequence */
-    p->err = NULL;
-    return rc;
-}
 
 /* ---- stages ---- */
 
@@ -154,7 +40,7 @@ struct get_job {
 static int get_data(void *ud, const char *data, size_t len, berr **err)
 {
     struct get_job *g = ud;
-    return write_all(g->self, g->fd, data, len, err);
+    return pump_write_all(g->self, g->fd, data, len, err);
 }
 
 static int get_stage(struct pump *p, int wfd, berr **err)
@@ -305,7 +191,7 @@ static int rename_stage(struct pump *p, int wfd, berr **err)
         archive_read_free(r);
     berr_free(t.err);
     free(t.buf);
-    return settle(j->get, rc, err);
+    return pump_settle(j->get, rc, err);
 }
 
 /* Container to host: libarchive's disk writer, under the real (symlink
@@ -437,7 +323,7 @@ static int put_from(engine *e, const struct copy_end *dst, const char *root, str
 {
     struct put_src s = {.p = p, .o = o};
     int rc = api_container_put_archive(e, dst->container, root, put_read, &s, err);
-    rc = settle(p, rc, err);
+    rc = pump_settle(p, rc, err);
     /* the producer's own error speaks for itself; the engine's needs a place */
     if (rc < 0 && !p->delivered)
         berr_wrap(err, "write %s:%s", dst->display, root);
@@ -538,7 +424,7 @@ static int from_container(engine *e, const struct copy_end *src, const struct co
     berr_free(t.err);
     free(t.buf);
     copy_plan_clear(&pl);
-    return settle(&p, rc, err);
+    return pump_settle(&p, rc, err);
 }
 
 /* Reads the temp file of a copy within one container. */
@@ -569,7 +455,7 @@ static int within_container(engine *e, const struct copy_end *dst, const struct 
     FILE *f = tmpfile();
     if (!f) {
         berr_errno(err, BERR_FAILURE, errno, "create a temporary file");
-        return settle(get, -1, NULL);
+        return pump_settle(get, -1, NULL);
     }
     struct rename_job rj = {.get = get, .pl = pl};
     struct pump self = {.ud = &rj, .rfd = -1, .wfd = -1};
@@ -600,7 +486,7 @@ static int between_containers(engine *e, const struct copy_end *src, const struc
         rc = within_container(e, dst, &pl, &get, o, err);
     } else if (rc == 0) {
         if (pump_start(&ren, rename_stage, &rj, err) < 0)
-            rc = settle(&get, -1, NULL);
+            rc = pump_settle(&get, -1, NULL);
         else
             rc = put_from(e, dst, pl.root, &ren, o, err);
     }
