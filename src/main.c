@@ -24,6 +24,8 @@ const struct cmd berth_commands[] = {
     {"run", cmd_run, "run an interactive or safemode instance in the foreground (-i)"},
     {"down", cmd_down, "stop and remove the project's containers and networks"},
     {"clean", cmd_down, "the same as down"},
+    {"logs", cmd_logs, "show the containers' output, merged (-f follows)"},
+    {"cp", cmd_cp, "copy files between the host and containers, or between containers"},
     {"engine", cmd_engine, "start, stop or query a private Docker engine"},
     {"info", cmd_info, "describe the engine berth talks to"},
     {"version", cmd_version, "print berth's version"},

@@ -1,5 +1,6 @@
 #include "api.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 
 #include "stream.h"
@@ -139,13 +140,19 @@ int api_container_wait(engine *e, const char *id, long timeout_ms, int *exit_cod
     return 0;
 }
 
+/* "/containers/<id>/archive?path=<path>" */
+static void archive_path(strbuf *p, const char *id, const char *path)
+{
+    cleanup_free char *base = obj_path("/containers", id, "/archive");
+    sb_adds(p, base);
+    query_add(p, "path", path);
+}
+
 int api_container_put_archive(engine *e, const char *id, const char *path, http_read_cb *rd,
                               void *ud, berr **err)
 {
-    cleanup_free char *base = obj_path("/containers", id, "/archive");
     strbuf p = STRBUF_INIT;
-    sb_adds(&p, base);
-    query_add(&p, "path", path);
+    archive_path(&p, id, path);
     struct engine_req r = {.method = "PUT", .path = p.buf, .read = rd, .read_ud = ud,
                            .content_type = "application/x-tar", .timeout_ms = -1,
                            .idle_timeout_ms = 120000};
@@ -323,4 +330,71 @@ int api_exec(engine *e, const char *container, const struct exec_opts *o, output
         *exit_code = (int)json_integer_value(code);
     json_decref(j);
     return rc;
+}
+
+int api_container_get_archive(engine *e, const char *id, const char *path, http_data_cb *on_data,
+                              void *ud, berr **err)
+{
+    strbuf p = STRBUF_INIT;
+    archive_path(&p, id, path);
+    struct engine_req r = {.method = "GET", .path = p.buf, .on_data = on_data, .ud = ud,
+                           .timeout_ms = -1, .idle_timeout_ms = 120000};
+    int rc = engine_call(e, &r, NULL, NULL, err);
+    sb_release(&p);
+    return rc;
+}
+
+int api_container_stat_path(engine *e, const char *id, const char *path, json_t **out,
+                            berr **err)
+{
+    *out = NULL;
+    strbuf p = STRBUF_INIT;
+    archive_path(&p, id, path);
+    cleanup_free char *hdr = NULL;
+    struct engine_req r = {.method = "HEAD", .path = p.buf,
+                           .want_header = "X-Docker-Container-Path-Stat", .header_out = &hdr};
+    berr *e2 = NULL;
+    int rc = engine_call(e, &r, NULL, NULL, &e2);
+    sb_release(&p);
+    if (rc < 0 && e2->http_status == 404) {
+        berr_free(e2);
+        return 0;
+    }
+    if (rc < 0) {
+        berr_move(err, &e2);
+        return -1;
+    }
+    /* base64 of a small JSON object */
+    size_t n = hdr ? strlen(hdr) : 0;
+    cleanup_free unsigned char *raw = xmalloc(n / 4 * 3 + 4);
+    int len = n ? EVP_DecodeBlock(raw, (const unsigned char *)hdr, (int)n) : -1;
+    while (len > 0 && raw[len - 1] == '\0') /* padding decodes to NULs */
+        len--;
+    json_error_t jerr;
+    *out = len > 0 ? json_loadb((const char *)raw, (size_t)len, 0, &jerr) : NULL;
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return berr_set(err, BERR_ENGINE, "the engine described %s without a readable "
+                        "X-Docker-Container-Path-Stat header", path);
+    }
+    return 0;
+}
+
+int api_container_logs(engine *e, const char *id, const char *query, http_data_cb *on_data,
+                       void *ud, berr **err)
+{
+    cleanup_free char *p = obj_path("/containers", id, "/logs");
+    cleanup_free char *pq = xasprintf("%s%s", p, query);
+    struct engine_req r = {.method = "GET", .path = pq, .on_data = on_data, .ud = ud,
+                           .timeout_ms = -1};
+    return engine_call(e, &r, NULL, NULL, err);
+}
+
+int api_events(engine *e, const char *query, engine_msg_cb *on_msg, void *ud, berr **err)
+{
+    cleanup_free char *p = xasprintf("/events%s", query);
+    struct engine_req r = {.method = "GET", .path = p, .on_msg = on_msg, .ud = ud,
+                           .timeout_ms = -1};
+    return engine_call(e, &r, NULL, NULL, err);
 }

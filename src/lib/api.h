@@ -72,4 +72,23 @@ struct exec_opts {
 int api_exec(engine *e, const char *container, const struct exec_opts *o, output_cb *on_output,
              void *ud, int *exit_code, berr **err);
 
+/* Files in containers (cp, copy parts). The tar of path (a file, folder or
+ * link, named by its last component; "DIR/." gives a folder's contents as
+ * "./...") streamed to on_data. */
+int api_container_get_archive(engine *e, const char *id, const char *path, http_data_cb *on_data,
+                              void *ud, berr **err);
+/* What path is in the container: *out gets the engine's {"name", "size",
+ * "mode" (Go's FileMode bits), "mtime", "linkTarget"}; NULL (and 0) when the
+ * path does not exist. */
+int api_container_stat_path(engine *e, const char *id, const char *path, json_t **out,
+                            berr **err);
+
+/* Logs, raw (multiplexed unless the container has a TTY), streamed to
+ * on_data; query is the encoded "?stdout=1&..." part. */
+int api_container_logs(engine *e, const char *id, const char *query, http_data_cb *on_data,
+                       void *ud, berr **err);
+/* The engine's event stream (query: "?since=...&filters=..."), one decoded
+ * message at a time, until the engine or the cancel flag ends it. */
+int api_events(engine *e, const char *query, engine_msg_cb *on_msg, void *ud, berr **err);
+
 #endif

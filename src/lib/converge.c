@@ -631,6 +631,14 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
     return image_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
 }
 
+/* After both containers: the part depends on both container parts. */
+static int copy_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return copy_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
 static int project_network(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -775,7 +783,8 @@ static void build_graph(struct cv *cv, struct graph *g)
             task_fn *fn = pt->kind == PART_NETWORK ? network_part
                         : pt->kind == PART_VOLUME  ? volume_part
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
-                                                                                 : unsupported_part;
+                        : pt->kind == PART_COPY ? copy_part
+                                                 : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
                                    ? "image" : part_kind_name(pt->kind);

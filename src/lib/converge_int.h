@@ -33,6 +33,8 @@ bool cv_image_rebuilt(struct cv *cv, const char *ref);
 
 /* Build and bootstrap parts (images.c). */
 int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
+/* Copy parts (copypart.c). */
+int copy_part_converge(struct cv *cv, const struct part *pt, berr **err);
 
 /* Around a container's start (startup.c). */
 struct tarfile;

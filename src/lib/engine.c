@@ -358,6 +358,7 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
         .max_body = r->max_body,
         .on_data = r->on_msg ? on_lines_data : r->on_data,
         .data_ud = r->on_msg ? (void *)&lc : r->ud,
+        .want_header = r->want_header,
     };
     struct http_resp resp = {0};
     sb_init(&resp.body);
@@ -366,6 +367,10 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
         rc = line_splitter_finish(&lc.ls, on_line, &lc, err);
     if (rc == 0 && status)
         *status = resp.status;
+    if (r->header_out) {
+        *r->header_out = resp.header;
+        resp.header = NULL;
+    }
     if (rc == 0 && (resp.status < 200 || resp.status > 299))
         rc = engine_error_from_answer(resp.status, resp.body.buf, resp.body.len, err);
     if (rc == 0 && out && resp.body.len) {

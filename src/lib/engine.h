@@ -73,6 +73,8 @@ struct engine_req {
     engine_msg_cb *on_msg;     /* decode a 2xx body as JSON lines, or */
     http_data_cb *on_data;     /* take a 2xx body raw */
     void *ud;
+    const char *want_header;   /* a response header to hand back in *header_out */
+    char **header_out;         /* (malloc'd, NULL when the answer had none) */
 };
 
 /* One request. On 2xx: *out (if out and the body was buffered) gets the

@@ -96,6 +96,7 @@ void http_resp_clear(struct http_resp *r)
     free(r->api_version);
     free(r->podman_api);
     free(r->server);
+    free(r->header);
     memset(r, 0, sizeof *r);
     sb_init(&r->body);
 }
@@ -184,6 +185,8 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
     take_header(&x->resp->api_version, line, n, "Api-Version");
     take_header(&x->resp->podman_api, line, n, "Libpod-Api-Version");
     take_header(&x->resp->server, line, n, "Server");
+    if (x->req->want_header)
+        take_header(&x->resp->header, line, n, x->req->want_header);
     return n;
 }
 

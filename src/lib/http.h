@@ -47,6 +47,7 @@ struct http_req {
     size_t max_body;          /* cap on a buffered body; 0 = HTTP_DEFAULT_MAX_BODY */
     http_data_cb *on_data;    /* stream a 2xx body here instead of buffering */
     void *data_ud;
+    const char *want_header;  /* one more response header to keep in resp->header */
 };
 
 #define HTTP_DEFAULT_MAX_BODY (64u << 20)
@@ -57,6 +58,7 @@ struct http_resp {
     char *api_version;  /* "Api-Version" header, if any */
     char *podman_api;   /* "Libpod-Api-Version" header, if any */
     char *server;       /* "Server" header, if any */
+    char *header;       /* the req->want_header header, if asked for and sent */
 };
 void http_resp_clear(struct http_resp *r);
 

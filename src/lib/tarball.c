@@ -47,17 +47,27 @@ int tarfile_rewind(struct tarfile *t, berr **err)
  * the end-of-archive. A name the locale cannot convert to UTF-8 is written as
  * its raw bytes, which is how Go's archive/tar (the engine) reads names; the
  * header write then says ARCHIVE_WARN, which callers accept. */
-static struct archive *writer_open(FILE *f, berr **err)
+static struct archive *writer_new(FILE *f, int fd, berr **err)
 {
     struct archive *a = archive_write_new();
     if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-        archive_write_open_FILE(a, f) != ARCHIVE_OK) {
+        (f ? archive_write_open_FILE(a, f) : archive_write_open_fd(a, fd)) != ARCHIVE_OK) {
         berr_set(err, BERR_FAILURE, "start a tar: %s", archive_error_string(a));
         archive_write_free(a);
         return NULL;
     }
     return a;
+}
+
+static struct archive *writer_open(FILE *f, berr **err)
+{
+    return writer_new(f, -1, err);
+}
+
+struct archive *tar_writer_fd(int fd, berr **err)
+{
+    return writer_new(NULL, fd, err);
 }
 
 /* Finish the tar and hand the temp file to out, at its start. */
@@ -82,10 +92,7 @@ static char *join(const char *a, const char *b)
     return *a ? xasprintf("%s/%s", a, b) : xstrdup(b);
 }
 
-/* A name inside a tar, cleaned: no "", "." or trailing '/' parts; "" for the
- * root. Absolute names and ".." parts are refused (NULL): they would write
- * outside the root when extracted. */
-static char *clean_name(const char *name)
+char *tar_clean_name(const char *name)
 {
     strbuf sb = STRBUF_INIT;
     if (name[0] == '/')
@@ -210,7 +217,7 @@ static int collect_folder(const char *dir, const struct tar_opts *o, struct flis
     const char *want = o->prefix ? o->prefix : "";
     while (*want == '/') /* "/app" means the folder app at the tar's root */
         want++;
-    cleanup_free char *prefix = clean_name(want);
+    cleanup_free char *prefix = tar_clean_name(want);
     if (!prefix)
         return berr_set(err, BERR_PROJECT, "tar prefix %s: must be relative, without '..'", o->prefix);
     /* The prefix's folders, so that they get the owner too. */
@@ -222,7 +229,7 @@ static int collect_folder(const char *dir, const struct tar_opts *o, struct flis
     if (walk(dir, "", false, o, prefix, l, err) < 0)
         return -1;
     if (o->extra_path) {
-        cleanup_free char *name = clean_name(o->extra_name ? o->extra_name : "");
+        cleanup_free char *name = tar_clean_name(o->extra_name ? o->extra_name : "");
         if (!name || !*name)
             return berr_set(err, BERR_PROJECT, "extra tar entry name '%s': must be a relative file name",
                             o->extra_name ? o->extra_name : "");
@@ -261,7 +268,8 @@ static int copy_file(struct archive *a, int fd, long long size, const char *src,
             return berr_set(err, BERR_FAILURE, "read %s: the file shrank while being read", src);
         if (archive_write_data(a, buf, (size_t)n) != n)
             return berr_set(err, BERR_FAILURE, "write %s into the tar: %s", src, archive_error_string(a));
-        hasher_add(h, buf, (size_t)n);
+        if (h)
+            hasher_add(h, buf, (size_t)n);
         size -= n;
     }
     return 0;
@@ -314,13 +322,15 @@ static int write_fentry(struct archive *a, const struct fentry *fe, const struct
 
     /* One self-delimiting record per entry, then the content: times and
      * owners the tar merely copies from disk stay out of the hash. */
-    char owner[64] = "-";
-    if (o->uid >= 0 || o->gid >= 0)
-        snprintf(owner, sizeof owner, "%d:%d", o->uid, o->gid);
-    cleanup_free char *rec = xasprintf("%c %04o %s %lld", type, perm, owner, size);
-    hasher_add_str(h, rec);
-    hasher_add_str(h, fe->name);
-    hasher_add_str(h, target);
+    if (h) {
+        char owner[64] = "-";
+        if (o->uid >= 0 || o->gid >= 0)
+            snprintf(owner, sizeof owner, "%d:%d", o->uid, o->gid);
+        cleanup_free char *rec = xasprintf("%c %04o %s %lld", type, perm, owner, size);
+        hasher_add_str(h, rec);
+        hasher_add_str(h, fe->name);
+        hasher_add_str(h, target);
+    }
     return type == 'f' ? copy_file(a, fd, size, fe->src, h, err) : 0;
 }
 
@@ -487,8 +497,8 @@ static int source_open(const struct tar_source *s, int *fd, char digest[65], ber
     return 0;
 }
 
-static int copy_entry(struct merge *m, struct archive *r, struct archive_entry *e, const char *name,
-                      const char *link, const char *path, berr **err)
+int tar_copy_entry(struct archive *r, struct archive *w, struct archive_entry *e, const char *name,
+                   const char *link, berr **err)
 {
     archive_entry_set_pathname(e, name);
     archive_entry_sparse_clear(e); /* archive_read_data fills the holes */
@@ -496,17 +506,17 @@ static int copy_entry(struct merge *m, struct archive *r, struct archive_entry *
         archive_entry_set_hardlink(e, link);
         archive_entry_set_size(e, 0);
     }
-    if (archive_write_header(m->w, e) < ARCHIVE_WARN)
-        return berr_set(err, BERR_FAILURE, "archive %s: copy %s: %s", path, name, archive_error_string(m->w));
+    if (archive_write_header(w, e) < ARCHIVE_WARN)
+        return berr_set(err, BERR_FAILURE, "copy %s: %s", name, archive_error_string(w));
     if (link || archive_entry_filetype(e) != AE_IFREG)
         return 0;
     cleanup_free char *buf = xmalloc(COPY_CHUNK);
     la_ssize_t n;
     while ((n = archive_read_data(r, buf, COPY_CHUNK)) > 0)
-        if (archive_write_data(m->w, buf, (size_t)n) != n)
-            return berr_set(err, BERR_FAILURE, "copy %s: %s", name, archive_error_string(m->w));
+        if (archive_write_data(w, buf, (size_t)n) != n)
+            return berr_set(err, BERR_FAILURE, "copy %s: %s", name, archive_error_string(w));
     if (n < 0)
-        return berr_set(err, BERR_FAILURE, "archive %s: read %s: %s", path, name, archive_error_string(r));
+        return berr_set(err, BERR_FAILURE, "read %s: %s", name, archive_error_string(r));
     return 0;
 }
 
@@ -526,8 +536,8 @@ static int merge_pass(struct merge *m, int i, berr **err)
         rc = ARCHIVE_OK;
         ord++;
         const char *raw = archive_entry_pathname(e), *rawlink = archive_entry_hardlink(e);
-        cleanup_free char *name = clean_name(raw ? raw : "/");
-        cleanup_free char *link = rawlink ? clean_name(rawlink) : NULL;
+        cleanup_free char *name = tar_clean_name(raw ? raw : "/");
+        cleanup_free char *link = rawlink ? tar_clean_name(rawlink) : NULL;
         if (!name || (rawlink && (!link || !*link))) {
             berr_set(err, BERR_FAILURE, "archive %s: entry '%s'%s%s refused: absolute or with '..'", path,
                      raw ? raw : "?", rawlink ? " linked to " : "", rawlink ? rawlink : "");
@@ -548,9 +558,9 @@ static int merge_pass(struct merge *m, int i, berr **err)
             return berr_set(err, BERR_FAILURE, "archive %s: hard link %s to %s: the target was replaced by a later source",
                             path, name, link);
         }
-        if (copy_entry(m, r, e, name, link, path, err) < 0) {
+        if (tar_copy_entry(r, m->w, e, name, link, err) < 0) {
             archive_read_free(r);
-            return -1;
+            return berr_wrap(err, "archive %s", path);
         }
     }
     if (rc != ARCHIVE_EOF)
@@ -619,5 +629,33 @@ out:
     free(m.digests);
     pindex_free(&m.ix);
     flist_free(&layout);
+    return rc;
+}
+
+/* ---- one host path, streamed ---- */
+
+int tar_write_path(struct archive *a, const char *path, const char *name, berr **err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return berr_errno(err, errno == ENOENT ? BERR_NOTFOUND : BERR_FAILURE, errno, "%s", path);
+    struct flist l = {0};
+    int rc = 0;
+    if (S_ISDIR(st.st_mode)) {
+        struct tar_opts o = default_opts;
+        o.prefix = name;
+        rc = collect_folder(path, &o, &l, err);
+    } else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
+        cleanup_free char *clean = tar_clean_name(name);
+        if (!clean || !*clean)
+            rc = berr_set(err, BERR_FAILURE, "tar entry name '%s': must be a relative name", name);
+        else
+            flist_add(&l, xstrdup(clean), xstrdup(path), F_DISK, false);
+    } else {
+        rc = berr_set(err, BERR_FAILURE, "%s is not a file, folder or symbolic link", path);
+    }
+    for (size_t i = 0; rc == 0 && i < l.n; i++)
+        rc = write_fentry(a, &l.v[i], &default_opts, NULL, err);
+    flist_free(&l);
     return rc;
 }

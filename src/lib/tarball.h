@@ -70,4 +70,25 @@ struct tar_source {
 int tar_merge(const struct tar_source *archives, size_t n, const char *layout_dir,
               const struct tar_opts *layout_opts, struct tarfile *out, berr **err);
 
+/* A name inside a tar, cleaned: no "", "." or trailing '/' parts; "" for the
+ * root. Absolute names and ".." parts are refused (NULL): they would write
+ * outside the root when extracted. */
+char *tar_clean_name(const char *name);
+
+/* Streaming, for copies (cp and copy parts): nothing goes through a temp
+ * file or memory beyond a block. */
+struct archive;
+struct archive_entry;
+/* A tar writer in the same format as the temp-file tars, onto fd. */
+struct archive *tar_writer_fd(int fd, berr **err);
+/* Add path (a file, a symbolic link kept as a link, or a folder with
+ * everything below it, as tar_folder walks it) to a under name; a folder's
+ * name may be "" to put its contents at the tar's root. Modes, owners and
+ * times are the files' own; nothing is hashed. */
+int tar_write_path(struct archive *a, const char *path, const char *name, berr **err);
+/* Copy entry e (just read from r) and its data to w as name; a hard link to
+ * link when link is not NULL. */
+int tar_copy_entry(struct archive *r, struct archive *w, struct archive_entry *e, const char *name,
+                   const char *link, berr **err);
+
 #endif
