@@ -9,11 +9,9 @@
  *
  * `up web:interactive` comes here too (run_route); `run` without -i or
  * --safemode is `up`. */
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -94,19 +92,6 @@ static int ensure_volume(engine *e, json_t *body, berr **err)
         return -1;
     }
     berr_free(e2);
-    const char *dev =
-        json_string_value(json_object_get(json_object_get(body, "DriverOpts"), "device"));
-    if (dev) {
-        cleanup_free char *tmp = xstrdup(dev);
-        for (char *s = tmp + 1; *s; s++)
-            if (*s == '/') {
-                *s = '\0';
-                mkdir(tmp, 0755);
-                *s = '/';
-            }
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return berr_errno(err, BERR_FAILURE, errno, "cannot create data folder %s", dev);
-    }
     return api_volume_create(e, body, err);
 }
 

@@ -1,13 +1,15 @@
 #include "api.h"
 
 #include <openssl/evp.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "stream.h"
 #include "util.h"
 
 /* "/prefix/<escaped id>suffix": ids and names never steer the path. */
-static char *obj_path(const char *prefix, const char *id, const char *suffix)
+char *api_path(const char *prefix, const char *id, const char *suffix)
 {
     strbuf sb = STRBUF_INIT;
     sb_adds(&sb, prefix);
@@ -86,13 +88,13 @@ static int post_simple(engine *e, const char *path, long *status, berr **err)
 
 int api_container_start(engine *e, const char *id, berr **err)
 {
-    cleanup_free char *p = obj_path("/containers", id, "/start");
+    cleanup_free char *p = api_path("/containers", id, "/start");
     return post_simple(e, p, NULL, err); /* 304: already started, fine */
 }
 
 int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
 {
-    cleanup_free char *base = obj_path("/containers", id, "/stop");
+    cleanup_free char *base = api_path("/containers", id, "/stop");
     cleanup_free char *p = xasprintf("%s?t=%d", base, timeout_s);
     /* The engine waits out the grace itself: allow it plus a margin. */
     struct engine_req r = {.method = "POST", .path = p,
@@ -102,7 +104,7 @@ int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
 
 int api_container_remove(engine *e, const char *id, bool force, berr **err)
 {
-    cleanup_free char *base = obj_path("/containers", id, "");
+    cleanup_free char *base = api_path("/containers", id, "");
     cleanup_free char *p = xasprintf("%s?force=%d", base, force ? 1 : 0);
     struct engine_req r = {.method = "DELETE", .path = p};
     return engine_call(e, &r, NULL, NULL, err);
@@ -110,7 +112,7 @@ int api_container_remove(engine *e, const char *id, bool force, berr **err)
 
 static int inspect(engine *e, const char *prefix, const char *id, json_t **out, berr **err)
 {
-    cleanup_free char *p = obj_path(prefix, id, "/json");
+    cleanup_free char *p = api_path(prefix, id, "/json");
     berr *e2 = NULL;
     if (engine_get(e, p, out, &e2) == 0)
         return 0;
@@ -130,7 +132,7 @@ int api_container_inspect(engine *e, const char *id, json_t **out, berr **err)
 
 int api_container_wait(engine *e, const char *id, long timeout_ms, int *exit_code, berr **err)
 {
-    cleanup_free char *p = obj_path("/containers", id, "/wait");
+    cleanup_free char *p = api_path("/containers", id, "/wait");
     struct engine_req r = {.method = "POST", .path = p, .timeout_ms = timeout_ms < 0 ? -1 : timeout_ms};
     json_t *j = NULL;
     if (engine_call(e, &r, &j, NULL, err) < 0)
@@ -143,7 +145,7 @@ int api_container_wait(engine *e, const char *id, long timeout_ms, int *exit_cod
 /* "/containers/<id>/archive?path=<path>" */
 static void archive_path(strbuf *p, const char *id, const char *path)
 {
-    cleanup_free char *base = obj_path("/containers", id, "/archive");
+    cleanup_free char *base = api_path("/containers", id, "/archive");
     sb_adds(p, base);
     query_add(p, "path", path);
 }
@@ -173,13 +175,27 @@ int api_network_create(engine *e, json_t *config, char **id, berr **err)
 
 int api_network_remove(engine *e, const char *id, berr **err)
 {
-    cleanup_free char *p = obj_path("/networks", id, "");
+    cleanup_free char *p = api_path("/networks", id, "");
     struct engine_req r = {.method = "DELETE", .path = p};
     return engine_call(e, &r, NULL, NULL, err);
 }
 
 int api_volume_create(engine *e, json_t *config, berr **err)
 {
+    /* A local volume bound to a host folder needs the folder first. */
+    const char *dev =
+        json_string_value(json_object_get(json_object_get(config, "DriverOpts"), "device"));
+    if (dev && dev[0] == '/') {
+        cleanup_free char *tmp = xstrdup(dev);
+        for (char *s = tmp + 1; *s; s++)
+            if (*s == '/') {
+                *s = '\0';
+                mkdir(tmp, 0755);
+                *s = '/';
+            }
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            return berr_errno(err, BERR_FAILURE, errno, "cannot create data folder %s", dev);
+    }
     json_t *j = NULL;
     int rc = engine_post(e, "/volumes/create", config, &j, err);
     json_decref(j);
@@ -188,7 +204,7 @@ int api_volume_create(engine *e, json_t *config, berr **err)
 
 int api_volume_remove(engine *e, const char *name, bool force, berr **err)
 {
-    cleanup_free char *base = obj_path("/volumes", name, "");
+    cleanup_free char *base = api_path("/volumes", name, "");
     cleanup_free char *p = xasprintf("%s?force=%d", base, force ? 1 : 0);
     struct engine_req r = {.method = "DELETE", .path = p};
     return engine_call(e, &r, NULL, NULL, err);
@@ -201,7 +217,7 @@ int api_image_inspect(engine *e, const char *name, json_t **out, berr **err)
 
 int api_image_remove(engine *e, const char *name, bool force, berr **err)
 {
-    cleanup_free char *base = obj_path("/images", name, "");
+    cleanup_free char *base = api_path("/images", name, "");
     cleanup_free char *p = xasprintf("%s?force=%d", base, force ? 1 : 0);
     struct engine_req r = {.method = "DELETE", .path = p};
     return engine_call(e, &r, NULL, NULL, err);
@@ -294,7 +310,7 @@ int api_exec(engine *e, const char *container, const struct exec_opts *o, output
         json_object_set_new(cfg, "WorkingDir", json_string(o->workdir));
     if (o->env)
         json_object_set_new(cfg, "Env", string_array(o->env));
-    cleanup_free char *cp = obj_path("/containers", container, "/exec");
+    cleanup_free char *cp = api_path("/containers", container, "/exec");
     json_t *j = NULL;
     int rc = engine_post(e, cp, cfg, &j, err);
     json_decref(cfg);
@@ -308,7 +324,7 @@ int api_exec(engine *e, const char *container, const struct exec_opts *o, output
 
     /* Without an Upgrade header the engine streams the multiplexed output
      * as the body of the answer until the command ends. */
-    cleanup_free char *sp = obj_path("/exec", id, "/start");
+    cleanup_free char *sp = api_path("/exec", id, "/start");
     json_t *start = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
     struct exec_out out = {.cb = on_output, .ud = ud};
     demux_init(&out.dm);
@@ -321,7 +337,7 @@ int api_exec(engine *e, const char *container, const struct exec_opts *o, output
         rc = demux_finish(&out.dm, err);
     if (rc < 0)
         return -1;
-    cleanup_free char *ip = obj_path("/exec", id, "/json");
+    cleanup_free char *ip = api_path("/exec", id, "/json");
     if (engine_get(e, ip, &j, err) < 0)
         return -1;
     json_t *code = json_object_get(j, "ExitCode");
@@ -384,7 +400,7 @@ int api_container_stat_path(engine *e, const char *id, const char *path, json_t 
 int api_container_logs(engine *e, const char *id, const char *query, http_data_cb *on_data,
                        void *ud, berr **err)
 {
-    cleanup_free char *p = obj_path("/containers", id, "/logs");
+    cleanup_free char *p = api_path("/containers", id, "/logs");
     cleanup_free char *pq = xasprintf("%s%s", p, query);
     struct engine_req r = {.method = "GET", .path = pq, .on_data = on_data, .ud = ud,
                            .timeout_ms = -1};

@@ -18,6 +18,9 @@
 #define LABEL_TYPE "berth.instance-type"
 #define LABEL_HASH "berth.config-hash"
 
+/* "PREFIX/<id percent-encoded>SUFFIX": ids and names never steer a path. */
+char *api_path(const char *prefix, const char *id, const char *suffix);
+
 /* GET the objects of one kind carrying berth.project=PROJECT (one call).
  * kind: "containers" (all states), "networks", "volumes", "images".
  * *out is always an array. */
@@ -40,6 +43,8 @@ int api_container_put_archive(engine *e, const char *id, const char *path, http_
 /* Networks and volumes. */
 int api_network_create(engine *e, json_t *config, char **id, berr **err);
 int api_network_remove(engine *e, const char *id, berr **err);
+/* A local volume bound to a host folder (DriverOpts device) gets the folder
+ * made first. */
 int api_volume_create(engine *e, json_t *config, berr **err);
 int api_volume_remove(engine *e, const char *name, bool force, berr **err);
 

@@ -1,8 +1,6 @@
 #include "converge.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "api.h"
 #include "converge_int.h"
@@ -313,20 +311,6 @@ static int ensure_volume(struct cv *cv, json_t *body, const char *subject, int l
     cv_action(cv, subject, "create", "missing", level);
     if (cv->o->dry_run)
         return 0;
-    /* A persistent volume is bound to a host folder: make it first. */
-    const char *dev = json_string_value(json_object_get(json_object_get(body, "DriverOpts"), "device"));
-    if (dev && streq(json_string_value(json_object_get(json_object_get(body, "Labels"), LABEL_KIND)),
-                     "persistent")) {
-        cleanup_free char *tmp = xstrdup(dev);
-        for (char *s = tmp + 1; *s; s++)
-            if (*s == '/') {
-                *s = '\0';
-                mkdir(tmp, 0755);
-                *s = '/';
-            }
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return berr_errno(err, BERR_FAILURE, errno, "cannot create data folder %s", dev);
-    }
     return api_volume_create(cv->e, body, err);
 }
 

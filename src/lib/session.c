@@ -4,25 +4,9 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "api.h"
 #include "strbuf.h"
 #include "util.h"
-
-/* prefix/<escaped id>suffix: ids and names never steer the path. */
-static char *obj_path(const char *prefix, const char *id, const char *suffix)
-{
-    strbuf sb = STRBUF_INIT;
-    sb_adds(&sb, prefix);
-    sb_addc(&sb, '/');
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            sb_addc(&sb, (char)*p);
-        else
-            sb_addf(&sb, "%%%02X", *p);
-    }
-    sb_adds(&sb, suffix);
-    return sb_detach(&sb, NULL);
-}
 
 static json_t *strings(const char *const *v)
 {
@@ -46,7 +30,7 @@ int session_exec_create(engine *e, const char *container, const struct exec_spec
         json_object_set_new(cfg, "WorkingDir", json_string(s->workdir));
     if (s->env && *s->env)
         json_object_set_new(cfg, "Env", strings(s->env));
-    cleanup_free char *path = obj_path("/containers", container, "/exec");
+    cleanup_free char *path = api_path("/containers", container, "/exec");
     json_t *j = NULL;
     int rc = engine_post(e, path, cfg, &j, err);
     json_decref(cfg);
@@ -63,14 +47,14 @@ int session_exec_create(engine *e, const char *container, const struct exec_spec
 
 int session_exec_attach(engine *e, const char *exec_id, bool tty, hijack **out, berr **err)
 {
-    cleanup_free char *path = obj_path("/exec", exec_id, "/start");
+    cleanup_free char *path = api_path("/exec", exec_id, "/start");
     cleanup_free char *body = xasprintf("{\"Detach\":false,\"Tty\":%s}", tty ? "true" : "false");
     return hijack_open(e, "POST", path, body, out, err);
 }
 
 int session_exec_detach(engine *e, const char *exec_id, berr **err)
 {
-    cleanup_free char *path = obj_path("/exec", exec_id, "/start");
+    cleanup_free char *path = api_path("/exec", exec_id, "/start");
     json_t *body = json_pack("{s:b, s:b}", "Detach", 1, "Tty", 0);
     int rc = engine_post(e, path, body, NULL, err);
     json_decref(body);
@@ -79,7 +63,7 @@ int session_exec_detach(engine *e, const char *exec_id, berr **err)
 
 static int resize(engine *e, const char *prefix, const char *id, int rows, int cols, berr **err)
 {
-    cleanup_free char *base = obj_path(prefix, id, "/resize");
+    cleanup_free char *base = api_path(prefix, id, "/resize");
     cleanup_free char *path = xasprintf("%s?h=%d&w=%d", base, rows, cols);
     struct engine_req r = {.method = "POST", .path = path, .timeout_ms = 10000};
     return engine_call(e, &r, NULL, NULL, err);
@@ -98,7 +82,7 @@ int session_container_resize(engine *e, const char *container, int rows, int col
 int session_exec_result(engine *e, const char *exec_id, long wait_ms, int *exit_code,
                         bool *running, berr **err)
 {
-    cleanup_free char *path = obj_path("/exec", exec_id, "/json");
+    cleanup_free char *path = api_path("/exec", exec_id, "/json");
     long long deadline = now_ms() + wait_ms;
     /* The stream ends when the process closes its output, which may be a
      * moment before the engine records how it exited. */
@@ -131,6 +115,6 @@ int session_exec_result(engine *e, const char *exec_id, long wait_ms, int *exit_
 int session_attach(engine *e, const char *container, hijack **out, berr **err)
 {
     cleanup_free char *path =
-        obj_path("/containers", container, "/attach?stream=1&stdin=1&stdout=1&stderr=1");
+        api_path("/containers", container, "/attach?stream=1&stdin=1&stdout=1&stderr=1");
     return hijack_open(e, "POST", path, NULL, out, err);
 }
