@@ -24,11 +24,13 @@
 # default it starts a private engine of its own (berth engine start) and
 # stops it, by its pid, at the end; --use-engine uses the one DOCKER_HOST
 # names instead (it must not hold containers of the projects bb*, bc*, br*).
+# A step that takes more than 30 minutes stops the run (a hung tool).
+# docker-compose runs with COMPOSE_PARALLEL_LIMIT=N+P (see tool_cmd).
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 cd "$BERTH_ROOT"
 
-SIZES="10 50 200" RUNS=3 PARALLEL=8 TOOLS="berth compose raw"
+SIZES="10 50 200" RUNS=3 PARALLEL=8 TOOLS="berth compose raw" STEP_TIMEOUT=1800
 OUT=$BERTH_ROOT/bench/results USE_ENGINE=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -161,7 +163,13 @@ tool_cmd() {
                 down) echo "${b[*]} down" ;;
             esac ;;
         compose)
-            local c=(docker-compose -p "bc$n" -f "$WORK/compose-$n/docker-compose.yml")
+            # Compose 1.x runs each service as a task holding one of
+            # COMPOSE_PARALLEL_LIMIT slots (default 64) while its container's
+            # create and start wait for another: above 64 services it
+            # deadlocks (docker/compose#8161, #5864). N + P slots leave P for
+            # the creates and starts, as berth and the raw baseline have.
+            local c=(env COMPOSE_PARALLEL_LIMIT=$((n + PARALLEL)) docker-compose -p "bc$n"
+                     -f "$WORK/compose-$n/docker-compose.yml")
             case $op in
                 up|noop|change) echo "${c[*]} up -d" ;;
                 ps) echo "${c[*]} ps" ;;
@@ -205,7 +213,7 @@ measure() {
     local log=$WORK/log.$tool.$n.$op t0 t1 rss
     # shellcheck disable=SC2086 # cmdline: words made by tool_cmd, no user input
     t0=$EPOCHREALTIME
-    if ! /usr/bin/time -f %M -o "$WORK/rss" $cmdline > "$log" 2>&1; then
+    if ! timeout -k 10 "$STEP_TIMEOUT" /usr/bin/time -f %M -o "$WORK/rss" $cmdline > "$log" 2>&1; then
         tail -20 "$log" >&2
         die "$tool $op (N=$n, run $run) failed: $cmdline"
     fi
