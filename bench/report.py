@@ -62,8 +62,8 @@ def machine():
 
 def main():
     ap = argparse.ArgumentParser()
-    for k in ("samples", "version", "info", "berth", "parallel", "runs", "elapsed", "compose",
-              "out"):
+    for k in ("samples", "version", "info", "berth", "parallel", "runs", "short_reps",
+              "elapsed", "compose", "out"):
         ap.add_argument("--" + k, required=True)
     a = ap.parse_args()
     secs, rss, loads = read_samples(a.samples)
@@ -82,8 +82,9 @@ def main():
     w("# Benchmark results")
     w("")
     w(f"berth against docker-compose {a.compose} and a raw-API baseline "
-      f"(`bench/rawapi.c`), N busybox containers, median of {a.runs} runs of "
-      "each step. Produced by `bench/run.sh`; every sample is in `samples.csv`.")
+      f"(`bench/rawapi.c`), N busybox containers: the median of {a.runs} runs of each "
+      f"step ({a.runs} × {a.short_reps} samples of the short ones: no-op up, ps, plan). "
+      "Produced by `bench/run.sh`; every sample is in `samples.csv`.")
     w("")
     for n in sizes:
         w(f"## N = {n}")

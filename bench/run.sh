@@ -3,7 +3,8 @@
 # baseline (bench/rawapi.c), on the same engine, for the same containers.
 #
 # For each N (default 10 50 200 busybox containers) and each of RUNS runs
-# (default 3), each tool does, timed one by one:
+# (default 3), each tool does, timed one by one (noop, ps and plan
+# SHORT_REPS times each, default 5, as they take milliseconds):
 #   up      from scratch (the network and N containers created and started)
 #   noop    up again with nothing changed
 #   ps      list the containers
@@ -17,7 +18,7 @@
 # bench/results/results.md (medians, ratios, targets, the machine and
 # engine), results.png (gnuplot), samples.csv (every measurement).
 #
-# usage: bench/run.sh [--sizes "10 50 200"] [--runs 3] [--parallel 8]
+# usage: bench/run.sh [--sizes "10 50 200"] [--runs 3] [--short-reps 5] [--parallel 8]
 #                     [--tools "berth compose raw"] [--out DIR] [--use-engine]
 #
 # Run as root (it may install Debian packages, and starts dockerd). By
@@ -30,12 +31,13 @@ set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 cd "$BERTH_ROOT"
 
-SIZES="10 50 200" RUNS=3 PARALLEL=8 TOOLS="berth compose raw" STEP_TIMEOUT=1800
+SIZES="10 50 200" RUNS=3 SHORT_REPS=5 PARALLEL=8 TOOLS="berth compose raw" STEP_TIMEOUT=1800
 OUT=$BERTH_ROOT/bench/results USE_ENGINE=0
 while [ $# -gt 0 ]; do
     case $1 in
         --sizes) SIZES=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
+        --short-reps) SHORT_REPS=$2; shift 2 ;;
         --parallel) PARALLEL=$2; shift 2 ;;
         --tools) TOOLS=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
@@ -239,10 +241,13 @@ bench_tool() {
     check "$tool N=$n: containers before up" "$(existing "$tool" "$n")" 0
     measure "$tool" "$n" up "$run" "$(tool_cmd "$tool" "$n" up)"
     check "$tool N=$n: running after up" "$(running "$tool" "$n")" "$n"
-    for op in noop ps plan; do
-        local c
-        c=$(tool_cmd "$tool" "$n" $op)
-        if [ -n "$c" ]; then measure "$tool" "$n" $op "$run" "$c"; fi
+    # the short steps cost nothing to repeat: SHORT_REPS samples per run
+    local rep c
+    for rep in $(seq 1 "$SHORT_REPS"); do
+        for op in noop ps plan; do
+            c=$(tool_cmd "$tool" "$n" $op)
+            if [ -n "$c" ]; then measure "$tool" "$n" $op "$run" "$c"; fi
+        done
     done
     case $tool in
         berth) gen_berth "$n" 1 ;;
@@ -286,7 +291,7 @@ api http://e/info > "$WORK/info.json"
 ELAPSED=$(( (${EPOCHREALTIME/./} - ${START_TIME/./}) / 1000000 ))
 python3 bench/report.py --samples "$OUT/samples.csv" --version "$WORK/version.json" \
     --info "$WORK/info.json" --berth "$("$BERTH" version)" --parallel "$PARALLEL" \
-    --runs "$RUNS" --elapsed "$ELAPSED" --compose "$(docker-compose version --short)" \
+    --runs "$RUNS" --short_reps "$SHORT_REPS" --elapsed "$ELAPSED" --compose "$(docker-compose version --short)" \
     --out "$OUT"
 gnuplot "$OUT/plot.gp"
 rm -f "$OUT/plot.gp"
