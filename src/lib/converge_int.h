@@ -13,6 +13,7 @@ struct cv {
     const struct project_sel *sel;
     const struct up_opts *o;
     json_t *containers, *networks, *volumes; /* what exists, listed once */
+    json_t *by_name;                          /* container name -> its entry in containers */
     pthread_mutex_t lock;                     /* guards what follows */
     struct plan *plan;
     json_t *images;  /* ref -> {"Id", "Config"}: what each image is now */

@@ -52,9 +52,19 @@ static json_t *base_labels(const struct project *p, const struct part *pt, const
     return l;
 }
 
+/* The hash of j's compact, key-sorted text. Most fields are short: their
+ * text goes to the stack, not the heap (seal hashes every field of every
+ * container, a no-op up of hundreds of containers does it all). */
 static void hash_json(json_t *j, char out[65])
 {
-    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    enum { FLAGS = JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY };
+    char buf[4096];
+    size_t n = json_dumpb(j, buf, sizeof buf, FLAGS);
+    if (n <= sizeof buf) {
+        sha256_hex(buf, n, out);
+        return;
+    }
+    char *s = json_dumps(j, FLAGS);
     sha256_hex(s, strlen(s), out);
     free(s);
 }
