@@ -2,8 +2,8 @@
 # berth's benchmark: berth against docker-compose and against a raw-API
 # baseline (bench/rawapi.c), on the same engine, for the same containers.
 #
-# For each N (default 10 50 200 busybox containers) and each of RUNS runs
-# (default 3), each tool does, timed one by one (noop, ps and plan
+# For each N (default 10 50 200 busybox containers) and each of its runs
+# (--runs, one number per N or one for all; default 5 5 3), each tool does, timed one by one (noop, ps and plan
 # SHORT_REPS times each, default 5, as they take milliseconds):
 #   up      from scratch (the network and N containers created and started)
 #   noop    up again with nothing changed
@@ -14,11 +14,12 @@
 #           once) and remove everything
 # The tools take turns (their order rotates from run to run) so that a
 # burst of load on the machine does not fall on one tool only. Wall time is
-# measured around each command; peak RSS with /usr/bin/time -f %M. Results:
+# measured around each command, peak RSS and CPU time from wait4 (the RSS
+# /usr/bin/time -f %M reports; bench/measure.c). Results:
 # bench/results/results.md (medians, ratios, targets, the machine and
 # engine), results.png (gnuplot), samples.csv (every measurement).
 #
-# usage: bench/run.sh [--sizes "10 50 200"] [--runs 3] [--short-reps 5] [--parallel 8]
+# usage: bench/run.sh [--sizes "10 50 200"] [--runs "5 5 3"] [--short-reps 5] [--parallel 8]
 #                     [--tools "berth compose raw"] [--out DIR] [--use-engine]
 #
 # Run as root (it may install Debian packages, and starts dockerd). By
@@ -31,7 +32,7 @@ set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 cd "$BERTH_ROOT"
 
-SIZES="10 50 200" RUNS=3 SHORT_REPS=5 PARALLEL=8 TOOLS="berth compose raw" STEP_TIMEOUT=1800
+SIZES="10 50 200" RUNS="5 5 3" SHORT_REPS=5 PARALLEL=8 TOOLS="berth compose raw" STEP_TIMEOUT=1800
 OUT=$BERTH_ROOT/bench/results USE_ENGINE=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -46,10 +47,10 @@ while [ $# -gt 0 ]; do
         *) die "unknown option $1 (see --help)" ;;
     esac
 done
-[ "$RUNS" -ge 1 ] || die "--runs: at least 1"
+for r in $RUNS; do [ "$r" -ge 1 ] 2>/dev/null || die "--runs: numbers of at least 1"; done
 
 START_TIME=$EPOCHREALTIME
-install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" docker-compose time \
+install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" docker-compose \
     gnuplot-nox python3
 build build
 BERTH=$BERTH_ROOT/build/berth
@@ -58,6 +59,11 @@ WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 ENGINE_DIR=
 cleanup() {
     local rc=$?
+    # an interrupted run keeps what it measured
+    if [ $rc -ne 0 ] && [ -s "$WORK/samples.csv" ]; then
+        mkdir -p "$OUT" && cp "$WORK/samples.csv" "$OUT/samples.partial.csv" &&
+            say "the samples so far: $OUT/samples.partial.csv"
+    fi
     if [ -n "$ENGINE_DIR" ]; then
         say "stopping the private engine in $ENGINE_DIR"
         "$BERTH" engine stop --dir "$ENGINE_DIR" >/dev/null || rc=1
@@ -70,7 +76,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'say "failed at line $LINENO: $BASH_COMMAND"' ERR
 
-say "building the raw-API baseline"
+say "building the raw-API baseline and the measuring wrapper"
+cc -O2 -Wall -Wextra -Werror -o "$WORK/measure" bench/measure.c
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 cc -O2 -Wall -Wextra -Werror -o "$WORK/rawapi" bench/rawapi.c \
     $(pkg-config --cflags --libs libcurl jansson) -lpthread
@@ -115,13 +122,20 @@ fi
 # sleep, so the trap runs as soon as the signal arrives.
 CMD="trap 'exit 0' TERM; sleep 2147483647 & wait"
 
-# gen_berth N CHANGE: the berth project bbN, N parts s001..sNNN, one
+# Each run of each tool has projects of its own (bb10r1, bc10r1, br10r1,
+# ...): a network the engine fails to remove (dockerd 20.10 sometimes keeps
+# endpoints of removed containers) cannot get in the way of the next run.
+proj() {
+    case $1 in berth) echo "bb$2r$3" ;; compose) echo "bc$2r$3" ;; raw) echo "br$2r$3" ;; esac
+}
+
+# gen_berth N RUN CHANGE: the berth project, N parts s001..sNNN, one
 # instance each; part CHANGE (0: none) gets one more environment entry.
 gen_berth() {
-    local n=$1 change=$2 dir=$WORK/berth-$1 i
+    local n=$1 run=$2 change=$3 dir=$WORK/berth-$1-$2 i
     mkdir -p "$dir"
     {
-        printf '[project]\nname = bb%s\n' "$n"
+        printf '[project]\nname = %s\n' "$(proj berth "$n" "$run")"
         for i in $(seq 1 "$n"); do
             printf '\n[s%03d]\nrecipe = container\nimage = %s\n' "$i" "$IMAGE"
             printf 'command = ["sh", "-c", "%s"]\n' "$CMD"
@@ -133,10 +147,10 @@ gen_berth() {
     } > "$dir/berth.ini"
 }
 
-# gen_compose N CHANGE: the same containers as compose project bcN, with
+# gen_compose N RUN CHANGE: the same containers as a compose project, with
 # the environment berth gives its instances.
 gen_compose() {
-    local n=$1 change=$2 dir=$WORK/compose-$1 i
+    local n=$1 run=$2 change=$3 dir=$WORK/compose-$1-$2 i
     mkdir -p "$dir"
     {
         printf 'version: "2.4"\nservices:\n'
@@ -152,12 +166,12 @@ gen_compose() {
     } > "$dir/docker-compose.yml"
 }
 
-# tool_cmd TOOL N OP [CHANGE]: the command line of one step.
+# tool_cmd TOOL N RUN OP: the command line of one step.
 tool_cmd() {
-    local tool=$1 n=$2 op=$3 change=${4:-0}
+    local tool=$1 n=$2 run=$3 op=$4
     case $tool in
         berth)
-            local b=("$BERTH" -C "$WORK/berth-$n" --parallel "$PARALLEL")
+            local b=("$BERTH" -C "$WORK/berth-$n-$run" --parallel "$PARALLEL")
             case $op in
                 up|noop|change) echo "${b[*]} up" ;;
                 ps) echo "${b[*]} ps" ;;
@@ -165,13 +179,16 @@ tool_cmd() {
                 down) echo "${b[*]} down" ;;
             esac ;;
         compose)
-            # Compose 1.x runs each service as a task holding one of
+            # Compose 1.x runs each service of up as a task holding one of
             # COMPOSE_PARALLEL_LIMIT slots (default 64) while its container's
             # create and start wait for another: above 64 services it
             # deadlocks (docker/compose#8161, #5864). N + P slots leave P for
-            # the creates and starts, as berth and the raw baseline have.
-            local c=(env COMPOSE_PARALLEL_LIMIT=$((n + PARALLEL)) docker-compose -p "bc$n"
-                     -f "$WORK/compose-$n/docker-compose.yml")
+            # the creates and starts, as berth and the raw baseline have;
+            # down's stops and removals are not nested: P slots.
+            local limit=$((n + PARALLEL))
+            [ "$op" = down ] && limit=$PARALLEL
+            local c=(env COMPOSE_PARALLEL_LIMIT=$limit docker-compose -p "$(proj compose "$n" "$run")"
+                     -f "$WORK/compose-$n-$run/docker-compose.yml")
             case $op in
                 up|noop|change) echo "${c[*]} up -d" ;;
                 ps) echo "${c[*]} ps" ;;
@@ -179,90 +196,127 @@ tool_cmd() {
                 down) echo "${c[*]} down" ;;
             esac ;;
         raw)
-            local r=("$WORK/rawapi" "$SOCK" "br$n" "$n")
+            local r=("$WORK/rawapi" "$SOCK" "$(proj raw "$n" "$run")" "$n")
             case $op in
                 up|noop) echo "${r[*]} up --parallel $PARALLEL" ;;
-                change) echo "${r[*]} up --parallel $PARALLEL --change $change" ;;
+                change) echo "${r[*]} up --parallel $PARALLEL --change 1" ;;
                 *) echo "${r[*]} $op --parallel $PARALLEL" ;;
             esac ;;
     esac
 }
 
 label_of() {
-    case $1 in berth) echo "berth.project=bb$2" ;; compose) echo "com.docker.compose.project=bc$2" ;;
-        raw) echo "bench.project=br$2" ;; esac
+    case $1 in berth) echo "berth.project=$(proj "$@")" ;;
+        compose) echo "com.docker.compose.project=$(proj "$@")" ;;
+        raw) echo "bench.project=$(proj "$@")" ;; esac
 }
 
-# running TOOL N: how many of the tool's containers run.
-running() {
+# count TOOL N RUN [running]: how many of the run's containers exist (run).
+count() {
     local f
-    f=$(urlq "{\"label\":[\"$(label_of "$1" "$2")\"],\"status\":[\"running\"]}")
-    api "http://e/containers/json?filters=$f" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+    if [ "${4:-}" = running ]; then
+        f=$(urlq "{\"label\":[\"$(label_of "$1" "$2" "$3")\"],\"status\":[\"running\"]}")
+    else
+        f=$(urlq "{\"label\":[\"$(label_of "$1" "$2" "$3")\"]}")
+    fi
+    api "http://e/containers/json?all=1&filters=$f" |
+        python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }
-existing() {
-    local f
-    f=$(urlq "{\"label\":[\"$(label_of "$1" "$2")\"]}")
-    api "http://e/containers/json?all=1&filters=$f" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+
+# force_clean TOOL N RUN: after a failed step, remove what the run left,
+# through the API (containers by force, then networks; errors ignored).
+force_clean() {
+    local f id
+    f=$(urlq "{\"label\":[\"$(label_of "$1" "$2" "$3")\"]}")
+    for id in $(api "http://e/containers/json?all=1&filters=$f" |
+                python3 -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]'); do
+        api -X DELETE "http://e/containers/$id?force=1" >/dev/null || true
+    done
+    for id in $(api "http://e/networks?filters=$f" |
+                python3 -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]'); do
+        api -X DELETE "http://e/networks/$id" >/dev/null || true
+    done
 }
 
 SAMPLES=$WORK/samples.csv
-echo "n,tool,op,run,seconds,rss_kb,load1" > "$SAMPLES"
+FAILURES=$WORK/failures.txt
+echo "n,tool,op,run,seconds,rss_kb,cpu_s,load1" > "$SAMPLES"
+: > "$FAILURES"
 
-# measure TOOL N OP RUN CMDLINE: time one command (its output to a log),
-# record wall seconds, peak RSS and the 1-minute load.
+# measure TOOL N OP RUN CMDLINE: run one command (its output to a log)
+# under bench/measure.c, and record its wall seconds, peak RSS (what
+# /usr/bin/time -f %M reports), CPU time (user + system: what the tool
+# itself costs, much less sensitive than wall time to the load of others)
+# and the 1-minute load. A command that fails is recorded in failures.txt
+# with the end of its output, and makes measure fail.
 measure() {
     local tool=$1 n=$2 op=$3 run=$4 cmdline=$5
-    local log=$WORK/log.$tool.$n.$op t0 t1 rss
+    local log=$WORK/log.$tool.$n.$op wall rss cpu rc
     # shellcheck disable=SC2086 # cmdline: words made by tool_cmd, no user input
-    t0=$EPOCHREALTIME
-    if ! timeout -k 10 "$STEP_TIMEOUT" /usr/bin/time -f %M -o "$WORK/rss" $cmdline > "$log" 2>&1; then
-        tail -20 "$log" >&2
-        die "$tool $op (N=$n, run $run) failed: $cmdline"
+    if ! timeout -k 10 "$STEP_TIMEOUT" "$WORK/measure" "$WORK/m" $cmdline > "$log" 2>&1; then
+        tail -5 "$log" >&2
+        say "FAILED: $tool $op (N=$n, run $run): $cmdline"
+        printf '%s %s N=%s run %s: %s\n' "$tool" "$op" "$n" "$run" "$(tail -1 "$log")" \
+            >> "$FAILURES"
+        return 1
     fi
-    t1=$EPOCHREALTIME
-    rss=$(tail -1 "$WORK/rss")
-    local us=$(( (${t1/./} - ${t0/./}) ))
-    printf '%s,%s,%s,%s,%d.%06d,%s,%s\n' "$n" "$tool" "$op" "$run" $((us / 1000000)) \
-        $((us % 1000000)) "$rss" "$(cut -d' ' -f1 /proc/loadavg)" >> "$SAMPLES"
-    printf '    %-8s %-7s %8.3f s %7d KB\n' "$tool" "$op" "$(( us / 1000 ))e-3" "$rss" >&2
+    read -r wall rss cpu rc < "$WORK/m"
+    printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$n" "$tool" "$op" "$run" "$wall" "$rss" "$cpu" \
+        "$(cut -d' ' -f1 /proc/loadavg)" >> "$SAMPLES"
+    printf '    %-8s %-7s %9.3f s %7d KB %7.3f s CPU\n' "$tool" "$op" "$wall" "$rss" "$cpu" >&2
 }
 
+# check WHAT GOT WANT: a state the step must have left; else a failure.
 check() {
-    local what=$1 got=$2 want=$3
-    [ "$got" = "$want" ] || die "check failed: $what: $got, expected $want"
+    [ "$2" = "$3" ] && return 0
+    say "FAILED: check: $1: $2, expected $3"
+    printf 'check %s: %s, expected %s\n' "$1" "$2" "$3" >> "$FAILURES"
+    return 1
 }
 
+# bench_tool TOOL N RUN: the steps of one tool in one run. After a failure
+# the rest of the tool's run is skipped and its objects are removed.
 bench_tool() {
-    local tool=$1 n=$2 run=$3 op
+    local tool=$1 n=$2 run=$3 op rep c ok=1
     case $tool in
-        berth) gen_berth "$n" 0 ;;
-        compose) gen_compose "$n" 0 ;;
+        berth) gen_berth "$n" "$run" 0 ;;
+        compose) gen_compose "$n" "$run" 0 ;;
     esac
-    check "$tool N=$n: containers before up" "$(existing "$tool" "$n")" 0
-    measure "$tool" "$n" up "$run" "$(tool_cmd "$tool" "$n" up)"
-    check "$tool N=$n: running after up" "$(running "$tool" "$n")" "$n"
-    # the short steps cost nothing to repeat: SHORT_REPS samples per run
-    local rep c
-    for rep in $(seq 1 "$SHORT_REPS"); do
-        for op in noop ps plan; do
-            c=$(tool_cmd "$tool" "$n" $op)
-            if [ -n "$c" ]; then measure "$tool" "$n" $op "$run" "$c"; fi
+    if check "$tool N=$n run $run: containers before up" "$(count "$tool" "$n" "$run")" 0 &&
+        measure "$tool" "$n" up "$run" "$(tool_cmd "$tool" "$n" "$run" up)" &&
+        check "$tool N=$n run $run: running after up" \
+            "$(count "$tool" "$n" "$run" running)" "$n"; then
+        # the short steps cost nothing to repeat: SHORT_REPS samples per run
+        for rep in $(seq 1 "$SHORT_REPS"); do
+            for op in noop ps plan; do
+                c=$(tool_cmd "$tool" "$n" "$run" $op)
+                if [ -n "$c" ]; then measure "$tool" "$n" $op "$run" "$c" || { ok=0; break 2; }; fi
+            done
         done
-    done
-    case $tool in
-        berth) gen_berth "$n" 1 ;;
-        compose) gen_compose "$n" 1 ;;
-    esac
-    measure "$tool" "$n" change "$run" "$(tool_cmd "$tool" "$n" change 1)"
-    check "$tool N=$n: running after change" "$(running "$tool" "$n")" "$n"
-    measure "$tool" "$n" down "$run" "$(tool_cmd "$tool" "$n" down)"
-    check "$tool N=$n: containers after down" "$(existing "$tool" "$n")" 0
+        case $tool in
+            berth) gen_berth "$n" "$run" 1 ;;
+            compose) gen_compose "$n" "$run" 1 ;;
+        esac
+        [ $ok = 1 ] &&
+            measure "$tool" "$n" change "$run" "$(tool_cmd "$tool" "$n" "$run" change)" &&
+            check "$tool N=$n run $run: running after change" \
+                "$(count "$tool" "$n" "$run" running)" "$n" &&
+            measure "$tool" "$n" down "$run" "$(tool_cmd "$tool" "$n" "$run" down)" &&
+            check "$tool N=$n run $run: containers after down" "$(count "$tool" "$n" "$run")" 0 &&
+            return 0
+    fi
+    force_clean "$tool" "$n" "$run"
+    return 0
 }
 
 read -ra tools <<< "$TOOLS"
-for n in $SIZES; do
-    for run in $(seq 1 "$RUNS"); do
-        say "N=$n, run $run of $RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
+read -ra sizes <<< "$SIZES"
+read -ra runs_per_size <<< "$RUNS"
+for i in "${!sizes[@]}"; do
+    n=${sizes[i]}
+    runs=${runs_per_size[i]:-${runs_per_size[-1]}}
+    for run in $(seq 1 "$runs"); do
+        say "N=$n, run $run of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
         # rotate the order: run 1 berth compose raw, run 2 compose raw berth, ...
         k=$(( (run - 1) % ${#tools[@]} ))
         for tool in "${tools[@]:k}" "${tools[@]:0:k}"; do
@@ -286,13 +340,15 @@ done
 say "writing the results to $OUT"
 mkdir -p "$OUT"
 cp "$SAMPLES" "$OUT/samples.csv"
+cp "$FAILURES" "$OUT/failures.txt"
+rm -f "$OUT/samples.partial.csv"
 api http://e/version > "$WORK/version.json"
 api http://e/info > "$WORK/info.json"
 ELAPSED=$(( (${EPOCHREALTIME/./} - ${START_TIME/./}) / 1000000 ))
 python3 bench/report.py --samples "$OUT/samples.csv" --version "$WORK/version.json" \
     --info "$WORK/info.json" --berth "$("$BERTH" version)" --parallel "$PARALLEL" \
-    --runs "$RUNS" --short_reps "$SHORT_REPS" --elapsed "$ELAPSED" --compose "$(docker-compose version --short)" \
-    --out "$OUT"
+    --runs "$RUNS" --sizes "$SIZES" --short_reps "$SHORT_REPS" --elapsed "$ELAPSED" --compose "$(docker-compose version --short)" \
+    --failures "$OUT/failures.txt" --out "$OUT"
 gnuplot "$OUT/plot.gp"
 rm -f "$OUT/plot.gp"
 say "done in ${ELAPSED}s: $OUT/results.md, $OUT/results.png"

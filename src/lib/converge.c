@@ -302,7 +302,7 @@ static int ensure_network(struct cv *cv, struct desired *d, const char *subject,
             return 0;
         }
         /* Recreating a network would cut off running containers: say so. */
-        cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), d->fields);
+        cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), desired_fields(d));
         return berr_set(err, BERR_FAILURE,
                         "network '%s' changed (%s); the engine cannot change a network in place: "
                         "run 'berth down' and 'berth up' to recreate it",
@@ -315,6 +315,7 @@ static int ensure_network(struct cv *cv, struct desired *d, const char *subject,
     if (cv->o->dry_run)
         return 0;
     report(cv->o->rep, EV_STATE, subject, "creating", NULL);
+    desired_fields(d);
     return api_network_create(cv->e, d->create, NULL, err);
 }
 
@@ -403,6 +404,7 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
     json_t *v;
     report(cv->o->rep, EV_STATE, subject, "creating", NULL);
     cleanup_free char *id = NULL;
+    desired_fields(d);
     if (api_container_create(cv->e, d->name, d->create, &id, err) < 0)
         return -1;
     int rc = 0;
@@ -525,7 +527,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
             return -1;
         return after_start(cv, pt, id, false, subject, err);
     }
-    cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), d->fields);
+    cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), desired_fields(d));
     cleanup_free char *reason = rebuilt ? xstrdup("image rebuilt")
                                         : xasprintf("changed: %s", why ? why : "configuration");
     if (ensure_persistent(cv, d, pt->level, err) < 0)
@@ -614,6 +616,7 @@ static int volume_part(void *ud, struct sched_task *t, berr **err)
     desired_volume(pt->cv->p, part, &d);
     cleanup_free char *subject = xasprintf("volume %s", part->name);
     json_t *have = find_named(pt->cv->volumes, d.name);
+    desired_fields(&d);
     int rc = ensure_volume(pt->cv, d.create, subject, part->level, err);
     if (rc == 0 && have) {
         const char *old = label_of(have, LABEL_HASH);

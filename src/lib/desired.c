@@ -15,6 +15,7 @@ void desired_clear(struct desired *d)
     json_decref(d->create);
     json_decref(d->connect);
     json_decref(d->volumes);
+    json_decref(d->extra);
     free(d->fields);
     memset(d, 0, sizeof *d);
 }
@@ -74,8 +75,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Hash the body (without the hash labels) and record per-field hashes:
- * top-level fields, and HostConfig's fields as "HostConfig.X". */
+/* Hash the body (without the hash labels). The per-field hashes are left
+ * to desired_fields: only a container that is made or explained needs them,
+ * and a no-op up of hundreds of containers would spend most of its time on
+ * them. */
 static void seal(struct desired *d, json_t *labels, json_t *extra)
 {
     json_t *whole = json_object();
@@ -88,12 +91,21 @@ static void seal(struct desired *d, json_t *labels, json_t *extra)
         json_object_set(whole, "extra", extra);
     hash_json(whole, d->hash);
     json_decref(whole);
+    d->labels = labels;
+    d->extra = json_incref(extra);
+    json_object_set_new(labels, LABEL_HASH, json_string(d->hash));
+}
 
+/* Per-field hashes: top-level fields, and HostConfig's fields as
+ * "HostConfig.X", sorted by name for a stable label. */
+const char *desired_fields(struct desired *d)
+{
+    if (d->fields)
+        return d->fields;
     strbuf f = STRBUF_INIT;
     const char *key;
     json_t *val;
     char h[65];
-    /* Sorted by name, for a stable label. */
     json_t *flat = json_object();
     json_object_foreach(d->create, key, val) {
         if (streq(key, "Labels"))
@@ -111,13 +123,13 @@ static void seal(struct desired *d, json_t *labels, json_t *extra)
     }
     if (d->connect)
         json_object_set(flat, "networks", d->connect);
-    if (extra) {
-        json_object_foreach(extra, key, val)
+    if (d->extra) {
+        json_object_foreach(d->extra, key, val)
             json_object_set(flat, key, val);
     }
     /* User labels count as one field. */
     json_t *user_labels = json_object();
-    json_object_foreach(labels, key, val)
+    json_object_foreach(d->labels, key, val)
         if (!starts_with(key, "berth."))
             json_object_set(user_labels, key, val);
     json_object_set_new(flat, "Labels", user_labels);
@@ -133,8 +145,8 @@ static void seal(struct desired *d, json_t *labels, json_t *extra)
     free(keys);
     json_decref(flat);
     d->fields = sb_detach(&f, NULL);
-    json_object_set_new(labels, LABEL_HASH, json_string(d->hash));
-    json_object_set_new(labels, LABEL_FIELDS, json_string(d->fields));
+    json_object_set_new(d->labels, LABEL_FIELDS, json_string(d->fields));
+    return d->fields;
 }
 
 int desired_project_network(const struct project *p, struct desired *out)

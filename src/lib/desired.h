@@ -37,7 +37,9 @@ struct desired {
     json_t *connect;   /* containers: [{"network": name, "aliases": [...]}] to join after create */
     json_t *volumes;   /* containers: persistent volumes to make first: [create bodies] */
     char hash[65];
-    char *fields;      /* "Cmd:1a2b3c4d,Env:..." */
+    json_t *labels;    /* create's Labels (borrowed) */
+    json_t *extra;     /* what else the hash covers (image id, layout, script) */
+    char *fields;      /* "Cmd:1a2b3c4d,Env:...": see desired_fields */
 };
 void desired_clear(struct desired *d);
 
@@ -58,6 +60,11 @@ int desired_container(const struct project *p, const struct part *pt, size_t ins
  * removes it when argv exits). */
 void desired_interactive(struct desired *d, const struct container *c, const struct instance *in,
                          const char *const *argv, bool tty, const char *term);
+
+/* The per-field hashes ("Cmd:1a2b3c4d,Env:..."), made on first use and
+ * put in the create body's labels: call it before creating the object and
+ * to explain a change (desired_changed_fields). */
+const char *desired_fields(struct desired *d);
 
 /* Which fields differ between a "fields" label and a desired one:
  * "Env, Cmd" (malloc'd), or NULL when the label is missing or equal. */

@@ -162,9 +162,9 @@ static void compare_variants(const struct project *p, const struct project *q,
     make(q, "web", "one", NULL, NULL, 0, &b);
     make(r, "web", "one", NULL, NULL, 0, &c);
     ok(!streq(a.hash, b.hash), "another env value changes the hash");
-    char *why = desired_changed_fields(a.fields, b.fields);
+    char *why = desired_changed_fields(desired_fields(&a), desired_fields(&b));
     is_str(why, "Env", "and names Env as the change");
-    char *why2 = desired_changed_fields(a.fields, c.fields);
+    char *why2 = desired_changed_fields(a.fields, desired_fields(&c));
     is_str(why2, "Cmd", "a new command names Cmd");
     ok(desired_changed_fields(a.fields, a.fields) == NULL, "no change names nothing");
     ok(desired_changed_fields(NULL, a.fields) == NULL, "an unlabelled container names nothing");
