@@ -160,6 +160,16 @@ def main():
     w("Ratios are the median over runs of berth's time over the other tool's in the same "
       "run. (\"No slower\" allows 5%.)")
     w("")
+    libs = m.get((0, "libs-exe", "start"))
+    listed = m.get((big, "engine", "list"))
+    if libs is not None and listed is not None:
+        w(f"What bounds the short steps at N={big}: a program that only loads the libraries "
+          f"berth links (libcurl, jansson, libarchive) takes **{fmt_s(libs)}** (CPU "
+          f"{fmt_s(u.get((0, 'libs-exe', 'start')))}), and the engine alone takes "
+          f"**{fmt_s(listed)}** to answer the list of the project's containers that every "
+          f"short step starts with (timed by curl, no process start): "
+          f"**{fmt_s(libs + listed)}** before any tool reads the answer.")
+        w("")
     if floor is not None:
         bv = m.get((0, "berth-version", "start"))
         w(f"The floor under every short step: a program that does nothing but load "

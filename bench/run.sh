@@ -274,6 +274,16 @@ check() {
     return 1
 }
 
+# engine_list N RUN: one sample of the engine's answer time for the list of
+# the raw project's containers (tool "engine", op "list").
+engine_list() {
+    local f t
+    f=$(urlq "{\"label\":[\"$(label_of raw "$1" "$2")\"]}")
+    t=$(api -o /dev/null -w '%{time_total}' "http://e/containers/json?all=1&filters=$f")
+    printf '%s,engine,list,%s,%s,0,0,%s\n' "$1" "$2" "$t" "$(cut -d' ' -f1 /proc/loadavg)" \
+        >> "$SAMPLES"
+}
+
 # bench_tool TOOL N RUN: the steps of one tool in one run. After a failure
 # the rest of the tool's run is skipped and its objects are removed.
 bench_tool() {
@@ -293,6 +303,11 @@ bench_tool() {
                 if [ -n "$c" ]; then measure "$tool" "$n" $op "$run" "$c" || { ok=0; break 2; }; fi
             done
         done
+        # what the engine alone takes to answer the list every short step
+        # starts with (curl's own timer: no process start in it)
+        if [ "$tool" = raw ] && [ $ok = 1 ]; then
+            for rep in $(seq 1 "$SHORT_REPS"); do engine_list "$n" "$run"; done
+        fi
         case $tool in
             berth) gen_berth "$n" "$run" 1 ;;
             compose) gen_compose "$n" "$run" 1 ;;
@@ -326,14 +341,26 @@ for i in "${!sizes[@]}"; do
 done
 
 # The floor under every short command here: a program that only loads
-# Debian's libcurl (berth and rawapi both link it) and exits.
+# Debian's libcurl (berth and rawapi both link it) and exits, and one that
+# loads the three libraries berth links (libcurl, jansson, libarchive).
 cat > "$WORK/floor.c" <<'EOF'
 #include <curl/curl.h>
 int main(void) { return curl_version() == NULL; }
 EOF
+cat > "$WORK/floor-libs.c" <<'EOF'
+#include <archive.h>
+#include <curl/curl.h>
+#include <jansson.h>
+int main(void) { return !curl_version() || !archive_version_string() || !jansson_version_str(); }
+EOF
+# shellcheck disable=SC2046 # pkg-config prints several words on purpose
 cc -O2 -o "$WORK/floor" "$WORK/floor.c" $(pkg-config --cflags --libs libcurl)
+# shellcheck disable=SC2046
+cc -O2 -o "$WORK/floor-libs" "$WORK/floor-libs.c" \
+    $(pkg-config --cflags --libs libcurl jansson libarchive)
 for run in $(seq 1 5); do
     measure libcurl-exe 0 start "$run" "$WORK/floor"
+    measure libs-exe 0 start "$run" "$WORK/floor-libs"
     measure berth-version 0 start "$run" "$BERTH version"
 done
 

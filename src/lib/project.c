@@ -98,7 +98,7 @@ struct rsec *loader_find_sec(struct loader *L, const char *name, const char *ins
 {
     for (size_t i = 0; i < L->nsec; i++) {
         struct rsec *s = L->sec[i];
-        if (streq(s->name, name) && (inst ? streq(s->inst, inst) : !s->inst))
+        if (s->name[0] == name[0] && streq(s->name, name) && (inst ? streq(s->inst, inst) : !s->inst))
             return s;
     }
     return NULL;
@@ -126,8 +126,10 @@ struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struc
 
 struct rkv *sec_find(struct rsec *s, const char *key)
 {
+    /* The first letter first: keys never begin with '-' or '_', and a
+     * project of hundreds of parts looks keys up millions of times. */
     for (size_t i = 0; i < s->nkv; i++)
-        if (!s->kv[i].dropped && key_eq(s->kv[i].key, key))
+        if (s->kv[i].key[0] == key[0] && !s->kv[i].dropped && key_eq(s->kv[i].key, key))
             return &s->kv[i];
     return NULL;
 }
@@ -225,7 +227,7 @@ int project_find(const struct project *p, const char *name)
 const struct setting *part_setting(const struct part *pt, const char *key)
 {
     for (size_t i = 0; i < pt->nsettings; i++)
-        if (streq(pt->settings[i].key, key))
+        if (pt->settings[i].key[0] == key[0] && streq(pt->settings[i].key, key))
             return &pt->settings[i];
     return NULL;
 }
