@@ -66,7 +66,7 @@ cleanup() {
     fi
     if [ -n "$ENGINE_DIR" ]; then
         say "stopping the private engine in $ENGINE_DIR"
-        "$BERTH" engine stop --dir "$ENGINE_DIR" >/dev/null || rc=1
+        "$BERTH" engine stop --purge --dir "$ENGINE_DIR" >/dev/null || rc=1
         rm -rf "$ENGINE_DIR"
     fi
     rm -rf "$WORK"

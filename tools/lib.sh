@@ -65,7 +65,9 @@ engine_down() {
     local berth=$1
     [ -n "$STARTED_ENGINE_DIR" ] || return 0
     say "stopping the private engine in $STARTED_ENGINE_DIR"
-    "$berth" engine stop --dir "$STARTED_ENGINE_DIR" || return 1
+    # --purge: networks left in a deleted folder would keep their bridges
+    # (and address ranges) on the host
+    "$berth" engine stop --purge --dir "$STARTED_ENGINE_DIR" || return 1
     # Its data root holds overlay layers of root-owned files; all unmounted now.
     rm -rf "$STARTED_ENGINE_DIR"
     STARTED_ENGINE_DIR=

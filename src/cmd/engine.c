@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "api.h"
 #include "cmd.h"
 #include "daemon.h"
 #include "engine.h"
@@ -18,6 +19,10 @@ static const char usage[] =
     "           DOCKER_HOST=unix://DIR/docker.sock (eval-able)\n"
     "  stop     stop it by its pid and wait until dockerd, containerd and\n"
     "           container shims of it are gone\n"
+    "           --purge: first remove all its containers and networks (their\n"
+    "           bridges on the host go with them), for an engine whose folder\n"
+    "           is deleted next; a network left when its folder is deleted\n"
+    "           keeps its bridge and address range on the host\n"
     "  status   running or stopped, version and socket\n"
     "\n"
     "options:\n"
@@ -25,6 +30,52 @@ static const char usage[] =
     "  --name NAME        containerd namespace (default: " DAEMON_DEFAULT_NAMESPACE ")\n"
     "  --timeout SECONDS  how long start or stop may take (default: 60)\n"
     "  --format text|json (status)\n";
+
+static void keep_first(berr **first, berr *e)
+{
+    if (*first)
+        berr_free(e);
+    else
+        *first = e;
+}
+
+/* Remove every container (by force) and every network but the engine's
+ * own (bridge, host, none) through the API: the engine takes their bridge
+ * interfaces off the host. Goes on past a failure; returns the first. */
+static int purge(const struct daemon_conf *c, berr **err)
+{
+    cleanup_free char *host = daemon_host(c);
+    engine *e = NULL;
+    json_t *ctrs = NULL, *nets = NULL, *o;
+    size_t i;
+    berr *first = NULL;
+    if (engine_open(host, &e, err) < 0 || engine_get(e, "/containers/json?all=1", &ctrs, err) < 0 ||
+        engine_get(e, "/networks", &nets, err) < 0) {
+        engine_free(e);
+        json_decref(ctrs);
+        return berr_wrap(err, "purge");
+    }
+    json_array_foreach(ctrs, i, o) {
+        berr *e2 = NULL;
+        if (api_container_remove(e, json_string_value(json_object_get(o, "Id")), true, &e2) < 0)
+            keep_first(&first, e2);
+    }
+    json_array_foreach(nets, i, o) {
+        const char *name = json_string_value(json_object_get(o, "Name"));
+        if (!name || streq(name, "bridge") || streq(name, "host") || streq(name, "none"))
+            continue;
+        berr *e2 = NULL;
+        if (api_network_remove(e, json_string_value(json_object_get(o, "Id")), &e2) < 0)
+            keep_first(&first, e2);
+    }
+    json_decref(ctrs);
+    json_decref(nets);
+    engine_free(e);
+    if (!first)
+        return 0;
+    berr_move(err, &first);
+    return berr_wrap(err, "purge");
+}
 
 static int status(const struct daemon_conf *c, enum out_format fmt)
 {
@@ -73,10 +124,12 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
         {"name", required_argument, NULL, 'n'},
         {"timeout", required_argument, NULL, 't'},
         {"format", required_argument, NULL, 'F'},
+        {"purge", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dir = NULL, *name = NULL;
+    bool purge_first = false;
     long timeout_s = 60;
     enum out_format fmt = FORMAT_TEXT;
     int c;
@@ -96,6 +149,7 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
             if (parse_format(optarg, &fmt, err) < 0)
                 return -1;
             break;
+        case 'P': purge_first = true; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return cmd_usage_error(err, "engine", "unknown option '%s'", argv[optind - 1]);
         }
@@ -105,6 +159,8 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
     const char *verb = argv[optind];
     if (!streq(verb, "start") && !streq(verb, "stop") && !streq(verb, "status"))
         return cmd_usage_error(err, "engine", "'%s' is not start, stop or status", verb);
+    if (purge_first && !streq(verb, "stop"))
+        return cmd_usage_error(err, "engine", "--purge goes with stop");
 
     struct daemon_conf conf;
     if (daemon_conf_init(&conf, dir, name, err) < 0)
@@ -122,10 +178,19 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
             printf("DOCKER_HOST=%s\n", host);
         }
     } else {
+        /* A purge that fails still stops the engine, and says why after. */
+        berr *purge_err = NULL;
+        if (purge_first && daemon_running_pid(&conf))
+            purge(&conf, &purge_err);
         bool was;
         rc = daemon_stop(&conf, timeout_s * 1000, &was, err);
         if (rc == 0)
             fprintf(stderr, "berth: %s\n", was ? "engine stopped" : "the engine was not running");
+        if (rc == 0 && purge_err) {
+            berr_move(err, &purge_err);
+            rc = -1;
+        }
+        berr_free(purge_err);
     }
     daemon_conf_clear(&conf);
     return rc;

@@ -83,6 +83,22 @@ PY
     rm -rf "$dir"
 }
 
+@test "engine stop --purge removes the engine's networks first: no bridge stays on the host" {
+    dir=$(mktemp -d /tmp/bte.XXXXXX)
+    run berth engine start --dir "$dir" --name "e2p$$"
+    [ "$status" -eq 0 ]
+    id=$(curl -sf --unix-socket "$dir/docker.sock" -X POST -H 'Content-Type: application/json' \
+        -d '{"Name":"purged"}' http://e/networks/create | jq -r .Id)
+    [ -e "/sys/class/net/br-${id:0:12}" ]
+    run berth engine stop --purge --dir "$dir"
+    [ "$status" -eq 0 ]
+    [ ! -e "/sys/class/net/br-${id:0:12}" ]
+    run berth engine start --purge --dir "$dir"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--purge goes with stop"* ]]
+    rm -rf "$dir"
+}
+
 @test "engine stop when nothing runs is not an error" {
     dir=$(mktemp -d /tmp/bte.XXXXXX)
     run berth engine stop --dir "$dir"

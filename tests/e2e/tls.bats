@@ -43,7 +43,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 }
 
 teardown_file() {
-    "$BERTH" engine stop --dir "$TLS_DIR" >/dev/null 2>&1
+    "$BERTH" engine stop --purge --dir "$TLS_DIR" >/dev/null 2>&1
     rm -rf "$TLS_DIR"
 }
 
