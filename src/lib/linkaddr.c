@@ -96,7 +96,10 @@ bool links_all_outside(const struct project *p, const struct container *c, size_
         int rc = link_outside(c, link_alias(p, &c->links[i]), &ip, &e2);
         berr_free(e2);
         free(ip);
-        if (rc < 0 || !ip)
+        /* An address given but not an IP is still meant to be outside: the
+         * master fails on it (link_addresses says why), and the linked part
+         * is not brought up for nothing. */
+        if (rc == 0 && !ip)
             return false;
         any = true;
     }

@@ -22,7 +22,8 @@ char *link_env_name(const char *alias);
  * an error naming where it came from. */
 int link_outside(const struct container *c, const char *alias, char **ip, berr **err);
 
-/* Whether instance j of c takes every link to part `to` from outside. */
+/* Whether instance j of c takes every link to part `to` from outside (an
+ * address is given for each, valid or not). */
 bool links_all_outside(const struct project *p, const struct container *c, size_t j, int to);
 
 /* The name a link is known by: its alias, else the linked part's name. */

@@ -203,6 +203,7 @@ EOF
     DATABASE_CONTAINER_IP=not-an-ip run berth -C "$DIR" up web:master
     [ "$status" -eq 2 ]
     [[ "$output" == *"DATABASE_CONTAINER_IP in the environment: link 'database': 'not-an-ip' is not an IP"* ]]
+    absent "containers/$P-db-main" # not brought up for a link that fails anyway
     # A standard instance links to the project's own db.
     run berth -C "$DIR" up web:one
     [ "$status" -eq 0 ]
