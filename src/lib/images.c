@@ -221,14 +221,7 @@ static int run_script(struct cv *cv, const char *id, const char *subject, berr *
     cleanup_free char *path = xasprintf("/containers/%s/logs?stdout=1&stderr=1", id);
     struct engine_req r = {.method = "GET", .path = path, .on_data = outlines_feed, .ud = &out};
     int rc = engine_call(cv->e, &r, NULL, NULL, err);
-    if (rc == 0)
-        rc = outlines_finish(&out, err);
-    if (rc == 0 && code != 0) {
-        cleanup_free char *t = outlines_tail(&out);
-        rc = berr_set(err, BERR_FAILURE, "the script exited with %d%s", code, t);
-    }
-    outlines_release(&out);
-    return rc;
+    return outlines_script_end(&out, rc, code, err);
 }
 
 /* Copy one host file into the staging folder at its image path. */

@@ -93,3 +93,16 @@ char *plain_text(const char *line, size_t len)
     out[n] = '\0';
     return out;
 }
+
+int outlines_script_end(struct outlines *o, int rc, int code, berr **err)
+{
+    if (rc == 0)
+        rc = outlines_finish(o, err);
+    if (rc == 0 && code != 0) {
+        char *t = outlines_tail(o);
+        rc = berr_set(err, BERR_FAILURE, "the script exited with %d%s", code, t);
+        free(t);
+    }
+    outlines_release(o);
+    return rc;
+}

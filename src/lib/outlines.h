@@ -32,6 +32,10 @@ int outlines_feed(void *ud, const char *data, size_t len, berr **err);
 int outlines_finish(struct outlines *o, berr **err);
 /* "\n  | line" per kept line (malloc'd; "" when none). */
 char *outlines_tail(const struct outlines *o);
+/* The end of a script's output: rc (the run's) when it failed, else the
+ * last line flushed, and a non-zero exit code an error showing the last
+ * lines ("the script exited with 3\n  | ..."). Releases o. */
+int outlines_script_end(struct outlines *o, int rc, int code, berr **err);
 
 /* Pure: line without control sequences and '\r' (malloc'd). */
 char *plain_text(const char *line, size_t len);

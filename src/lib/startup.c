@@ -48,13 +48,7 @@ int startup_script(struct cv *cv, const struct container *c, const char *id, con
     outlines_init(&out, cv->o->rep, subject, false);
     int code = 0;
     int rc = api_exec(cv->e, id, &eo, script_output, &out, &code, err);
-    if (rc == 0)
-        rc = outlines_finish(&out, err);
-    if (rc == 0 && code != 0) {
-        cleanup_free char *t = outlines_tail(&out);
-        rc = berr_set(err, BERR_FAILURE, "the script exited with %d%s", code, t);
-    }
-    outlines_release(&out);
+    rc = outlines_script_end(&out, rc, code, err);
     return rc < 0 ? berr_wrap(err, "script") : 0;
 }
 
