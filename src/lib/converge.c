@@ -76,7 +76,7 @@ bool cv_image_rebuilt(struct cv *cv, const char *ref)
 
 /* ---- what exists ---- */
 
-static const char *label_of(json_t *obj, const char *key)
+const char *cv_label_of(json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(obj, "Labels"), key));
 }
@@ -128,8 +128,8 @@ static json_t *find_named(json_t *list, const char *name)
 
 /* Is an object of that name there without our label? Ask the engine: the
  * listings only hold what carries the project label. */
-static int foreign_check(struct cv *cv, const char *what, const char *path, const char *name,
-                         berr **err)
+int cv_foreign_check(struct cv *cv, const char *what, const char *path, const char *name,
+                     berr **err)
 {
     json_t *j = NULL;
     berr *e2 = NULL;
@@ -142,7 +142,7 @@ static int foreign_check(struct cv *cv, const char *what, const char *path, cons
         berr_move(err, &e2);
         return -1;
     }
-    const char *owner = label_of(json_is_object(json_object_get(j, "Config"))
+    const char *owner = cv_label_of(json_is_object(json_object_get(j, "Config"))
                                      ? json_object_get(j, "Config") : j,
                                  LABEL_PROJECT);
     rc = berr_set(err, BERR_FAILURE,
@@ -259,9 +259,9 @@ static int preflight(struct cv *cv, berr **err)
         }
         if (!boot)
             o = list_named(all[ki], kind, w[k].name);
-        const char *owner = o ? label_of(o, LABEL_PROJECT) : NULL;
+        const char *owner = o ? cv_label_of(o, LABEL_PROJECT) : NULL;
         bool clash = o && !(owner && streq(owner, p->name) &&
-                            (!boot || streq(label_of(o, LABEL_KIND), "bootstrap")));
+                            (!boot || streq(cv_label_of(o, LABEL_KIND), "bootstrap")));
         if (clash) {
             sb_addf(&msg, "%sa %s named '%s' already exists and ", nclash ? "; " : "", kind,
                     w[k].name);
@@ -296,20 +296,21 @@ static int ensure_network(struct cv *cv, struct desired *d, const char *subject,
 {
     json_t *have = find_named(cv->networks, d->name);
     if (have) {
-        const char *old = label_of(have, LABEL_HASH);
+        const char *old = cv_label_of(have, LABEL_HASH);
         if (streq(old, d->hash)) {
             cv_action(cv, subject, "none", "up to date", level);
             return 0;
         }
         /* Recreating a network would cut off running containers: say so. */
-        cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), desired_fields(d));
+        cleanup_free char *why =
+        desired_changed_fields(cv_label_of(have, LABEL_FIELDS), desired_fields(d));
         return berr_set(err, BERR_FAILURE,
                         "network '%s' changed (%s); the engine cannot change a network in place: "
                         "run 'berth down' and 'berth up' to recreate it",
                         d->name, why ? why : "settings");
     }
     cleanup_free char *path = xasprintf("/networks/%s", d->name);
-    if (foreign_check(cv, "network", path, d->name, err) < 0)
+    if (cv_foreign_check(cv, "network", path, d->name, err) < 0)
         return -1;
     cv_action(cv, subject, "create", "missing", level);
     if (cv->o->dry_run)
@@ -319,272 +320,18 @@ static int ensure_network(struct cv *cv, struct desired *d, const char *subject,
     return api_network_create(cv->e, d->create, NULL, err);
 }
 
-static int ensure_volume(struct cv *cv, json_t *body, const char *subject, int level, berr **err)
+int cv_ensure_volume(struct cv *cv, json_t *body, const char *subject, int level, berr **err)
 {
     const char *name = json_string_value(json_object_get(body, "Name"));
     if (find_named(cv->volumes, name))
         return 0; /* volumes hold data: never recreated behind the user's back */
     cleanup_free char *path = xasprintf("/volumes/%s", name);
-    if (foreign_check(cv, "volume", path, name, err) < 0)
+    if (cv_foreign_check(cv, "volume", path, name, err) < 0)
         return -1;
     cv_action(cv, subject, "create", "missing", level);
     if (cv->o->dry_run)
         return 0;
     return api_volume_create(cv->e, body, err);
-}
-
-/* ---- containers ---- */
-
-struct inst_task {
-    struct cv *cv;
-    int part;
-    int instance;
-};
-
-static int remove_container(struct cv *cv, const char *id, int stop_s, berr **err)
-{
-    berr *e2 = NULL;
-    if (api_container_stop(cv->e, id, stop_s, &e2) < 0 && e2->http_status != 304 &&
-        e2->http_status != 404) {
-        berr_move(err, &e2);
-        return -1;
-    }
-    berr_free(e2);
-    e2 = NULL;
-    if (api_container_remove(cv->e, id, true, &e2) < 0 && e2->http_status != 404) {
-        berr_move(err, &e2);
-        return -1;
-    }
-    berr_free(e2);
-    return 0;
-}
-
-/* Whether this part's start waits until it is ready: with --wait, or when a
- * selected part needs it. */
-static bool waits(struct cv *cv, const struct part *pt)
-{
-    return startup_has_wait(pt->container) && (cv->o->wait || cv->awaited[pt - cv->p->parts]);
-}
-
-/* After a start made in this run: the script, then readiness. A container
- * that fails either is removed (unless --keep-failed), so the next up makes
- * it anew; one interrupted while waiting is left for the next up. */
-static int after_start(struct cv *cv, const struct part *pt, const char *id, bool fresh,
-                       const char *subject, berr **err)
-{
-    const struct container *c = pt->container;
-    int rc = 0;
-    if (fresh && c->script)
-        rc = startup_script(cv, c, id, subject, err);
-    if (rc == 0 && waits(cv, pt))
-        rc = startup_wait(cv, c, id, subject, err);
-    if (rc == 0)
-        return 0;
-    if ((*err)->code == BERR_INTERRUPTED)
-        return -1;
-    if (cv->o->keep_failed) {
-        berr_append(err, "\n  (kept: --keep-failed)");
-        return -1;
-    }
-    berr *ignored = NULL;
-    if (api_container_remove(cv->e, id, true, &ignored) < 0)
-        berr_append(err, "\n  (could not remove it)");
-    berr_free(ignored);
-    return -1;
-}
-
-/* Create, copy the layout in, join networks, start, run the script, wait
- * until ready; on any failure remove what was made, so no half-made
- * container is left behind. */
-static int create_and_start(struct cv *cv, const struct part *pt, struct desired *d,
-                            struct tarfile *layout, const char *subject, berr **err)
-{
-    const struct container *c = pt->container;
-    size_t i;
-    json_t *v;
-    report(cv->o->rep, EV_STATE, subject, "creating", NULL);
-    cleanup_free char *id = NULL;
-    desired_fields(d);
-    if (api_container_create(cv->e, d->name, d->create, &id, err) < 0)
-        return -1;
-    int rc = 0;
-    json_array_foreach(d->connect, i, v) {
-        if (i == 0)
-            continue; /* joined at create */
-        const char *net = json_string_value(json_object_get(v, "network"));
-        cleanup_free char *path = xasprintf("/networks/%s/connect", net);
-        json_t *body = json_pack("{s:s, s:{s:O}}", "Container", id, "EndpointConfig", "Aliases",
-                                 json_object_get(v, "aliases"));
-        rc = engine_post(cv->e, path, body, NULL, err);
-        json_decref(body);
-        if (rc < 0) {
-            berr_wrap(err, "join network %s", net);
-            break;
-        }
-    }
-    if (rc == 0 && layout && layout->f)
-        rc = startup_layout_put(cv, id, layout, err);
-    if (rc == 0 && c->start) {
-        report(cv->o->rep, EV_STATE, subject, "starting", NULL);
-        rc = api_container_start(cv->e, id, err);
-        if (rc < 0)
-            berr_wrap(err, "start");
-        else
-            return after_start(cv, pt, id, true, subject, err);
-    }
-    if (rc < 0) {
-        berr *ignored = NULL;
-        api_container_remove(cv->e, id, true, &ignored);
-        berr_free(ignored);
-    }
-    return rc;
-}
-
-/* The instance's persistent volumes (bound to its host folders), before its
- * container is made: in a dry run too, so plan lists what up makes. */
-static int ensure_persistent(struct cv *cv, struct desired *d, int level, berr **err)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(d->volumes, i, v) {
-        cleanup_free char *subject =
-            xasprintf("volume %s", json_string_value(json_object_get(v, "Name")));
-        if (ensure_volume(cv, v, subject, level, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static void mark_remade(struct cv *cv, const char *name)
-{
-    pthread_mutex_lock(&cv->lock);
-    json_object_set_new(cv->remade, name, json_true());
-    pthread_mutex_unlock(&cv->lock);
-}
-
-/* In a dry run: a linked container this run (re)creates, whose new address
- * the dependent's <ALIAS>_CONTAINER_IP will need, or NULL. */
-static const char *moved_link(struct cv *cv, const struct container *c)
-{
-    const char *moved = NULL;
-    pthread_mutex_lock(&cv->lock);
-    for (size_t i = 0; i < c->nlinks && !moved; i++) {
-        const struct cref *r = &c->links[i];
-        const struct container *lc = cv->p->parts[r->part].container;
-        const char *name = lc->instances[r->instance < 0 ? 0 : r->instance].container_name;
-        if (json_object_get(cv->remade, name))
-            moved = name;
-    }
-    pthread_mutex_unlock(&cv->lock);
-    return moved;
-}
-
-/* Compare one desired container with what exists and apply the difference. */
-static int apply_container(struct cv *cv, const struct part *pt, struct desired *d, bool rebuilt,
-                           struct tarfile *layout, const char *subject, berr **err)
-{
-    const struct container *c = pt->container;
-    json_t *have = json_object_get(cv->by_name, d->name);
-    if (!have) {
-        cleanup_free char *path = xasprintf("/containers/%s/json", d->name);
-        if (foreign_check(cv, "container", path, d->name, err) < 0)
-            return -1;
-        if (ensure_persistent(cv, d, pt->level, err) < 0)
-            return -1;
-        cv_action(cv, subject, "create", "missing", pt->level);
-        mark_remade(cv, d->name);
-        return cv->o->dry_run ? 0 : create_and_start(cv, pt, d, layout, subject, err);
-    }
-    const char *id = json_string_value(json_object_get(have, "Id"));
-    const char *state = json_string_value(json_object_get(have, "State"));
-    /* A dry run cannot know a rebuilt image's id, nor the address a
-     * recreated linked container gets (the engine may or may not give the
-     * old one back): say what up recreates, and on what condition. */
-    const char *moved = cv->o->dry_run ? moved_link(cv, c) : NULL;
-    bool same = streq(label_of(have, LABEL_HASH), d->hash);
-    if (same && cv->o->dry_run && (rebuilt || moved)) {
-        cleanup_free char *why = rebuilt ? xstrdup("image rebuilt")
-                                         : xasprintf("if linked %s comes back on another address",
-                                                     moved);
-        cv_action(cv, subject, "recreate", why, pt->level);
-        mark_remade(cv, d->name);
-        return 0;
-    }
-    if (same) {
-        if (streq(state, "running") || !c->start) {
-            cv_action(cv, subject, "none", "up to date", pt->level);
-            /* Ready when it started; --wait asks again (it may have turned
-             * unhealthy since), without removing what this run did not make. */
-            if (cv->o->dry_run || !cv->o->wait || !startup_has_wait(c) || !streq(state, "running"))
-                return 0;
-            return startup_wait(cv, c, id, subject, err);
-        }
-        cv_action(cv, subject, "start", state ? state : "stopped", pt->level);
-        if (cv->o->dry_run)
-            return 0;
-        report(cv->o->rep, EV_STATE, subject, "starting", NULL);
-        if (api_container_start(cv->e, id, err) < 0)
-            return -1;
-        return after_start(cv, pt, id, false, subject, err);
-    }
-    cleanup_free char *why = desired_changed_fields(label_of(have, LABEL_FIELDS), desired_fields(d));
-    cleanup_free char *reason = rebuilt ? xstrdup("image rebuilt")
-                                        : xasprintf("changed: %s", why ? why : "configuration");
-    if (ensure_persistent(cv, d, pt->level, err) < 0)
-        return -1;
-    cv_action(cv, subject, "recreate", reason, pt->level);
-    mark_remade(cv, d->name);
-    if (cv->o->dry_run)
-        return 0;
-    report(cv->o->rep, EV_STATE, subject, "stopping", NULL);
-    /* Remove, then create: an interruption in between leaves the container
-     * missing, which the next run creates; never a renamed leftover. */
-    if (remove_container(cv, id, (int)((c->stop_timeout_ms + 999) / 1000), err) < 0)
-        return -1;
-    return create_and_start(cv, pt, d, layout, subject, err);
-}
-
-static int instance_converge(void *ud, struct sched_task *t, berr **err)
-{
-    (void)t;
-    struct inst_task *it = ud;
-    struct cv *cv = it->cv;
-    const struct part *pt = &cv->p->parts[it->part];
-    const struct container *c = pt->container;
-    const struct instance *in = &c->instances[it->instance];
-    cleanup_free char *subject = xasprintf("%s:%s", pt->name, in->name);
-
-    json_t *img = NULL;
-    if (cv_image(cv, c->image, &img, err) < 0)
-        return -1;
-    bool rebuilt = cv_image_rebuilt(cv, c->image);
-    if (!img && !(cv->o->dry_run && rebuilt))
-        return berr_set(err, BERR_NOTFOUND,
-                        "image '%s' does not exist: add a build, bootstrap or pull part that makes "
-                        "it, or name an existing image",
-                        c->image);
-    struct image_facts facts = {
-        .id = json_string_value(json_object_get(img, "Id")),
-        .config = json_object_get(img, "Config"),
-    };
-    struct tarfile layout = {0};
-    struct link_ip *links = NULL;
-    size_t nlinks = 0;
-    struct desired d = {0};
-    int rc = c->layout ? startup_layout_tar(pt, &layout, err) : 0;
-    if (rc == 0 && layout.f)
-        facts.layout_hash = layout.hash;
-    if (rc == 0 && in->linked)
-        rc = link_addresses(cv->e, cv->p, c, in, cv->o->dry_run, &links, &nlinks, err);
-    if (rc == 0)
-        rc = desired_container(cv->p, pt, (size_t)it->instance, &facts, links, nlinks, &d, err);
-    link_addresses_free(links, nlinks);
-    if (rc == 0)
-        rc = apply_container(cv, pt, &d, rebuilt, &layout, subject, err);
-    tarfile_close(&layout);
-    json_decref(img);
-    desired_clear(&d);
-    return rc;
 }
 
 /* ---- the task graph ---- */
@@ -617,9 +364,9 @@ static int volume_part(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("volume %s", part->name);
     json_t *have = find_named(pt->cv->volumes, d.name);
     desired_fields(&d);
-    int rc = ensure_volume(pt->cv, d.create, subject, part->level, err);
+    int rc = cv_ensure_volume(pt->cv, d.create, subject, part->level, err);
     if (rc == 0 && have) {
-        const char *old = label_of(have, LABEL_HASH);
+        const char *old = cv_label_of(have, LABEL_HASH);
         cv_action(pt->cv, subject, "none",
                   streq(old, d.hash) ? "up to date"
                                      : "settings changed; kept with its data (down --volumes recreates it)",
@@ -682,8 +429,8 @@ static int orphans(struct cv *cv, berr **err)
     size_t i;
     json_t *c;
     json_array_foreach(cv->containers, i, c) {
-        const char *part = label_of(c, LABEL_PART), *inst = label_of(c, LABEL_INSTANCE);
-        if (!streq(label_of(c, LABEL_KIND), "container"))
+        const char *part = cv_label_of(c, LABEL_PART), *inst = cv_label_of(c, LABEL_INSTANCE);
+        if (!streq(cv_label_of(c, LABEL_KIND), "container"))
             continue;
         int pi = part ? project_find(cv->p, part) : -1;
         if (pi >= 0 && cv->p->parts[pi].kind == PART_CONTAINER && inst &&
@@ -697,9 +444,9 @@ static int orphans(struct cv *cv, berr **err)
         cv_action(cv, subject, "remove", "orphan", 0);
         if (cv->o->dry_run)
             continue;
-        const char *to = label_of(c, LABEL_STOP_TIMEOUT);
-        if (remove_container(cv, json_string_value(json_object_get(c, "Id")), to ? atoi(to) : 10,
-                             err) < 0)
+        const char *to = cv_label_of(c, LABEL_STOP_TIMEOUT);
+        if (cv_remove_container(cv, json_string_value(json_object_get(c, "Id")), to ? atoi(to) : 10,
+                                err) < 0)
             return berr_wrap(err, "remove orphan %s", subject);
     }
     return 0;

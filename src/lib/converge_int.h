@@ -22,6 +22,26 @@ struct cv {
     bool *awaited;   /* per part: a selected part needs it, so its start waits for readiness */
 };
 
+/* Shared by converge.c and converge_container.c. */
+const char *cv_label_of(json_t *obj, const char *key);
+/* Is an object of that name there without our label? An error saying so. */
+int cv_foreign_check(struct cv *cv, const char *what, const char *path, const char *name,
+                     berr **err);
+/* A volume the project needs: made when missing, never recreated. */
+int cv_ensure_volume(struct cv *cv, json_t *body, const char *subject, int level, berr **err);
+
+/* Stop (with its grace) and remove a container; gone already is fine. */
+int cv_remove_container(struct cv *cv, const char *id, int stop_s, berr **err);
+
+/* One instance's task (converge_container.c): ud is a struct inst_task. */
+struct inst_task {
+    struct cv *cv;
+    int part;
+    int instance;
+};
+struct sched_task;
+int instance_converge(void *ud, struct sched_task *t, berr **err);
+
 /* Record an action (and report it). */
 void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
                int level);

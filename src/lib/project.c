@@ -98,7 +98,8 @@ struct rsec *loader_find_sec(struct loader *L, const char *name, const char *ins
 {
     for (size_t i = 0; i < L->nsec; i++) {
         struct rsec *s = L->sec[i];
-        if (s->name[0] == name[0] && streq(s->name, name) && (inst ? streq(s->inst, inst) : !s->inst))
+        if (s->name[0] == name[0] && streq(s->name, name) &&
+            (inst ? streq(s->inst, inst) : !s->inst))
             return s;
     }
     return NULL;
