@@ -1,8 +1,16 @@
 #include "taskgraph.h"
 
 #include <pthread.h>
+#include <time.h>
 
 #include "util.h"
+
+/* A worker thread is added when a task that could start has waited this
+ * long with every worker busy: a run of quick tasks (a no-op up) stays on
+ * one or two threads, each new one costing about a millisecond (its stack,
+ * its malloc arena, its engine connection), while tasks that wait on the
+ * engine for seconds get all `parallel` threads within a few milliseconds. */
+#define SPAWN_AFTER_MS 2
 
 struct run {
     struct sched_task *tasks;
@@ -11,6 +19,8 @@ struct run {
     pthread_mutex_t lock;
     pthread_cond_t changed;
     int running;
+    int idle;       /* workers waiting for a task */
+    int alive;      /* workers not yet returned */
     int unfinished; /* tasks not yet in a final state */
 };
 
@@ -79,7 +89,9 @@ static void *worker(void *arg)
              * task with nothing running can only mean a cycle. */
             if (r->unfinished == 0 || r->running == 0)
                 break;
+            r->idle++;
             pthread_cond_wait(&r->changed, &r->lock);
+            r->idle--;
             continue;
         }
         struct sched_task *t = &r->tasks[i];
@@ -94,6 +106,7 @@ static void *worker(void *arg)
         set_state(r, t, rc < 0 ? TASK_FAILED : TASK_DONE);
         pthread_cond_broadcast(&r->changed);
     }
+    r->alive--;
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->lock);
     return NULL;
@@ -107,15 +120,51 @@ int sched_run(struct sched_task *tasks, int n, const struct sched_opts *o, berr 
         tasks[i].err = NULL;
     }
     pthread_mutex_init(&r.lock, NULL);
-    pthread_cond_init(&r.changed, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r.changed, &ca);
+    pthread_condattr_destroy(&ca);
     int nthreads = o->parallel < 1 ? 1 : (o->parallel > n ? n : o->parallel);
     pthread_t *th = xcalloc((size_t)(nthreads > 0 ? nthreads : 1), sizeof *th);
     int started = 0;
-    for (int i = 0; i < nthreads; i++)
-        if (pthread_create(&th[i], NULL, worker, &r) == 0)
-            started++;
+    r.alive = 1; /* the first worker, or this thread in its place */
+    if (n > 0 && pthread_create(&th[0], NULL, worker, &r) == 0)
+        started++;
     if (started == 0 && n > 0)
         worker(&r); /* no threads to be had: run in this one */
+    /* Add workers while tasks wait (see SPAWN_AFTER_MS). */
+    pthread_mutex_lock(&r.lock);
+    long long waiting_since = -1;
+    while (started > 0 && started < nthreads && r.unfinished > 0 && r.alive > 0) {
+        if (pick(&r) < 0 || r.idle > 0) {
+            waiting_since = -1;
+            pthread_cond_wait(&r.changed, &r.lock);
+            continue;
+        }
+        long long now = now_ms();
+        if (waiting_since < 0)
+            waiting_since = now;
+        if (now - waiting_since >= SPAWN_AFTER_MS) {
+            r.alive++;
+            if (pthread_create(&th[started], NULL, worker, &r) != 0) {
+                r.alive--;
+                break; /* the workers there are will do */
+            }
+            started++;
+            waiting_since = -1;
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += SPAWN_AFTER_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&r.changed, &r.lock, &until); /* woken or timed out: look again */
+    }
+    pthread_mutex_unlock(&r.lock);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
