@@ -204,8 +204,8 @@ def main():
       f"{a.parallel} for down: see bench/README.md), raw API baseline with {a.parallel} threads")
     if loads:
         w(f"- load average (1 min) during the run: min {min(loads):.2f}, median "
-          f"{statistics.median(loads):.2f}, max {max(loads):.2f} — other engines ran on this "
-          "machine at the same time")
+          f"{statistics.median(loads):.2f}, max {max(loads):.2f} (the engine's own work: "
+          "containerd, shims and runc count; anything else running on the machine too)")
     w(f"- the whole run took {int(a.elapsed) // 60} min {int(a.elapsed) % 60} s")
     w("")
     w("![berth, docker-compose and the raw API](results.png)")
