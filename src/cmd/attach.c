@@ -181,6 +181,20 @@ static int pump(hijack *h, struct session_io *io, struct waker *w, berr **err)
     return hijack_pump(h, &hio, err);
 }
 
+/* rc: whether the connection h is up. If so, the size is sent and the
+ * streams pumped until either side ends; either way h is closed and the
+ * terminal restored. */
+static int converse(hijack *h, int rc, struct session_io *io, struct waker *w, berr **err)
+{
+    if (rc == 0) {
+        send_size(w);
+        rc = pump(h, io, w, err);
+    }
+    hijack_close(h);
+    end_terminal();
+    return rc;
+}
+
 int attach_exec(engine *e, const char *container, struct exec_spec *spec, struct session_io *io,
                 struct session_end *end, berr **err)
 {
@@ -188,20 +202,14 @@ int attach_exec(engine *e, const char *container, struct exec_spec *spec, struct
     spec->attach_stdin = io->forward_stdin;
     spec->detach = false;
     cleanup_free char *id = NULL;
-    if (session_exec_create(e, container, spec, &id, err) < 0)
+    if (api_exec_create(e, container, spec, &id, err) < 0)
         return -1;
     if (begin(io, err) < 0)
         return -1;
     struct waker w = {.e = e, .id = id, .exec = true, .tty = io->tty};
     hijack *h = NULL;
     int rc = session_exec_attach(e, id, io->tty, &h, err);
-    if (rc == 0) {
-        send_size(&w);
-        rc = pump(h, io, &w, err);
-    }
-    hijack_close(h);
-    end_terminal();
-    if (rc < 0)
+    if (converse(h, rc, io, &w, err) < 0)
         return -1;
     bool running;
     if (session_exec_result(e, id, 2000, &end->exit_code, &running, err) < 0)
@@ -221,13 +229,7 @@ int attach_container(engine *e, const char *id, struct session_io *io, struct se
     int rc = session_attach(e, id, &h, err);
     if (rc == 0 && (rc = api_container_start(e, id, err)) < 0)
         berr_wrap(err, "start");
-    if (rc == 0) {
-        send_size(&w);
-        rc = pump(h, io, &w, err);
-    }
-    hijack_close(h);
-    end_terminal();
-    if (rc < 0)
+    if (converse(h, rc, io, &w, err) < 0)
         return -1;
     /* The stream ends a moment before the engine records the exit. */
     long long deadline = now_ms() + 2000;
@@ -323,7 +325,7 @@ int exec_session(cli *g, const char *cmd, struct exec_request *r, berr **err)
         r->spec.detach = true;
         r->spec.tty = tty;
         cleanup_free char *id = NULL;
-        rc = session_exec_create(s.e, t->id, &r->spec, &id, err);
+        rc = api_exec_create(s.e, t->id, &r->spec, &id, err);
         if (rc == 0)
             rc = session_exec_detach(s.e, id, err);
         if (rc == 0 && r->json) {

@@ -82,16 +82,12 @@ static int ensure_volume(engine *e, json_t *body, berr **err)
     const char *name = json_string_value(json_object_get(body, "Name"));
     cleanup_free char *path = xasprintf("/volumes/%s", name);
     json_t *j = NULL;
-    berr *e2 = NULL;
-    if (engine_get(e, path, &j, &e2) == 0) {
+    if (api_get_found(e, path, &j, err) < 0)
+        return -1;
+    if (j) {
         json_decref(j);
         return 0;
     }
-    if (e2->http_status != 404) {
-        berr_move(err, &e2);
-        return -1;
-    }
-    berr_free(e2);
     return api_volume_create(e, body, err);
 }
 

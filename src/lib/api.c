@@ -110,19 +110,24 @@ int api_container_remove(engine *e, const char *id, bool force, berr **err)
     return engine_call(e, &r, NULL, NULL, err);
 }
 
-static int inspect(engine *e, const char *prefix, const char *id, json_t **out, berr **err)
+int api_get_found(engine *e, const char *path, json_t **out, berr **err)
 {
-    cleanup_free char *p = api_path(prefix, id, "/json");
     berr *e2 = NULL;
-    if (engine_get(e, p, out, &e2) == 0)
+    *out = NULL;
+    if (engine_get(e, path, out, &e2) == 0)
         return 0;
     if (e2->http_status == 404) {
         berr_free(e2);
-        *out = NULL;
         return 0;
     }
     berr_move(err, &e2);
     return -1;
+}
+
+static int inspect(engine *e, const char *prefix, const char *id, json_t **out, berr **err)
+{
+    cleanup_free char *p = api_path(prefix, id, "/json");
+    return api_get_found(e, p, out, err);
 }
 
 int api_container_inspect(engine *e, const char *id, json_t **out, berr **err)
@@ -299,28 +304,41 @@ static int exec_data(void *ud, const char *data, size_t len, berr **err)
     return demux_feed(&o->dm, data, len, exec_frame, o, err);
 }
 
-int api_exec(engine *e, const char *container, const struct exec_opts *o, output_cb *on_output,
-             void *ud, int *exit_code, berr **err)
+int api_exec_create(engine *e, const char *container, const struct exec_spec *s, char **exec_id,
+                    berr **err)
 {
-    json_t *cfg = json_pack("{s:b, s:b, s:b, s:o}", "AttachStdin", 0, "AttachStdout", 1,
-                            "AttachStderr", 1, "Cmd", string_array(o->argv));
-    if (o->user)
-        json_object_set_new(cfg, "User", json_string(o->user));
-    if (o->workdir)
-        json_object_set_new(cfg, "WorkingDir", json_string(o->workdir));
-    if (o->env)
-        json_object_set_new(cfg, "Env", string_array(o->env));
-    cleanup_free char *cp = api_path("/containers", container, "/exec");
+    *exec_id = NULL;
+    bool streams = !s->detach;
+    json_t *cfg = json_pack("{s:b, s:b, s:b, s:b, s:o}", "AttachStdin",
+                            streams && s->attach_stdin, "AttachStdout", streams, "AttachStderr",
+                            streams, "Tty", s->tty, "Cmd", string_array(s->argv));
+    if (s->user)
+        json_object_set_new(cfg, "User", json_string(s->user));
+    if (s->workdir)
+        json_object_set_new(cfg, "WorkingDir", json_string(s->workdir));
+    if (s->env && *s->env)
+        json_object_set_new(cfg, "Env", string_array(s->env));
+    cleanup_free char *path = api_path("/containers", container, "/exec");
     json_t *j = NULL;
-    int rc = engine_post(e, cp, cfg, &j, err);
+    int rc = engine_post(e, path, cfg, &j, err);
     json_decref(cfg);
     if (rc < 0)
         return -1;
-    cleanup_free char *id = NULL;
-    take_id(j, "Id", &id);
+    take_id(j, "Id", exec_id);
     json_decref(j);
-    if (!id)
+    if (!*exec_id)
         return berr_set(err, BERR_ENGINE, "the engine created an exec without an id");
+    return 0;
+}
+
+int api_exec(engine *e, const char *container, const struct exec_opts *o, output_cb *on_output,
+             void *ud, int *exit_code, berr **err)
+{
+    struct exec_spec spec = {.argv = o->argv, .user = o->user, .workdir = o->workdir,
+                             .env = o->env};
+    cleanup_free char *id = NULL;
+    if (api_exec_create(e, container, &spec, &id, err) < 0)
+        return -1;
 
     /* Without an Upgrade header the engine streams the multiplexed output
      * as the body of the answer until the command ends. */
@@ -331,13 +349,14 @@ int api_exec(engine *e, const char *container, const struct exec_opts *o, output
     struct engine_req r = {.method = "POST", .path = sp, .json = start,
                            .timeout_ms = o->timeout_ms < 0 ? -1 : o->timeout_ms,
                            .on_data = exec_data, .ud = &out};
-    rc = engine_call(e, &r, NULL, NULL, err);
+    int rc = engine_call(e, &r, NULL, NULL, err);
     json_decref(start);
     if (rc == 0)
         rc = demux_finish(&out.dm, err);
     if (rc < 0)
         return -1;
     cleanup_free char *ip = api_path("/exec", id, "/json");
+    json_t *j = NULL;
     if (engine_get(e, ip, &j, err) < 0)
         return -1;
     json_t *code = json_object_get(j, "ExitCode");

@@ -24,6 +24,9 @@ char *api_path(const char *prefix, const char *id, const char *suffix);
 /* GET the objects of one kind carrying berth.project=PROJECT (one call).
  * kind: "containers" (all states), "networks", "volumes", "images".
  * *out is always an array. */
+/* GET path; the engine's 404 is no error: *out is NULL then. */
+int api_get_found(engine *e, const char *path, json_t **out, berr **err);
+
 int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err);
 
 /* Containers. */
@@ -67,6 +70,19 @@ int api_build(engine *e, const char *query, http_read_cb *rd, void *ud, engine_m
 /* Run a command in a running container, collecting stdout and stderr
  * (demultiplexed) through on_output, and its exit code. */
 typedef int output_cb(void *ud, int stream, const char *data, size_t len, berr **err);
+struct exec_spec {
+    const char *const *argv; /* NULL-terminated, at least one word */
+    const char *user;        /* NULL: the container's */
+    const char *workdir;     /* NULL: the container's */
+    const char *const *env;  /* "K=V", NULL-terminated; may be NULL */
+    bool tty;                /* a terminal in the container: one raw output stream */
+    bool attach_stdin;       /* the process reads what berth forwards */
+    bool detach;             /* run it in the background: no streams at all */
+};
+
+/* Create the exec in a running container; *exec_id is malloc'd. */
+int api_exec_create(engine *e, const char *container, const struct exec_spec *s, char **exec_id,
+                    berr **err);
 struct exec_opts {
     const char *const *argv;
     const char *user;

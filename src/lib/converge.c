@@ -132,24 +132,18 @@ int cv_foreign_check(struct cv *cv, const char *what, const char *path, const ch
                      berr **err)
 {
     json_t *j = NULL;
-    berr *e2 = NULL;
-    int rc = engine_get(cv->e, path, &j, &e2);
-    if (rc < 0 && e2->http_status == 404) {
-        berr_free(e2);
-        return 0;
-    }
-    if (rc < 0) {
-        berr_move(err, &e2);
+    if (api_get_found(cv->e, path, &j, err) < 0)
         return -1;
-    }
+    if (!j)
+        return 0;
     const char *owner = cv_label_of(json_is_object(json_object_get(j, "Config"))
                                      ? json_object_get(j, "Config") : j,
                                  LABEL_PROJECT);
-    rc = berr_set(err, BERR_FAILURE,
-                  "a %s named '%s' already exists and %s; berth never touches it: "
-                  "remove or rename it, or choose another name",
-                  what, name,
-                  owner ? "belongs to another berth project" : "was not made by berth");
+    int rc = berr_set(err, BERR_FAILURE,
+                      "a %s named '%s' already exists and %s; berth never touches it: "
+                      "remove or rename it, or choose another name",
+                      what, name,
+                      owner ? "belongs to another berth project" : "was not made by berth");
     if (owner)
         berr_wrap(err, "project '%s'", owner);
     json_decref(j);

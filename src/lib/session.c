@@ -8,43 +8,6 @@
 #include "strbuf.h"
 #include "util.h"
 
-static json_t *strings(const char *const *v)
-{
-    json_t *a = json_array();
-    for (; v && *v; v++)
-        json_array_append_new(a, json_string(*v));
-    return a;
-}
-
-int session_exec_create(engine *e, const char *container, const struct exec_spec *s,
-                        char **exec_id, berr **err)
-{
-    *exec_id = NULL;
-    bool streams = !s->detach;
-    json_t *cfg = json_pack("{s:b, s:b, s:b, s:b, s:o}", "AttachStdin",
-                            streams && s->attach_stdin, "AttachStdout", streams, "AttachStderr",
-                            streams, "Tty", s->tty, "Cmd", strings(s->argv));
-    if (s->user)
-        json_object_set_new(cfg, "User", json_string(s->user));
-    if (s->workdir)
-        json_object_set_new(cfg, "WorkingDir", json_string(s->workdir));
-    if (s->env && *s->env)
-        json_object_set_new(cfg, "Env", strings(s->env));
-    cleanup_free char *path = api_path("/containers", container, "/exec");
-    json_t *j = NULL;
-    int rc = engine_post(e, path, cfg, &j, err);
-    json_decref(cfg);
-    if (rc < 0)
-        return -1;
-    const char *id = json_string_value(json_object_get(j, "Id"));
-    if (id)
-        *exec_id = xstrdup(id);
-    json_decref(j);
-    if (!*exec_id)
-        return berr_set(err, BERR_ENGINE, "the engine created an exec without an id");
-    return 0;
-}
-
 int session_exec_attach(engine *e, const char *exec_id, bool tty, hijack **out, berr **err)
 {
     cleanup_free char *path = api_path("/exec", exec_id, "/start");

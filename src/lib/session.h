@@ -7,23 +7,11 @@
 
 #include <stdbool.h>
 
+#include "api.h"
 #include "engine.h"
 #include "error.h"
 #include "hijack.h"
 
-struct exec_spec {
-    const char *const *argv; /* NULL-terminated, at least one word */
-    const char *user;        /* NULL: the container's */
-    const char *workdir;     /* NULL: the container's */
-    const char *const *env;  /* "K=V", NULL-terminated; may be NULL */
-    bool tty;                /* a terminal in the container: one raw output stream */
-    bool attach_stdin;       /* the process reads what berth forwards */
-    bool detach;             /* run it in the background: no streams at all */
-};
-
-/* Create the exec in a running container; *exec_id is malloc'd. */
-int session_exec_create(engine *e, const char *container, const struct exec_spec *s,
-                        char **exec_id, berr **err);
 /* Start it with its streams on a hijacked connection. */
 int session_exec_attach(engine *e, const char *exec_id, bool tty, hijack **out, berr **err);
 /* Start it detached: returns once it runs. */
