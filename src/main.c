@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "util.h"
-#include "values.h"
+#include "base/util.h"
+#include "project/values.h"
 
 const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},

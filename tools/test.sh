@@ -34,6 +34,14 @@ count() {
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 
+say "layers: tools/check-layers.sh"
+if bash tools/check-layers.sh > build/layers.log 2>&1; then
+    echo "ok - no lower layer of src/lib includes a higher one" | count layers
+else
+    cat build/layers.log
+    echo "not ok - src/lib layering (tools/check-layers.sh)" | count layers
+fi
+
 for dir in build build-asan; do
     for t in "$dir"/test_*; do
         [ -f "$t" ] && [ -x "$t" ] || continue  # not meson's test_*.p folders

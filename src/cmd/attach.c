@@ -7,10 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "stream.h"
+#include "engine/api.h"
+#include "engine/stream.h"
 #include "term.h"
-#include "util.h"
+#include "base/util.h"
 
 #define CAPTURE_MAX (64u << 20) /* per stream, for --format json */
 

@@ -8,10 +8,10 @@
 #include <stdbool.h>
 
 #include "cmd.h"
-#include "engine.h"
-#include "session.h"
-#include "strbuf.h"
-#include "targets.h"
+#include "engine/engine.h"
+#include "engine/session.h"
+#include "base/strbuf.h"
+#include "converge/targets.h"
 
 /* The one container TARGET ("web" or "web:two") names, running. A part with
  * several containers and no instance named is a usage error listing them;

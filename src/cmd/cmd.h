@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
 
 typedef struct cli {
     const char *dir;        /* -C DIR: project folder (default ".") */

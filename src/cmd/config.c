@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "project.h"
-#include "util.h"
+#include "project/project.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth config [--format text|json] [TARGET...]\n"

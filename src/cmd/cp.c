@@ -1,15 +1,15 @@
 /* berth cp: files between the host and the project's containers, and
- * between containers, streamed (src/lib/copy.c does the work). */
+ * between containers, streamed (src/lib/transfer/copy.c does the work). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cmd.h"
-#include "copy.h"
-#include "http.h"
-#include "targets.h"
-#include "util.h"
+#include "transfer/copy.h"
+#include "engine/http.h"
+#include "converge/targets.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth cp [options] SRC DST\n"

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include "api.h"
+#include "engine/api.h"
 #include "cmd.h"
-#include "desired.h"
+#include "converge/desired.h"
 #include "progress.h"
-#include "targets.h"
-#include "taskgraph.h"
-#include "util.h"
+#include "converge/targets.h"
+#include "base/taskgraph.h"
+#include "base/util.h"
 
 #define PARALLEL_DEFAULT 8
 

@@ -3,11 +3,11 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "api.h"
+#include "engine/api.h"
 #include "cmd.h"
-#include "daemon.h"
-#include "engine.h"
-#include "util.h"
+#include "engine/daemon.h"
+#include "engine/engine.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth engine start|stop|status [options]\n"

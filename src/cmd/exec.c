@@ -6,7 +6,7 @@
 
 #include "attach.h"
 #include "cmd.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth exec [options] TARGET [--] COMMAND [ARG...]\n"

@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "engine.h"
-#include "util.h"
+#include "engine/engine.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth info [--format text|json]\n"

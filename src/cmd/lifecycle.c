@@ -6,11 +6,11 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "api.h"
+#include "engine/api.h"
 #include "cmd.h"
 #include "progress.h"
-#include "targets.h"
-#include "util.h"
+#include "converge/targets.h"
+#include "base/util.h"
 
 #define PARALLEL_DEFAULT 8
 

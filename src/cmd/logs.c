@@ -1,5 +1,5 @@
 /* berth logs: the selected containers' output, merged, each line prefixed
- * with the instance it came from; -f keeps following. src/lib/logs.c and
+ * with the instance it came from; -f keeps following. src/lib/transfer/logs.c and
  * logfollow.c fetch, merge and follow; this file prints. */
 #include <errno.h>
 #include <getopt.h>
@@ -10,14 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "engine/api.h"
 #include "cmd.h"
-#include "http.h"
-#include "logs.h"
-#include "stream.h"
-#include "strbuf.h"
-#include "targets.h"
-#include "util.h"
+#include "engine/http.h"
+#include "transfer/logs.h"
+#include "engine/stream.h"
+#include "base/strbuf.h"
+#include "converge/targets.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth logs [options] [TARGET...]\n"

@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "converge.h"
-#include "engine.h"
-#include "project.h"
-#include "strbuf.h"
-#include "util.h"
+#include "converge/converge.h"
+#include "engine/engine.h"
+#include "project/project.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth plan [--format text|json] [TARGET...]\n"

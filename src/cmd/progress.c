@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 enum mode { MODE_TTY, MODE_PLAIN, MODE_JSON, MODE_QUIET };
 

@@ -2,7 +2,7 @@
 #ifndef BERTH_PROGRESS_H
 #define BERTH_PROGRESS_H
 
-#include "report.h"
+#include "base/report.h"
 
 typedef struct progress progress;
 

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "api.h"
+#include "engine/api.h"
 #include "cmd.h"
-#include "strbuf.h"
-#include "targets.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "converge/targets.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth ps [-a] [--format text|json] [TARGET...]\n"

@@ -14,15 +14,15 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "engine/api.h"
 #include "attach.h"
 #include "cmd.h"
-#include "converge.h"
-#include "desired.h"
+#include "converge/converge.h"
+#include "converge/desired.h"
 #include "progress.h"
-#include "project.h"
-#include "linkaddr.h"
-#include "util.h"
+#include "project/project.h"
+#include "converge/linkaddr.h"
+#include "base/util.h"
 
 static const char usage[] =
     "usage: berth run -i|--safemode [-t|-T] PART[:INSTANCE] [-- COMMAND [ARG...]]\n"

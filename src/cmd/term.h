@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
 
 enum { TERM_EV_WINCH = 1, TERM_EV_STOP = 2 };
 

@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "converge.h"
-#include "engine.h"
-#include "http.h"
+#include "converge/converge.h"
+#include "engine/engine.h"
+#include "engine/http.h"
 #include "progress.h"
-#include "project.h"
-#include "util.h"
+#include "project/project.h"
+#include "base/util.h"
 #include "workspace.h"
 
 static const char usage[] =

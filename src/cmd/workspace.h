@@ -5,8 +5,8 @@
 #define BERTH_WORKSPACE_H
 
 #include "cmd.h"
-#include "engine.h"
-#include "project.h"
+#include "engine/engine.h"
+#include "project/project.h"
 
 struct workspace {
     struct project *project;

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "copy.h"
-#include "logs.h"
-#include "tarball.h"
-#include "util.h"
+#include "transfer/copy.h"
+#include "transfer/logs.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 static bool clean(const char *s)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hijack.h"
+#include "engine/hijack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

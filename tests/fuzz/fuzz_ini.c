@@ -2,15 +2,15 @@
  * whole loader (substitution, validation, graph) on the same text as a
  * project file in an empty folder. Build: CC=clang meson setup build-fuzz
  * -Dfuzz=true; run: build-fuzz/fuzz_ini -max_total_time=20 CORPUS tests/fuzz/seeds/ini
- * (tests/unit/test_fuzz_replay.c replays seeds and mutations in every build). */
+ * (tests/unit/project/test_fuzz_replay.c replays seeds and mutations in every build). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "ini.h"
-#include "project.h"
+#include "base/diag.h"
+#include "project/ini.h"
+#include "project/project.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stream.h"
-#include "strbuf.h"
+#include "engine/stream.h"
+#include "base/strbuf.h"
 
 struct out {
     strbuf got;      /* everything delivered, with separators */

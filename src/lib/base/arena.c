@@ -1,9 +1,9 @@
-#include "arena.h"
+#include "base/arena.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define BLOCK_SIZE 16384
 #define ALIGN 16

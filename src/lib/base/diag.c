@@ -1,10 +1,10 @@
-#include "diag.h"
+#include "base/diag.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 /* A broken file can produce thousands of problems; past this many the rest
  * only repeat the lesson. */

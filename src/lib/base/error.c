@@ -1,10 +1,10 @@
-#include "error.h"
+#include "base/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 int berr_vset(berr **err, int code, const char *fmt, va_list ap)
 {

@@ -1,9 +1,9 @@
-#include "report.h"
+#include "base/report.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "util.h"
+#include "base/util.h"
 
 void report(reporter *r, enum event_kind kind, const char *subject, const char *state,
             const char *text)

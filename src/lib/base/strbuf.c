@@ -1,9 +1,9 @@
-#include "strbuf.h"
+#include "base/strbuf.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 char strbuf_empty[1];
 

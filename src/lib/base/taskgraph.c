@@ -1,9 +1,9 @@
-#include "taskgraph.h"
+#include "base/taskgraph.h"
 
 #include <pthread.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* A worker thread is added when a task that could start has waited this
  * long with every worker busy: a run of quick tasks (a no-op up) stays on

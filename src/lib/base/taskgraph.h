@@ -8,7 +8,7 @@
 #ifndef BERTH_TASKGRAPH_H
 #define BERTH_TASKGRAPH_H
 
-#include "error.h"
+#include "base/error.h"
 
 enum task_state {
     TASK_PENDING,

@@ -1,12 +1,12 @@
-#include "words.h"
+#include "base/words.h"
 
 #include <ctype.h>
 #include <jansson.h>
 #include <string.h>
 
-#include "arena.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/arena.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 size_t edit_distance(const char *a, const char *b)
 {

@@ -1,15 +1,15 @@
-#include "converge.h"
+#include "converge/converge.h"
 
 #include <stdio.h>
 
-#include "api.h"
-#include "converge_int.h"
-#include "desired.h"
-#include "strbuf.h"
-#include "taskgraph.h"
-#include "linkaddr.h"
-#include "tarball.h"
-#include "util.h"
+#include "engine/api.h"
+#include "converge/converge_int.h"
+#include "converge/desired.h"
+#include "base/strbuf.h"
+#include "base/taskgraph.h"
+#include "converge/linkaddr.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 void plan_clear(struct plan *pl)
 {

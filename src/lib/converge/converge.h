@@ -11,10 +11,10 @@
 
 #include <stdbool.h>
 
-#include "engine.h"
-#include "error.h"
-#include "project.h"
-#include "report.h"
+#include "engine/engine.h"
+#include "base/error.h"
+#include "project/project.h"
+#include "base/report.h"
 
 struct up_opts {
     int parallel;           /* tasks at once (>= 1) */

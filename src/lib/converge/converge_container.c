@@ -1,13 +1,13 @@
 /* Converge one container instance: compare its desired state with what
  * exists, then create, recreate or start it (layout, networks, script,
  * readiness), or leave it alone. On failure nothing half-made is left. */
-#include "api.h"
-#include "converge_int.h"
-#include "desired.h"
-#include "linkaddr.h"
-#include "tarball.h"
-#include "taskgraph.h"
-#include "util.h"
+#include "engine/api.h"
+#include "converge/converge_int.h"
+#include "converge/desired.h"
+#include "converge/linkaddr.h"
+#include "transfer/tarball.h"
+#include "base/taskgraph.h"
+#include "base/util.h"
 
 int cv_remove_container(struct cv *cv, const char *id, int stop_s, berr **err)
 {

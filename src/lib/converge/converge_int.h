@@ -5,7 +5,7 @@
 #include <jansson.h>
 #include <pthread.h>
 
-#include "converge.h"
+#include "converge/converge.h"
 
 struct cv {
     engine *e;

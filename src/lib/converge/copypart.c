@@ -15,12 +15,12 @@
 #include <ctype.h>
 #include <stdio.h>
 
-#include "api.h"
-#include "converge_int.h"
-#include "copy.h"
-#include "hash.h"
-#include "strbuf.h"
-#include "util.h"
+#include "engine/api.h"
+#include "converge/converge_int.h"
+#include "transfer/copy.h"
+#include "base/hash.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #define MARKER_MAX 4096
 

@@ -1,13 +1,13 @@
-#include "desired.h"
+#include "converge/desired.h"
 
 #include <ctype.h>
 #include <stdio.h>
 
-#include "api.h"
-#include "hash.h"
-#include "linkaddr.h"
-#include "strbuf.h"
-#include "util.h"
+#include "engine/api.h"
+#include "base/hash.h"
+#include "converge/linkaddr.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 void desired_clear(struct desired *d)
 {

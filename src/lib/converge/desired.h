@@ -8,8 +8,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "error.h"
-#include "project.h"
+#include "base/error.h"
+#include "project/project.h"
 
 #define LABEL_FIELDS "berth.config-fields"
 #define LABEL_STOP_TIMEOUT "berth.stop-timeout"

@@ -9,14 +9,14 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "api.h"
-#include "converge_int.h"
-#include "desired.h"
-#include "hash.h"
-#include "outlines.h"
-#include "stream.h"
-#include "tarball.h"
-#include "util.h"
+#include "engine/api.h"
+#include "converge/converge_int.h"
+#include "converge/desired.h"
+#include "base/hash.h"
+#include "converge/outlines.h"
+#include "engine/stream.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 #define LABEL_BUILD_HASH "berth.build-hash"
 static const char *image_label(json_t *facts, const char *key)

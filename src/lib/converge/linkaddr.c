@@ -1,4 +1,4 @@
-#include "linkaddr.h"
+#include "converge/linkaddr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strbuf.h"
-#include "api.h"
-#include "desired.h"
-#include "util.h"
-#include "values.h"
+#include "base/strbuf.h"
+#include "engine/api.h"
+#include "converge/desired.h"
+#include "base/util.h"
+#include "project/values.h"
 
 char *link_env_name(const char *alias)
 {

@@ -7,10 +7,10 @@
 
 #include <stdbool.h>
 
-#include "desired.h"
-#include "engine.h"
-#include "error.h"
-#include "project.h"
+#include "converge/desired.h"
+#include "engine/engine.h"
+#include "base/error.h"
+#include "project/project.h"
 
 /* "<ALIAS>_CONTAINER_IP": the alias upper-cased, other characters as '_'. */
 char *link_env_name(const char *alias);

@@ -1,8 +1,8 @@
-#include "outlines.h"
+#include "converge/outlines.h"
 
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 void outlines_init(struct outlines *o, reporter *rep, const char *subject, bool muxed)
 {

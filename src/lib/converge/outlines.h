@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
-#include "report.h"
-#include "stream.h"
+#include "base/error.h"
+#include "base/report.h"
+#include "engine/stream.h"
 
 #define OUTLINES_TAIL 15
 

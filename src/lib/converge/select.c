@@ -1,11 +1,11 @@
 /* Targets from the command line: "all", "web", "web:two", several at once. */
 #include <string.h>
 
-#include "diag.h"
-#include "linkaddr.h"
-#include "project.h"
-#include "util.h"
-#include "values.h"
+#include "base/diag.h"
+#include "converge/linkaddr.h"
+#include "project/project.h"
+#include "base/util.h"
+#include "project/values.h"
 
 void project_sel_free(struct project_sel *s)
 {

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "converge_int.h"
-#include "outlines.h"
-#include "tarball.h"
-#include "util.h"
+#include "engine/api.h"
+#include "converge/converge_int.h"
+#include "converge/outlines.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 #define POLL_MS 200
 #define READY_TRY_MS 10000 /* one ready command may take this long */

@@ -1,14 +1,14 @@
-#include "targets.h"
+#include "converge/targets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "api.h"
-#include "desired.h"
-#include "strbuf.h"
-#include "taskgraph.h"
-#include "util.h"
-#include "words.h"
+#include "engine/api.h"
+#include "converge/desired.h"
+#include "base/strbuf.h"
+#include "base/taskgraph.h"
+#include "base/util.h"
+#include "base/words.h"
 
 static const char *label(json_t *c, const char *key)
 {

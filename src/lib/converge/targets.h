@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine.h"
-#include "error.h"
-#include "project.h"
+#include "engine/engine.h"
+#include "base/error.h"
+#include "project/project.h"
 
 #define STOP_TIMEOUT_DEFAULT 10
 

@@ -1,12 +1,12 @@
-#include "api.h"
+#include "engine/api.h"
 
 #include <openssl/evp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "stream.h"
-#include "util.h"
+#include "engine/stream.h"
+#include "base/util.h"
 
 /* "/prefix/<escaped id>suffix": ids and names never steer the path. */
 char *api_path(const char *prefix, const char *id, const char *suffix)

@@ -7,9 +7,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "engine.h"
-#include "error.h"
-#include "http.h"
+#include "engine/engine.h"
+#include "base/error.h"
+#include "engine/http.h"
 
 /* Labels every berth object carries. */
 #define LABEL_PROJECT "berth.project"

@@ -1,4 +1,4 @@
-#include "daemon.h"
+#include "engine/daemon.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "engine.h"
-#include "strbuf.h"
-#include "util.h"
+#include "engine/engine.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 int daemon_conf_init(struct daemon_conf *c, const char *dir, const char *name, berr **err)
 {

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define DAEMON_DEFAULT_DIR "/var/lib/berth/engine"
 #define DAEMON_DEFAULT_NAMESPACE "berth"

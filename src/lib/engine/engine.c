@@ -1,12 +1,12 @@
-#include "engine.h"
+#include "engine/engine.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "stream.h"
-#include "util.h"
+#include "engine/stream.h"
+#include "base/util.h"
 
 struct engine {
     http_client *http;

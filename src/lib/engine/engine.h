@@ -12,9 +12,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "error.h"
-#include "http.h"
-#include "strbuf.h"
+#include "base/error.h"
+#include "engine/http.h"
+#include "base/strbuf.h"
 
 #define ENGINE_API_MIN "1.40"
 #define ENGINE_API_MAX "1.44"

@@ -1,4 +1,4 @@
-#include "hijack.h"
+#include "engine/hijack.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -7,9 +7,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "stream.h"
-#include "strbuf.h"
-#include "util.h"
+#include "engine/stream.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #define HEAD_MAX (64u << 10)       /* an answer head longer than this is not the engine's */
 #define ERROR_BODY_MAX (1u << 20)  /* an error answer's body we keep to show */

@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine.h"
-#include "error.h"
-#include "http.h"
+#include "engine/engine.h"
+#include "base/error.h"
+#include "engine/http.h"
 
 /* The head of an HTTP/1.x answer. */
 struct hijack_head {

@@ -1,11 +1,11 @@
-#include "http.h"
+#include "engine/http.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <strings.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define POOL_MAX 16
 

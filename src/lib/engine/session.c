@@ -1,12 +1,12 @@
-#include "session.h"
+#include "engine/session.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "api.h"
-#include "strbuf.h"
-#include "util.h"
+#include "engine/api.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 int session_exec_attach(engine *e, const char *exec_id, bool tty, hijack **out, berr **err)
 {

@@ -7,10 +7,10 @@
 
 #include <stdbool.h>
 
-#include "api.h"
-#include "engine.h"
-#include "error.h"
-#include "hijack.h"
+#include "engine/api.h"
+#include "engine/engine.h"
+#include "base/error.h"
+#include "engine/hijack.h"
 
 /* Start it with its streams on a hijacked connection. */
 int session_exec_attach(engine *e, const char *exec_id, bool tty, hijack **out, berr **err);

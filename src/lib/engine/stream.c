@@ -1,8 +1,8 @@
-#include "stream.h"
+#include "engine/stream.h"
 
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 void line_splitter_init(struct line_splitter *ls, size_t max_line)
 {

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "strbuf.h"
+#include "base/error.h"
+#include "base/strbuf.h"
 
 /* --- lines --- */
 typedef int line_cb(void *ud, const char *line, size_t len, berr **err);

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "project_int.h"
-#include "strbuf.h"
-#include "util.h"
-#include "values.h"
+#include "project/project_int.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "project/values.h"
 
 /* What a check works on: one key of one part. */
 struct ck {

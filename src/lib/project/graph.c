@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "project/project_int.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 struct tarjan {
     const struct project *p;

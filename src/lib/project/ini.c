@@ -1,12 +1,12 @@
-#include "ini.h"
+#include "project/ini.h"
 
 #include <ctype.h>
 #include <string.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 bool ini_key_char(int c)
 {

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "project_int.h"
-#include "util.h"
-#include "values.h"
+#include "project/project_int.h"
+#include "base/util.h"
+#include "project/values.h"
 
 enum { P_LINKED, P_PUBLISH, P_DATA, P_OPT, P_LOG, P_COUNT };
 

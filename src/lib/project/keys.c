@@ -5,10 +5,10 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "project_int.h"
-#include "strbuf.h"
-#include "util.h"
-#include "values.h"
+#include "project/project_int.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "project/values.h"
 
 static void find_kinds(struct loader *L)
 {

@@ -4,14 +4,14 @@
  * (keys.c), substitution (subst.c), typed values and references (checks.c,
  * resolve.c, instances.c) and the graph (graph.c). Also: the helpers those
  * files share, and the model's accessors. */
-#include "project.h"
+#include "project/project.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
 
-#include "project_int.h"
-#include "util.h"
+#include "project/project_int.h"
+#include "base/util.h"
 
 /* ---- small helpers shared by the loader's files ---- */
 

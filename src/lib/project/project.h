@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
-#include "words.h" /* struct strv */
+#include "base/error.h"
+#include "base/words.h" /* struct strv */
 
 enum part_kind {
     PART_BUILD,     /* an image from a Dockerfile */

@@ -5,11 +5,11 @@
 #ifndef BERTH_PROJECT_INT_H
 #define BERTH_PROJECT_INT_H
 
-#include "arena.h"
-#include "ini.h"
-#include "diag.h"
-#include "project.h"
-#include "schema.h"
+#include "base/arena.h"
+#include "project/ini.h"
+#include "base/diag.h"
+#include "project/project.h"
+#include "project/schema.h"
 
 /* Precedence of sources: a higher layer beats a lower one. */
 enum layer {

@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "project_int.h"
-#include "util.h"
-#include "values.h"
+#include "project/project_int.h"
+#include "base/util.h"
+#include "project/values.h"
 
 void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc)
 {

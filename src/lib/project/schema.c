@@ -1,9 +1,9 @@
-#include "schema.h"
+#include "project/schema.h"
 
 #include <string.h>
 
-#include "util.h"
-#include "words.h"
+#include "base/util.h"
+#include "base/words.h"
 
 #define K(n, t, ...) {.name = (n), .type = (t), __VA_ARGS__}
 #define HEAD K("recipe", KT_RECIPE, .flags = F_REQUIRED), K("description", KT_STR)

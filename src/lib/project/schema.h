@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "project.h"
+#include "project/project.h"
 
 /* Section kinds besides the part kinds. */
 enum {

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "project_int.h"
-#include "strbuf.h"
-#include "util.h"
-#include "values.h"
+#include "project/project_int.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "project/values.h"
 
 #define MAX_FILE_SIZE (16u << 20)
 

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "project/project_int.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #define MAX_VALUE (1u << 20)
 

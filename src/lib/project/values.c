@@ -1,4 +1,4 @@
-#include "values.h"
+#include "project/values.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "project.h"
-#include "util.h"
+#include "base/arena.h"
+#include "project/project.h"
+#include "base/util.h"
 
 const char *parse_bool(const char *s, bool *out)
 {

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ini.h"
-#include "project_int.h"
-#include "strbuf.h"
-#include "util.h"
-#include "values.h"
+#include "project/ini.h"
+#include "project/project_int.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "project/values.h"
 
 static bool is_file(const char *path)
 {

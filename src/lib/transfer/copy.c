@@ -9,7 +9,7 @@
  * threads block every signal: a write to a closed pipe is then EPIPE, not
  * SIGPIPE, and Ctrl-C reaches the main thread (the HTTP cancel flag stops
  * the transfers, and with them the chain). */
-#include "copy.h"
+#include "transfer/copy.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -21,10 +21,10 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "api.h"
-#include "pump.h"
-#include "tarball.h"
-#include "util.h"
+#include "engine/api.h"
+#include "transfer/pump.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 #define BLOCK (64 * 1024)
 

@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine.h"
-#include "error.h"
+#include "engine/engine.h"
+#include "base/error.h"
 
 /* One side of a copy. */
 struct copy_end {

@@ -3,10 +3,10 @@
 #include <archive_entry.h>
 #include <string.h>
 
-#include "copy.h"
-#include "strbuf.h"
-#include "tarball.h"
-#include "util.h"
+#include "transfer/copy.h"
+#include "base/strbuf.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 void copy_plan_clear(struct copy_plan *pl)
 {

@@ -1,11 +1,11 @@
-#include "ignore.h"
+#include "transfer/ignore.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 struct rule {
     char *pat;      /* cleaned, without the leading '!' */

@@ -16,10 +16,10 @@
 #include <signal.h>
 #include <time.h>
 
-#include "api.h"
-#include "logs.h"
-#include "strbuf.h"
-#include "util.h"
+#include "engine/api.h"
+#include "transfer/logs.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 struct fsrc {
     struct log_src s;

@@ -1,15 +1,15 @@
-#include "logs.h"
+#include "transfer/logs.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "api.h"
-#include "stream.h"
-#include "strbuf.h"
-#include "taskgraph.h"
-#include "util.h"
+#include "engine/api.h"
+#include "engine/stream.h"
+#include "base/strbuf.h"
+#include "base/taskgraph.h"
+#include "base/util.h"
 
 void log_src_clear(struct log_src *s)
 {

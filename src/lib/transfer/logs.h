@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine.h"
-#include "error.h"
+#include "engine/engine.h"
+#include "base/error.h"
 
 /* An engine timestamp: seconds since the epoch (UTC) and nanoseconds. */
 struct log_ts {

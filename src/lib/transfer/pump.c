@@ -1,4 +1,4 @@
-#include "pump.h"
+#include "transfer/pump.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base/error.h"
 
 struct pump;
 /* Write everything into wfd (the pump closes it); set p->broken on EPIPE. */

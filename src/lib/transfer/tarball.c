@@ -1,4 +1,4 @@
-#include "tarball.h"
+#include "transfer/tarball.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -11,9 +11,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "hash.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #define COPY_CHUNK (64 * 1024)
 

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "ignore.h"
+#include "base/error.h"
+#include "transfer/ignore.h"
 
 /* A finished tar in an unlinked temp file, positioned at its start. */
 struct tarfile {

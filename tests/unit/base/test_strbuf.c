@@ -1,6 +1,6 @@
-#include "strbuf.h"
-#include "tap.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "../tap.h"
+#include "base/util.h"
 
 int main(void)
 {

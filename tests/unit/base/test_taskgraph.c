@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "taskgraph.h"
-#include "tap.h"
-#include "util.h"
+#include "base/taskgraph.h"
+#include "../tap.h"
+#include "base/util.h"
 
 /* Each task records when it ran; some fail on purpose. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;

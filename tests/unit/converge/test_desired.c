@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "desired.h"
-#include "tap.h"
-#include "util.h"
+#include "converge/desired.h"
+#include "../tap.h"
+#include "base/util.h"
 
 static char root[] = "/tmp/berth-test-desired.XXXXXX";
 

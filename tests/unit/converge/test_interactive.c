@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "api.h"
-#include "desired.h"
-#include "tap.h"
-#include "util.h"
+#include "engine/api.h"
+#include "converge/desired.h"
+#include "../tap.h"
+#include "base/util.h"
 
 static char root[] = "/tmp/berth-test-interactive.XXXXXX";
 static char folder[128], dockerfile[160], elocal[160];

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon.h"
-#include "engine.h"
-#include "tap.h"
-#include "util.h"
+#include "engine/daemon.h"
+#include "engine/engine.h"
+#include "../tap.h"
+#include "base/util.h"
 
 static char dir69[80], dir70[80], dir69_slashes[90], dir200[210];
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "strbuf.h"
-#include "tap.h"
-#include "util.h"
+#include "engine/engine.h"
+#include "base/strbuf.h"
+#include "../tap.h"
+#include "base/util.h"
 
 /* ---- address parsing ---- */
 

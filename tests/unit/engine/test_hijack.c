@@ -3,9 +3,9 @@
  * byte by byte as it may arrive, and chunked error bodies. */
 #include <stdio.h>
 
-#include "hijack.h"
-#include "tap.h"
-#include "util.h"
+#include "engine/hijack.h"
+#include "../tap.h"
+#include "base/util.h"
 
 static const char upgraded[] = "HTTP/1.1 101 UPGRADED\r\n"
                                "Content-Type: application/vnd.docker.raw-stream\r\n"

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stream.h"
-#include "strbuf.h"
-#include "tap.h"
-#include "util.h"
+#include "engine/stream.h"
+#include "base/strbuf.h"
+#include "../tap.h"
+#include "base/util.h"
 
 /* Show bytes readably: control bytes as \xNN. */
 static void add_shown(strbuf *sb, const char *data, size_t len)

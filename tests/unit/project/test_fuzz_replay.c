@@ -1,12 +1,12 @@
 /* The fuzz target, run briefly in every build (gcc included) and under the
  * sanitizers: a few hand-written seeds, then a few thousand deterministic
  * mutations of them. A crash, a leak or an abort fails the suite. */
-#include "../fuzz/fuzz_ini.c"
+#include "../../fuzz/fuzz_ini.c"
 
 #include <stdio.h>
 
-#include "tap.h"
-#include "util.h"
+#include "../tap.h"
+#include "base/util.h"
 
 static const char *const seeds[] = {
     "[web]\nrecipe = container\nimage = busybox\ninstances = one two\n[web:two]\npublish_ports = "

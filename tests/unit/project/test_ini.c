@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "ini.h"
-#include "strbuf.h"
-#include "tap.h"
-#include "util.h"
+#include "base/diag.h"
+#include "project/ini.h"
+#include "base/strbuf.h"
+#include "../tap.h"
+#include "base/util.h"
 
 struct icase {
     const char *name;

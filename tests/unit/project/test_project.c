@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "project.h"
-#include "strbuf.h"
-#include "tap.h"
-#include "util.h"
+#include "project/project.h"
+#include "base/strbuf.h"
+#include "../tap.h"
+#include "base/util.h"
 
 struct file {
     const char *path, *text; /* text NULL: a folder */

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "project.h"
-#include "tap.h"
-#include "util.h"
-#include "values.h"
-#include "words.h"
+#include "base/arena.h"
+#include "project/project.h"
+#include "../tap.h"
+#include "base/util.h"
+#include "project/values.h"
+#include "base/words.h"
 
 struct vcase {
     const char *type;

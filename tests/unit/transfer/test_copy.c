@@ -3,10 +3,10 @@
 #include <archive_entry.h>
 #include <stdlib.h>
 
-#include "copy.h"
-#include "tap.h"
-#include "tarball.h"
-#include "util.h"
+#include "transfer/copy.h"
+#include "../tap.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 static void split(const char *arg, const char *want_target, const char *want_path)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "ignore.h"
-#include "tap.h"
-#include "util.h"
+#include "transfer/ignore.h"
+#include "../tap.h"
+#include "base/util.h"
 
 struct match_case {
     const char *rules; /* .dockerignore text */

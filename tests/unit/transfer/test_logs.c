@@ -1,9 +1,9 @@
 /* Log timestamps as the engine writes them, and --since. */
 #include <stdlib.h>
 
-#include "logs.h"
-#include "tap.h"
-#include "util.h"
+#include "transfer/logs.h"
+#include "../tap.h"
+#include "base/util.h"
 
 static void parse(const char *s, long long sec, long nsec, const char *rest)
 {

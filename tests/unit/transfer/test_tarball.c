@@ -9,12 +9,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "hash.h"
-#include "ignore.h"
-#include "strbuf.h"
-#include "tap.h"
-#include "tarball.h"
-#include "util.h"
+#include "base/hash.h"
+#include "transfer/ignore.h"
+#include "base/strbuf.h"
+#include "../tap.h"
+#include "transfer/tarball.h"
+#include "base/util.h"
 
 struct tentry {
     char name[256];
