@@ -5,6 +5,7 @@
 #   base      base
 #   engine    base engine
 #   project   base project
+#   compose   base project compose
 #   transfer  base engine transfer
 #   converge  base engine project transfer converge
 #   src/cmd, src/main.c: everything
@@ -15,6 +16,7 @@ declare -A may=(
     [base]="base"
     [engine]="base engine"
     [project]="base project"
+    [compose]="base project compose"
     [transfer]="base engine transfer"
     [converge]="base engine project transfer converge"
 )

@@ -214,6 +214,9 @@ struct project_opts {
      * unless its name is a type's name or settings say otherwise. */
     const char *adhoc_instance;
     enum instance_type adhoc_type;
+    /* A reader of another project format (compose.yaml: compose/compose.h),
+     * read before the project file, which beats it (project/source.h). */
+    const struct project_reader *reader;
 };
 
 int project_load(const struct project_opts *o, struct project **out, berr **err);

@@ -1,0 +1,228 @@
+/* A Compose file read with libfyaml into berth's own small tree. libfyaml
+ * because it keeps every node's token, hence its line and column, and
+ * resolves anchors, aliases and merge keys (<<: *common) itself; libyaml
+ * gives marks only on events, and leaves aliases and merge keys to the
+ * caller. Our own tree (rather than libfyaml's document) because files are
+ * merged, services extended and short forms rewritten, and every node must
+ * keep the file it came from. */
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "compose/compose_int.h"
+
+const char *ykind_name(enum ykind k)
+{
+    switch (k) {
+    case Y_NULL: return "nothing (null)";
+    case Y_SCALAR: return "a single value";
+    case Y_MAP: return "a mapping";
+    case Y_SEQ: return "a list";
+    }
+    return "?";
+}
+
+void cproblem(struct creader *R, const struct ynode *n, const char *part, const char *key,
+              const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(R->a, fmt, ap);
+    va_end(ap);
+    diag_add_col(R->d, n ? n->file : NULL, n ? n->line : 0, n ? n->col : 0, part, key, "%s", msg);
+}
+
+struct ynode *ynew(struct creader *R, enum ykind kind, const struct ynode *where)
+{
+    struct ynode *n = arena_alloc(R->a, sizeof *n);
+    n->kind = kind;
+    if (where) {
+        n->file = where->file;
+        n->dir = where->dir;
+        n->line = where->line;
+        n->col = where->col;
+    }
+    return n;
+}
+
+struct ynode *yscalar(struct creader *R, const char *s, const struct ynode *where)
+{
+    struct ynode *n = ynew(R, Y_SCALAR, where);
+    n->str = arena_strdup(R->a, s);
+    return n;
+}
+
+struct ynode *ymap_get(const struct ynode *m, const char *key)
+{
+    if (!m || m->kind != Y_MAP)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        if (streq(m->k[i], key))
+            return m->v[i];
+    return NULL;
+}
+
+static void grow(struct creader *R, struct ynode *m)
+{
+    if (m->n < m->cap)
+        return;
+    size_t cap = m->cap ? m->cap * 2 : 8;
+    m->v = arena_grow(R->a, m->v, m->cap * sizeof *m->v, cap * sizeof *m->v);
+    if (m->kind == Y_MAP) {
+        m->k = arena_grow(R->a, m->k, m->cap * sizeof *m->k, cap * sizeof *m->k);
+        m->kn = arena_grow(R->a, m->kn, m->cap * sizeof *m->kn, cap * sizeof *m->kn);
+    }
+    m->cap = cap;
+}
+
+void ymap_put(struct creader *R, struct ynode *m, const char *key, struct ynode *keynode,
+              struct ynode *v)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        if (streq(m->k[i], key)) {
+            m->v[i] = v;
+            if (keynode)
+                m->kn[i] = keynode;
+            return;
+        }
+    }
+    grow(R, m);
+    m->k[m->n] = arena_strdup(R->a, key);
+    m->kn[m->n] = keynode ? keynode : v;
+    m->v[m->n++] = v;
+}
+
+void yseq_push(struct creader *R, struct ynode *s, struct ynode *v)
+{
+    grow(R, s);
+    s->v[s->n++] = v;
+}
+
+/* Where a node was written: scalars by their token; a mapping or a list by
+ * its first entry (libfyaml 0.7 keeps no mark on collections), else by
+ * the key it is the value of (the caller's fallback). */
+static bool token_mark(struct fy_token *t, int *line, int *col)
+{
+    const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+    if (!m)
+        return false;
+    *line = m->line + 1;
+    *col = m->column + 1;
+    return true;
+}
+
+static struct ynode *convert(struct creader *R, struct fy_node *fn, const struct ynode *at,
+                             int depth)
+{
+    struct ynode *n = ynew(R, Y_NULL, at);
+    if (!fn || depth > 64)
+        return n;
+    switch (fy_node_get_type(fn)) {
+    case FYNT_SCALAR: {
+        token_mark(fy_node_get_scalar_token(fn), &n->line, &n->col);
+        size_t len;
+        const char *s = fy_node_get_scalar(fn, &len);
+        bool plain = fy_node_get_style(fn) == FYNS_PLAIN;
+        if (plain && (len == 0 || (len == 1 && s[0] == '~') || (len == 4 && !memcmp(s, "null", 4)) ||
+                      (len == 4 && !memcmp(s, "Null", 4)) || (len == 4 && !memcmp(s, "NULL", 4))))
+            return n; /* null */
+        n->kind = Y_SCALAR;
+        n->str = arena_strndup(R->a, s ? s : "", len);
+        n->plain = plain;
+        return n;
+    }
+    case FYNT_SEQUENCE: {
+        n->kind = Y_SEQ;
+        void *it = NULL;
+        struct fy_node *c;
+        bool first = true;
+        while ((c = fy_node_sequence_iterate(fn, &it))) {
+            struct ynode *cv = convert(R, c, n, depth + 1);
+            if (first) {
+                n->line = cv->line;
+                n->col = cv->col;
+                first = false;
+            }
+            yseq_push(R, n, cv);
+        }
+        return n;
+    }
+    case FYNT_MAPPING: {
+        n->kind = Y_MAP;
+        void *it = NULL;
+        struct fy_node_pair *p;
+        bool first = true;
+        while ((p = fy_node_mapping_iterate(fn, &it))) {
+            struct ynode *kn = convert(R, fy_node_pair_key(p), n, depth + 1);
+            if (first) {
+                n->line = kn->line;
+                n->col = kn->col;
+                first = false;
+            }
+            if (kn->kind != Y_SCALAR) {
+                cproblem(R, kn, NULL, NULL, "a key must be a plain name, not %s",
+                         ykind_name(kn->kind));
+                continue;
+            }
+            struct ynode *vn = convert(R, fy_node_pair_value(p), kn, depth + 1);
+            if (ymap_get(n, kn->str)) {
+                cproblem(R, kn, NULL, kn->str, "written twice in one mapping (keep one)");
+                continue;
+            }
+            ymap_put(R, n, kn->str, kn, vn);
+        }
+        return n;
+    }
+    }
+    return n;
+}
+
+struct ynode *yaml_load(struct creader *R, const char *path, const char *shown)
+{
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = NULL;
+    dcfg.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (!diag) {
+        diag_add(R->d, shown, 0, NULL, NULL, "cannot read: out of memory");
+        return NULL;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_RESOLVE_DOCUMENT |
+                                        FYPCF_ALLOW_DUPLICATE_KEYS,
+                               .diag = diag};
+    struct fy_document *fyd = fy_document_build_from_file(&cfg, path);
+    struct ynode *root = NULL;
+    bool reported = false;
+    void *it = NULL;
+    struct fy_diag_error *e;
+    while ((e = fy_diag_errors_iterate(diag, &it))) {
+        if (e->type < FYET_ERROR)
+            continue;
+        diag_add_col(R->d, shown, e->line + 1, e->column + 1, NULL, NULL,
+                     "not valid YAML: %s", e->msg);
+        reported = true;
+    }
+    if (!fyd) {
+        if (!reported)
+            diag_add(R->d, shown, 0, NULL, NULL, "cannot read this YAML file");
+    } else if (!reported) {
+        struct ynode file = {.file = arena_strdup(R->a, shown), .line = 1, .col = 1};
+        const char *slash = strrchr(path, '/');
+        file.dir = slash ? arena_strndup(R->a, path, (size_t)(slash - path)) : R->dir;
+        root = convert(R, fy_document_root(fyd), &file, 0);
+        if (root->kind == Y_NULL) {
+            root->kind = Y_MAP; /* an empty file: nothing in it */
+        } else if (root->kind != Y_MAP) {
+            cproblem(R, root, NULL, NULL, "a Compose file is a mapping (services:, volumes:, ...), "
+                     "not %s", ykind_name(root->kind));
+            root = NULL;
+        }
+    }
+    fy_document_destroy(fyd);
+    fy_diag_destroy(diag);
+    return root;
+}
