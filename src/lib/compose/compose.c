@@ -42,10 +42,15 @@ static void add_file(struct creader *R, const char *rel)
     struct ynode *doc = yaml_load(R, path, sh);
     if (!doc)
         return;
-    interpolate(R, doc, NULL);
+    /* Interpolation first, as Compose: a service's problems name it. */
     struct ynode *svcs = ymap_get(doc, "services");
-    for (size_t i = 0; svcs && svcs->kind == Y_MAP && i < svcs->n; i++)
+    for (size_t i = 0; i < doc->n; i++)
+        if (doc->v[i] != svcs || svcs->kind != Y_MAP)
+            interpolate(R, doc->v[i], NULL);
+    for (size_t i = 0; svcs && svcs->kind == Y_MAP && i < svcs->n; i++) {
+        interpolate(R, svcs->v[i], svcs->k[i]);
         normalise_service(R, svcs->v[i], svcs->k[i]);
+    }
     if (!R->doc)
         R->doc = doc;
     else
@@ -162,15 +167,6 @@ static bool read_compose(const struct project_reader *r, struct source_sink *k)
     resolve_extends(&R, R.doc);
     apply_profiles(&R);
     check_names(&R);
-    struct ynode *svcs = ymap_get(R.doc, "services");
-    for (size_t i = 0; svcs && svcs->kind == Y_MAP && i < svcs->n; i++) {
-        struct ynode *nets = ymap_get(svcs->v[i], "networks");
-        if (!nets || ymap_get(nets, "default") ||
-            (nets->kind == Y_MAP && nets->n == 0))
-            R.uses_default_network = true;
-        for (size_t j = 0; nets && nets->kind == Y_MAP && j < nets->n; j++)
-            R.uses_default_network |= streq(nets->k[j], "default");
-    }
     emit_toplevel(&R);
     emit_services(&R);
     return true;

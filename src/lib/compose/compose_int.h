@@ -39,7 +39,6 @@ struct creader {
     size_t ndotenv;
     struct ynode *doc;        /* the merged document */
     const char *project_name; /* name: of the file, else NULL */
-    bool uses_default_network; /* a service joins "default": make it */
 };
 
 /* yaml.c */

@@ -602,9 +602,10 @@ static void k_networks(struct svc *S, struct ynode *n, bool *joined)
                 "networks:", net);
             continue;
         }
-        if (streq(net, "default"))
-            R->uses_default_network = true;
-        add_line(S, "networks", object_part(R, "network", net), n);
+        /* Compose's default network is berth's project network, which
+         * every container joins (named <project>-default, by berth). */
+        if (!streq(net, "default"))
+            add_line(S, "networks", object_part(R, "network", net), n);
         *joined = true;
         struct ynode *v = n->v[i];
         if (v->kind == Y_NULL)
@@ -842,11 +843,11 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
     }
     if (!ymap_get(node, "image") && !ymap_get(node, "build"))
         bad(&S, node, NULL, "has neither image: nor build:");
-    if (!joined) {
-        add_line(&S, "networks", object_part(R, "network", "default"), node);
-        R->uses_default_network = true;
-    }
-    add_line(&S, "network-aliases", name, node);
+    (void)joined;
+    /* On the project network a container is known by its part name; the
+     * service's own name too, when that differs (web-app: web_app). */
+    if (!streq(name, S.part))
+        add_line(&S, "network-aliases", name, node);
 
     /* The part, keys in a fixed order (berth config prints its own). */
     emit_section(R, S.part, node, arena_printf(R->a, "service %s", name));

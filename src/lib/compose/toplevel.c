@@ -83,7 +83,7 @@ const char *object_part(struct creader *R, const char *what, const char *name)
     }
     if (streq(what, "volume")) { /* a volume and a network of one name */
         struct ynode *nets = ymap_get(R->doc, "networks");
-        if (ymap_get(nets, name) || (streq(name, "default") && R->uses_default_network))
+        if (ymap_get(nets, name))
             return arena_printf(R->a, "%s_%s", p, what);
     }
     return p;
@@ -184,12 +184,6 @@ static void objects(struct creader *R, const char *what)
     const char *plural = arena_printf(R->a, "%ss", what);
     struct ynode *top = ymap_get(R->doc, plural);
     bool network = streq(what, "network");
-    if (network && R->uses_default_network && !ymap_get(top, "default")) {
-        const char *p = object_part(R, what, "default");
-        struct ynode at = {.file = R->doc->file, .line = 1, .col = 1, .dir = R->dir};
-        emit_section(R, p, &at, "the default network");
-        emit_key(R, &at, "recipe", "network");
-    }
     if (!top || top->kind == Y_NULL)
         return;
     if (top->kind != Y_MAP) {
@@ -199,8 +193,13 @@ static void objects(struct creader *R, const char *what)
     for (size_t i = 0; i < top->n; i++) {
         const char *name = top->k[i];
         struct ynode *def = top->v[i];
-        if (network && streq(name, "default") && !R->uses_default_network)
+        if (network && streq(name, "default")) {
+            if (def->kind == Y_MAP && def->n)
+                cproblem(R, top->kn[i], NULL, "networks.default", "berth makes the project's "
+                         "default network itself (<project>-default): its settings cannot be "
+                         "changed; declare another network");
             continue;
+        }
         const char *p = object_part(R, what, name);
         if (def->kind != Y_MAP && def->kind != Y_NULL) {
             cproblem(R, def, p, NULL, "a %s must be a mapping, not %s", what, ykind_name(def->kind));

@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# Compose files as a project source (issue 19), against the real engine:
+# a folder holding only compose.yaml (and what it builds) goes up, answers,
+# stays put on a second up, and comes down; berth import writes the same
+# project as berth.ini; mistakes are exit 3 at FILE:LINE:COLUMN before any
+# engine contact.
+load helpers
+load project_helpers
+
+# web (built here) <- app <- db, each waiting for the one before to be healthy;
+# db and web share a named volume; web publishes 8080 and reads a secret.
+write_project() {
+    mkdir -p "$DIR/web"
+    printf 'FROM %s\nRUN mkdir -p /www && echo "<h1>hello from compose</h1>" > /www/index.html\n' \
+        "$IMG" > "$DIR/web/Dockerfile"
+    printf 's3cret-token\n' > "$DIR/token.txt"
+    printf 'GREETING=from-dotenv\n' > "$DIR/.env"
+    cat > "$DIR/compose.yaml" <<EOF
+name: $P
+x-quick: &quick
+  stop_grace_period: 1s
+services:
+  db:
+    <<: *quick
+    image: $IMG
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 1; echo ready > /data/ready; sleep 1000 & wait"]
+    volumes:
+      - shared:/data
+    healthcheck:
+      test: ["CMD", "test", "-f", "/data/ready"]
+      interval: 1s
+  app:
+    <<: *quick
+    image: $IMG
+    # Fails at once unless db was healthy (its file written) before it started.
+    command: sh -c 'test -f /data/ready || exit 1; trap "exit 0" TERM; sleep 1000 & wait'
+    volumes: [shared:/data]
+    depends_on:
+      db:
+        condition: service_healthy
+    healthcheck:
+      test: test -f /data/ready
+      interval: 1s
+  web:
+    <<: *quick
+    build: ./web
+    command: httpd -f -p 8080 -h /www
+    environment:
+      GREETING: \${GREETING}
+    ports:
+      - "8080"
+    secrets:
+      - token
+    depends_on:
+      app:
+        condition: service_healthy
+volumes:
+  shared: {}
+secrets:
+  token:
+    file: ./token.txt
+EOF
+}
+
+@test "a folder with only compose.yaml: up, the page on 127.0.0.1, healthy chain, volume, secret; no-op up; down" {
+    write_project
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(ours)" = "$P-app-1 running
+$P-db-1 running
+$P-web-1 running" ]
+
+    # The port is published on 127.0.0.1 only (Compose would use 0.0.0.0).
+    run berth -C "$DIR" ps --format json
+    [ "$status" -eq 0 ]
+    ports=$(jq -r '.[] | select(.part == "web") | .ports[]' <<<"$output")
+    [[ "$ports" =~ ^127\.0\.0\.1:([0-9]+)-\>8080/tcp$ ]]
+    run curl -sf "http://127.0.0.1:${BASH_REMATCH[1]}/"
+    [ "$status" -eq 0 ]
+    [ "$output" = "<h1>hello from compose</h1>" ]
+
+    # .env interpolated; the secret mounted read-only where Compose puts it;
+    # web reaches app by its service name on the project's network.
+    [ "$(envof "$P-web-1" GREETING)" = from-dotenv ]
+    run xc "$P-web-1" cat /run/secrets/token
+    [ "$status" -eq 0 ]
+    [ "$output" = s3cret-token ]
+    run xc "$P-web-1" sh -c 'echo x > /run/secrets/token'
+    [ "$status" -ne 0 ]
+    run xc "$P-web-1" ping -c1 -W2 app
+    [ "$status" -eq 0 ]
+    # The named volume is the project's, shared by db and app.
+    run xc "$P-app-1" cat /data/ready
+    [ "$output" = ready ]
+    [ "$(api "http://e/volumes/$P-shared" | jq -r '.Labels["berth.project"]')" = "$P" ]
+    # db became healthy before app started, app before web.
+    [ "$(ins "containers/$P-db-1" .State.Health.Status)" = healthy ]
+    [ "$(ins "containers/$P-app-1" .State.Health.Status)" = healthy ]
+
+    # A second up makes no engine writes.
+    before=$(for c in db-1 app-1 web-1; do echo "$(cid "$P-$c") $(started "$P-$c")"; done)
+    t0=$(date +%s.%N)
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: 0 change(s), "* ]]
+    t1=$(date +%s.%N)
+    after=$(for c in db-1 app-1 web-1; do echo "$(cid "$P-$c") $(started "$P-$c")"; done)
+    [ "$before" = "$after" ]
+    run api "http://e/events?since=$t0&until=$t1"
+    [ "$status" -eq 0 ]
+    # (the engine's own healthcheck runs are no writes of berth's)
+    [ "$(jq -r --arg p "$P" 'select(.Actor.Attributes | tostring | contains($p))
+        | select(.Action | test("^(exec_(create|start|die)|health_status)") | not)
+        | "\(.Type) \(.Action) \(.Actor.Attributes.name)"' <<<"$output")" = "" ]
+
+    # logs and exec work on the same model.
+    run berth -C "$DIR" exec web echo hi-from-exec
+    [ "$status" -eq 0 ]
+    [[ "$output" == *hi-from-exec* ]]
+
+    run berth -C "$DIR" down --volumes --yes
+    [ "$status" -eq 0 ]
+    [ "$(ours)" = "" ]
+    absent "volumes/$P-shared"
+    absent "networks/$P-default"
+}
+
+@test "berth.ini beside compose.yaml adds to and overrides it" {
+    write_project
+    cat > "$DIR/berth.ini" <<EOF
+[web]
+env = GREETING=from-berth-ini
+instances = one two
+EOF
+    run berth -C "$DIR" config --format json
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '.parts[] | select(.name == "web") | .settings.env[]' <<<"$output")" = "GREETING=from-berth-ini" ]
+    [ "$(jq -r '.parts[] | select(.name == "web") | [.instances[].name] | join(" ")' <<<"$output")" = "one two" ]
+}
+
+@test "compose mistakes: exit 3 with FILE:LINE:COLUMN and the key, and no engine contact" {
+    local dead=unix:///tmp/berth-no-engine-here.sock
+    printf 'services:\n  web:\n    image: "busybox\n    tty: true\n' > "$DIR/compose.yaml"
+    run berth -C "$DIR" --engine "$dead" up
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"compose.yaml:4:"*"not valid YAML"* ]]
+
+    printf 'services:\n  web:\n    image: busybox\n    cap_add: [NET_ADMIN]\n    colour: blue\n' > "$DIR/compose.yaml"
+    run berth -C "$DIR" --engine "$dead" up
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"compose.yaml:4:5: part 'web': key 'cap_add': berth does not support cap_add"* ]]
+    [[ "$output" == *"compose.yaml:5:5: part 'web': key 'colour': not a key of a Compose service"* ]]
+
+    printf 'services:\n  web:\n    image: busybox\n    tty: maybe\n    ports: 8080\n' > "$DIR/compose.yaml"
+    run berth -C "$DIR" --engine "$dead" up
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"compose.yaml:4:10: part 'web': key 'tty': must be true or false, not 'maybe'"* ]]
+    [[ "$output" == *"compose.yaml:5:12: part 'web': key 'ports': must be a list, not a single value"* ]]
+
+    printf 'services:\n  web:\n    image: busybox\n    command: ${CMD:?set CMD first}\n' > "$DIR/compose.yaml"
+    run env -u CMD "$BERTH" -C "$DIR" --engine "$dead" up
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"compose.yaml:4:14: part 'web': required variable CMD is missing a value: set CMD first"* ]]
+    CMD=true run berth -C "$DIR" config
+    [ "$status" -eq 0 ]
+}
