@@ -14,6 +14,7 @@ const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
+    {"import", cmd_import, "write a Compose project as the equivalent berth.ini"},
     {"ps", cmd_ps, "list the project's containers"},
     {"stop", cmd_stop, "stop containers (each with its own grace)"},
     {"start", cmd_start, "start stopped containers"},

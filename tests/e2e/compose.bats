@@ -164,3 +164,27 @@ EOF
     CMD=true run berth -C "$DIR" config
     [ "$status" -eq 0 ]
 }
+
+@test "berth import writes the berth.ini of the same project: config of both is the same" {
+    write_project
+    run berth -C "$DIR" import
+    [ "$status" -eq 0 ]
+    [ "$output" = "wrote $DIR/berth.ini" ]
+    grep -q '^# service web, from compose.yaml:' "$DIR/berth.ini"
+    # Interpolation is done, and a '$' of the project is written '$$'.
+    grep -q '^env = GREETING=from-dotenv$' "$DIR/berth.ini"
+    grep -q 'trap .exit 0. TERM' "$DIR/berth.ini"
+    from_compose=$(berth -C "$DIR" -f compose.yaml config | grep -v '^#')
+    from_ini=$(berth -C "$DIR" -f berth.ini config | grep -v '^#')
+    [ -n "$from_ini" ]
+    [ "$from_compose" = "$from_ini" ]
+    strip='del(.file) | .parts[] |= del(.file, .line)'
+    [ "$(berth -C "$DIR" -f compose.yaml config --format json | jq "$strip")" = \
+      "$(berth -C "$DIR" -f berth.ini config --format json | jq "$strip")" ]
+    # An existing berth.ini is not replaced unless asked.
+    run berth -C "$DIR" import
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"berth.ini exists"* ]]
+    run berth -C "$DIR" import --force
+    [ "$status" -eq 0 ]
+}
