@@ -39,6 +39,7 @@ struct creader {
     size_t ndotenv;
     struct ynode *doc;        /* the merged document */
     const char *project_name; /* name: of the file, else NULL */
+    size_t nodes;             /* YAML nodes made so far (a budget) */
 };
 
 /* yaml.c */

@@ -1,8 +1,8 @@
 /* A Compose file read with libfyaml into berth's own small tree. libfyaml
  * because it keeps every node's token, hence its line and column, and
  * resolves anchors, aliases and merge keys (<<: *common) itself; libyaml
- * gives marks only on events, and leaves aliases and merge keys to the
- * caller. Our own tree (rather than libfyaml's document) because files are
+ * gives marks only on events. (Aliases and merge keys are resolved here,
+ * below: libfyaml 0.7's own resolution refuses a valid case.) Our own tree (rather than libfyaml's document) because files are
  * merged, services extended and short forms rewritten, and every node must
  * keep the file it came from. */
 #include <libfyaml.h>
@@ -118,6 +118,22 @@ static struct ynode *convert(struct creader *R, struct fy_node *fn, const struct
     struct ynode *n = ynew(R, Y_NULL, at);
     if (!fn || depth > 64)
         return n;
+    /* Aliases are copied where they are used; a budget of nodes stops a
+     * file of aliases of aliases ("billion laughs") from eating memory. */
+    if (++R->nodes > 1000000) {
+        if (R->nodes == 1000001)
+            cproblem(R, at, NULL, NULL, "more than a million YAML nodes (aliases of aliases?)");
+        return n;
+    }
+    if (fy_node_is_alias(fn)) {
+        struct fy_node *t = fy_node_resolve_alias(fn);
+        if (!t) {
+            token_mark(fy_node_get_scalar_token(fn), &n->line, &n->col);
+            cproblem(R, n, NULL, NULL, "an alias of an unknown anchor (or a cycle of aliases)");
+            return n;
+        }
+        return convert(R, t, at, depth + 1);
+    }
     switch (fy_node_get_type(fn)) {
     case FYNT_SCALAR: {
         token_mark(fy_node_get_scalar_token(fn), &n->line, &n->col);
@@ -153,8 +169,11 @@ static struct ynode *convert(struct creader *R, struct fy_node *fn, const struct
         void *it = NULL;
         struct fy_node_pair *p;
         bool first = true;
+        struct ynode *merges[16];
+        size_t nmerges = 0;
         while ((p = fy_node_mapping_iterate(fn, &it))) {
-            struct ynode *kn = convert(R, fy_node_pair_key(p), n, depth + 1);
+            struct fy_node *fk = fy_node_pair_key(p);
+            struct ynode *kn = convert(R, fk, n, depth + 1);
             if (first) {
                 n->line = kn->line;
                 n->col = kn->col;
@@ -166,12 +185,29 @@ static struct ynode *convert(struct creader *R, struct fy_node *fn, const struct
                 continue;
             }
             struct ynode *vn = convert(R, fy_node_pair_value(p), kn, depth + 1);
+            if (kn->plain && streq(kn->str, "<<")) { /* a merge key: <<: *common */
+                struct ynode one = *vn, *list[1] = {&one};
+                struct ynode l1 = {.kind = Y_SEQ, .v = list, .n = 1};
+                const struct ynode *srcs = vn->kind == Y_SEQ ? vn : &l1;
+                for (size_t i = 0; i < srcs->n; i++) {
+                    if (srcs->v[i]->kind != Y_MAP || nmerges == 16)
+                        cproblem(R, kn, NULL, "<<", "merges mappings only (at most 16)");
+                    else
+                        merges[nmerges++] = srcs->v[i];
+                }
+                continue;
+            }
             if (ymap_get(n, kn->str)) {
                 cproblem(R, kn, NULL, kn->str, "written twice in one mapping (keep one)");
                 continue;
             }
             ymap_put(R, n, kn->str, kn, vn);
         }
+        /* Keys written here win; of the merged ones, the first mapping's. */
+        for (size_t m = 0; m < nmerges; m++)
+            for (size_t i = 0; i < merges[m]->n; i++)
+                if (!ymap_get(n, merges[m]->k[i]))
+                    ymap_put(R, n, merges[m]->k[i], merges[m]->kn[i], merges[m]->v[i]);
         return n;
     }
     }
@@ -191,8 +227,11 @@ struct ynode *yaml_load(struct creader *R, const char *path, const char *shown)
         return NULL;
     }
     fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_RESOLVE_DOCUMENT |
-                                        FYPCF_ALLOW_DUPLICATE_KEYS,
+    /* Not FYPCF_RESOLVE_DOCUMENT: libfyaml 0.7 refuses a key written
+     * beside a merge key that brings the same key (which YAML allows: the
+     * written one wins), so convert() resolves aliases and merges. Not
+     * FYPCF_DISABLE_MMAP_OPT either: with it, 0.7.12 reads past its buffer. */
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_ALLOW_DUPLICATE_KEYS,
                                .diag = diag};
     struct fy_document *fyd = fy_document_build_from_file(&cfg, path);
     struct ynode *root = NULL;
