@@ -798,6 +798,18 @@ static const char *const unsupported[] = {
     NULL,
 };
 
+/* Keys of the Compose specification berth has nothing for yet. */
+static const char *const spec_keys[] = {
+    "annotations", "attach", "blkio_config", "cpu_count", "cpu_percent", "cpu_shares",
+    "cpu_period", "cpu_quota", "cpu_rt_runtime", "cpu_rt_period", "cpus", "cpuset", "cgroup",
+    "cgroup_parent", "credential_spec", "device_cgroup_rules", "devices", "dns", "dns_opt",
+    "dns_search", "domainname", "external_links", "group_add", "ipc", "isolation", "logging",
+    "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit",
+    "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "pull_policy",
+    "runtime", "security_opt", "shm_size", "stop_signal", "storage_opt", "sysctls", "ulimits",
+    "userns_mode", "uts", "develop", "gpus", "post_start", "pre_stop", "label_file", NULL,
+};
+
 void emit_service(struct creader *R, const char *name, struct ynode *node);
 void emit_service(struct creader *R, const char *name, struct ynode *node)
 {
@@ -835,6 +847,9 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
             for (size_t u = 0; unsupported[u]; u += 2)
                 if (streq(unsupported[u], k))
                     why = unsupported[u + 1];
+            for (size_t u = 0; !why && spec_keys[u]; u++)
+                if (streq(spec_keys[u], k))
+                    why = "no berth setting does this yet";
             if (why)
                 bad(&S, node->kn[i], k, "berth does not support %s (%s)", k, why);
             else
