@@ -125,7 +125,8 @@ static void check_names(struct creader *R)
 static bool read_compose(const struct project_reader *r, struct source_sink *k)
 {
     const struct compose_opts *o = r->arg;
-    struct creader R = {.a = k->a, .d = k->d, .k = k, .o = o, .dir = k->dir, .env = k->env};
+    struct creader R = {.a = k->a, .d = k->d, .k = k, .o = o, .dir = k->dir, .env = k->env,
+                        .diags_before = k->d->n};
     const char *files[64];
     int nfiles = 0;
     if (o->nfiles) {
@@ -167,6 +168,12 @@ static bool read_compose(const struct project_reader *r, struct source_sink *k)
     resolve_extends(&R, R.doc);
     apply_profiles(&R);
     check_names(&R);
+    R.dry = true;
+    emit_toplevel(&R);
+    emit_services(&R);
+    if (R.d->n > R.diags_before)
+        return true;
+    R.dry = false;
     emit_toplevel(&R);
     emit_services(&R);
     return true;

@@ -40,6 +40,8 @@ struct creader {
     struct ynode *doc;        /* the merged document */
     const char *project_name; /* name: of the file, else NULL */
     size_t nodes;             /* YAML nodes made so far (a budget) */
+    size_t diags_before;      /* problems found before this reader started */
+    bool dry;                 /* looking for problems: hand nothing over */
 };
 
 /* yaml.c */

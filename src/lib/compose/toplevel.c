@@ -24,13 +24,20 @@ const char *escape_dollar(struct creader *R, const char *s)
     return r;
 }
 
+/* Parts are handed over only when the Compose files had no problem (a dry
+ * run looks for them first): else the loader's own checks would report the
+ * same values again, and parts left out would look missing. */
 void emit_section(struct creader *R, const char *name, const struct ynode *at, const char *origin)
 {
+    if (R->dry || R->d->n > R->diags_before)
+        return;
     R->k->section(R->k, name, (struct loc){at->file, at->line}, origin);
 }
 
 void emit_key(struct creader *R, const struct ynode *at, const char *key, const char *value)
 {
+    if (R->dry || R->d->n > R->diags_before)
+        return;
     R->k->key(R->k, key, value, (struct loc){at->file, at->line}, R->dir);
 }
 
