@@ -186,14 +186,13 @@ static struct ynode *convert(struct creader *R, struct fy_node *fn, const struct
             }
             struct ynode *vn = convert(R, fy_node_pair_value(p), kn, depth + 1);
             if (kn->plain && streq(kn->str, "<<")) { /* a merge key: <<: *common */
-                struct ynode one = *vn, *list[1] = {&one};
-                struct ynode l1 = {.kind = Y_SEQ, .v = list, .n = 1};
-                const struct ynode *srcs = vn->kind == Y_SEQ ? vn : &l1;
-                for (size_t i = 0; i < srcs->n; i++) {
-                    if (srcs->v[i]->kind != Y_MAP || nmerges == 16)
+                size_t count = vn->kind == Y_SEQ ? vn->n : 1;
+                for (size_t i = 0; i < count; i++) {
+                    struct ynode *src = vn->kind == Y_SEQ ? vn->v[i] : vn;
+                    if (src->kind != Y_MAP || nmerges == 16)
                         cproblem(R, kn, NULL, "<<", "merges mappings only (at most 16)");
                     else
-                        merges[nmerges++] = srcs->v[i];
+                        merges[nmerges++] = src;
                 }
                 continue;
             }
