@@ -188,3 +188,46 @@ EOF
     run berth -C "$DIR" import --force
     [ "$status" -eq 0 ]
 }
+
+@test "cap_add, cap_drop, init, read_only, tmpfs, extra_hosts and the healthcheck's timings reach the engine" {
+    cat > "$DIR/compose.yaml" <<YAML
+name: $P
+services:
+  box:
+    image: $IMG
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
+    stop_grace_period: 1s
+    cap_add: [NET_ADMIN]
+    cap_drop: [MKNOD]
+    init: true
+    read_only: true
+    tmpfs: /scratch
+    extra_hosts:
+      - "db.outside:10.0.0.5"
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+      timeout: 2s
+      retries: 4
+      start_period: 3s
+YAML
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    c=containers/$P-box-1
+    [ "$(api "http://e/$c/json" | jq -c '[.HostConfig.CapAdd, .HostConfig.CapDrop, .HostConfig.Init, .HostConfig.ReadonlyRootfs]')" = \
+      '[["NET_ADMIN"],["MKNOD"],true,true]' ]
+    [ "$(api "http://e/$c/json" | jq -c '.Config.Healthcheck | [.Interval, .Timeout, .Retries, .StartPeriod]')" = \
+      '[1000000000,2000000000,4,3000000000]' ]
+    # What a user checks from inside: the name resolves, / is read-only, the tmpfs is not.
+    run xc "$P-box-1" sh -c 'grep db.outside /etc/hosts'
+    [[ "$output" == *"10.0.0.5"*"db.outside"* ]]
+    run xc "$P-box-1" sh -c 'touch /x'
+    [ "$status" -ne 0 ]
+    run xc "$P-box-1" sh -c 'touch /scratch/x && echo ok'
+    [ "$status" -eq 0 ]
+    [ "$output" = ok ]
+    # and nothing changes on a second up
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: 0 change(s), "* ]]
+}

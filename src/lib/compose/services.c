@@ -676,7 +676,8 @@ static void k_depends_on(struct svc *S, struct ynode *n)
 static void k_healthcheck(struct svc *S, struct ynode *n)
 {
     if (n->kind != Y_MAP) {
-        bad(S, n, "healthcheck", "must be a mapping (test, interval), not %s", ykind_name(n->kind));
+        bad(S, n, "healthcheck", "must be a mapping (test, interval, ...), not %s",
+            ykind_name(n->kind));
         return;
     }
     for (size_t i = 0; i < n->n; i++) {
@@ -712,14 +713,67 @@ static void k_healthcheck(struct svc *S, struct ynode *n)
             }
             if (j)
                 set1(S, "healthcheck", j, v);
-        } else if (streq(k, "interval")) {
+        } else if (streq(k, "interval") || streq(k, "timeout") || streq(k, "retries") ||
+                   streq(k, "start_period")) {
             const char *s = scalar(S, v, full);
             if (s)
-                set1(S, "healthcheck-interval", s, v);
+                set1(S, streq(k, "interval")   ? "healthcheck-interval"
+                        : streq(k, "timeout")  ? "healthcheck-timeout"
+                        : streq(k, "retries")  ? "healthcheck-retries"
+                                               : "healthcheck-start-period",
+                     s, v);
         } else {
             bad(S, n->kn[i], full, "berth does not support healthcheck.%s (supported: test, "
-                "interval; the timeout is the interval)", k);
+                "interval, timeout, retries, start_period)", k);
         }
+    }
+}
+
+/* A list of words (cap_add, tmpfs); tmpfs may be one string. */
+static void k_words(struct svc *S, struct ynode *n, const char *key, const char *berth_key,
+                    bool one_ok)
+{
+    if (n->kind == Y_SCALAR && one_ok) {
+        add_line(S, berth_key, n->str, n);
+        return;
+    }
+    if (n->kind != Y_SEQ) {
+        bad(S, n, key, "must be a list, not %s", ykind_name(n->kind));
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const char *s = scalar(S, n->v[i], key);
+        if (s && strchr(s, ' '))
+            bad(S, n->v[i], key, "'%s' holds a space", s);
+        else if (s)
+            add_line(S, berth_key, s, n);
+    }
+}
+
+/* extra_hosts: ["NAME:IP"] or {NAME: IP}; NAME=IP too (Compose v2). */
+static void k_extra_hosts(struct svc *S, struct ynode *n)
+{
+    if (n->kind == Y_MAP) {
+        for (size_t i = 0; i < n->n; i++) {
+            const char *ip = scalar(S, n->v[i], "extra_hosts");
+            if (ip)
+                add_line(S, "extra-hosts", arena_printf(S->R->a, "%s:%s", n->k[i], ip), n);
+        }
+        return;
+    }
+    if (n->kind != Y_SEQ) {
+        bad(S, n, "extra_hosts", "must be a list or a mapping, not %s", ykind_name(n->kind));
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const char *s = scalar(S, n->v[i], "extra_hosts");
+        if (!s)
+            continue;
+        char *t = arena_strdup(S->R->a, s);
+        char *eq = strchr(t, '=');
+        if (eq)
+            *eq = ':';
+        add_line(S, "extra-hosts", t, n->v[i]);
     }
 }
 
@@ -788,11 +842,8 @@ static void k_bool(struct svc *S, struct ynode *n, const char *key, const char *
 /* Compose keys berth cannot do yet, and why not, for the message. */
 static const char *const unsupported[] = {
     "container_name", "berth names containers <project>-<part>-<instance>",
-    "cap_add", "berth sets no capabilities", "cap_drop", "berth sets no capabilities",
-    "privileged", "berth runs no privileged containers", "init", "berth adds no init process",
-    "stdin_open", "use berth run -i or berth exec -it", "extra_hosts", "berth writes no extra hosts",
-    "expose", "berth exposes the ports it publishes", "tmpfs", "berth mounts no tmpfs",
-    "read_only", "berth does not make the root file system read-only",
+    "stdin_open", "use berth run -i or berth exec -it",
+    "expose", "berth exposes the ports it publishes",
     "links", "on Compose's networks every service is reachable by its name already",
     "network_mode", "use networks", "volumes_from", "not supported for Compose files yet",
     NULL,
@@ -842,6 +893,13 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
         else if (streq(k, "hostname")) k_plain(&S, v, k, "hostname");
         else if (streq(k, "stop_grace_period")) k_plain(&S, v, k, "stop-timeout");
         else if (streq(k, "tty")) k_bool(&S, v, k, "tty");
+        else if (streq(k, "privileged")) k_bool(&S, v, k, "privileged");
+        else if (streq(k, "init")) k_bool(&S, v, k, "init");
+        else if (streq(k, "read_only")) k_bool(&S, v, k, "read-only");
+        else if (streq(k, "cap_add")) k_words(&S, v, k, "cap-add", false);
+        else if (streq(k, "cap_drop")) k_words(&S, v, k, "cap-drop", false);
+        else if (streq(k, "tmpfs")) k_words(&S, v, k, "tmpfs", true);
+        else if (streq(k, "extra_hosts")) k_extra_hosts(&S, v);
         else {
             const char *why = NULL;
             for (size_t u = 0; unsupported[u]; u += 2)

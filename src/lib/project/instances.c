@@ -327,6 +327,17 @@ void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->healthcheck_interval_ms = duration(pt, "healthcheck-interval");
     ct->ready_timeout_ms = duration(pt, "ready-timeout");
     ct->stop_timeout_ms = duration(pt, "stop-timeout");
+    ct->healthcheck_timeout_ms = duration(pt, "healthcheck-timeout");
+    ct->healthcheck_start_period_ms = duration(pt, "healthcheck-start-period");
+    const char *retries = part_value(pt, "healthcheck-retries");
+    ct->healthcheck_retries = retries ? atoi(retries) : 3;
+    ct->cap_add = items(L, pt, "cap-add");
+    ct->cap_drop = items(L, pt, "cap-drop");
+    ct->tmpfs = items(L, pt, "tmpfs");
+    ct->extra_hosts = items(L, pt, "extra-hosts");
+    ct->privileged = flag(pt, "privileged");
+    ct->init = flag(pt, "init");
+    ct->read_only = flag(pt, "read-only");
     ct->layout = part_value(pt, "layout");
     ct->hosts_file = part_value(pt, "hosts-file");
     ct->script = part_value(pt, "script");

@@ -155,6 +155,13 @@ struct container {
     struct strv healthcheck;      /* argv run by the engine; n == 0: none */
     struct strv ready;            /* argv run with exec until it succeeds; n == 0: none */
     long long healthcheck_interval_ms, ready_timeout_ms, stop_timeout_ms;
+    long long healthcheck_timeout_ms;      /* -1: the interval */
+    long long healthcheck_start_period_ms; /* -1: the engine's default */
+    int healthcheck_retries;
+    struct strv cap_add, cap_drop;  /* capability names */
+    struct strv tmpfs;              /* /path[:options] */
+    struct strv extra_hosts;        /* NAME:ADDRESS, added to /etc/hosts */
+    bool privileged, init, read_only;
     const char *layout;           /* absolute host folder copied onto / before start, or NULL */
     const char *script;           /* run with exec after start, or NULL */
     const char *script_shell, *script_user;

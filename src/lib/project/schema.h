@@ -53,6 +53,8 @@ enum ktype {
     KT_PORTS,
     KT_EXPOSE,
     KT_CPATHS,
+    KT_CAPS,      /* kernel capabilities: NET_ADMIN, CAP_NET_ADMIN, ALL */
+    KT_EXTRAHOSTS, /* NAME:ADDRESS */
     /* lists, one item per line */
     KT_ENV,       /* NAME=VALUE */
     KT_KV,        /* key=value */
