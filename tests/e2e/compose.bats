@@ -189,7 +189,7 @@ EOF
     [ "$status" -eq 0 ]
 }
 
-@test "cap_add, cap_drop, init, read_only, tmpfs, extra_hosts and the healthcheck's timings reach the engine" {
+@test "cap_add, cap_drop, init, read_only, tmpfs, expose, stdin_open, extra_hosts and the healthcheck's timings reach the engine" {
     cat > "$DIR/compose.yaml" <<YAML
 name: $P
 services:
@@ -202,6 +202,8 @@ services:
     init: true
     read_only: true
     tmpfs: /scratch
+    expose: ["9000"]
+    stdin_open: true
     extra_hosts:
       - "db.outside:10.0.0.5"
     healthcheck:
@@ -218,6 +220,9 @@ YAML
       '[["NET_ADMIN"],["MKNOD"],true,true]' ]
     [ "$(api "http://e/$c/json" | jq -c '.Config.Healthcheck | [.Interval, .Timeout, .Retries, .StartPeriod]')" = \
       '[1000000000,2000000000,4,3000000000]' ]
+    # expose: exposed, not published
+    [ "$(api "http://e/$c/json" | jq -c '[.Config.ExposedPorts, .HostConfig.PortBindings, .Config.OpenStdin]')" = \
+      '[{"9000/tcp":{}},null,true]' ]
     # What a user checks from inside: the name resolves, / is read-only, the tmpfs is not.
     run xc "$P-box-1" sh -c 'grep db.outside /etc/hosts'
     [[ "$output" == *"10.0.0.5"*"db.outside"* ]]

@@ -750,6 +750,32 @@ static void k_words(struct svc *S, struct ynode *n, const char *key, const char 
     }
 }
 
+/* expose: ports, or ranges of them, exposed and not published. */
+static void k_expose(struct svc *S, struct ynode *n)
+{
+    if (n->kind != Y_SEQ) {
+        bad(S, n, "expose", "must be a list, not %s", ykind_name(n->kind));
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const char *s = scalar(S, n->v[i], "expose");
+        if (!s)
+            continue;
+        const char *slash = strchr(s, '/');
+        const char *proto = slash ? slash + 1 : NULL;
+        char *num = slash ? arena_strndup(S->R->a, s, (size_t)(slash - s)) : arena_strdup(S->R->a, s);
+        int lo, hi;
+        if (!port_range(num, &lo, &hi) || lo < 1) {
+            bad(S, n->v[i], "expose", "'%s' is not a port or a range of ports (like 3000, "
+                "8000-8010, 53/udp)", s);
+            continue;
+        }
+        for (int p = lo; p <= hi; p++)
+            add_line(S, "expose", proto ? arena_printf(S->R->a, "%d/%s", p, proto)
+                                        : arena_printf(S->R->a, "%d", p), n->v[i]);
+    }
+}
+
 /* extra_hosts: ["NAME:IP"] or {NAME: IP}; NAME=IP too (Compose v2). */
 static void k_extra_hosts(struct svc *S, struct ynode *n)
 {
@@ -842,8 +868,6 @@ static void k_bool(struct svc *S, struct ynode *n, const char *key, const char *
 /* Compose keys berth cannot do yet, and why not, for the message. */
 static const char *const unsupported[] = {
     "container_name", "berth names containers <project>-<part>-<instance>",
-    "stdin_open", "use berth run -i or berth exec -it",
-    "expose", "berth exposes the ports it publishes",
     "links", "on Compose's networks every service is reachable by its name already",
     "network_mode", "use networks", "volumes_from", "not supported for Compose files yet",
     NULL,
@@ -900,6 +924,8 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
         else if (streq(k, "cap_drop")) k_words(&S, v, k, "cap-drop", false);
         else if (streq(k, "tmpfs")) k_words(&S, v, k, "tmpfs", true);
         else if (streq(k, "extra_hosts")) k_extra_hosts(&S, v);
+        else if (streq(k, "stdin_open")) k_bool(&S, v, k, "stdin-open");
+        else if (streq(k, "expose")) k_expose(&S, v);
         else {
             const char *why = NULL;
             for (size_t u = 0; unsupported[u]; u += 2)

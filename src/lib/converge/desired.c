@@ -282,6 +282,11 @@ static void ports_into(json_t *cfg, json_t *host, const struct container *c,
                                 json_pack("[{s:s, s:s}]", "HostIp", c->publish, "HostPort", ""));
         }
     }
+    for (size_t i = 0; i < c->expose.n; i++) { /* exposed only: no binding */
+        const char *e = c->expose.v[i];
+        cleanup_free char *key = strchr(e, '/') ? xstrdup(e) : xasprintf("%s/tcp", e);
+        json_object_set_new(exposed, key, json_object());
+    }
     if (json_object_size(exposed))
         json_object_set_new(cfg, "ExposedPorts", exposed);
     else
@@ -460,6 +465,8 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         json_object_set_new(host, "Init", json_true());
     if (c->read_only)
         json_object_set_new(host, "ReadonlyRootfs", json_true());
+    if (c->stdin_open)
+        json_object_set_new(cfg, "OpenStdin", json_true());
     if (c->tmpfs.n) {
         json_t *t = json_object();
         for (size_t i = 0; i < c->tmpfs.n; i++) {

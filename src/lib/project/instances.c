@@ -338,6 +338,8 @@ void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->privileged = flag(pt, "privileged");
     ct->init = flag(pt, "init");
     ct->read_only = flag(pt, "read-only");
+    ct->stdin_open = flag(pt, "stdin-open");
+    ct->expose = items(L, pt, "expose");
     ct->layout = part_value(pt, "layout");
     ct->hosts_file = part_value(pt, "hosts-file");
     ct->script = part_value(pt, "script");

@@ -161,7 +161,8 @@ struct container {
     struct strv cap_add, cap_drop;  /* capability names */
     struct strv tmpfs;              /* /path[:options] */
     struct strv extra_hosts;        /* NAME:ADDRESS, added to /etc/hosts */
-    bool privileged, init, read_only;
+    struct strv expose;             /* PORT[/PROTO]: exposed, not published */
+    bool privileged, init, read_only, stdin_open;
     const char *layout;           /* absolute host folder copied onto / before start, or NULL */
     const char *script;           /* run with exec after start, or NULL */
     const char *script_shell, *script_user;

@@ -93,6 +93,8 @@ static const struct keydef container_keys[] = {
     K("read-only", KT_BOOL, .dflt = "false"),
     K("tmpfs", KT_CPATHS),
     K("extra-hosts", KT_EXTRAHOSTS),
+    K("expose", KT_EXPOSE),
+    K("stdin-open", KT_BOOL, .dflt = "false"),
     K("linked", KT_BOOL, .flags = F_INSTANCE),
     K("publish_ports", KT_BOOL, .flags = F_INSTANCE),
     K("persistent_data", KT_BOOL, .flags = F_INSTANCE),
