@@ -46,6 +46,9 @@ struct creader {
 
 /* yaml.c */
 struct ynode *yaml_load(struct creader *R, const char *path, const char *shown);
+/* text (len bytes) as the file path would be read: path names its folder. */
+struct ynode *yaml_parse(struct creader *R, const char *text, size_t len, const char *path,
+                         const char *shown);
 struct ynode *ynew(struct creader *R, enum ykind kind, const struct ynode *where);
 struct ynode *ymap_get(const struct ynode *m, const char *key);
 /* Set (replace or add) key in map m. */

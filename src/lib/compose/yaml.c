@@ -5,10 +5,16 @@
  * below: libfyaml 0.7's own resolution refuses a valid case.) Our own tree (rather than libfyaml's document) because files are
  * merged, services extended and short forms rewritten, and every node must
  * keep the file it came from. */
+#include <errno.h>
+#include <fcntl.h>
 #include <libfyaml.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/strbuf.h"
 #include "base/util.h"
 #include "compose/compose_int.h"
 
@@ -213,7 +219,58 @@ static struct ynode *convert(struct creader *R, struct fy_node *fn, const struct
     return n;
 }
 
+#define MAX_YAML_SIZE (16u << 20)
+
+/* The whole file, at most 16 MiB, or NULL with *why. */
+static char *read_text(const char *path, size_t *len, const char **why)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        *why = strerror(errno);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_YAML_SIZE) {
+        *why = S_ISREG(st.st_mode) ? "larger than 16 MiB" : "not a regular file";
+        close(fd);
+        return NULL;
+    }
+    strbuf sb = STRBUF_INIT;
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 && sb.len <= MAX_YAML_SIZE)
+        sb_add(&sb, buf, (size_t)n);
+    close(fd);
+    if (n < 0 || sb.len > MAX_YAML_SIZE) {
+        *why = n < 0 ? strerror(errno) : "larger than 16 MiB";
+        sb_release(&sb);
+        return NULL;
+    }
+    if (!sb.buf) { /* an empty file */
+        *len = 0;
+        return xstrdup("");
+    }
+    return sb_detach(&sb, len);
+}
+
 struct ynode *yaml_load(struct creader *R, const char *path, const char *shown)
+{
+    size_t len;
+    const char *why;
+    char *text = read_text(path, &len, &why);
+    if (!text) {
+        diag_add(R->d, shown, 0, NULL, NULL, "cannot read this Compose file: %s", why);
+        return NULL;
+    }
+    struct ynode *root = yaml_parse(R, text, len, path, shown);
+    free(text);
+    return root;
+}
+
+struct ynode *yaml_parse(struct creader *R, const char *text, size_t len, const char *path,
+                         const char *shown)
 {
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
@@ -232,7 +289,7 @@ struct ynode *yaml_load(struct creader *R, const char *path, const char *shown)
      * FYPCF_DISABLE_MMAP_OPT either: with it, 0.7.12 reads past its buffer. */
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_ALLOW_DUPLICATE_KEYS,
                                .diag = diag};
-    struct fy_document *fyd = fy_document_build_from_file(&cfg, path);
+    struct fy_document *fyd = fy_document_build_from_string(&cfg, text, len);
     struct ynode *root = NULL;
     bool reported = false;
     void *it = NULL;
@@ -246,7 +303,7 @@ struct ynode *yaml_load(struct creader *R, const char *path, const char *shown)
     }
     if (!fyd) {
         if (!reported)
-            diag_add(R->d, shown, 0, NULL, NULL, "cannot read this YAML file");
+            diag_add(R->d, shown, 0, NULL, NULL, "holds no YAML document (a Compose file holds services:)");
     } else if (!reported) {
         struct ynode file = {.file = arena_strdup(R->a, shown), .line = 1, .col = 1};
         const char *slash = strrchr(path, '/');
