@@ -23,7 +23,7 @@ services:
   db:
     <<: *quick
     image: $IMG
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 1; echo ready > /data/ready; sleep 1000 & wait"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 1; echo ready > /data/ready; echo db-is-ready; sleep 1000 & wait"]
     volumes:
       - shared:/data
     healthcheck:
@@ -113,7 +113,14 @@ $P-web-1 running" ]
         | select(.Action | test("^(exec_(create|start|die)|health_status)") | not)
         | "\(.Type) \(.Action) \(.Actor.Attributes.name)"' <<<"$output")" = "" ]
 
+    run berth -C "$DIR" plan
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to do"* ]]
+
     # logs and exec work on the same model.
+    run berth -C "$DIR" logs db
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"db-is-ready"* ]]
     run berth -C "$DIR" exec web echo hi-from-exec
     [ "$status" -eq 0 ]
     [[ "$output" == *hi-from-exec* ]]
