@@ -36,5 +36,5 @@ for dir in */; do
         esac
     done < <(grep -n '^#include "' "$dir"/*.[ch] || true)
 done
-[ $bad -eq 0 ] && echo "layers: ok (base <- engine, project <- transfer <- converge <- cmd)"
+[ $bad -eq 0 ] && echo "layers: ok (base <- engine, project <- compose, transfer <- converge <- cmd)"
 exit $bad

@@ -77,6 +77,37 @@ static const char *scalar(struct svc *S, const struct ynode *n, const char *key)
     return NULL;
 }
 
+/* A Compose duration (Go's: 1m30s, 1.5s, 250ms, 10us) in berth's terms:
+ * as written when berth reads it so, else in milliseconds. */
+static const char *duration_of(struct svc *S, const struct ynode *n, const char *key)
+{
+    const char *s = scalar(S, n, key);
+    if (!s)
+        return NULL;
+    if (!strchr(s, '.') && !strstr(s, "us"))
+        return s; /* berth's checks say what is wrong with it, if anything */
+    double ms = 0;
+    const char *p = s;
+    while (*p) {
+        char *e;
+        double v = strtod(p, &e);
+        if (e == p || v < 0)
+            break;
+        p = e;
+        if (starts_with(p, "ms")) { ms += v; p += 2; }
+        else if (starts_with(p, "us")) { ms += v / 1000; p += 2; }
+        else if (*p == 's') { ms += v * 1000; p++; }
+        else if (*p == 'm') { ms += v * 60000; p++; }
+        else if (*p == 'h') { ms += v * 3600000; p++; }
+        else break;
+    }
+    if (*p || ms < 1) {
+        bad(S, n, key, "'%s' is not a duration (like 1m30s, 1.5s, 250ms)", s);
+        return NULL;
+    }
+    return arena_printf(S->R->a, "%.0fms", ms);
+}
+
 /* ---- commands ---- */
 
 static void json_str(strbuf *sb, const char *s)
@@ -715,7 +746,7 @@ static void k_healthcheck(struct svc *S, struct ynode *n)
                 set1(S, "healthcheck", j, v);
         } else if (streq(k, "interval") || streq(k, "timeout") || streq(k, "retries") ||
                    streq(k, "start_period")) {
-            const char *s = scalar(S, v, full);
+            const char *s = streq(k, "retries") ? scalar(S, v, full) : duration_of(S, v, full);
             if (s)
                 set1(S, streq(k, "interval")   ? "healthcheck-interval"
                         : streq(k, "timeout")  ? "healthcheck-timeout"
@@ -915,7 +946,11 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
         else if (streq(k, "user")) k_plain(&S, v, k, "user");
         else if (streq(k, "working_dir")) k_plain(&S, v, k, "workdir");
         else if (streq(k, "hostname")) k_plain(&S, v, k, "hostname");
-        else if (streq(k, "stop_grace_period")) k_plain(&S, v, k, "stop-timeout");
+        else if (streq(k, "stop_grace_period")) {
+            const char *d = duration_of(&S, v, k);
+            if (d)
+                set1(&S, "stop-timeout", d, v);
+        }
         else if (streq(k, "tty")) k_bool(&S, v, k, "tty");
         else if (streq(k, "privileged")) k_bool(&S, v, k, "privileged");
         else if (streq(k, "init")) k_bool(&S, v, k, "init");
