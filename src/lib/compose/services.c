@@ -807,6 +807,44 @@ static void k_expose(struct svc *S, struct ynode *n)
     }
 }
 
+/* links: SERVICE or SERVICE:ALIAS (berth: PART ALIAS); volumes_from:
+ * SERVICE[:ro|:rw]. Both name services of this file. */
+static void k_service_refs(struct svc *S, struct ynode *n, const char *key)
+{
+    struct creader *R = S->R;
+    bool links = streq(key, "links");
+    if (n->kind != Y_SEQ) {
+        bad(S, n, key, "must be a list, not %s", ykind_name(n->kind));
+        return;
+    }
+    struct ynode *svcs = ymap_get(R->doc, "services");
+    for (size_t i = 0; i < n->n; i++) {
+        const char *s = scalar(S, n->v[i], key);
+        if (!s)
+            continue;
+        const char *colon = strchr(s, ':');
+        const char *name = colon ? arena_strndup(R->a, s, (size_t)(colon - s)) : s;
+        const char *rest = colon ? colon + 1 : NULL;
+        if (streq(name, "container")) {
+            bad(S, n->v[i], key, "'%s': berth takes services of this project only", s);
+            continue;
+        }
+        if (!ymap_get(svcs, name)) {
+            bad(S, n->v[i], key, "no service '%s' (or its profile is not active)", name);
+            continue;
+        }
+        const char *part = part_name_for(R, name);
+        if (links)
+            add_line(S, "links", rest ? arena_printf(R->a, "%s %s", part, rest) : part, n);
+        else if (!rest || streq(rest, "rw"))
+            add_line(S, "volumes-from", part, n);
+        else if (streq(rest, "ro"))
+            add_line(S, "volumes-from", arena_printf(R->a, "%s:ro", part), n);
+        else
+            bad(S, n->v[i], key, "'%s': use SERVICE, SERVICE:ro or SERVICE:rw", s);
+    }
+}
+
 /* extra_hosts: ["NAME:IP"] or {NAME: IP}; NAME=IP too (Compose v2). */
 static void k_extra_hosts(struct svc *S, struct ynode *n)
 {
@@ -899,8 +937,7 @@ static void k_bool(struct svc *S, struct ynode *n, const char *key, const char *
 /* Compose keys berth cannot do yet, and why not, for the message. */
 static const char *const unsupported[] = {
     "container_name", "berth names containers <project>-<part>-<instance>",
-    "links", "on Compose's networks every service is reachable by its name already",
-    "network_mode", "use networks", "volumes_from", "not supported for Compose files yet",
+    "network_mode", "use networks",
     NULL,
 };
 
@@ -961,6 +998,7 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
         else if (streq(k, "extra_hosts")) k_extra_hosts(&S, v);
         else if (streq(k, "stdin_open")) k_bool(&S, v, k, "stdin-open");
         else if (streq(k, "expose")) k_expose(&S, v);
+        else if (streq(k, "links") || streq(k, "volumes_from")) k_service_refs(&S, v, k);
         else {
             const char *why = NULL;
             for (size_t u = 0; unsupported[u]; u += 2)
