@@ -243,3 +243,40 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"$P: 0 change(s), "* ]]
 }
+
+@test "a fixed address on a network of the file (ipv4_address), and aliases there" {
+    cat > "$DIR/compose.yaml" <<YAML
+name: $P
+services:
+  db:
+    image: $IMG
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
+    stop_grace_period: 1s
+    networks:
+      back:
+        ipv4_address: 10.231.7.50
+        aliases: [database]
+  app:
+    image: $IMG
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
+    stop_grace_period: 1s
+    networks: [back]
+networks:
+  back:
+    ipam:
+      config:
+        - subnet: 10.231.7.0/24
+YAML
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(ins "containers/$P-db-1" ".NetworkSettings.Networks[\"$P-back\"].IPAddress")" = 10.231.7.50 ]
+    run xc "$P-app-1" sh -c 'ping -c1 -W2 database | head -1'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"10.231.7.50"* ]]
+    run berth -C "$DIR" --progress plain up
+    [[ "$output" == *"$P: 0 change(s), "* ]]
+    # two instances cannot share one address
+    run berth -C "$DIR" -s db.instances="1 2" config
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"key 'network-addresses': a fixed address fits one container"* ]]
+}

@@ -151,9 +151,20 @@ void k_networks(struct svc *S, struct ynode *n, bool *joined)
         }
         for (size_t j = 0; j < v->n; j++) {
             const char *full = arena_printf(R->a, "networks.%s.%s", net, v->k[j]);
+            if (streq(v->k[j], "ipv4_address") || streq(v->k[j], "ipv6_address")) {
+                const char *ip = scalar(S, v->v[j], full);
+                if (ip && streq(net, "default"))
+                    bad(S, v->kn[j], full, "berth gives the addresses on the project's own "
+                        "network (declare a network with a subnet for fixed addresses)");
+                else if (ip)
+                    add_line(S, "network-addresses",
+                             arena_printf(R->a, "%s %s", object_part(R, "network", net), ip),
+                             v->v[j]);
+                continue;
+            }
             if (!streq(v->k[j], "aliases")) {
                 bad(S, v->kn[j], full, "berth does not support %s (a network of a service "
-                    "takes aliases only; berth gives addresses itself)", v->k[j]);
+                    "takes aliases, ipv4_address and ipv6_address)", v->k[j]);
                 continue;
             }
             struct ynode *al = v->v[j];

@@ -83,6 +83,9 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
         cleanup_free char *path = xasprintf("/networks/%s/connect", net);
         json_t *body = json_pack("{s:s, s:{s:O}}", "Container", id, "EndpointConfig", "Aliases",
                                  json_object_get(v, "aliases"));
+        if (json_object_get(v, "ipam")) /* network-addresses */
+            json_object_set(json_object_get(body, "EndpointConfig"), "IPAMConfig",
+                            json_object_get(v, "ipam"));
         rc = engine_post(cv->e, path, body, NULL, err);
         json_decref(body);
         if (rc < 0) {

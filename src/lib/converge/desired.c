@@ -499,16 +499,29 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         cleanup_free char *pn = project_network_name(p);
         json_array_append_new(out->connect, json_pack("{s:s, s:O}", "network", pn, "aliases", aliases));
     }
-    for (size_t i = 0; i < c->nnetworks; i++)
-        json_array_append_new(out->connect, json_pack("{s:s, s:O}", "network", c->networks[i].name,
-                                                      "aliases", aliases));
+    for (size_t i = 0; i < c->nnetworks; i++) {
+        json_t *cn = json_pack("{s:s, s:O}", "network", c->networks[i].name, "aliases", aliases);
+        /* network-addresses: only when set, so other containers keep their hash */
+        if (c->networks[i].ipv4 || c->networks[i].ipv6) {
+            json_t *ipam = json_object();
+            if (c->networks[i].ipv4)
+                json_object_set_new(ipam, "IPv4Address", json_string(c->networks[i].ipv4));
+            if (c->networks[i].ipv6)
+                json_object_set_new(ipam, "IPv6Address", json_string(c->networks[i].ipv6));
+            json_object_set_new(cn, "ipam", ipam);
+        }
+        json_array_append_new(out->connect, cn);
+    }
     json_decref(aliases);
     json_t *first = json_array_get(out->connect, 0);
     const char *mode = first ? json_string_value(json_object_get(first, "network")) : "none";
     json_object_set_new(host, "NetworkMode", json_string(mode));
     if (first) {
         json_t *ec = json_object();
-        json_object_set_new(ec, mode, json_pack("{s:O}", "Aliases", json_object_get(first, "aliases")));
+        json_t *ep = json_pack("{s:O}", "Aliases", json_object_get(first, "aliases"));
+        if (json_object_get(first, "ipam"))
+            json_object_set(ep, "IPAMConfig", json_object_get(first, "ipam"));
+        json_object_set_new(ec, mode, ep);
         json_object_set_new(cfg, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", ec));
     }
     json_object_set_new(cfg, "HostConfig", host);

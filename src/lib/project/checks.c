@@ -314,6 +314,15 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
         break;
     }
     case KT_EXPOSE: why = check_expose(v); break;
+    case KT_NETADDRS: {
+        struct strv w;
+        split_words(a, v, &w);
+        if (w.n != 2 || check_ip(w.v[1], &fam)) {
+            why = "is not NETWORK ADDRESS (like backend 10.42.0.5)";
+            break;
+        }
+        return ref_part(c, w.v[0], 1u << PART_NETWORK) >= 0;
+    }
     case KT_CAPS:
         why = *v && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(v)
                   ? NULL

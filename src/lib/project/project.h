@@ -109,6 +109,7 @@ struct cref {
 struct netref {
     const char *name; /* engine network name */
     int part;         /* network part, or -1 for the engine's host, bridge or none */
+    const char *ipv4, *ipv6; /* network-addresses: fixed addresses on it, or NULL */
 };
 
 struct instance {

@@ -70,6 +70,7 @@ static const struct keydef container_keys[] = {
     K("volumes-from", KT_VOLFROM),
     K("networks", KT_NETWORKS),
     K("network-aliases", KT_ALIASES),
+    K("network-addresses", KT_NETADDRS),
     K("links", KT_LINKS),
     K("hosts-file", KT_FILE),
     K("user", KT_USER),

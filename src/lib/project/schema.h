@@ -64,6 +64,7 @@ enum ktype {
     KT_ARCHIVES,  /* host file [sha256:HEX] */
     KT_HOSTFILES, /* HOST_FILE [/IMAGE_PATH] */
     KT_COPYPATHS, /* SOURCE [DESTINATION], absolute container paths */
+    KT_NETADDRS,  /* NETWORK ADDRESS: a fixed address on one of the part's networks */
 };
 
 #define F_REQUIRED 1u /* must be set (container image/build: one of the two) */
