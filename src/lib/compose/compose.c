@@ -142,6 +142,13 @@ static bool read_compose(const struct project_reader *r, struct source_sink *k)
         }
         for (int i = 0; i < o->nfiles && nfiles < 64; i++)
             files[nfiles++] = o->files[i];
+    } else if (getvar(&R, "COMPOSE_FILE") && *getvar(&R, "COMPOSE_FILE")) {
+        /* As Compose: the files, ':'-separated, from the environment (.env
+         * is read only once berth knows the folder is a Compose project). */
+        char *list = arena_strdup(R.a, getvar(&R, "COMPOSE_FILE"));
+        for (char *t = strtok(list, ":"); t && nfiles < 64; t = strtok(NULL, ":"))
+            if (*t)
+                files[nfiles++] = t;
     } else {
         for (size_t i = 0; default_files[i]; i++) {
             if (access(abs_path(&R, default_files[i]), F_OK) == 0) {

@@ -1,4 +1,4 @@
-/* The Compose reader through the project loader, one row per case: the
+/* The Compose reader through the project loader (25 cases), one row per case: the
  * files of a folder (compose.yaml and others), the environment, and either
  * resolved settings ("PART.KEY=VALUE" lines; lists joined by '|') or the
  * problem it must report (a substring, with FILE:LINE:COLUMN). The folder
@@ -109,6 +109,27 @@ static const struct ccase cases[] = {
      {{"compose.yaml", "services:\n  web:\n    image: x\n    ports:\n      - 127.0.0.1:8000-8001:80-81/udp\n"
                        "      - {target: 90, published: 9090}\n"}},
      {0}, {0}, {0}, "web.ports=127.0.0.1:8000:80/udp|127.0.0.1:8001:81/udp|9090:90", NULL},
+    {"COMPOSE_FILE names the files, ':'-separated",
+     {{"a.yaml", "services:\n  web:\n    image: a\n"},
+      {"b.yaml", "services:\n  web:\n    image: b\n"}},
+     {0}, {0}, {"COMPOSE_FILE=a.yaml:b.yaml"}, "web.image=b", NULL},
+    {"durations as Go writes them become milliseconds",
+     {{"compose.yaml", "services:\n  web:\n    image: x\n    stop_grace_period: 1.5s\n"
+                       "    healthcheck: {test: [CMD, 'true'], interval: 1m30s, timeout: 250ms}\n"}},
+     {0}, {0}, {0},
+     "web.stop-timeout=1500ms\nweb.healthcheck-interval=1m30s\nweb.healthcheck-timeout=250ms", NULL},
+    {"links and volumes_from name services",
+     {{"compose.yaml", "services:\n  web:\n    image: x\n    links: ['db:database']\n"
+                       "    volumes_from: ['db:ro']\n  db:\n    image: x\n"}},
+     {0}, {0}, {0}, "web.links=db database\nweb.volumes-from=db:ro", NULL},
+    {"expose ranges become single ports; extra_hosts as a mapping",
+     {{"compose.yaml", "services:\n  web:\n    image: x\n    expose: ['8000-8001', 53/udp]\n"
+                       "    extra_hosts: {db.local: 10.0.0.5}\n"}},
+     {0}, {0}, {0}, "web.expose=8000|8001|53/udp\nweb.extra-hosts=db.local:10.0.0.5", NULL},
+    {"a fixed address on the default network is refused",
+     {{"compose.yaml", "services:\n  web:\n    image: x\n    networks:\n      default:\n"
+                       "        ipv4_address: 10.0.0.5\n"}},
+     {0}, {0}, {0}, NULL, "compose.yaml:6:9: part 'web': key 'networks.default.ipv4_address'"},
 };
 
 static void write_file(const char *dir, const char *path, const char *text)
