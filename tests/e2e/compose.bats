@@ -152,10 +152,10 @@ EOF
     [ "$status" -eq 3 ]
     [[ "$output" == *"compose.yaml:4:"*"not valid YAML"* ]]
 
-    printf 'services:\n  web:\n    image: busybox\n    cap_add: [NET_ADMIN]\n    colour: blue\n' > "$DIR/compose.yaml"
+    printf 'services:\n  web:\n    image: busybox\n    container_name: web\n    colour: blue\n' > "$DIR/compose.yaml"
     run berth -C "$DIR" --engine "$dead" up
     [ "$status" -eq 3 ]
-    [[ "$output" == *"compose.yaml:4:5: part 'web': key 'cap_add': berth does not support cap_add"* ]]
+    [[ "$output" == *"compose.yaml:4:5: part 'web': key 'container_name': berth does not support container_name"* ]]
     [[ "$output" == *"compose.yaml:5:5: part 'web': key 'colour': not a key of a Compose service"* ]]
 
     printf 'services:\n  web:\n    image: busybox\n    tty: maybe\n    ports: 8080\n' > "$DIR/compose.yaml"
