@@ -280,3 +280,45 @@ YAML
     [ "$status" -eq 3 ]
     [[ "$output" == *"key 'network-addresses': a fixed address fits one container"* ]]
 }
+
+@test "depends_on service_completed_successfully: the job runs to completion first, and is up to date after" {
+    cat > "$DIR/compose.yaml" <<YAML
+name: $P
+services:
+  migrate:
+    image: $IMG
+    command: ["sh", "-c", "sleep 1; echo migrated > /data/done"]
+    volumes: [shared:/data]
+  web:
+    image: $IMG
+    # Fails at once unless the job finished before it started.
+    command: ["sh", "-c", "test -f /data/done || exit 1; trap 'exit 0' TERM; sleep 1000 & wait"]
+    stop_grace_period: 1s
+    volumes: [shared:/data]
+    depends_on:
+      migrate:
+        condition: service_completed_successfully
+volumes:
+  shared:
+YAML
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(ours)" = "$P-migrate-1 exited
+$P-web-1 running" ]
+    [ "$(ins "containers/$P-migrate-1" .State.ExitCode)" = 0 ]
+    # The job is not run again: a second up changes nothing.
+    started=$(started "$P-migrate-1")
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: 0 change(s), "* ]]
+    [ "$(started "$P-migrate-1")" = "$started" ]
+
+    # A job that fails stops up, with its exit code, before web is made anew.
+    berth -C "$DIR" down --volumes --yes >/dev/null
+    sed -i 's|echo migrated > /data/done"|echo migration failed; exit 3"|' "$DIR/compose.yaml"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"migrate:1"*"exited with code 3"* ]]
+    [[ "$output" == *"migration failed"* ]]
+    absent "containers/$P-web-1"
+}

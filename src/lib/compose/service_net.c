@@ -205,10 +205,10 @@ void k_depends_on(struct svc *S, struct ynode *n)
                 if (!streq(v->k[j], "condition"))
                     bad(S, v->kn[j], full, "berth does not support %s (only condition)",
                         v->k[j]);
-                else if (!streq(c, "service_started") && !streq(c, "service_healthy"))
-                    bad(S, v->v[j], full, "berth does not support the condition '%s' (it "
-                        "starts a part once those it needs are running and healthy: "
-                        "service_started, service_healthy)", c);
+                else if (!streq(c, "service_started") && !streq(c, "service_healthy") &&
+                         !streq(c, "service_completed_successfully"))
+                    bad(S, v->v[j], full, "'%s' is not a condition (service_started, "
+                        "service_healthy, service_completed_successfully)", c);
             }
         } else if (v->kind != Y_NULL) {
             bad(S, v, "depends_on", "%s: must be a mapping (condition), not %s", dep,

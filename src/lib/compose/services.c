@@ -272,6 +272,19 @@ static const char *const spec_keys[] = {
     "userns_mode", "uts", "develop", "gpus", "post_start", "pre_stop", "label_file", NULL,
 };
 
+/* Whether some service depends on name with service_completed_successfully. */
+static bool completes_for(struct creader *R, const char *name)
+{
+    struct ynode *svcs = ymap_get(R->doc, "services");
+    for (size_t i = 0; svcs && svcs->kind == Y_MAP && i < svcs->n; i++) {
+        struct ynode *cond = ymap_get(ymap_get(ymap_get(svcs->v[i], "depends_on"), name),
+                                      "condition");
+        if (cond && cond->kind == Y_SCALAR && streq(cond->str, "service_completed_successfully"))
+            return true;
+    }
+    return false;
+}
+
 void emit_service(struct creader *R, const char *name, struct ynode *node);
 void emit_service(struct creader *R, const char *name, struct ynode *node)
 {
@@ -346,6 +359,10 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
     emit_key(R, node, "recipe", "container");
     if (!slot(&S, "instances", node)->val.len)
         set1(&S, "instances", "1", node);
+    /* A service another waits for with service_completed_successfully
+     * runs to completion (berth: completes). */
+    if (completes_for(R, name))
+        set1(&S, "completes", "true", node);
     /* Compose keeps nothing of a container's /var/log on the host. */
     set1(&S, "persistent_log", "false", node);
     for (size_t i = 0; i < S.nkv; i++) {

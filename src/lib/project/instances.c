@@ -368,6 +368,7 @@ void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->init = flag(pt, "init");
     ct->read_only = flag(pt, "read-only");
     ct->stdin_open = flag(pt, "stdin-open");
+    ct->completes = flag(pt, "completes");
     ct->expose = items(L, pt, "expose");
     ct->layout = part_value(pt, "layout");
     ct->hosts_file = part_value(pt, "hosts-file");

@@ -164,6 +164,7 @@ struct container {
     struct strv extra_hosts;        /* NAME:ADDRESS, added to /etc/hosts */
     struct strv expose;             /* PORT[/PROTO]: exposed, not published */
     bool privileged, init, read_only, stdin_open;
+    bool completes; /* runs to completion: ready once it exited 0, and then up to date */
     const char *layout;           /* absolute host folder copied onto / before start, or NULL */
     const char *script;           /* run with exec after start, or NULL */
     const char *script_shell, *script_user;

@@ -96,6 +96,7 @@ static const struct keydef container_keys[] = {
     K("extra-hosts", KT_EXTRAHOSTS),
     K("expose", KT_EXPOSE),
     K("stdin-open", KT_BOOL, .dflt = "false"),
+    K("completes", KT_BOOL, .dflt = "false"),
     K("linked", KT_BOOL, .flags = F_INSTANCE),
     K("publish_ports", KT_BOOL, .flags = F_INSTANCE),
     K("persistent_data", KT_BOOL, .flags = F_INSTANCE),
