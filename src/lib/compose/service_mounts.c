@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -13,23 +14,33 @@
 
 void k_env_file(struct svc *S, struct ynode *n)
 {
-    struct ynode one = *n, *items[1] = {&one};
-    struct ynode list = {.kind = Y_SEQ, .v = items, .n = 1};
-    const struct ynode *l = n->kind == Y_SEQ ? n : &list;
-    for (size_t i = 0; i < l->n; i++) {
-        struct ynode *it = l->v[i];
-        if (it->kind == Y_MAP) {
+    size_t count = n->kind == Y_SEQ ? n->n : 1;
+    for (size_t i = 0; i < count; i++) {
+        struct ynode *it = n->kind == Y_SEQ ? n->v[i] : n;
+        bool required = true;
+        if (it->kind == Y_MAP) { /* {path: FILE, required: false} */
+            for (size_t j = 0; j < it->n; j++)
+                if (!streq(it->k[j], "path") && !streq(it->k[j], "required"))
+                    bad(S, it->kn[j], "env_file", "'%s' is not a key of an env_file (path, "
+                        "required)", it->k[j]);
             struct ynode *p = ymap_get(it, "path"), *req = ymap_get(it, "required");
-            if (req || !p) {
-                bad(S, it, "env_file", "berth takes env_file as paths (the long form with "
-                    "required: is not supported)");
+            if (req && !want_bool(S->R, req, S->name, "env_file.required", &required))
+                continue;
+            if (!p) {
+                bad(S, it, "env_file", "names no path");
                 continue;
             }
             it = p;
         }
         const char *s = scalar(S, it, "env_file");
-        if (s)
-            add_line(S, "env-files", host_path(S, it, s), n);
+        if (!s)
+            continue;
+        const char *path = host_path(S, it, s);
+        /* An optional file that is not there is left out, as Compose does. */
+        const char *abs = path[0] == '/' ? path : arena_printf(S->R->a, "%s/%s", S->R->dir, path);
+        if (!required && access(abs, F_OK) != 0)
+            continue;
+        add_line(S, "env-files", path, n);
     }
 }
 

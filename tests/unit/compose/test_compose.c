@@ -126,6 +126,11 @@ static const struct ccase cases[] = {
      {{"compose.yaml", "services:\n  web:\n    image: x\n    expose: ['8000-8001', 53/udp]\n"
                        "    extra_hosts: {db.local: 10.0.0.5}\n"}},
      {0}, {0}, {0}, "web.expose=8000|8001|53/udp\nweb.extra-hosts=db.local:10.0.0.5", NULL},
+    {"env_file: the long form; an optional file that is missing is left out",
+     {{"compose.yaml", "services:\n  web:\n    image: x\n    env_file:\n      - a.env\n"
+                       "      - {path: b.env, required: false}\n      - {path: c.env, required: false}\n"},
+      {"a.env", "A=1\n"}, {"c.env", "C=1\n"}},
+     {0}, {0}, {0}, "web.env-files=$DIR/a.env|$DIR/c.env", NULL},
     {"a fixed address on the default network is refused",
      {{"compose.yaml", "services:\n  web:\n    image: x\n    networks:\n      default:\n"
                        "        ipv4_address: 10.0.0.5\n"}},
