@@ -1,7 +1,7 @@
 /* After every source is read: each section's kind (its recipe), each key
  * checked against the kind's key table, a container's `build = ./folder`
- * turned into a build part, defaults filled in, and the project name
- * checked before anything is substituted with it. */
+ * turned into a build part, and defaults filled in (the next stage,
+ * subst.c, checks the project name before substituting anything). */
 #include <string.h>
 
 #include "project/loader.h"

@@ -2,7 +2,8 @@
  * project. containers/<name>/ (or apps_containers/<name>/) holding a
  * Dockerfile gives a build part <name>_image (image <project>/<name>) and a
  * container part <name>; a berth.ini in the folder adds settings. The build
- * order comes from the Dockerfiles' FROM lines. */
+ * order comes from the Dockerfiles' FROM lines (dockerfile.c, once the parts
+ * exist). */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
