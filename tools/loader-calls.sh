@@ -32,8 +32,9 @@ matrix=false
 # Non-static functions a file defines: a line at column 0 that is not a
 # declaration (no ';'), names one, and does not start with static.
 defined() {
-    grep -E '^[A-Za-z_][A-Za-z0-9_ *]*[ *][a-z_][a-z0-9_]*\(' "$1" | grep -Ev '^(static|typedef|enum|struct [a-z_]+ \{)|;\s*$' |
-        sed -E 's/^[^(]*[ *]([a-z_][a-z0-9_]*)\(.*/\1/' | sort -u || true
+    { grep -E '^[A-Za-z_][A-Za-z0-9_ *]*[ *][a-z_][a-z0-9_]*\(' "$1" || true; } |
+        { grep -Ev '^(static|typedef|enum|struct [a-z_]+ \{)|;\s*$' || true; } |
+        sed -E 's/^[^(]*[ *]([a-z_][a-z0-9_]*)\(.*/\1/' | sort -u
 }
 # The code without its comments (string and character literals kept whole,
 # so "unix://" starts no comment).
