@@ -14,6 +14,7 @@
 #include "project/loader.h"
 
 /* 1. Sources, lowest precedence first (folders come first in part order).
+ * Read: the options (L->o), the folder. Leave: L->sec, raw values by layer.
  * zeroconf.c: container folders and their settings files */
 void zeroconf_scan(struct loader *L);
 /* sources.c: the project file; -s and -p */
@@ -21,18 +22,20 @@ void load_project_file(struct loader *L);
 void add_sets(struct loader *L);
 
 /* 2. keys.c: each section's kind, its keys checked against the kind's
- * table, inline builds, defaults */
+ * table, inline builds, defaults. Leave: rsec.kind and .invalid, rkv.def,
+ * .dropped and .secret, default keys at L_DEFAULT. */
 void keys_check(struct loader *L);
 
 /* 3. subst.c: the project name first (checked before anything uses it),
- * then ${part:key}, ${:key}, ${env:NAME[:-default]}, $$ in every value */
+ * then ${part:key}, ${:key}, ${env:NAME[:-default]}, $$ in every value.
+ * Leave: rkv.val (NULL where it failed), L->refs. */
 void subst_all(struct loader *L);
 
-/* 4. resolve.c: the parts, their settings, references, dependencies;
- * it runs the steps below */
+/* 4. resolve.c: the parts, their typed settings, references, dependencies;
+ * it runs the steps below. Leave: L->p's parts, settings, deps. */
 void resolve_parts(struct loader *L);
 
-/* 5. graph.c: cycles and levels */
+/* 5. graph.c: cycles and levels. Leave: part.level, p->nlevels. */
 void graph_check(struct loader *L);
 
 /* ---- the steps of stage 4, called by resolve.c only ---- */
