@@ -29,8 +29,9 @@ void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const
     pthread_mutex_lock(&cv->lock);
     struct plan *pl = cv->plan;
     pl->v = xrealloc(pl->v, sizeof *pl->v * (pl->n + 1));
-    pl->v[pl->n++] = (struct action){xstrdup(subject), xstrdup(verb),
-                                     xstrdup(reason ? reason : ""), note, level};
+    pl->v[pl->n++] = (struct action){.subject = xstrdup(subject), .verb = xstrdup(verb),
+                                     .reason = xstrdup(reason ? reason : ""), .level = level,
+                                     .note = note};
     pthread_mutex_unlock(&cv->lock);
 }
 

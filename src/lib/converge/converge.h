@@ -41,8 +41,8 @@ struct action {
     char *subject; /* "web:one", "network front", "image base" */
     char *verb;    /* create, recreate, start, build, remove, none, skip */
     char *reason;  /* why, for people: "missing", "changed: Env, Cmd", "orphan" */
-    enum action_note note;
     int level;     /* the part's stage, for display */
+    enum action_note note;
 };
 
 struct plan {
