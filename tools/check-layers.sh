@@ -6,7 +6,8 @@
 #   engine    base engine
 #   project   base project
 #   transfer  base engine transfer
-#   converge  base engine project transfer converge
+#   registry  base engine registry
+#   converge  base engine project transfer registry converge
 #   src/cmd, src/main.c: everything
 set -euo pipefail
 cd "$(dirname "$0")/../src/lib"
@@ -16,7 +17,8 @@ declare -A may=(
     [engine]="base engine"
     [project]="base project"
     [transfer]="base engine transfer"
-    [converge]="base engine project transfer converge"
+    [registry]="base engine registry"
+    [converge]="base engine project transfer registry converge"
 )
 bad=0
 for dir in */; do
