@@ -4,8 +4,8 @@
 # The engine treats 127.0.0.0/8 registries as insecure-allowed, so plain
 # HTTP works; with TLS, the engine is given the CA under its certs.d folder.
 
-REG_USER=berthuser
-REG_PASSWORD=s3cret-Pa55-$$-xyzzy
+REG_USER=${REG_USER:-berthuser}
+REG_PASSWORD=${REG_PASSWORD:-s3cret-Pa55-$$-xyzzy}
 
 # free_port: a TCP port nothing listens on now.
 free_port() {

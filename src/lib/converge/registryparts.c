@@ -73,8 +73,8 @@ int pull_part_converge(struct cv *cv, const struct part *pt, berr **err)
 {
     cleanup_free char *subject = xasprintf("pull %s", pt->name);
     const char *policy = part_value(pt, "pull-policy");
-    int rc = pull_policy(cv, pt->image, policy ? policy : "missing", pt, subject, pt->level, err);
-    return rc < 0 ? berr_wrap(err, "pull %s", pt->name) : 0;
+    /* Errors already name the image; the task's name adds the part. */
+    return pull_policy(cv, pt->image, policy ? policy : "missing", pt, subject, pt->level, err);
 }
 
 int cv_pull_needed(struct cv *cv, const struct part *pt, berr **err)
@@ -178,5 +178,5 @@ int push_part_converge(struct cv *cv, const struct part *pt, berr **err)
             rc = push_one(cv, pt, target, &cred, err);
         reg_cred_clear(&cred);
     }
-    return rc < 0 ? berr_wrap(err, "push %s", pt->name) : 0;
+    return rc;
 }

@@ -152,7 +152,7 @@ int reg_tag(engine *e, const char *src, const char *ref, berr **err)
 {
     cleanup_free char *repo = NULL, *tag = NULL;
     reg_split_ref(ref, &repo, &tag);
-    cleanup_free char *base = api_path("/images/", src, "/tag");
+    cleanup_free char *base = api_path("/images", src, "/tag");
     strbuf q = STRBUF_INIT;
     sb_adds(&q, base);
     query_add(&q, "repo", repo);
@@ -169,7 +169,7 @@ int reg_push(engine *e, const char *ref, const struct reg_cred *cred, reporter *
         *digest = NULL;
     cleanup_free char *repo = NULL, *tag = NULL;
     reg_split_ref(ref, &repo, &tag);
-    cleanup_free char *base = api_path("/images/", repo, "/push");
+    cleanup_free char *base = api_path("/images", repo, "/push");
     strbuf q = STRBUF_INIT;
     sb_adds(&q, base);
     query_add(&q, "tag", tag);
@@ -189,7 +189,7 @@ int reg_remote_digest(engine *e, const char *ref, const struct reg_cred *cred, c
                       berr **err)
 {
     *digest = NULL;
-    cleanup_free char *path = api_path("/distribution/", ref, "/json");
+    cleanup_free char *path = api_path("/distribution", ref, "/json");
     char *auth = reg_auth_header(cred);
     char *hdr = xasprintf("X-Registry-Auth: %s", auth);
     const char *headers[] = {hdr, NULL};
@@ -220,4 +220,15 @@ int reg_remote_digest(engine *e, const char *ref, const struct reg_cred *cred, c
         *digest = xstrdup(d);
     json_decref(out);
     return 0;
+}
+
+int reg_engine_login(engine *e, const struct reg_cred *cred, berr **err)
+{
+    json_t *body = json_pack("{s:s, s:s, s:s}", "username", cred->username ? cred->username : "",
+                             "password", cred->password ? cred->password : "", "serveraddress",
+                             cred->server ? cred->server : "");
+    struct engine_req r = {.method = "POST", .path = "/auth", .json = body};
+    int rc = engine_call(e, &r, NULL, NULL, err);
+    json_decref(body);
+    return rc < 0 ? berr_wrap(err, "login to %s", cred->server) : 0;
 }

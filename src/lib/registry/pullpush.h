@@ -32,6 +32,11 @@ int reg_push(engine *e, const char *ref, const struct reg_cred *cred, reporter *
 int reg_remote_digest(engine *e, const char *ref, const struct reg_cred *cred, char **digest,
                       berr **err);
 
+/* Check credentials with the registry, as the engine's POST /auth does
+ * for the docker CLI's login: an error (BERR_ENGINE) carries the
+ * registry's refusal. */
+int reg_engine_login(engine *e, const struct reg_cred *cred, berr **err);
+
 /* Pure: split "host/repo:tag" into repository and tag ("latest" when
  * none); "repo@sha256:..." gives the digest as tag. malloc'd. */
 void reg_split_ref(const char *ref, char **repo, char **tag);

@@ -1,0 +1,318 @@
+#!/usr/bin/env bats
+# Images that travel, against a real registry: Debian's docker-registry on
+# 127.0.0.1 with htpasswd auth, plain and with TLS (a CA made here, given to
+# the engine through certs.d), started and stopped by this file. The docker
+# CLI (docker.io) is the oracle: what berth pushes it pulls, and the reverse.
+load helpers
+load project_helpers
+load registry_helpers
+
+setup_file() {
+    # One plain and one TLS registry for the whole file.
+    start_registry plain
+    export PLAIN_REG=$REG PLAIN_PID=$REG_PID PLAIN_DIR=$REG_DIR
+    start_registry tls
+    export TLS_REG=$REG TLS_PID=$REG_PID TLS_DIR=$REG_DIR
+    export REG_USER REG_PASSWORD
+}
+
+teardown_file() {
+    REG=$PLAIN_REG REG_PID=$PLAIN_PID REG_DIR=$PLAIN_DIR stop_registry
+    REG=$TLS_REG REG_PID=$TLS_PID REG_DIR=$TLS_DIR stop_registry
+}
+
+setup() {
+    P=$(test_project)
+    SOCK=${DOCKER_HOST#unix://}
+    DIR=$(mktemp -d /tmp/btr.XXXXXX)
+    busybox_image "$IMG"
+    export DOCKER_CONFIG=$DIR/docker-config
+    OUT=$DIR/all-output
+}
+
+# Everything berth prints in a test goes to $OUT as well: the secret
+# checks grep it.
+b() {
+    run "$BERTH" "$@"
+    printf '%s\n' "$output" >> "$OUT"
+}
+
+# A build part on the busybox image, and its push part to registry $1 with
+# tags $2.
+app_project() {
+    mkdir -p "$DIR/app"
+    printf 'FROM %s\nRUN echo "made by %s" > /hello\nCMD ["cat", "/hello"]\n' "$IMG" "$P" \
+        > "$DIR/app/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = build
+source = app
+image = $P/app:v1
+
+[ship]
+recipe = push
+image = $P/app:v1
+registry = $1
+tags = $2
+EOF
+}
+
+reg_tags() {
+    curl -sf -u "$REG_USER:$REG_PASSWORD" --cacert "$TLS_DIR/ca.crt" "$1/v2/$2/tags/list" |
+        jq -c '.tags | sort'
+}
+
+login_to() { echo "$REG_PASSWORD" | "$BERTH" login -u "$REG_USER" --password-stdin "$1" >> "$OUT" 2>&1; }
+
+@test "build -> push -> down --rmi -> pull -> up with auth: the image id round-trips" {
+    login_to "$PLAIN_REG"
+    app_project "$PLAIN_REG" "v1 latest"
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"push ship"*"pushing"* ]]
+    id=$(ins "images/$P/app:v1" .Id)
+    [ "$(reg_tags "http://$PLAIN_REG" "$P/app")" = '["latest","v1"]' ]
+
+    # Nothing changed: the registry holds that image for both tags.
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *" 0 change(s)"* ]]
+    b -C "$DIR" plan
+    [[ "$output" == *"nothing to do"* ]]
+
+    b -C "$DIR" down --rmi --yes
+    [ "$status" -eq 0 ]
+    absent "images/$P/app:v1"
+    absent "images/$PLAIN_REG/$P/app:v1"
+
+    # Another project pulls it and runs it.
+    mkdir -p "$DIR/two"
+    cat > "$DIR/two/berth.ini" <<EOF
+[project]
+name = ${P}b
+
+[app]
+recipe = pull
+image = $PLAIN_REG/$P/app:v1
+
+[run]
+recipe = container
+image = $PLAIN_REG/$P/app:v1
+command = $QUICK
+EOF
+    b -C "$DIR/two" plan
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"pull app"*"missing"* ]]
+    b -C "$DIR/two" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"pull app | "*"Pull complete"* ]]
+    [ "$(ins "images/$PLAIN_REG/$P/app:v1" .Id)" = "$id" ]
+    [ "$(state "${P}b-run-main")" = running ]
+    run /usr/bin/docker -H "$DOCKER_HOST" exec "${P}b-run-main" cat /hello
+    [ "$output" = "made by $P" ]
+    # Present now: pull-policy missing leaves it.
+    b -C "$DIR/two" --progress plain up
+    [[ "$output" == *" 0 change(s)"* ]]
+    "$BERTH" -C "$DIR/two" down --rmi --yes >/dev/null 2>&1
+}
+
+@test "what berth pushes the docker CLI pulls, and what the docker CLI pushes berth pulls (TLS registry)" {
+    login_to "$TLS_REG"
+    app_project "$TLS_REG" "cli"
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    id=$(ins "images/$P/app:v1" .Id)
+    api -X DELETE "http://e/images/$TLS_REG/$P/app:cli" >/dev/null
+    # The docker CLI reads the config.json berth wrote.
+    run dockercli pull "$TLS_REG/$P/app:cli"
+    [ "$status" -eq 0 ]
+    [ "$(ins "images/$TLS_REG/$P/app:cli" .Id)" = "$id" ]
+    api -X DELETE "http://e/images/$TLS_REG/$P/app:cli" >/dev/null
+
+    # The reverse: the CLI pushes a tag, berth pulls it.
+    dockercli tag "$IMG" "$TLS_REG/$P/fromcli:x"
+    run dockercli push "$TLS_REG/$P/fromcli:x"
+    [ "$status" -eq 0 ]
+    want=$(ins "images/$IMG" .Id)
+    api -X DELETE "http://e/images/$TLS_REG/$P/fromcli:x" >/dev/null
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[get]
+recipe = pull
+image = $TLS_REG/$P/fromcli:x
+EOF
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(ins "images/$TLS_REG/$P/fromcli:x" .Id)" = "$want" ]
+    api -X DELETE "http://e/images/$TLS_REG/$P/fromcli:x" >/dev/null
+}
+
+@test "a wrong password fails with the registry's message (exit 5) and no secret in any output" {
+    export REG_PW_WRONG="wrong-$REG_PASSWORD"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[get]
+recipe = pull
+image = $PLAIN_REG/nothing/here:1
+username = $REG_USER
+password = \${env:REG_PW_WRONG}
+EOF
+    for v in "" -v -vv -vvv; do
+        b -C "$DIR" $v --progress plain up
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"unauthorized"* ]]
+        b -C "$DIR" $v --progress json up
+        b -C "$DIR" $v config
+        b -C "$DIR" $v plan
+        b -C "$DIR" $v ps
+    done
+    run sh -c "echo '$REG_PW_WRONG' | '$BERTH' login -u $REG_USER --password-stdin $PLAIN_REG 2>&1"
+    printf '%s\n' "$output" >> "$OUT"
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"401 Unauthorized"* ]]
+    [ ! -e "$DOCKER_CONFIG/config.json" ] || ! grep -q "$PLAIN_REG" "$DOCKER_CONFIG/config.json"
+    grep -q unauthorized "$OUT"
+    ! grep -qF "$REG_PASSWORD" "$OUT"
+    ! grep -qF "$(printf '%s:%s' "$REG_USER" "$REG_PW_WRONG" | base64 -w0)" "$OUT"
+}
+
+@test "an unknown tag fails the pull part with the registry's words; a registry that is down says so and nothing is half-made" {
+    login_to "$PLAIN_REG"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[get]
+recipe = pull
+image = $PLAIN_REG/$P/none:missing
+
+[after]
+recipe = container
+image = $IMG
+depends = get
+command = $QUICK
+EOF
+    b -C "$DIR" --progress plain up
+    echo "$output"
+    [ "$status" -eq 7 ]
+    [[ "$output" == *"pull $PLAIN_REG/$P/none:missing"* ]]
+    [[ "$output" == *"not found"* || "$output" == *"unknown"* ]]
+    absent "containers/$P-after-main"
+
+    port=$(free_port)
+    sed -i "s|$PLAIN_REG|127.0.0.1:$port|" "$DIR/berth.ini"
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"connection refused"* ]]
+    absent "containers/$P-after-main"
+    absent "images/127.0.0.1:$port/$P/none:missing"
+}
+
+@test "pull-policy: never fails on a missing image, missing pulls once, always pulls again; a container's image no part makes is pulled" {
+    login_to "$PLAIN_REG"
+    dockercli tag "$IMG" "$PLAIN_REG/$P/base:1"
+    dockercli push "$PLAIN_REG/$P/base:1" >/dev/null
+    api -X DELETE "http://e/images/$PLAIN_REG/$P/base:1" >/dev/null
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[run]
+recipe = container
+image = $PLAIN_REG/$P/base:1
+pull-policy = never
+command = $QUICK
+EOF
+    b -C "$DIR" up
+    [ "$status" -eq 7 ]
+    [[ "$output" == *"pull-policy = never"* ]]
+    sed -i 's/pull-policy = never/pull-policy = missing/' "$DIR/berth.ini"
+    b -C "$DIR" plan
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"pull "*"image $PLAIN_REG/$P/base:1"*"missing"* ]]
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(state "$P-run-main")" = running ]
+    b -C "$DIR" --progress plain up
+    [[ "$output" == *" 0 change(s)"* ]]
+    sed -i 's/pull-policy = missing/pull-policy = always/' "$DIR/berth.ini"
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"pulling"* ]]
+    [ "$(state "$P-run-main")" = running ]
+    "$BERTH" -C "$DIR" down --yes >/dev/null 2>&1
+    api -X DELETE "http://e/images/$PLAIN_REG/$P/base:1" >/dev/null || true
+}
+
+@test "login and logout edit config.json as the docker CLI reads it; a credential helper is called with store, get and erase" {
+    run sh -c "echo '$REG_PASSWORD' | '$BERTH' login -u '$REG_USER' --password-stdin '$PLAIN_REG'"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Login Succeeded"* ]]
+    [ "$(jq -r --arg r "$PLAIN_REG" '.auths[$r].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = "$REG_USER:$REG_PASSWORD" ]
+    [ "$(stat -c %a "$DOCKER_CONFIG/config.json")" = 600 ]
+    # The docker CLI pushes with what berth wrote.
+    dockercli tag "$IMG" "$PLAIN_REG/$P/cli:1"
+    run dockercli push "$PLAIN_REG/$P/cli:1"
+    [ "$status" -eq 0 ]
+    b logout "$PLAIN_REG"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Removed login credentials for $PLAIN_REG"* ]]
+    [ "$(jq -r --arg r "$PLAIN_REG" '.auths[$r] // "none"' "$DOCKER_CONFIG/config.json")" = none ]
+    run dockercli push "$PLAIN_REG/$P/cli:1"
+    [ "$status" -ne 0 ]
+
+    # A helper: docker-credential-test on PATH, keeping one login in a file.
+    mkdir -p "$DIR/bin"
+    cat > "$DIR/bin/docker-credential-test" <<'SH'
+#!/bin/sh
+echo "$1" >> "$HELPER_STORE.calls"
+case $1 in
+store) cat > "$HELPER_STORE" ;;
+get) read -r url
+     if [ -s "$HELPER_STORE" ]; then cat "$HELPER_STORE"
+     else echo "credentials not found in native keychain"; exit 1; fi ;;
+erase) read -r url; rm -f "$HELPER_STORE" ;;
+esac
+SH
+    chmod +x "$DIR/bin/docker-credential-test"
+    export HELPER_STORE=$DIR/helper-store PATH=$DIR/bin:$PATH
+    jq '. + {credsStore: "test"}' "$DOCKER_CONFIG/config.json" > "$DIR/c.json"
+    mv "$DIR/c.json" "$DOCKER_CONFIG/config.json"
+    run sh -c "echo '$REG_PASSWORD' | '$BERTH' login -u '$REG_USER' --password-stdin '$PLAIN_REG'"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"docker-credential-test"* ]]
+    grep -qx store "$HELPER_STORE.calls"
+    [ "$(jq -r .Secret "$HELPER_STORE")" = "$REG_PASSWORD" ]
+    ! grep -qF "$REG_PASSWORD" "$DOCKER_CONFIG/config.json"
+    # berth pulls through the helper (get)...
+    api -X DELETE "http://e/images/$PLAIN_REG/$P/cli:1" >/dev/null
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[get]
+recipe = pull
+image = $PLAIN_REG/$P/cli:1
+EOF
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    grep -qx get "$HELPER_STORE.calls"
+    # ... and so does the docker CLI, with the login berth stored.
+    api -X DELETE "http://e/images/$PLAIN_REG/$P/cli:1" >/dev/null
+    run dockercli pull "$PLAIN_REG/$P/cli:1"
+    [ "$status" -eq 0 ]
+    b logout "$PLAIN_REG"
+    [ "$status" -eq 0 ]
+    grep -qx erase "$HELPER_STORE.calls"
+    [ ! -e "$HELPER_STORE" ]
+    api -X DELETE "http://e/images/$PLAIN_REG/$P/cli:1" >/dev/null || true
+    ! grep -qF "$REG_PASSWORD" "$OUT"
+}
