@@ -46,6 +46,7 @@ static const struct keydef bootstrap_keys[] = {
     K("labels", KT_KV),
     K("expose", KT_EXPOSE),
     K("commit", KT_BOOL, .dflt = "true"),
+    K("squash", KT_BOOL, .dflt = "false"),
     K("tty", KT_BOOL, .dflt = "false"),
     K("volumes", KT_MOUNTS),
     K("volumes-from", KT_VOLFROM),
