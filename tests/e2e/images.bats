@@ -119,3 +119,83 @@ EOF
     [ "${BASH_REMATCH[1]}" -lt 65536 ]
     [ "$(ins "images/$P/big" .Size)" -gt 1000000000 ]
 }
+
+# serve_git DIR: git daemon on 127.0.0.1 exporting DIR's repositories; sets
+# GIT_PORT and GIT_PID (stopped by stop_bg).
+serve_git() {
+    GIT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    git daemon --base-path="$1" --export-all --listen=127.0.0.1 --port="$GIT_PORT" --reuseaddr \
+        "$1" > "$DIR/git-daemon.log" 2>&1 &
+    GIT_PID=$!
+    local i
+    for i in $(seq 100); do
+        git ls-remote "git://127.0.0.1:$GIT_PORT/repo.git" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+stop_bg() { [ -n "${1:-}" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+
+@test "a git repository served on 127.0.0.1 is a build source; a new commit rebuilds, the same one does not" {
+    mkdir -p "$DIR/srv/repo.git" "$DIR/work"
+    git init -q --bare "$DIR/srv/repo.git"
+    git -C "$DIR/work" init -q
+    printf 'FROM %s\nCOPY msg /msg\nCMD ["cat", "/msg"]\n' "$IMG" > "$DIR/work/Dockerfile"
+    echo first > "$DIR/work/msg"
+    git -C "$DIR/work" add -A
+    git -C "$DIR/work" -c user.name=t -c user.email=t@t commit -qm one
+    git -C "$DIR/work" push -q "$DIR/srv/repo.git" HEAD:master
+    serve_git "$DIR/srv"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = build
+source = git://127.0.0.1:$GIT_PORT/repo.git
+EOF
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(/usr/bin/docker -H "$DOCKER_HOST" run --rm "$P/app")" = first ]
+    run berth -C "$DIR" --progress plain up
+    [[ "$output" == *" 0 change(s)"* ]]
+    echo second > "$DIR/work/msg"
+    git -C "$DIR/work" -c user.name=t -c user.email=t@t commit -qam two
+    git -C "$DIR/work" push -q "$DIR/srv/repo.git" HEAD:master
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *" 1 change(s)"* ]]
+    [ "$(/usr/bin/docker -H "$DOCKER_HOST" run --rm "$P/app")" = second ]
+    # A ref that is not there: a clear error, nothing built.
+    sed -i "s|repo.git|repo.git#nosuchbranch|" "$DIR/berth.ini"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"no ref 'nosuchbranch'"* ]]
+    stop_bg "$GIT_PID"
+}
+
+@test "an archive served over http on 127.0.0.1 is a build source, hashed by its content" {
+    mkdir -p "$DIR/ctx" "$DIR/www"
+    printf 'FROM %s\nCOPY msg /msg\nCMD ["cat", "/msg"]\n' "$IMG" > "$DIR/ctx/Dockerfile"
+    echo served > "$DIR/ctx/msg"
+    tar -C "$DIR/ctx" -czf "$DIR/www/ctx.tar.gz" .
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    python3 -m http.server --bind 127.0.0.1 --directory "$DIR/www" "$port" > "$DIR/http.log" 2>&1 &
+    pid=$!
+    for i in $(seq 100); do curl -sf "http://127.0.0.1:$port/ctx.tar.gz" >/dev/null && break; sleep 0.1; done
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = build
+source = http://127.0.0.1:$port/ctx.tar.gz
+EOF
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(/usr/bin/docker -H "$DOCKER_HOST" run --rm "$P/app")" = served ]
+    run berth -C "$DIR" --progress plain up
+    [[ "$output" == *" 0 change(s)"* ]]
+    stop_bg "$pid"
+}

@@ -18,6 +18,8 @@
 #include "transfer/tarball.h"
 #include "base/util.h"
 #include "converge/imagefinish.h"
+#include "converge/remotesrc.h"
+#include "project/values.h"
 #include "registry/creds.h"
 
 #define LABEL_BUILD_HASH "berth.build-hash"
@@ -98,8 +100,8 @@ static int build_call(struct cv *cv, const char *query, struct tarfile *tf, stru
     char *hdr = xasprintf("X-Registry-Config: %s", rc_hdr);
     const char *headers[] = {hdr, NULL};
     cleanup_free char *path = xasprintf("/build%s", query);
-    struct engine_req r = {.method = "POST", .path = path, .read = tarfile_read, .read_ud = tf,
-                           .content_type = "application/x-tar", .timeout_ms = -1,
+    struct engine_req r = {.method = "POST", .path = path, .read = tf->f ? tarfile_read : NULL,
+                           .read_ud = tf, .content_type = "application/x-tar", .timeout_ms = -1,
                            .on_msg = build_msg, .ud = bo, .headers = headers};
     rc = engine_call(cv->e, &r, NULL, NULL, err);
     explicit_bzero(hdr, strlen(hdr));
@@ -114,21 +116,34 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
     const char *source = part_value(pt, "source");
     const char *dockerfile = part_value(pt, "dockerfile");
     cleanup_free char *subject = xasprintf("image %s", pt->name);
-    cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
-    struct ignore_rules *ign = NULL;
-    if (ignore_load(ignore_path, &ign, err) < 0)
-        return berr_wrap(err, "%s", subject);
+    bool remote = is_url(source), git = remote && remote_is_git(source);
     /* A Dockerfile outside the context is sent inside it under a name of ours. */
-    cleanup_free char *df_abs = dockerfile[0] == '/' ? xstrdup(dockerfile)
-                                                     : xasprintf("%s/%s", source, dockerfile);
+    cleanup_free char *df_abs = dockerfile[0] == '/' || remote
+                                    ? xstrdup(dockerfile)
+                                    : xasprintf("%s/%s", source, dockerfile);
     cleanup_free char *src_slash = xasprintf("%s/", source);
-    bool inside = starts_with(df_abs, src_slash);
-    struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
-                          .extra_path = inside ? NULL : df_abs,
-                          .extra_name = inside ? NULL : ".berth.Dockerfile"};
+    bool inside = remote || starts_with(df_abs, src_slash);
     struct tarfile tf = {0};
-    int rc = tar_folder(source, &to, &tf, err);
-    ignore_free(ign);
+    int rc = 0;
+    if (git) {
+        /* The engine clones it; its commit stands for the content. */
+        cleanup_free char *commit = NULL;
+        rc = remote_git_commit(source, &commit, err);
+        if (rc == 0)
+            snprintf(tf.hash, sizeof tf.hash, "%s", commit);
+    } else if (remote) {
+        rc = remote_download(source, &tf, err);
+    } else {
+        cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
+        struct ignore_rules *ign = NULL;
+        if (ignore_load(ignore_path, &ign, err) < 0)
+            return berr_wrap(err, "%s", subject);
+        struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
+                              .extra_path = inside ? NULL : df_abs,
+                              .extra_name = inside ? NULL : ".berth.Dockerfile"};
+        rc = tar_folder(source, &to, &tf, err);
+        ignore_free(ign);
+    }
     if (rc < 0)
         return berr_wrap(err, "%s: build context", subject);
 
@@ -136,7 +151,7 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
      * the images its FROM lines name (a rebuilt parent rebuilds the child). */
     hasher *h = hasher_new();
     hasher_add_str(h, tf.hash);
-    hasher_add_str(h, inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    hasher_add_str(h, remote ? df_abs : inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
     const char *keys[] = {"build-args", "target", "labels", "no-cache"};
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
         const char *v = part_value(pt, keys[i]);
@@ -168,7 +183,10 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
 
     /* No "t": the name moves to the image only once it is finished. */
     strbuf q = STRBUF_INIT;
-    query_add(&q, "dockerfile", inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    query_add(&q, "dockerfile",
+              remote ? df_abs : inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    if (git)
+        query_add(&q, "remote", source);
     query_add(&q, "rm", "1");
     query_add(&q, "forcerm", "1"); /* no intermediate containers left, even on failure */
     if (streq(part_value(pt, "no-cache"), "true"))
