@@ -316,3 +316,45 @@ EOF
     api -X DELETE "http://e/images/$PLAIN_REG/$P/cli:1" >/dev/null || true
     ! grep -qF "$REG_PASSWORD" "$OUT"
 }
+
+@test "berth push runs the push parts the targets name (all of them by default); a pull by digest gets the same image" {
+    login_to "$PLAIN_REG"
+    app_project "$PLAIN_REG" "a"
+    cat >> "$DIR/berth.ini" <<EOF
+
+[ship2]
+recipe = push
+image = $P/app:v1
+registry = $PLAIN_REG
+repository = $P/other
+tags = b c
+EOF
+    b -C "$DIR" --progress plain push ship
+    [ "$status" -eq 0 ]
+    [ "$(reg_tags "http://$PLAIN_REG" "$P/app")" = '["a"]' ]
+    run curl -s -o /dev/null -w '%{http_code}' -u "$REG_USER:$REG_PASSWORD" "http://$PLAIN_REG/v2/$P/other/tags/list"
+    [ "$output" = 404 ]
+    b -C "$DIR" --progress plain push
+    [ "$status" -eq 0 ]
+    [ "$(reg_tags "http://$PLAIN_REG" "$P/other")" = '["b","c"]' ]
+    b -C "$DIR" push nosuchpart
+    [ "$status" -eq 2 ]
+    id=$(ins "images/$P/app:v1" .Id)
+    digest=$(api "http://e/images/$P/app:v1/json" |
+        jq -r --arg r "$PLAIN_REG/$P/other" '.RepoDigests[] | select(startswith($r + "@")) | sub(".*@"; "")')
+    [[ "$digest" == sha256:* ]]
+    "$BERTH" -C "$DIR" down --rmi --yes >/dev/null 2>&1
+    absent "images/$P/app:v1"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[get]
+recipe = pull
+image = $PLAIN_REG/$P/other@$digest
+EOF
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(ins "images/$PLAIN_REG/$P/other@$digest" .Id)" = "$id" ]
+    api -X DELETE "http://e/images/$id?force=1" >/dev/null || true
+}
