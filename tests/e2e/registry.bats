@@ -358,3 +358,28 @@ EOF
     [ "$(ins "images/$PLAIN_REG/$P/other@$digest" .Id)" = "$id" ]
     api -X DELETE "http://e/images/$id?force=1" >/dev/null || true
 }
+
+@test "login asks on the terminal: the user echoed, the password not" {
+    run python3 "$E2E_DIR/pty.py" --timeout 60 "expect:Username: " "send:$REG_USER\\r" \
+        "expect:Password: " "send:$REG_PASSWORD\\r" -- "$BERTH" login "$PLAIN_REG"
+    printf '%s\n' "$output" >> "$OUT"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Login Succeeded"* ]]
+    [[ "$output" == *"[pty] exit=0 restored=yes"* ]]
+    [[ "$output" == *"$REG_USER"* ]]
+    ! grep -qF "$REG_PASSWORD" "$OUT"
+    [ "$(jq -r --arg r "$PLAIN_REG" '.auths[$r].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = "$REG_USER:$REG_PASSWORD" ]
+}
+
+@test "a push to a registry that is down: exit 5 saying so, no tag left behind; plan still shows the push" {
+    port=$(free_port)
+    app_project "127.0.0.1:$port" "v1"
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"connection refused"* ]]
+    exists "images/$P/app:v1"
+    absent "images/127.0.0.1:$port/$P/app:v1"
+    b -C "$DIR" plan
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"push ship"*"cannot ask the registry"* ]]
+}

@@ -148,17 +148,35 @@ static int push_one(struct cv *cv, const struct part *pt, const char *target,
     }
     cleanup_free char *remote = NULL;
     int rc = reg_remote_digest(cv->e, target, cred, &remote, err);
-    if (rc == 0 && remote && has_repo_digest(img, target, remote)) {
+    if (rc < 0 && cv->o->dry_run) {
+        /* A plan still shows the rest: the push, and why it cannot tell. */
+        cleanup_free char *why = xasprintf("%s: cannot ask the registry (%s)", target,
+                                           (*err)->msg);
+        berr_freep(err);
+        cv_action(cv, subject, "push", why, pt->level);
+        rc = 0;
+    } else if (rc == 0 && remote && has_repo_digest(img, target, remote)) {
         cleanup_free char *why = xasprintf("%s has it (%.19s)", target, remote);
         cv_action(cv, subject, "none", why, pt->level);
     } else if (rc == 0) {
         cleanup_free char *why = xasprintf("%s %s", target,
                                            remote ? "holds another image" : "does not have it");
         cv_action(cv, subject, "push", why, pt->level);
+        json_t *had = NULL;
         if (!cv->o->dry_run)
-            rc = reg_tag(cv->e, pt->image, target, err);
+            rc = api_image_inspect(cv->e, target, &had, err);
         if (rc == 0 && !cv->o->dry_run)
+            rc = reg_tag(cv->e, pt->image, target, err);
+        if (rc == 0 && !cv->o->dry_run) {
             rc = reg_push(cv->e, target, cred, cv->o->rep, subject, NULL, err);
+            if (rc < 0 && !had) {
+                /* A failed push leaves no tag of ours behind. */
+                berr *ignored = NULL;
+                api_image_remove(cv->e, target, false, &ignored);
+                berr_free(ignored);
+            }
+        }
+        json_decref(had);
     }
     json_decref(img);
     return rc;
