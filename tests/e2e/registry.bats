@@ -383,3 +383,32 @@ EOF
     [ "$status" -eq 0 ]
     [[ "$output" == *"push ship"*"cannot ask the registry"* ]]
 }
+
+@test "a build FROM an image in a registry that needs a login pulls it with the stored login (X-Registry-Config)" {
+    login_to "$PLAIN_REG"
+    dockercli tag "$IMG" "$PLAIN_REG/$P/base:1"
+    dockercli push "$PLAIN_REG/$P/base:1" >/dev/null
+    api -X DELETE "http://e/images/$PLAIN_REG/$P/base:1" >/dev/null
+    mkdir -p "$DIR/app"
+    printf 'FROM %s\nRUN echo built > /built\n' "$PLAIN_REG/$P/base:1" > "$DIR/app/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = build
+source = app
+EOF
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    exists "images/$P/app"
+    exists "images/$PLAIN_REG/$P/base:1"
+    # Logged out, the registry refuses the base image's pull.
+    api -X DELETE "http://e/images/$P/app?force=1" >/dev/null
+    api -X DELETE "http://e/images/$PLAIN_REG/$P/base:1?force=1" >/dev/null
+    "$BERTH" logout "$PLAIN_REG" >/dev/null
+    b -C "$DIR" --progress plain up
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"no basic auth credentials"* || "$output" == *"unauthorized"* ]]
+    ! grep -qF "$REG_PASSWORD" "$OUT"
+}
