@@ -412,3 +412,18 @@ EOF
     [[ "$output" == *"no basic auth credentials"* || "$output" == *"unauthorized"* ]]
     ! grep -qF "$REG_PASSWORD" "$OUT"
 }
+
+@test "an error inside the engine's 200 stream (a registry refusing writes) fails the push part with the registry's words" {
+    start_registry readonly
+    ro=$REG
+    login_to "$ro"
+    app_project "$ro" "v1"
+    b -C "$DIR" --progress plain up
+    stop_registry
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"push ship"*"pushing"* ]]
+    # The read-only registry answers the upload with 405 "Method not allowed".
+    [[ "$output" == *"failed"*"engine said: "*"Method not allowed"* ]]
+    [[ "$output" == *"berth: push ship: push $ro/$P/app:v1"* ]]
+    ! grep -qF "$REG_PASSWORD" "$OUT"
+}

@@ -12,14 +12,17 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_registry [tls]: sets REG_DIR, REG_PORT, REG (host:port), REG_PID.
+# start_registry [plain|tls|readonly]: sets REG_DIR, REG_PORT, REG (host:port),
+# REG_PID. readonly: plain, and refuses every write (pushes fail inside the
+# engine's 200 stream).
 start_registry() {
     local mode=${1:-plain}
     REG_DIR=$(mktemp -d /tmp/berth-reg.XXXXXX)
     REG_PORT=$(free_port)
     REG=127.0.0.1:$REG_PORT
     htpasswd -Bbn "$REG_USER" "$REG_PASSWORD" > "$REG_DIR/htpasswd" 2>/dev/null
-    local tls=""
+    local tls="" ro=""
+    [ "$mode" = readonly ] && ro=", maintenance: {readonly: {enabled: true}}"
     if [ "$mode" = tls ]; then
         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-ca \
             -keyout "$REG_DIR/ca.key" -out "$REG_DIR/ca.crt" 2>/dev/null
@@ -36,7 +39,7 @@ start_registry() {
     cat > "$REG_DIR/config.yml" <<YML
 version: 0.1
 log: {level: error}
-storage: {filesystem: {rootdirectory: $REG_DIR/data}, delete: {enabled: true}}
+storage: {filesystem: {rootdirectory: $REG_DIR/data}, delete: {enabled: true}$ro}
 http:
   addr: $REG
   secret: berth-test-secret
