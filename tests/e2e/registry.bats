@@ -313,6 +313,16 @@ EOF
     [ "$status" -eq 0 ]
     grep -qx erase "$HELPER_STORE.calls"
     [ ! -e "$HELPER_STORE" ]
+    # credHelpers: the helper for that registry only.
+    jq --arg r "$PLAIN_REG" 'del(.credsStore) | . + {credHelpers: {($r): "test"}}' \
+        "$DOCKER_CONFIG/config.json" > "$DIR/c.json"
+    mv "$DIR/c.json" "$DOCKER_CONFIG/config.json"
+    rm -f "$HELPER_STORE.calls"
+    run sh -c "echo '$REG_PASSWORD' | '$BERTH' login -u '$REG_USER' --password-stdin '$PLAIN_REG'"
+    [ "$status" -eq 0 ]
+    grep -qx store "$HELPER_STORE.calls"
+    [ "$(jq -r .ServerURL "$HELPER_STORE")" = "$PLAIN_REG" ]
+    ! grep -qF "$REG_PASSWORD" "$DOCKER_CONFIG/config.json"
     api -X DELETE "http://e/images/$PLAIN_REG/$P/cli:1" >/dev/null || true
     ! grep -qF "$REG_PASSWORD" "$OUT"
 }
