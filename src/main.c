@@ -26,6 +26,7 @@ const struct cmd berth_commands[] = {
     {"clean", cmd_down, "the same as down"},
     {"logs", cmd_logs, "show the containers' output, merged (-f follows)"},
     {"cp", cmd_cp, "copy files between the host and containers, or between containers"},
+    {"pull", cmd_pull, "run the pull parts: fetch images from registries"},
     {"push", cmd_push, "run the push parts: tag and push images to registries"},
     {"login", cmd_login, "log in to a registry (kept as the docker CLI keeps it)"},
     {"logout", cmd_logout, "forget a registry login"},

@@ -44,6 +44,13 @@ static const char push_usage[] =
     "need: the parts that make their images first. Each tag is pushed unless the\n"
     "registry already holds that image for it.\n";
 
+static const char pull_usage[] =
+    "usage: berth pull [targets]\n"
+    "\n"
+    "Run the project's pull parts (or those the targets name), each as its\n"
+    "pull-policy says (missing: only when the engine lacks the image; always;\n"
+    "never). Logins come from config.json, as for the docker CLI.\n";
+
 /* One line from fd, without its newline; echo off on a terminal. */
 static char *read_line(int fd, bool secret)
 {
@@ -185,41 +192,43 @@ int cmd_logout(cli *g, int argc, char **argv, berr **err)
     return rc;
 }
 
-int cmd_push(cli *g, int argc, char **argv, berr **err)
+/* Run the parts of one kind (the targets, else all of that kind). */
+static int run_kind(cli *g, int argc, char **argv, enum part_kind kind, const char *name,
+                    const char *usage, berr **err)
 {
     if (argc > 1 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
-        fputs(push_usage, stdout);
+        fputs(usage, stdout);
         return 0;
     }
     for (int i = 1; i < argc; i++)
         if (argv[i][0] == '-')
-            return cmd_usage_error(err, "push", "unknown option '%s'", argv[i]);
+            return cmd_usage_error(err, name, "unknown option '%s'", argv[i]);
     struct workspace ws;
     const char **targets = (const char **)argv + 1;
     int ntargets = argc - 1;
-    const char **pushes = NULL;
+    const char **named = NULL;
     if (ntargets == 0) {
-        /* No targets: every push part. */
+        /* No targets: every part of that kind. */
         struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
                                  .sets = g->sets, .nsets = g->nsets};
         struct project *p;
         if (project_load(&o, &p, err) < 0)
             return -1;
-        pushes = xcalloc(p->nparts + 1, sizeof *pushes);
+        named = xcalloc(p->nparts + 1, sizeof *named);
         for (size_t i = 0; i < p->nparts; i++)
-            if (p->parts[i].kind == PART_PUSH)
-                pushes[ntargets++] = xstrdup(p->parts[i].name);
+            if (p->parts[i].kind == kind)
+                named[ntargets++] = xstrdup(p->parts[i].name);
         project_free(p);
         if (ntargets == 0) {
-            free(pushes);
-            return berr_set(err, BERR_PROJECT, "push: the project has no push parts");
+            free(named);
+            return berr_set(err, BERR_PROJECT, "%s: the project has no %s parts", name, name);
         }
-        targets = pushes;
+        targets = named;
     }
     int rc = workspace_open(g, targets, ntargets, &ws, err);
-    for (int i = 0; pushes && i < ntargets; i++)
-        free((char *)pushes[i]);
-    free(pushes);
+    for (int i = 0; named && i < ntargets; i++)
+        free((char *)named[i]);
+    free(named);
     if (rc < 0)
         return -1;
     struct up_opts o = {.parallel = g->parallel ? g->parallel : 8};
@@ -231,4 +240,14 @@ int cmd_push(cli *g, int argc, char **argv, berr **err)
     plan_clear(&pl);
     workspace_close(&ws);
     return rc;
+}
+
+int cmd_push(cli *g, int argc, char **argv, berr **err)
+{
+    return run_kind(g, argc, argv, PART_PUSH, "push", push_usage, err);
+}
+
+int cmd_pull(cli *g, int argc, char **argv, berr **err)
+{
+    return run_kind(g, argc, argv, PART_PULL, "pull", pull_usage, err);
 }

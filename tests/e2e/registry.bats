@@ -327,7 +327,7 @@ EOF
     ! grep -qF "$REG_PASSWORD" "$OUT"
 }
 
-@test "berth push runs the push parts the targets name (all of them by default); a pull by digest gets the same image" {
+@test "berth push runs the push parts the targets name (all of them by default); berth pull by digest gets the same image" {
     login_to "$PLAIN_REG"
     app_project "$PLAIN_REG" "a"
     cat >> "$DIR/berth.ini" <<EOF
@@ -363,7 +363,7 @@ name = $P
 recipe = pull
 image = $PLAIN_REG/$P/other@$digest
 EOF
-    b -C "$DIR" --progress plain up
+    b -C "$DIR" --progress plain pull
     [ "$status" -eq 0 ]
     [ "$(ins "images/$PLAIN_REG/$P/other@$digest" .Id)" = "$id" ]
     api -X DELETE "http://e/images/$id?force=1" >/dev/null || true
