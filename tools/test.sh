@@ -12,6 +12,7 @@ cd "$BERTH_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" bats parallel python3 jq clang \
+    docker-registry apache2-utils openssl git \
     libclang-rt-14-dev
 
 build build

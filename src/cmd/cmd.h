@@ -52,5 +52,6 @@ cmd_fn cmd_exec, cmd_shell, cmd_run;
  * -i runs it (*handled) and returns its exit code. */
 int run_route(cli *g, int ntargets, char **targets, bool *handled, berr **err);
 cmd_fn cmd_logs, cmd_cp;
+cmd_fn cmd_login, cmd_logout, cmd_push, cmd_pull;
 
 #endif
