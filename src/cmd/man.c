@@ -95,7 +95,7 @@ static void block(strbuf *sb, const struct help_block *b, const char *cmd_ref)
             esc(sb, e->text);
             /* berth(1)'s list of commands points at each command's page */
             if (cmd_ref && cmd_find(e->term) && cmd_find(e->term)->summary)
-                sb_addf(sb, "; see \\fBberth\\-%s\\fR(1)", e->term);
+                sb_addf(sb, "; see \\fB\\%%berth\\-%s\\fR(1)", e->term);
             sb_addc(sb, '\n');
         }
         break;
