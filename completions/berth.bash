@@ -14,7 +14,11 @@ _berth()
         # web:two is one word to berth, though ':' breaks words in bash
         _get_comp_words_by_ref -n : cur words cword
     else
-        words=("${COMP_WORDS[@]}") cword=$COMP_CWORD cur=${COMP_WORDS[COMP_CWORD]}
+        # without bash-completion: the line up to the cursor, split at blanks
+        local line=${COMP_LINE:0:COMP_POINT}
+        read -ra words <<< "$line"
+        [[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
+        cword=$((${#words[@]} - 1)) cur=${words[cword]}
     fi
     local out line files=
     # the berth being completed, when it is a path (./build/berth)

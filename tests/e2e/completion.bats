@@ -90,7 +90,8 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
 # with bash-completion loaded when it is installed, as on a user's machine.
 bash_complete() {
     (cd "$WORK/proj" && PATH="$WORK/bin:$PATH" bash --norc --noprofile -c '
-        [ -f /usr/share/bash-completion/bash_completion ] && . /usr/share/bash-completion/bash_completion
+        [ -f /usr/share/bash-completion/bash_completion ] && [ -z "$NO_BASH_COMPLETION" ] &&
+            . /usr/share/bash-completion/bash_completion
         . "$1"
         COMP_LINE=$2 COMP_POINT=${#2}
         COMP_WORDS=() w=
@@ -115,6 +116,11 @@ bash_complete() {
     [ "$(bash_complete "berth up web:t")" = "two" ]
     [ "$(bash_complete "berth --progress p")" = "plain" ]
     [ "$(bash_complete "berth -C su")" = "sub" ]
+    # the same without bash-completion installed
+    export NO_BASH_COMPLETION=1
+    [ "$(bash_complete "berth u")" = "up" ]
+    [ "$(bash_complete "berth up ")" = "all web web:one web:two worker worker:main db db:main backend test" ]
+    [ "$(bash_complete "berth up web:t")" = "two" ]
 }
 
 @test "zsh: the _berth function offers what berth __complete says" {

@@ -22,6 +22,11 @@ teardown() { rm -rf "$WORK"; }
     for c in $(commands); do
         [ -f "$BUILD_DIR/berth-$c.1" ] || { echo "no page for $c"; false; }
         n=$((n + 1))
+        # a page of its own, or a link to the page of the command it is an alias of
+        grep -q '^\.so man1/berth-' "$BUILD_DIR/berth-$c.1" && continue
+        grep -q '^\.SH SYNOPSIS' "$BUILD_DIR/berth-$c.1"
+        grep -q "^.fBberth $c.fR" "$BUILD_DIR/berth-$c.1" ||
+            { echo "berth-$c.1: no synopsis (does 'berth $c --help' print 'usage: berth $c ...'?)"; false; }
     done
     [ "$n" -ge 19 ]
 }
