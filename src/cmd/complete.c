@@ -166,10 +166,33 @@ static void offer_positional(struct completion *c, const char *cmd, const struct
     }
 }
 
-/* Walk words[0, n-1) (the last is c->cur) in the options of one command
- * (cmd NULL: berth's global options, until the command word). Returns the
- * index where the command's own words start; *value is set when cur is the
- * value of an option, *npos counts positional words, *dashdash a `--`. */
+/* The option word w names ("--user", "--user=x", "-u", "-ux"), and where
+ * its value is when it is in the same word (else *inline_value = NULL). */
+static const struct help_option *option_of(const struct help_option *opts, size_t nopts,
+                                           const char *w, const char **inline_value)
+{
+    *inline_value = NULL;
+    const struct help_option *o = find_option(opts, nopts, w);
+    if (o) {
+        if (strchr(w, '='))
+            *inline_value = strchr(w, '=') + 1;
+        return o;
+    }
+    if (w[1] != '-' && w[2]) { /* "-Cdir": a short option and its value */
+        char flag[3] = {'-', w[1], '\0'};
+        o = find_option(opts, nopts, flag);
+        if (o && o->arg)
+            *inline_value = w + 2;
+        return o && o->arg ? o : NULL;
+    }
+    return NULL;
+}
+
+/* Walk words[from, n-1) (words[n-1] is c->cur) through the options of
+ * berth (global: until the command word, whose index it returns) or of a
+ * command. Sets *value when cur is the value of an option, counts the
+ * positional words in *npos, and notes a `--` in *dashdash. berth's own -C,
+ * -f, -p and -s go to c->project: the project to complete targets from. */
 static size_t walk(struct completion *c, char **words, size_t from, size_t n,
                    const struct help_option *opts, size_t nopts, bool global,
                    const struct help_option **value, size_t *npos, bool *dashdash)
@@ -192,12 +215,15 @@ static size_t walk(struct completion *c, char **words, size_t from, size_t n,
             (*npos)++, i++;
             continue;
         }
-        const struct help_option *o = find_option(opts, nopts, w);
-        bool takes = o && o->arg && !strchr(w, '=');
-        const char *v = takes ? (i + 2 < n ? words[i + 1] : NULL) : strchr(w, '=') ? strchr(w, '=') + 1 : NULL;
-        if (takes && i + 2 == n) {
-            *value = o; /* cur is its value */
-            return n;
+        const char *v = NULL;
+        const struct help_option *o = option_of(opts, nopts, w, &v);
+        bool next_is_value = o && o->arg && !v;
+        if (next_is_value) {
+            if (i + 2 == n) {
+                *value = o; /* cur is its value */
+                return n;
+            }
+            v = words[i + 1];
         }
         if (global && o && v) {
             const char *name = o->names[0];
@@ -210,7 +236,7 @@ static size_t walk(struct completion *c, char **words, size_t from, size_t n,
             else if (streq(name, "-s") && c->project.nsets < (int)ARRAY_SIZE(c->sets))
                 c->sets[c->project.nsets++] = v;
         }
-        i += takes ? 2 : 1;
+        i += next_is_value ? 2 : 1;
     }
     return i;
 }

@@ -79,6 +79,8 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
     run "$BERTH" __complete -C "$WORK/proj" up d
     [ "$status" -eq 0 ]
     [ "$output" = "db"$'\n'"db:main" ]
+    run "$BERTH" __complete -C"$WORK/proj" --engine=unix:///nowhere exec -uroot d
+    [ "$output" = "db"$'\n'"db:main" ]
     echo "[broken" > "$WORK/proj/sub/berth.ini"
     run "$BERTH" __complete -C "$WORK/proj/sub" up ""
     [ "$status" -eq 0 ]
