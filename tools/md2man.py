@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""md2man.py SRC.md NAME SECTION SUMMARY: print a manual page (roff) made
+"""md2man.py SRC.md NAME SECTION SUMMARY SOURCE: print a manual page (roff) made
 from a Markdown document, so that berth.ini(5) is docs/project-format.md
 itself, not a copy to keep in step by hand (meson.build runs this at build
 time).
@@ -56,10 +56,10 @@ def table(rows):
     return out
 
 
-def convert(src, name, section, summary):
+def convert(src, name, section, summary, source):
     lines = open(src, encoding="utf-8").read().split("\n")
     out = [
-        '.TH "%s" %s "" "berth" "berth manual"' % (name.upper(), section),
+        '.TH "%s" %s "" "%s" "berth manual"' % (name.upper(), section, source),
         ".SH NAME",
         r"%s \- %s" % (name.replace("-", r"\-"), summary),
         ".SH DESCRIPTION",
@@ -113,6 +113,6 @@ def convert(src, name, section, summary):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
-        sys.exit("usage: md2man.py SRC.md NAME SECTION SUMMARY")
+    if len(sys.argv) != 6:
+        sys.exit("usage: md2man.py SRC.md NAME SECTION SUMMARY SOURCE")
     sys.stdout.write(convert(*sys.argv[1:]))

@@ -16,6 +16,10 @@ setup_file() {
         echo "berth is installed on this machine already: this test would replace and purge it" >&2
         return 1
     fi
+    if grep -rqs '^path-exclude.*/usr/share/man' /etc/dpkg/dpkg.cfg.d; then
+        echo "dpkg on this machine leaves out manual pages (path-exclude in /etc/dpkg/dpkg.cfg.d)" >&2
+        return 1
+    fi
     if [ -z "${BERTH_DEB:-}" ]; then
         # the suite ran the unit tests already: the package build need not
         DEB_BUILD_OPTIONS=nocheck bash "$ROOT/tools/make-deb.sh" "$BATS_FILE_TMPDIR/dist" >&2
