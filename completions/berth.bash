@@ -34,11 +34,16 @@ _berth()
         esac
     done <<< "$out"
     if [[ $files ]]; then
-        local f
+        # -o filenames would quote the ':' of cp's "web:" as "web\:": with
+        # such candidates, folders get their '/' here instead
+        local f colon=
+        [[ ${COMPREPLY[*]} == *:* ]] && colon=1
         while IFS= read -r f; do
-            [[ $f ]] && COMPREPLY+=("$f")
+            [[ $f ]] || continue
+            [[ $colon && -d $f ]] && f+=/
+            COMPREPLY+=("$f")
         done < <(compgen -"$files" -- "$cur")
-        compopt -o filenames 2>/dev/null
+        [[ $colon ]] || compopt -o filenames 2>/dev/null
     fi
     # targets and cp's "web:" end in or hold ':': bash, which breaks words
     # there, must be given only what follows the last ':' of cur
@@ -48,8 +53,9 @@ _berth()
             COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
         done
     fi
-    # "web:" continues with an instance or a path: no space after it
-    if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]]; then
+    # "web:" continues with an instance or a path, "dir/" with a file: no
+    # space after it
+    if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *[:/] ]]; then
         compopt -o nospace 2>/dev/null
     fi
     return 0

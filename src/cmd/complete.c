@@ -155,10 +155,12 @@ static void offer_positional(struct completion *c, const char *cmd, const struct
     else if (strstr(s, "ENGINE"))
         offer_targets(c, T_ENGINES);
     else if (strstr(s, "SRC") || strstr(s, "DST")) {
-        if (!strchr(c->cur, ':')) { /* a path inside a container: not without the engine */
+        /* "web:", "web:one:" lead to a container; the path inside one is
+         * not known without the engine */
+        if (!strchr(c->cur, ':'))
             puts(":files");
+        if (!strchr(c->cur, '/'))
             offer_targets(c, T_CP);
-        }
     } else if (strchr(s, '|')) {
         char *save = NULL;
         for (char *v = strtok_r(s, "|", &save); v; v = strtok_r(NULL, "|", &save))

@@ -72,6 +72,8 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
     [ "$(complete_words run -i w)" = "web web:one web:two worker worker:main " ]
     # cp: host files, or a container side
     [ "$(complete_words cp w)" = ":files web: web:one: web:two: worker: worker:main: " ]
+    [ "$(complete_words cp ./site/ web:)" = "web: web:one: web:two: " ]
+    [ "$(complete_words cp web:one:/e)" = "" ]
 }
 
 @test "__complete reads the project of -C DIR, and completes no target from a broken one" {
@@ -118,6 +120,9 @@ bash_complete() {
     [ "$(bash_complete "berth up web:t")" = "two" ]
     [ "$(bash_complete "berth --progress p")" = "plain" ]
     [ "$(bash_complete "berth -C su")" = "sub" ]
+    # cp: files and folders (with their '/'), and container sides
+    [ "$(bash_complete "berth cp s")" = "sub" ]   # bash adds the / (-o filenames)
+    [ "$(bash_complete "berth cp ./sub/ web:")" = " one: two:" ]
     # the same without bash-completion installed
     export NO_BASH_COMPLETION=1
     [ "$(bash_complete "berth u")" = "up" ]
