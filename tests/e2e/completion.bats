@@ -41,7 +41,10 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
 
 @test "__complete offers commands, global options and their values" {
     [ "$(complete_words u)" = "up " ]
-    [ "$(complete_words "")" = "up config plan ps stop start restart exec shell ssh run down clean logs cp engine info version help " ]
+    # every command berth --help lists, in its order
+    listed=$("$BERTH" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' | tr '\n' ' ')
+    [[ "$listed" == "up config plan "*" help " ]]
+    [ "$(complete_words "")" = "$listed" ]
     [ "$(complete_words --pa)" = "--parallel " ]
     [ "$(complete_words --progress "")" = "auto tty plain json quiet " ]
     [ "$(complete_words -C "")" = ":dirs " ]
@@ -52,7 +55,10 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
 
 @test "__complete offers a command's options, and the values of its option arguments" {
     [ "$(complete_words up --re)" = "--remove-orphans " ]
-    [ "$(complete_words down -)" = "--volumes -y --yes --rmi -t --timeout --wait-timeout " ]
+    # every option of down --help, short and long, in its order
+    [[ "$(complete_words down -)" == "--volumes -y --yes --rmi -t --timeout --wait-timeout "* ]]
+    [ "$(complete_words down -)" = "$("$BERTH" down --help | sed -n '/^options:/,$p' |
+        grep -oE '^  (-[a-zA-Z], )?--?[a-z][a-z-]*' | tr -d ',' | xargs -n1 | tr '\n' ' ')" ]
     [ "$(complete_words ps --format "")" = "text json " ]
     [ "$(complete_words engine "")" = "start stop status " ]
     [ "$(complete_words engine --dir "")" = ":dirs " ]
@@ -74,6 +80,11 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
     [ "$(complete_words cp w)" = ":files web: web:one: web:two: worker: worker:main: " ]
     [ "$(complete_words cp ./site/ web:)" = "web: web:one: web:two: " ]
     [ "$(complete_words cp web:one:/e)" = "" ]
+}
+
+@test "__complete offers the project's tasks to berth task" {
+    [[ " $(complete_words "") " == *" task "* ]] || skip "this berth has no task command"
+    [ "$(complete_words task "")" = "test " ]
 }
 
 @test "__complete reads the project of -C DIR, and completes no target from a broken one" {
