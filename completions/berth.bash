@@ -11,8 +11,9 @@ _berth()
 {
     local cur words cword
     if declare -F _get_comp_words_by_ref >/dev/null; then
-        # web:two is one word to berth, though ':' breaks words in bash
-        _get_comp_words_by_ref -n : cur words cword
+        # web:two and --format=json are one word to berth, though ':' and
+        # '=' break words in bash
+        _get_comp_words_by_ref -n =: cur words cword
     else
         # without bash-completion: the line up to the cursor, split at blanks
         local line=${COMP_LINE:0:COMP_POINT}
@@ -45,10 +46,11 @@ _berth()
         done < <(compgen -"$files" -- "$cur")
         [[ $colon ]] || compopt -o filenames 2>/dev/null
     fi
-    # targets and cp's "web:" end in or hold ':': bash, which breaks words
-    # there, must be given only what follows the last ':' of cur
-    if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
-        local prefix=${cur%"${cur##*:}"} i
+    # targets and cp's "web:" hold ':', "--format=json" '=': bash, which
+    # breaks words there, must be given only what follows the last of them
+    local breaks=${COMP_WORDBREAKS//[^:=]/}
+    if [[ $breaks && $cur == *["$breaks"]* ]]; then
+        local prefix=${cur%"${cur##*["$breaks"]}"} i
         for i in "${!COMPREPLY[@]}"; do
             COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
         done

@@ -21,6 +21,7 @@
 
 struct completion {
     const char *cur;             /* the word being completed */
+    const char *prefix;          /* "--format=": printed before each candidate */
     struct project_opts project; /* from -C, -f, -p, -s */
     const char *sets[64];
 };
@@ -28,7 +29,7 @@ struct completion {
 static void offer(const struct completion *c, const char *s)
 {
     if (starts_with(s, c->cur))
-        puts(s);
+        printf("%s%s\n", c->prefix, s);
 }
 
 static const struct help_option *find_option(const struct help_option *v, size_t n,
@@ -243,6 +244,24 @@ static size_t walk(struct completion *c, char **words, size_t from, size_t n,
     return i;
 }
 
+/* cur is "--format=j": the option's values, each after "--format=".
+ * Returns false when cur is no such word. */
+static bool offer_inline_values(struct completion *c, const struct help_option *opts, size_t nopts)
+{
+    const char *eq = strchr(c->cur, '=');
+    if (c->cur[0] != '-' || c->cur[1] != '-' || !eq)
+        return false;
+    const struct help_option *o = find_option(opts, nopts, c->cur);
+    if (o && o->arg) {
+        cleanup_free char *prefix = xstrndup(c->cur, (size_t)(eq - c->cur) + 1);
+        const char *saved = c->cur;
+        c->prefix = prefix, c->cur = eq + 1;
+        offer_values(c, o);
+        c->prefix = "", c->cur = saved;
+    }
+    return true;
+}
+
 int cmd_complete(cli *g, int argc, char **argv, berr **err)
 {
     (void)g, (void)err;
@@ -252,7 +271,7 @@ int cmd_complete(cli *g, int argc, char **argv, berr **err)
     char *empty[] = {""};
     if (n == 0)
         words = empty, n = 1;
-    struct completion c = {.cur = words[n - 1]};
+    struct completion c = {.cur = words[n - 1], .prefix = ""};
     c.project.sets = c.sets;
 
     cleanup_free char *gtext = help_capture(NULL);
@@ -266,7 +285,9 @@ int cmd_complete(cli *g, int argc, char **argv, berr **err)
     if (value) {
         offer_values(&c, value);
     } else if (i + 1 >= n) { /* no command yet: cur is one, or a global option */
-        if (c.cur[0] == '-') {
+        if (offer_inline_values(&c, gopts, ngopts)) {
+            /* --progress=p */
+        } else if (c.cur[0] == '-') {
             for (size_t k = 0; k < ngopts; k++)
                 for (size_t j = 0; j < gopts[k].nnames; j++)
                     offer(&c, gopts[k].names[j]);
@@ -287,6 +308,8 @@ int cmd_complete(cli *g, int argc, char **argv, berr **err)
                 offer_values(&c, value);
             else if (dashdash)
                 ; /* a command for the container: not ours to complete */
+            else if (offer_inline_values(&c, opts, nopts))
+                ; /* --format=j */
             else if (c.cur[0] == '-')
                 for (size_t k = 0; k < nopts; k++)
                     for (size_t j = 0; j < opts[k].nnames; j++)

@@ -60,6 +60,8 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
     [ "$(complete_words down -)" = "$("$BERTH" down --help | sed -n '/^options:/,$p' |
         grep -oE '^  (-[a-zA-Z], )?--?[a-z][a-z-]*' | tr -d ',' | xargs -n1 | tr '\n' ' ')" ]
     [ "$(complete_words ps --format "")" = "text json " ]
+    [ "$(complete_words ps --format=j)" = "--format=json " ]
+    [ "$(complete_words --progress=p)" = "--progress=plain " ]
     [ "$(complete_words engine "")" = "start stop status " ]
     [ "$(complete_words engine --dir "")" = ":dirs " ]
     [ "$(complete_words help pl)" = "plan " ]
@@ -110,11 +112,11 @@ bash_complete() {
         . "$1"
         COMP_LINE=$2 COMP_POINT=${#2}
         COMP_WORDS=() w=
-        # split as readline does: blanks end a word, a colon is a word of its own
+        # split as readline does: blanks end a word, ":" and "=" are words of their own
         for ((i = 0; i < ${#2}; i++)); do
             c=${2:i:1}
             if [[ $c == " " ]]; then [[ $w ]] && COMP_WORDS+=("$w"); w=
-            elif [[ $c == : ]]; then [[ $w ]] && COMP_WORDS+=("$w"); COMP_WORDS+=(":"); w=
+            elif [[ $c == [:=] ]]; then [[ $w ]] && COMP_WORDS+=("$w"); COMP_WORDS+=("$c"); w=
             else w+=$c; fi
         done
         [[ $w || $2 == *" " ]] && COMP_WORDS+=("$w")
@@ -130,6 +132,7 @@ bash_complete() {
     [ "$(bash_complete "berth up web:")" = "one two" ]
     [ "$(bash_complete "berth up web:t")" = "two" ]
     [ "$(bash_complete "berth --progress p")" = "plain" ]
+    [ "$(bash_complete "berth ps --format=j")" = "json" ]
     [ "$(bash_complete "berth -C su")" = "sub" ]
     # cp: files and folders (with their '/'), and container sides
     [ "$(bash_complete "berth cp s")" = "sub" ]   # bash adds the / (-o filenames)
