@@ -15,7 +15,7 @@ render() { MANWIDTH=80 man --warnings -E UTF-8 -l "$1" 2> "$WORK/warnings"; }
 setup() { WORK=$(mktemp -d /tmp/berth-e2e-man.XXXXXX); }
 teardown() { rm -rf "$WORK"; }
 
-@test "the build made a page for berth and for every command berth --help lists" {
+@test "the build made a page for berth and for every command berth --help lists, each rendered without warnings" {
     [ -f "$BUILD_DIR/berth.1" ]
     [ -f "$BUILD_DIR/berth.ini.5" ]
     n=0
@@ -27,6 +27,8 @@ teardown() { rm -rf "$WORK"; }
         grep -q '^\.SH SYNOPSIS' "$BUILD_DIR/berth-$c.1"
         grep -q "^.fBberth $c.fR" "$BUILD_DIR/berth-$c.1" ||
             { echo "berth-$c.1: no synopsis (does 'berth $c --help' print 'usage: berth $c ...'?)"; false; }
+        render "$BUILD_DIR/berth-$c.1" > /dev/null
+        [ ! -s "$WORK/warnings" ] || { echo "berth-$c.1:"; cat "$WORK/warnings"; false; }
     done
     [ "$n" -ge 19 ]
 }
