@@ -7,7 +7,8 @@
 # The package is built in a copy of the source tree as it is now (committed
 # or not, less what git ignores), so that the tree you work in gets no build
 # folders and its parent folder no .changes; the copy keeps what
-# `git describe` says of the tree, for `berth version`. Installs the Debian
+# `git describe` says of the tree, for `berth version`, and a build that is
+# not the release's tag gets a package version of its own (below). Installs the Debian
 # packages the build needs when they are missing (as root). Prints the path
 # of the .deb last. Set DEB_BUILD_OPTIONS=nocheck to skip the unit tests
 # the package build runs.
@@ -36,6 +37,22 @@ if git rev-parse --show-toplevel >/dev/null 2>&1; then
             [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
         done | tar --null -T - -cf - | tar -C "$src" -xf -
     tools/git-version.sh "$BERTH_ROOT" > "$src/.git-version" || rm -f "$src/.git-version"
+    # A build between releases gets a version of its own, so that apt
+    # upgrades one such build to the next: after the release's tag
+    # (vX.Y.Z) it sorts above the release (X.Y.Z+gitN.HASH), before the tag
+    # below it (X.Y.Z~gitN.HASH); N counts the commits, so later is higher.
+    describe=$(cat "$src/.git-version" 2>/dev/null || true)
+    if [ -n "$describe" ] && [ "$describe" != "v$release" ]; then
+        sep='~'
+        case $describe in "v$release-"*) sep='+' ;; esac
+        version=$release${sep}git$(git rev-list --count HEAD).$(git rev-parse --short HEAD)
+        case $describe in *-dirty) version=$version.dirty ;; esac
+        maintainer=$(dpkg-parsechangelog -l debian/changelog -S Maintainer)
+        { printf 'berth (%s) unstable; urgency=medium\n\n' "$version"
+          printf '  * A build of %s, from git %s.\n\n' "$release" "$describe"
+          printf ' -- %s  %s\n\n' "$maintainer" "$(date -R)"
+          cat debian/changelog; } > "$src/debian/changelog"
+    fi
 else
     tar --exclude='./build*' --exclude=./dist -cf - . | tar -C "$src" -xf -
 fi

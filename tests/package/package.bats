@@ -70,13 +70,21 @@ INI
 
 @test "berth version: the installed berth on PATH, with its release and the commit it was built from" {
     [ "$(command -v berth)" = /usr/bin/berth ]
-    release=$(dpkg-query -W -f='${Version}' berth)
+    release=$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$ROOT/meson.build")
+    package_version=$(dpkg-query -W -f='${Version}' berth)
     run berth version
     [ "$status" -eq 0 ]
-    if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-        [[ "$output" =~ ^berth\ ${release%%-*}\ \(git\ [0-9A-Za-z._-]+\)$ ]] || { echo "$output"; false; }
+    if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 &&
+        [ "$(git -C "$ROOT" describe --always --tags)" != "v$release" ]; then
+        [[ "$output" =~ ^berth\ $release\ \(git\ [0-9A-Za-z._-]+\)$ ]] || { echo "$output"; false; }
+        # a build between releases: a package version of its own, with its commit
+        commit=$(git -C "$ROOT" rev-parse --short HEAD)
+        [[ "$package_version" =~ ^$release[~+]git[0-9]+\.$commit(\.dirty)?$ ]] ||
+            { echo "package version $package_version"; false; }
+        [[ "$output" == *"$commit"* ]]
     else
-        [ "$output" = "berth ${release%%-*}" ]
+        [ "$package_version" = "$release" ]
+        [[ "$output" == "berth $release"* ]]
     fi
 }
 
