@@ -53,6 +53,7 @@ enum ktype {
     KT_PORTS,
     KT_EXPOSE,
     KT_CPATHS,
+    KT_TAGS,      /* image tags: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
     KT_CAPS,      /* kernel capabilities: NET_ADMIN, CAP_NET_ADMIN, ALL */
     KT_EXTRAHOSTS, /* NAME:ADDRESS */
     /* lists, one item per line */
