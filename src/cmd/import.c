@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "cmd.h"
 #include "compose/compose.h"
+#include "project/ini.h"
 #include "project/project.h"
 
 static const char usage[] =
@@ -27,59 +28,141 @@ static const char usage[] =
     "compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml and its\n"
     "override file) as the berth.ini that describes the same project: `berth config`\n"
     "of both is the same. Each section says where it came from. Interpolation is\n"
-    "done: the file holds the values of this environment and .env.\n"
+    "done: the file holds the values of this environment and .env. A berth.ini\n"
+    "beside the Compose files is merged in, its keys winning, as when berth reads\n"
+    "both: the one file says what the two said.\n"
     "\n"
     "options:\n"
-    "  -o FILE      where to write (default: berth.ini in the project folder; - for stdout)\n"
+    "  -o FILE      where to write, relative to the project folder (default: berth.ini;\n"
+    "               - for stdout)\n"
     "  --force      replace FILE when it exists\n"
     "  -h, --help   this help\n";
 
+/* The sections as the reader hands them over, then berth.ini's merged in. */
+struct okey {
+    const char *key, *value;
+};
+struct osec {
+    const char *name, *comment;
+    struct okey *k;
+    size_t nk, cap;
+};
 struct ini_out {
-    strbuf sb;
+    struct arena *a;
+    const char *header;
+    struct osec *s;
+    size_t ns, cap;
 };
 
-/* Values are in berth's syntax already; several lines are written as the
- * indented continuation lines of berth.ini. */
 static void out_key(struct source_sink *k, const char *key, const char *value, struct loc loc,
                     const char *base)
 {
     (void)loc;
     (void)base;
     struct ini_out *o = k->impl;
-    if (!strchr(value, '\n')) {
-        sb_addf(&o->sb, "%s =%s%s\n", key, *value ? " " : "", value);
+    if (!o->ns)
         return;
-    }
-    sb_addf(&o->sb, "%s =\n", key);
-    for (const char *l = value; l;) {
-        const char *e = strchr(l, '\n');
-        size_t n = e ? (size_t)(e - l) : strlen(l);
-        sb_adds(&o->sb, n ? "    " : "");
-        sb_add(&o->sb, l, n);
-        sb_addc(&o->sb, '\n');
-        l = e ? e + 1 : NULL;
-    }
+    struct osec *s = &o->s[o->ns - 1];
+    *ARENA_PUSH(o->a, s->k, s->nk, s->cap) =
+        (struct okey){arena_strdup(o->a, key), arena_strdup(o->a, value)};
 }
 
 static void out_section(struct source_sink *k, const char *name, struct loc loc,
                         const char *origin)
 {
     struct ini_out *o = k->impl;
-    if (o->sb.len)
-        sb_addc(&o->sb, '\n');
-    if (loc.line > 0)
-        sb_addf(&o->sb, "# %s, from %s:%d\n", origin, loc.file, loc.line);
-    else
-        sb_addf(&o->sb, "# %s, from %s\n", origin, loc.file);
-    sb_addf(&o->sb, "[%s]\n", name);
+    struct osec *s = ARENA_PUSH(o->a, o->s, o->ns, o->cap);
+    memset(s, 0, sizeof *s);
+    s->name = arena_strdup(o->a, name);
+    s->comment = loc.line > 0 ? arena_printf(o->a, "%s, from %s:%d", origin, loc.file, loc.line)
+                              : arena_printf(o->a, "%s, from %s", origin, loc.file);
 }
 
 static void out_file(struct source_sink *k, const char *shown)
 {
     struct ini_out *o = k->impl;
-    sb_addf(&o->sb, "# Written by `berth import` from %s (and the files merged with it).\n"
-                    "# berth.ini beats the Compose files beside it: remove them once this is yours.\n",
-            shown);
+    o->header = arena_printf(o->a,
+                             "# Written by `berth import` from %s (and the files merged with it).\n"
+                             "# berth.ini beats the Compose files beside it: remove them once this "
+                             "is yours.\n",
+                             shown);
+}
+
+/* In key names '-' and '_' are one letter (project-format.md). */
+static bool same_key(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if ((*a == '_' ? '-' : *a) != (*b == '_' ? '-' : *b))
+            return false;
+    return *a == *b;
+}
+
+/* berth.ini beside the Compose files beats them key by key, as when berth
+ * reads both: its keys go into the imported sections, its other sections
+ * after them, so that the one file says what the two said. */
+static void merge_ini(struct ini_out *o, const struct ini_doc *doc)
+{
+    for (size_t i = 0; i < doc->nsec; i++) {
+        const struct ini_section *is = &doc->sec[i];
+        if (is->dup_of != -1 || !is->name)
+            continue; /* berth reports those when it loads the result */
+        const char *name = streq(is->name, "berth") ? "project" : is->name;
+        struct osec *s = NULL;
+        for (size_t j = 0; j < o->ns && !s; j++)
+            if (streq(o->s[j].name, name))
+                s = &o->s[j];
+        if (s) {
+            s->comment = arena_printf(o->a, "%s; with berth.ini:%d", s->comment, is->line);
+        } else {
+            s = ARENA_PUSH(o->a, o->s, o->ns, o->cap);
+            memset(s, 0, sizeof *s);
+            s->name = arena_strdup(o->a, name);
+            s->comment = arena_printf(o->a, "from berth.ini:%d", is->line);
+        }
+        for (size_t k = 0; k < is->nkv; k++) {
+            const struct ini_kv *kv = &is->kv[k];
+            struct okey *have = NULL;
+            for (size_t j = 0; j < s->nk && !have; j++)
+                if (same_key(s->k[j].key, kv->key))
+                    have = &s->k[j];
+            if (have && kv->append)
+                have->value = arena_printf(o->a, "%s\n%s", have->value, kv->value);
+            else if (have)
+                have->value = arena_strdup(o->a, kv->value);
+            else
+                *ARENA_PUSH(o->a, s->k, s->nk, s->cap) =
+                    (struct okey){arena_strdup(o->a, kv->key), arena_strdup(o->a, kv->value)};
+        }
+    }
+}
+
+/* Values are in berth's syntax already; several lines are written as the
+ * indented continuation lines of berth.ini. */
+static void put_value(strbuf *sb, const char *key, const char *value)
+{
+    if (!strchr(value, '\n')) {
+        sb_addf(sb, "%s =%s%s\n", key, *value ? " " : "", value);
+        return;
+    }
+    sb_addf(sb, "%s =\n", key);
+    for (const char *l = value; l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        sb_adds(sb, n ? "    " : "");
+        sb_add(sb, l, n);
+        sb_addc(sb, '\n');
+        l = e ? e + 1 : NULL;
+    }
+}
+
+static void put_all(const struct ini_out *o, strbuf *sb)
+{
+    sb_adds(sb, o->header ? o->header : "");
+    for (size_t i = 0; i < o->ns; i++) {
+        sb_addf(sb, "\n# %s\n[%s]\n", o->s[i].comment, o->s[i].name);
+        for (size_t k = 0; k < o->s[i].nk; k++)
+            put_value(sb, o->s[i].k[k].key, o->s[i].k[k].value);
+    }
 }
 
 static int write_file(const char *path, const char *text, bool force, berr **err)
@@ -142,7 +225,8 @@ int cmd_import(cli *g, int argc, char **argv, berr **err)
 
     struct arena *a = arena_new();
     struct diags d = {0};
-    struct ini_out o = {.sb = STRBUF_INIT};
+    struct ini_out o = {.a = a};
+    strbuf text = STRBUF_INIT;
     extern char **environ;
     struct source_sink k = {.section = out_section, .key = out_key, .file = out_file, .a = a,
                             .d = &d, .dir = real, .shown_dir = "", /* names as seen from berth.ini */
@@ -155,24 +239,42 @@ int cmd_import(cli *g, int argc, char **argv, berr **err)
     } else if (diags_to_berr(&d, BERR_PROJECT, err) < 0) {
         rc = -1;
     } else {
+        const char *beside = arena_printf(a, "%s/berth.ini", real);
+        FILE *f = fopen(beside, "re");
+        if (f) {
+            strbuf ini = STRBUF_INIT;
+            char buf[8192];
+            size_t got;
+            while ((got = fread(buf, 1, sizeof buf, f)) > 0 && ini.len < (16u << 20))
+                sb_add(&ini, buf, got);
+            fclose(f);
+            struct ini_doc *doc = ini_parse("berth.ini", ini.buf, ini.len, &d);
+            merge_ini(&o, doc);
+            ini_free(doc);
+            sb_release(&ini);
+        }
+        put_all(&o, &text);
         /* Loaded before it is written: what berth would say about it is said now. */
-        struct project_opts po = {.dir = g->dir, .file = "berth.ini", .text = o.sb.buf};
+        struct project_opts po = {.dir = g->dir, .file = "berth.ini", .text = text.buf};
         struct project *p = NULL;
-        if (project_load(&po, &p, err) < 0)
+        if (diags_to_berr(&d, BERR_PROJECT, err) < 0 || project_load(&po, &p, err) < 0)
             rc = -1;
         project_free(p);
     }
     if (rc == 0) {
         if (out_path && streq(out_path, "-"))
-            fputs(o.sb.buf, stdout);
+            fputs(text.buf, stdout);
         else {
-            const char *path = out_path ? out_path : arena_printf(a, "%s/berth.ini", g->dir);
-            rc = write_file(path, o.sb.buf, force, err);
+            /* Relative to the project folder, as -f is. */
+            const char *path = arena_printf(a, "%s/%s", g->dir, out_path ? out_path : "berth.ini");
+            if (out_path && out_path[0] == '/')
+                path = out_path;
+            rc = write_file(path, text.buf, force, err);
             if (rc == 0)
                 printf("wrote %s\n", path);
         }
     }
-    sb_release(&o.sb);
+    sb_release(&text);
     diags_free(&d);
     arena_free(a);
     return rc;

@@ -322,3 +322,23 @@ $P-web-1 running" ]
     [[ "$output" == *"migration failed"* ]]
     absent "containers/$P-web-1"
 }
+
+@test "examples/compose: a Compose project whose base image a berth.ini beside it bootstraps" {
+    cp -r "$E2E_DIR/../../examples/compose/." "$DIR/"
+    GREETING=hi-from-test run berth -C "$DIR" -p "$P" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(ours)" = "$P-cache-1 running
+$P-web-1 running" ]
+    run berth -C "$DIR" -p "$P" ps --format json
+    port=$(jq -r '.[] | select(.part == "web") | .ports[]' <<<"$output")
+    [[ "$port" =~ ^127\.0\.0\.1:([0-9]+)-\>8080/tcp$ ]]
+    run curl -sf "http://127.0.0.1:${BASH_REMATCH[1]}/"
+    [ "$output" = "hi-from-test from the cache" ]
+    run berth -C "$DIR" -p "$P" import -o -
+    [ "$status" -eq 0 ]
+    # The base image of the berth.ini beside it is part of the one file.
+    [[ "$output" == *"[cache]"*"[web_image]"*"[web]"*"# from berth.ini:3"*"[base]"* ]]
+    berth -C "$DIR" -p "$P" import -o imported.ini
+    [ "$(berth -C "$DIR" -p "$P" config | grep -v '^#')" = \
+      "$(berth -C "$DIR" -p "$P" -f imported.ini config | grep -v '^#')" ]
+}
