@@ -52,5 +52,12 @@ cmd_fn cmd_exec, cmd_shell, cmd_run;
  * -i runs it (*handled) and returns its exit code. */
 int run_route(cli *g, int ntargets, char **targets, bool *handled, berr **err);
 cmd_fn cmd_logs, cmd_cp;
+cmd_fn cmd_task;
+/* berth NAME ARGS, when NAME is no command: the project's task NAME runs
+ * (*handled), and its exit code is returned. */
+int task_route(cli *g, int argc, char **argv, bool *handled, berr **err);
+/* The project's tasks, for berth --help (nothing when there is no project). */
+#include <stdio.h>
+void task_help_list(const cli *g, FILE *out);
 
 #endif

@@ -416,6 +416,19 @@ static int unsupported_part(void *ud, struct sched_task *t, berr **err)
     return 0;
 }
 
+/* A task acts when `berth task NAME` runs it; up makes what it needs (its
+ * image, networks, volumes: its dependencies) and says so. */
+static int task_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t, (void)err;
+    struct part_task *pt = ud;
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("task %s", part->name);
+    cleanup_free char *why = xasprintf("runs on demand: `berth task %s`", part->name);
+    cv_action(pt->cv, subject, "none", why, part->level);
+    return 0;
+}
+
 static void observe(void *ud, const struct sched_task *t)
 {
     struct cv *cv = ud;
@@ -542,6 +555,7 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_VOLUME  ? volume_part
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
                         : pt->kind == PART_COPY ? copy_part
+                        : pt->kind == PART_TASK ? task_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)

@@ -39,6 +39,14 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
         if (!part_value(pt, "tls-cert") != !part_value(pt, "tls-key"))
             load_problem(L, s, NULL, "set both 'tls-cert' and 'tls-key', or neither");
     }
+    if (pt->kind == PART_TASK) {
+        const struct setting *cmd = part_setting(pt, "command");
+        for (size_t i = 0; cmd && i < cmd->items.n; i++)
+            if (strstr(cmd->items.v[i], "${args}") && !streq(cmd->items.v[i], "${args}"))
+                load_problem(L, s, sec_find(s, "command"),
+                             "'${args}' must be a word of its own (the task's arguments go "
+                             "there, one word each): write sh -c 'make \"$@\"' sh ${args}");
+    }
     if (pt->kind == PART_COPY) {
         const char *from = part_value(pt, "container-from"), *to = part_value(pt, "container-to");
         if (from && to && streq(from, to))
