@@ -114,7 +114,7 @@ static int join_networks(engine *e, const char *id, json_t *nets, berr **err)
     size_t i;
     json_t *v;
     json_array_foreach(nets, i, v) {
-        cleanup_free char *path = api_path("/networks/", json_string_value(v), "/connect");
+        cleanup_free char *path = api_path("/networks", json_string_value(v), "/connect");
         json_t *body = json_pack("{s:s}", "Container", id);
         int rc = engine_post(e, path, body, NULL, err);
         json_decref(body);

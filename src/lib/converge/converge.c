@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "engine/api.h"
+#include "converge/assemble.h"
 #include "converge/converge_int.h"
 #include "converge/desired.h"
 #include "base/strbuf.h"
@@ -394,6 +395,13 @@ static int copy_part(void *ud, struct sched_task *t, berr **err)
     return copy_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
 }
 
+static int assemble_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return assemble_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
 static int project_network(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -556,9 +564,11 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
                         : pt->kind == PART_COPY ? copy_part
                         : pt->kind == PART_TASK ? task_part
+                        : pt->kind == PART_ASSEMBLE ? assemble_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
-            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
+            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
+                                pt->kind == PART_ASSEMBLE)
                                    ? "image" : part_kind_name(pt->kind);
             cleanup_free char *name = xasprintf("%s %s", kind, pt->name);
             add_task(g, name, fn, ptk);

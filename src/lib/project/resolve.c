@@ -47,6 +47,43 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
                              "'${args}' must be a word of its own (the task's arguments go "
                              "there, one word each): write sh -c 'make \"$@\"' sh ${args}");
     }
+    if (pt->kind == PART_ASSEMBLE) {
+        if (part_value(pt, "base-image") && part_value(pt, "archives"))
+            load_problem(L, s, sec_find(s, "archives"),
+                         "the assemble container starts from 'base-image' or from 'archives', "
+                         "not both");
+        static const char *const needs_build[] = {"copy", "build-script", "build-command",
+                                                  "build-layout", "build-env",
+                                                  "build-volumes-from"};
+        for (size_t i = 0; i < ARRAY_SIZE(needs_build) && !part_value(pt, "build-image"); i++)
+            if (sec_find(s, needs_build[i]) && sec_find(s, needs_build[i])->layer != L_DEFAULT)
+                load_problem(L, s, sec_find(s, needs_build[i]),
+                             "needs 'build-image' (the build container it is about)");
+        if (streq(part_value(pt, "squash"), "true"))
+            load_problem(L, s, sec_find(s, "squash"),
+                         "not supported on assemble parts in this version (remove it, or set it "
+                         "to false)");
+    }
+    if (pt->kind == PART_DISKIMAGE) {
+        const char *fmt = part_value(pt, "format");
+        bool builder = part_value(pt, "build-image") != NULL;
+        if (builder && !part_value(pt, "image-file"))
+            load_problem(L, s, sec_find(s, "build-image"),
+                         "needs 'image-file' (the disk image the build script makes in the "
+                         "build container)");
+        if (!builder && part_value(pt, "image-file"))
+            load_problem(L, s, sec_find(s, "image-file"),
+                         "needs 'build-image' (the container that makes it)");
+        static const char *const builder_only[] = {"prepare-script", "build-script",
+                                                   "build-command", "build-volumes-from"};
+        for (size_t i = 0; i < ARRAY_SIZE(builder_only) && !builder; i++)
+            if (sec_find(s, builder_only[i]))
+                load_problem(L, s, sec_find(s, builder_only[i]),
+                             "needs 'build-image' (the container it runs in)");
+        if (streq(fmt, "qcow2"))
+            load_problem(L, s, sec_find(s, "format"),
+                         "qcow2 is not supported in this version (use raw or ext4)");
+    }
     if (pt->kind == PART_COPY) {
         const char *from = part_value(pt, "container-from"), *to = part_value(pt, "container-to");
         if (from && to && streq(from, to))
@@ -220,8 +257,10 @@ void resolve_parts(struct loader *L)
             add_dep(L, (int)i, p->engine_part, "engine", p->parts[p->engine_part].loc);
         }
         if (!pt->image && (pt->kind == PART_CONTAINER || pt->kind == PART_TASK ||
-                           pt->kind == PART_PUSH || pt->kind == PART_DISKIMAGE))
+                           pt->kind == PART_PUSH))
             pt->image = part_value(pt, "image");
+        if (pt->kind == PART_DISKIMAGE)
+            pt->image = part_value(pt, "base-image");
         if (pt->kind == PART_BUILD) {
             const char *src = part_value(pt, "source"), *df = part_value(pt, "dockerfile");
             if (src && df && !is_url(src)) {
@@ -230,7 +269,7 @@ void resolve_parts(struct loader *L)
             }
         }
         /* image users depend on the part that makes their image */
-        static const char *const uses[] = {"image", "builder", "base"};
+        static const char *const uses[] = {"image", "build-image", "base-image"};
         for (size_t k = 0; k < ARRAY_SIZE(uses); k++) {
             const struct setting *st = part_setting(pt, uses[k]);
             if (!st || (streq(uses[k], "image") && (IMAGE_MAKERS & (1u << pt->kind))))
