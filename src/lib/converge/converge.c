@@ -5,6 +5,7 @@
 #include "engine/api.h"
 #include "converge/assemble.h"
 #include "converge/converge_int.h"
+#include "converge/diskimage.h"
 #include "converge/desired.h"
 #include "base/strbuf.h"
 #include "base/taskgraph.h"
@@ -402,6 +403,13 @@ static int assemble_part(void *ud, struct sched_task *t, berr **err)
     return assemble_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
 }
 
+static int diskimage_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return diskimage_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
 static int project_network(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -565,6 +573,7 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_COPY ? copy_part
                         : pt->kind == PART_TASK ? task_part
                         : pt->kind == PART_ASSEMBLE ? assemble_part
+                        : pt->kind == PART_DISKIMAGE ? diskimage_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
