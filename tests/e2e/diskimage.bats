@@ -206,14 +206,32 @@ EOF
     [ -z "$(ls -A "$D/out" 2>/dev/null)" ]
 }
 
-@test "builder keys without build-image, and qcow2, are refused at their line" {
+@test "qcow2: the raw disk converted by qemu-img" {
+    command -v qemu-img >/dev/null || skip "qemu-img is not installed (qemu-utils)"
+    printf '\n[q]\nrecipe = diskimage\nimage = ${img:image}\noutput = out/q.qcow2\nformat = qcow2\nsize = 20M\n' >> "$D/berth.ini"
+    run "$BERTH" -C "$D" --progress plain up q
+    [ "$status" -eq 0 ]
+    run qemu-img info "$D/out/q.qcow2"
+    [[ "$output" == *"file format: qcow2"* ]]
+    [[ "$output" == *"virtual size: 20 MiB"* ]]
+    qemu-img convert -f qcow2 -O raw "$D/out/q.qcow2" "$BATS_TEST_TMPDIR/q.raw"
+    dd if="$BATS_TEST_TMPDIR/q.raw" of="$BATS_TEST_TMPDIR/p1" bs=1M skip=1 status=none
+    run e2fsck -fn "$BATS_TEST_TMPDIR/p1"
+    [ "$status" -eq 0 ]
+}
+
+@test "a key of the other flow is refused at its line, not ignored" {
     printf 'build-script = true\n' >> "$D/berth.ini"
     run "$BERTH" -C "$D" plan
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:"*"build-script"*"needs 'build-image'"* ]]
     sed -i '$d' "$D/berth.ini"
-    printf '[q]\nrecipe = diskimage\nimage = x\noutput = q.img\nformat = qcow2\n' >> "$D/berth.ini"
+    printf '[q]\nrecipe = diskimage\nimage = x\noutput = q.img\nbuild-image = x\nimage-file = /d\nsize = 1G\n' >> "$D/berth.ini"
     run "$BERTH" -C "$D" plan
     [ "$status" -eq 3 ]
-    [[ "$output" == *"qcow2 is not supported"* ]]
+    [[ "$output" == *"key 'size': is for berth's own flow"* ]]
+    sed -i 's/^size = 1G$/fs = ext3/; s/^build-image = x$//; s/^image-file = \/d$//' "$D/berth.ini"
+    run "$BERTH" -C "$D" plan
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"key 'fs': is for format = raw or qcow2"* ]]
 }

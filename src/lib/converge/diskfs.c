@@ -74,7 +74,8 @@ static int run_capture(const char *const *argv, strbuf *kept, berr **err)
     int e = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
         sscanf(out.buf ? out.buf : "", "berth-exec-failed %d", &e) == 1)
-        rc = berr_errno(err, BERR_NOTFOUND, e, "cannot run %s (install e2fsprogs)", argv[0]);
+        rc = berr_errno(err, BERR_NOTFOUND, e, "cannot run %s (install %s)", argv[0],
+                        streq(argv[0], "qemu-img") ? "qemu-utils" : "e2fsprogs");
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         rc = berr_set(err, BERR_FAILURE, "%s failed (%s %d): %s", argv[0],
                       WIFEXITED(status) ? "exit code" : "signal",
@@ -314,7 +315,7 @@ int diskfs_make(FILE *tar, const char *out, const struct diskfs_opts *o, berr **
     struct fixups f = {0};
     cleanup_free char *root = xasprintf("%s/root", o->work);
     cleanup_free char *script = xasprintf("%s/fixup.debugfs", o->work);
-    cleanup_free char *fsfile = o->raw ? xasprintf("%s/fs.img", o->work) : xstrdup(out);
+    cleanup_free char *fsfile = o->raw || o->qcow2 ? xasprintf("%s/fs.img", o->work) : xstrdup(out);
     cleanup_free char *kib = xasprintf("%lldk", fs_bytes / 1024);
     cleanup_free char *opts = xstrdup("root_owner=0:0");
     int rc = mkdir(root, 0700) < 0 ? berr_errno(err, BERR_FAILURE, errno, "%s", root) : 0;
@@ -352,8 +353,14 @@ int diskfs_make(FILE *tar, const char *out, const struct diskfs_opts *o, berr **
         rc = fixup_script(&f, script, err);
     if (rc == 0)
         rc = debugfs_run(script, fsfile, err);
+    cleanup_free char *disk = o->qcow2 ? xasprintf("%s/disk.raw", o->work) : xstrdup(out);
     if (rc == 0 && o->raw)
-        rc = write_raw(fsfile, out, o->size, err);
+        rc = write_raw(fsfile, disk, o->size, err);
+    if (rc == 0 && o->qcow2) {
+        const char *argv[] = {"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", disk, out,
+                              NULL};
+        rc = diskfs_run(argv, err);
+    }
     fixups_free(&f);
     return rc;
 }

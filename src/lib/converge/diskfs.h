@@ -3,7 +3,8 @@
  * into a folder, `mke2fs -d` copies it into a fresh ext2/3/4 file system,
  * then `debugfs` gives every entry its owner and mode from the tar and makes
  * its device files (which an unprivileged unpack cannot). A raw disk puts
- * that file system in the first partition of an MBR partition table.
+ * that file system in the first partition of an MBR partition table; a
+ * qcow2 one is that raw disk converted by `qemu-img` (qemu-utils).
  *
  * The programs (e2fsprogs) run with an argument vector, never through a
  * shell. */
@@ -23,10 +24,12 @@ struct diskfs_opts {
     long long size;           /* bytes of the file (the disk, for raw) */
     const char *label;        /* or NULL */
     bool raw;                 /* an MBR disk with one Linux partition */
+    bool qcow2;               /* ... converted to qcow2 (qemu-img); raw must be set too */
     const char *work;         /* an empty folder for the unpacked tree */
 };
 
 /* Make out (which must not exist) from the tar in f (read from its start). */
+/* (e2fsprogs and, for qcow2, qemu-img are found in PATH, /usr/sbin, /sbin.) */
 int diskfs_make(FILE *tar, const char *out, const struct diskfs_opts *o, berr **err);
 
 /* Pure, unit-tested: the MBR of a disk of `sectors` 512-byte sectors with

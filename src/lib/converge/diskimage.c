@@ -4,7 +4,8 @@
  *  - berth's own (no build-image): the image's file system, exported from a
  *    container that never runs, made into an ext2/3/4 file system (format =
  *    ext4, ...) or a raw disk with an MBR partition table (format = raw) on
- *    the host by diskfs.c: owners, modes, symbolic links and device files
+ *    the host by diskfs.c (format = qcow2: that disk converted by qemu-img):
+ *    owners, modes, symbolic links and device files
  *    kept, with no privileged container and no loop device.
  *  - dockeroo's gentoo-diskimage: a build container from build-image
  *    (privileged when asked) runs prepare-script; the image's file system
@@ -316,9 +317,10 @@ static int builtin_flow(struct cv *cv, const struct part *pt, const char *work,
     long long size = 0;
     parse_size(part_value(pt, "size"), &size);
     const char *format = part_value(pt, "format");
-    bool raw = streq(format, "raw");
+    bool qcow2 = streq(format, "qcow2"), raw = qcow2 || streq(format, "raw");
     struct diskfs_opts o = {.fs = raw ? part_value(pt, "fs") : format, .size = size,
-                            .label = part_value(pt, "label"), .raw = raw, .work = work};
+                            .label = part_value(pt, "label"), .raw = raw, .qcow2 = qcow2,
+                            .work = work};
     report(cv->o->rep, EV_STATE, subject, "writing", NULL);
     int rc = diskfs_make(fs, tmp_out, &o, err);
     fclose(fs);

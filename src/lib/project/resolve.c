@@ -59,30 +59,48 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
             if (sec_find(s, needs_build[i]) && sec_find(s, needs_build[i])->layer != L_DEFAULT)
                 load_problem(L, s, sec_find(s, needs_build[i]),
                              "needs 'build-image' (the build container it is about)");
+        static const char *const owner[] = {"layout-uid", "layout-gid"};
+        for (size_t i = 0; i < ARRAY_SIZE(owner) && !part_value(pt, "layout"); i++)
+            if (sec_find(s, owner[i]) && sec_find(s, owner[i])->layer != L_DEFAULT)
+                load_problem(L, s, sec_find(s, owner[i]), "needs 'layout' (the files it owns)");
         if (streq(part_value(pt, "squash"), "true"))
             load_problem(L, s, sec_find(s, "squash"),
                          "not supported on assemble parts in this version (remove it, or set it "
                          "to false)");
     }
     if (pt->kind == PART_DISKIMAGE) {
-        const char *fmt = part_value(pt, "format");
+        /* Each flow's keys: one written for the other flow would do nothing. */
         bool builder = part_value(pt, "build-image") != NULL;
+        const char *fmt = part_value(pt, "format");
         if (builder && !part_value(pt, "image-file"))
             load_problem(L, s, sec_find(s, "build-image"),
                          "needs 'image-file' (the disk image the build script makes in the "
                          "build container)");
-        if (!builder && part_value(pt, "image-file"))
-            load_problem(L, s, sec_find(s, "image-file"),
-                         "needs 'build-image' (the container that makes it)");
-        static const char *const builder_only[] = {"prepare-script", "build-script",
-                                                   "build-command", "build-volumes-from"};
-        for (size_t i = 0; i < ARRAY_SIZE(builder_only) && !builder; i++)
-            if (sec_find(s, builder_only[i]))
-                load_problem(L, s, sec_find(s, builder_only[i]),
-                             "needs 'build-image' (the container it runs in)");
-        if (streq(fmt, "qcow2"))
-            load_problem(L, s, sec_find(s, "format"),
-                         "qcow2 is not supported in this version (use raw or ext4)");
+        static const char *const builder_only[] = {
+            "image-file", "prepare-script", "build-script", "build-command",
+            "build-volumes-from", "privileged", "build-root", "build-script-shell",
+            "build-script-user"};
+        static const char *const builtin_only[] = {"format", "size", "fs", "label",
+                                                   "partition-table"};
+        const char *const *keys = builder ? builtin_only : builder_only;
+        size_t nkeys = builder ? ARRAY_SIZE(builtin_only) : ARRAY_SIZE(builder_only);
+        for (size_t i = 0; i < nkeys; i++) {
+            struct rkv *kv = sec_find(s, keys[i]);
+            if (kv && kv->layer != L_DEFAULT)
+                load_problem(L, s, kv, builder ? "is for berth's own flow, not with "
+                                                 "'build-image' (whose build script makes the "
+                                                 "file): remove it"
+                                               : "needs 'build-image' (the build container of "
+                                                 "dockeroo's flow)");
+        }
+        static const char *const disk_only[] = {"fs", "partition-table"};
+        for (size_t i = 0; i < ARRAY_SIZE(disk_only) && !builder && fmt &&
+                           strncmp(fmt, "ext", 3) == 0; i++) {
+            struct rkv *kv = sec_find(s, disk_only[i]);
+            if (kv && kv->layer != L_DEFAULT)
+                load_problem(L, s, kv, "is for format = raw or qcow2 (format = %s is the file "
+                                       "system itself): remove it", fmt);
+        }
     }
     if (pt->kind == PART_COPY) {
         const char *from = part_value(pt, "container-from"), *to = part_value(pt, "container-to");
