@@ -11,6 +11,7 @@
 load helpers
 
 IMG=berth-e2e-busybox
+TUSER=berth_disk_e2e
 
 setup_file() {
     export SOCK=${DOCKER_HOST#unix://}
@@ -33,6 +34,10 @@ setup_file() {
             --data-binary @"$root.tar" "http://e/images/create?fromSrc=-&repo=$TOOLS&tag=latest" >/dev/null
         rm -rf "$root" "$root.tar"
     fi
+}
+
+teardown_file() {
+    host_user_end "$TUSER"
 }
 
 setup() {
@@ -234,4 +239,32 @@ EOF
     run "$BERTH" -C "$D" plan
     [ "$status" -eq 3 ]
     [[ "$output" == *"key 'fs': is for format = raw or qcow2"* ]]
+}
+
+@test "a non-root user makes the same image: owners, modes and devices kept" {
+    host_user_begin "$TUSER"
+    # The project in a folder of the user's own.
+    local U
+    U=$(su "$TUSER" -c 'mktemp -d /tmp/bdisk.XXXXXX')
+    cp "$D/berth.ini" "$D/root.tar" "$U/"
+    chown -R "$TUSER" "$U"
+    D=$U
+    run su "$TUSER" -c "cd $D && DOCKER_HOST=$DOCKER_HOST $BERTH --progress quiet up disk"
+    cp "$D/out/disk.img" "$BATS_TEST_TMPDIR/u.img" 2>/dev/null || true
+    local owner
+    owner=$(stat -c %U "$D/out/disk.img" 2>/dev/null || true)
+    "$BERTH" -C "$D" --progress quiet down --rmi >/dev/null 2>&1 || true
+    rm -rf "$U"
+    D=$BATS_TEST_TMPDIR/p
+    [ "$status" -eq 0 ]
+    [ "$owner" = "$TUSER" ]
+    [ "$status" -eq 0 ]
+    run e2fsck -fn "$BATS_TEST_TMPDIR/u.img"
+    [ "$status" -eq 0 ]
+    run debugfs -R 'ls -l /home' "$BATS_TEST_TMPDIR/u.img"
+    [[ "$output" == *"40755 (2)   1234     99"*"ann"* ]]
+    run debugfs -R 'ls -l /bin' "$BATS_TEST_TMPDIR/u.img"
+    [[ "$output" == *"104755 (1)      0      0"*"busybox"* ]]
+    run debugfs -R 'stat /dev/null' "$BATS_TEST_TMPDIR/u.img"
+    [[ "$output" == *"Type: character special"* ]]
 }

@@ -14,19 +14,7 @@ TUSER=berth_task_e2e
 setup_file() {
     export SOCK=${DOCKER_HOST#unix://}
     busybox_image "$IMG"
-    if ! id "$TUSER" >/dev/null 2>&1; then
-        useradd -m "$TUSER"
-        touch "$BATS_FILE_TMPDIR/made-user"
-    fi
-    # The user reaches the engine as the seed's users do: the docker group
-    # owns the socket; its folder needs to be passable.
-    groupadd -f docker
-    usermod -aG docker "$TUSER"
-    chgrp docker "$SOCK"
-    chmod g+rw "$SOCK"
-    local dir=${SOCK%/*}
-    stat -c %a "$dir" > "$BATS_FILE_TMPDIR/dirmode"
-    chmod o+x "$dir"
+    host_user_begin "$TUSER"
     export D=$(su "$TUSER" -c 'mktemp -d /tmp/btask.XXXXXX')
     export P=tk$$
     mkdir -p "$D/tool"
@@ -90,10 +78,7 @@ EOF
 teardown_file() {
     "$BERTH" -C "$D" --progress quiet down --rmi >/dev/null 2>&1 || true
     rm -rf "$D"
-    chmod "$(cat "$BATS_FILE_TMPDIR/dirmode")" "${SOCK%/*}"
-    if [ -e "$BATS_FILE_TMPDIR/made-user" ]; then
-        userdel -r "$TUSER" >/dev/null 2>&1 || true
-    fi
+    host_user_end "$TUSER"
 }
 
 # as_user CMD...: berth run by the test user in the project folder.
