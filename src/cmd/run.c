@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "converge/converge.h"
 #include "converge/desired.h"
+#include "converge/hostuser.h"
 #include "progress.h"
 #include "project/project.h"
 #include "converge/linkaddr.h"
@@ -180,6 +181,11 @@ static int run_instance(cli *g, struct project *p, const struct run_req *rq, int
         if ((rc = engine_post(e, path, body, NULL, err)) < 0)
             berr_wrap(err, "join network %s", net);
         json_decref(body);
+    }
+    if (rc == 0 && c->user_is_host) {
+        struct caller who; /* user = host: the caller exists inside */
+        caller_identify(&who, NULL);
+        rc = hostuser_install(e, id, &who, err);
     }
     struct session_end end = {0};
     if (rc == 0) {

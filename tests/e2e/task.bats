@@ -225,3 +225,18 @@ EOF
     [[ "$output" == *"nothing to do"* ]]
     as_user down svc
 }
+
+@test "run -i of a user = host part: the caller, who exists inside" {
+    run as_user run -i -T svc -- sh -c 'id -un; echo $HOME'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$TUSER" ]
+    [ "${lines[1]}" = "/home/$TUSER" ]
+}
+
+@test "user = host where no container is made for the caller is refused at its line" {
+    printf '[project]\nname = %sr\n[a]\nrecipe = assemble\nuser = host\n[c]\nrecipe = container\nimage = %s\nscript = true\nscript-user = host\n' "$P" "$IMG" > "$BATS_TEST_TMPDIR/berth.ini"
+    run "$BERTH" -C "$BATS_TEST_TMPDIR" config
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:5: part 'a': key 'user': 'host' is for the user of a container or task part"* ]]
+    [[ "$output" == *"berth.ini:10: part 'c': key 'script-user': 'host' is for"* ]]
+}
