@@ -9,6 +9,19 @@
 #include "base/util.h"
 #include "project/values.h"
 
+/* A key written with a value other than its default: one that would act,
+ * were its part able to act on it. (berth config writes defaults out, so a
+ * resolved file has them written: those are inert.) */
+static struct rkv *written(struct part *pt, struct rsec *s, const char *key)
+{
+    struct rkv *kv = sec_find(s, key);
+    if (!kv || kv->layer == L_DEFAULT)
+        return NULL;
+    const struct keydef *d = schema_find((int)pt->kind, key);
+    const char *v = part_value(pt, key);
+    return d && d->dflt && v && streq(v, d->dflt) ? NULL : kv;
+}
+
 static void check_combinations(struct loader *L, struct part *pt, struct rsec *s)
 {
     const char *user = part_value(pt, "username"), *pass = part_value(pt, "password");
@@ -56,13 +69,13 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
                                                   "build-layout", "build-env",
                                                   "build-volumes-from"};
         for (size_t i = 0; i < ARRAY_SIZE(needs_build) && !part_value(pt, "build-image"); i++)
-            if (sec_find(s, needs_build[i]) && sec_find(s, needs_build[i])->layer != L_DEFAULT)
-                load_problem(L, s, sec_find(s, needs_build[i]),
+            if (written(pt, s, needs_build[i]))
+                load_problem(L, s, written(pt, s, needs_build[i]),
                              "needs 'build-image' (the build container it is about)");
         static const char *const owner[] = {"layout-uid", "layout-gid"};
         for (size_t i = 0; i < ARRAY_SIZE(owner) && !part_value(pt, "layout"); i++)
-            if (sec_find(s, owner[i]) && sec_find(s, owner[i])->layer != L_DEFAULT)
-                load_problem(L, s, sec_find(s, owner[i]), "needs 'layout' (the files it owns)");
+            if (written(pt, s, owner[i]))
+                load_problem(L, s, written(pt, s, owner[i]), "needs 'layout' (the files it owns)");
         if (streq(part_value(pt, "squash"), "true"))
             load_problem(L, s, sec_find(s, "squash"),
                          "not supported on assemble parts in this version (remove it, or set it "
@@ -85,8 +98,8 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
         const char *const *keys = builder ? builtin_only : builder_only;
         size_t nkeys = builder ? ARRAY_SIZE(builtin_only) : ARRAY_SIZE(builder_only);
         for (size_t i = 0; i < nkeys; i++) {
-            struct rkv *kv = sec_find(s, keys[i]);
-            if (kv && kv->layer != L_DEFAULT)
+            struct rkv *kv = written(pt, s, keys[i]);
+            if (kv)
                 load_problem(L, s, kv, builder ? "is for berth's own flow, not with "
                                                  "'build-image' (whose build script makes the "
                                                  "file): remove it"
@@ -96,8 +109,8 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
         static const char *const disk_only[] = {"fs", "partition-table"};
         for (size_t i = 0; i < ARRAY_SIZE(disk_only) && !builder && fmt &&
                            strncmp(fmt, "ext", 3) == 0; i++) {
-            struct rkv *kv = sec_find(s, disk_only[i]);
-            if (kv && kv->layer != L_DEFAULT)
+            struct rkv *kv = written(pt, s, disk_only[i]);
+            if (kv)
                 load_problem(L, s, kv, "is for format = raw or qcow2 (format = %s is the file "
                                        "system itself): remove it", fmt);
         }
