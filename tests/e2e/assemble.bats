@@ -160,6 +160,7 @@ name = $P
 recipe = assemble
 builder = $IMG
 base = $IMG
+shell = /bin/sh
 build-command = sleep 1000
 build-env = WHAT=from-env
 build-script-user = 0:0
@@ -170,6 +171,7 @@ EOF
     run "$BERTH" -C "$D" config
     [[ "$output" == *"build-image = $IMG"* ]]
     [[ "$output" == *"base-image = $IMG"* ]]
+    [[ "$output" == *"script-shell = /bin/sh"* ]]
     run "$BERTH" -C "$D" --progress plain up
     [ "$status" -eq 0 ]
     id=$(api "/containers/create" -X POST -H 'Content-Type: application/json' \
@@ -208,4 +210,11 @@ EOF
     run api "/images/$P/tool/json"
     [ "$status" -eq 0 ]
     curl -sf --unix-socket "$SOCK" -X DELETE "http://e/images/$P/tool" >/dev/null
+}
+
+@test "dockeroo's Gentoo-only options are refused at their line, not ignored" {
+    printf 'packages = sys-apps/busybox\n' >> "$D/berth.ini"
+    run "$BERTH" -C "$D" plan
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:"*"packages"* ]]
 }

@@ -167,7 +167,9 @@ static const struct keydef assemble_keys[] = {
     K("layout-uid", KT_INT, .dflt = "0"),
     K("layout-gid", KT_INT, .dflt = "0"),
     K("copy", KT_COPYPATHS),
-    SCRIPT(""),
+    K("script", KT_TEXT),
+    K("script-shell", KT_CPATH, .dflt = "/bin/sh", .alias = "shell"), /* dockeroo's `shell` */
+    K("script-user", KT_USER),
     K("command", KT_ARGV),
     K("entrypoint", KT_ARGV),
     K("user", KT_USER),
