@@ -211,6 +211,32 @@ EOF
     [ -z "$(ls -A "$D/out" 2>/dev/null)" ]
 }
 
+@test "raw with a GPT partition table: partx reads it, the partition holds the file system" {
+    printf '\n[g]\nrecipe = diskimage\nimage = ${img:image}\noutput = out/g.img\nformat = raw\npartition-table = gpt\nsize = 20M\n' >> "$D/berth.ini"
+    run "$BERTH" -C "$D" --progress plain up g
+    [ "$status" -eq 0 ]
+    run blkid -p "$D/out/g.img"
+    [[ "$output" == *'PTTYPE="gpt"'* ]]
+    run partx -g -s -o START,END,TYPE "$D/out/g.img"
+    [ "$(echo $output)" = "2048 40926 0fc63daf-8483-4772-8e79-3d69d8477de4" ]
+    # Both headers' CRCs, checked by another implementation (zlib's).
+    run python3 -c '
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+for lba in (1, len(d) // 512 - 1):
+    h = bytearray(d[lba * 512:lba * 512 + 92])
+    crc = struct.unpack("<I", h[16:20])[0]
+    h[16:20] = b"\0\0\0\0"
+    ent = struct.unpack("<Q", h[72:80])[0]
+    print(zlib.crc32(bytes(h)) == crc, zlib.crc32(d[ent * 512:ent * 512 + 16384]) == struct.unpack("<I", h[88:92])[0])
+' "$D/out/g.img"
+    [ "$output" = "True True
+True True" ]
+    dd if="$D/out/g.img" of="$BATS_TEST_TMPDIR/p1" bs=512 skip=2048 count=38879 status=none
+    run e2fsck -fn "$BATS_TEST_TMPDIR/p1"
+    [ "$status" -eq 0 ]
+}
+
 @test "qcow2: the raw disk converted by qemu-img" {
     command -v qemu-img >/dev/null || skip "qemu-img is not installed (qemu-utils)"
     printf '\n[q]\nrecipe = diskimage\nimage = ${img:image}\noutput = out/q.qcow2\nformat = qcow2\nsize = 20M\n' >> "$D/berth.ini"

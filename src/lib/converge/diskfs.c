@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -282,17 +283,118 @@ void diskfs_mbr(uint8_t mbr[512], uint64_t sectors)
     mbr[511] = 0xAA;
 }
 
+/* CRC-32 (IEEE 802.3, as GPT and zlib use it). */
+uint32_t diskfs_crc32(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+    }
+    return ~c;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint64_t diskfs_gpt_last(uint64_t sectors)
+{
+    return sectors - 34; /* the backup entries (32 sectors) and header follow */
+}
+
+/* One GPT header at lba, its entries at entries_lba, the other header at alt. */
+static void gpt_header(uint8_t *h, uint64_t sectors, uint64_t lba, uint64_t alt,
+                       uint64_t entries_lba, const uint8_t disk_guid[16], uint32_t entries_crc)
+{
+    memset(h, 0, 512);
+    memcpy(h, "EFI PART", 8);
+    put32(h + 8, 0x00010000);
+    put32(h + 12, 92);
+    put64(h + 24, lba);
+    put64(h + 32, alt);
+    put64(h + 40, 34);
+    put64(h + 48, diskfs_gpt_last(sectors));
+    memcpy(h + 56, disk_guid, 16);
+    put64(h + 72, entries_lba);
+    put32(h + 80, 128);
+    put32(h + 84, 128);
+    put32(h + 88, entries_crc);
+    put32(h + 16, diskfs_crc32(h, 92));
+}
+
+void diskfs_gpt(uint8_t primary[34 * 512], uint8_t backup[33 * 512], uint64_t sectors,
+                const uint8_t disk_guid[16], const uint8_t part_guid[16])
+{
+    /* Linux file system data: 0FC63DAF-8483-4772-8E79-3D69D8477DE4, mixed endian. */
+    static const uint8_t linux_fs[16] = {0xAF, 0x3D, 0xC6, 0x0F, 0x83, 0x84, 0x72, 0x47,
+                                         0x8E, 0x79, 0x3D, 0x69, 0xD8, 0x47, 0x7D, 0xE4};
+    memset(primary, 0, 34 * 512);
+    /* A protective MBR: one partition of type 0xEE over the whole disk. */
+    uint8_t *m = primary, *e = m + 446;
+    uint64_t count = sectors - 1 > 0xFFFFFFFFu ? 0xFFFFFFFFu : sectors - 1;
+    e[2] = 0x02;
+    e[4] = 0xEE;
+    e[5] = 0xFF, e[6] = 0xFF, e[7] = 0xFF;
+    put32(e + 8, 1);
+    put32(e + 12, (uint32_t)count);
+    m[510] = 0x55;
+    m[511] = 0xAA;
+    uint8_t *entries = primary + 2 * 512;
+    memcpy(entries, linux_fs, 16);
+    memcpy(entries + 16, part_guid, 16);
+    put64(entries + 32, DISKFS_PART_START / 512);
+    put64(entries + 40, diskfs_gpt_last(sectors));
+    static const char name[] = "rootfs"; /* UTF-16LE */
+    for (size_t i = 0; i < sizeof name - 1; i++)
+        entries[56 + 2 * i] = (uint8_t)name[i];
+    uint32_t ecrc = diskfs_crc32(entries, 128 * 128);
+    gpt_header(primary + 512, sectors, 1, sectors - 1, 2, disk_guid, ecrc);
+    memcpy(backup, entries, 32 * 512);
+    gpt_header(backup + 32 * 512, sectors, sectors - 1, 1, sectors - 33, disk_guid, ecrc);
+}
+
 /* Copy the file system into the disk at the partition's offset. */
-static int write_raw(const char *fsfile, const char *out, long long size, berr **err)
+static int write_raw(const char *fsfile, const char *out, long long size, bool gpt, berr **err)
 {
     cleanup_close int in = open(fsfile, O_RDONLY | O_CLOEXEC);
     cleanup_close int o = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (in < 0 || o < 0)
         return berr_errno(err, BERR_FAILURE, errno, "%s", in < 0 ? fsfile : out);
-    uint8_t mbr[512];
-    diskfs_mbr(mbr, (uint64_t)size / 512);
-    if (ftruncate(o, size) < 0 || pwrite(o, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr)
+    uint64_t sectors = (uint64_t)size / 512;
+    if (ftruncate(o, size) < 0)
         return berr_errno(err, BERR_FAILURE, errno, "%s", out);
+    if (gpt) {
+        uint8_t guids[32];
+        if (getrandom(guids, sizeof guids, 0) != (ssize_t)sizeof guids)
+            return berr_errno(err, BERR_FAILURE, errno, "random GUIDs");
+        for (int g = 0; g < 2; g++) { /* version 4, variant 1 */
+            guids[16 * g + 7] = (uint8_t)((guids[16 * g + 7] & 0x0F) | 0x40);
+            guids[16 * g + 8] = (uint8_t)((guids[16 * g + 8] & 0x3F) | 0x80);
+        }
+        uint8_t *primary = xmalloc(34 * 512), *backup = xmalloc(33 * 512);
+        diskfs_gpt(primary, backup, sectors, guids, guids + 16);
+        bool ok = pwrite(o, primary, 34 * 512, 0) == 34 * 512 &&
+                  pwrite(o, backup, 33 * 512, (off_t)(sectors - 33) * 512) == 33 * 512;
+        free(primary);
+        free(backup);
+        if (!ok)
+            return berr_errno(err, BERR_FAILURE, errno, "%s", out);
+    } else {
+        uint8_t mbr[512];
+        diskfs_mbr(mbr, sectors);
+        if (pwrite(o, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr)
+            return berr_errno(err, BERR_FAILURE, errno, "%s", out);
+    }
     static char buf[1 << 16];
     off_t at = DISKFS_PART_START;
     ssize_t n;
@@ -308,7 +410,11 @@ static int write_raw(const char *fsfile, const char *out, long long size, berr *
 
 int diskfs_make(FILE *tar, const char *out, const struct diskfs_opts *o, berr **err)
 {
-    long long fs_bytes = o->raw ? o->size - DISKFS_PART_START : o->size;
+    long long fs_bytes = !o->raw ? o->size
+                         : o->gpt ? (long long)(diskfs_gpt_last((uint64_t)o->size / 512) + 1) * 512 -
+                                        DISKFS_PART_START
+                                  : o->size - DISKFS_PART_START;
+    fs_bytes &= ~4095LL; /* whole blocks */
     if (fs_bytes < 1024 * 1024)
         return berr_set(err, BERR_PROJECT, "size %lld bytes is too small for a disk image "
                         "(at least %s)", o->size, o->raw ? "2M" : "1M");
@@ -355,7 +461,7 @@ int diskfs_make(FILE *tar, const char *out, const struct diskfs_opts *o, berr **
         rc = debugfs_run(script, fsfile, err);
     cleanup_free char *disk = o->qcow2 ? xasprintf("%s/disk.raw", o->work) : xstrdup(out);
     if (rc == 0 && o->raw)
-        rc = write_raw(fsfile, disk, o->size, err);
+        rc = write_raw(fsfile, disk, o->size, o->gpt, err);
     if (rc == 0 && o->qcow2) {
         const char *argv[] = {"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", disk, out,
                               NULL};

@@ -24,6 +24,7 @@ struct diskfs_opts {
     long long size;           /* bytes of the file (the disk, for raw) */
     const char *label;        /* or NULL */
     bool raw;                 /* an MBR disk with one Linux partition */
+    bool gpt;                 /* ... with a GPT partition table instead of an MBR */
     bool qcow2;               /* ... converted to qcow2 (qemu-img); raw must be set too */
     const char *work;         /* an empty folder for the unpacked tree */
 };
@@ -35,6 +36,15 @@ int diskfs_make(FILE *tar, const char *out, const struct diskfs_opts *o, berr **
 /* Pure, unit-tested: the MBR of a disk of `sectors` 512-byte sectors with
  * one bootable Linux (0x83) partition from DISKFS_PART_START to the end. */
 void diskfs_mbr(uint8_t mbr[512], uint64_t sectors);
+
+/* Pure, unit-tested: a GPT disk of `sectors` sectors with one Linux file
+ * system partition from DISKFS_PART_START to diskfs_gpt_last(sectors): the
+ * protective MBR, primary header and entries (sectors 0-33) in primary, the
+ * backup entries and header (the last 33 sectors) in backup. */
+void diskfs_gpt(uint8_t primary[34 * 512], uint8_t backup[33 * 512], uint64_t sectors,
+                const uint8_t disk_guid[16], const uint8_t part_guid[16]);
+uint64_t diskfs_gpt_last(uint64_t sectors);
+uint32_t diskfs_crc32(const uint8_t *p, size_t n);
 
 /* Pure, unit-tested: a debugfs request line quoting path, or NULL when the
  * path cannot be written in one (a '"' or a newline). */

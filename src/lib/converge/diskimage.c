@@ -320,6 +320,7 @@ static int builtin_flow(struct cv *cv, const struct part *pt, const char *work,
     bool qcow2 = streq(format, "qcow2"), raw = qcow2 || streq(format, "raw");
     struct diskfs_opts o = {.fs = raw ? part_value(pt, "fs") : format, .size = size,
                             .label = part_value(pt, "label"), .raw = raw, .qcow2 = qcow2,
+                            .gpt = streq(part_value(pt, "partition-table"), "gpt"),
                             .work = work};
     report(cv->o->rep, EV_STATE, subject, "writing", NULL);
     int rc = diskfs_make(fs, tmp_out, &o, err);

@@ -194,7 +194,7 @@ static const struct keydef diskimage_keys[] = {
     K("format", KT_ENUM, .dflt = "ext4", .choices = "ext2|ext3|ext4|raw|qcow2"),
     K("size", KT_SIZE, .dflt = "256M"),
     K("fs", KT_ENUM, .dflt = "ext4", .choices = "ext2|ext3|ext4"),
-    K("partition-table", KT_ENUM, .dflt = "msdos", .choices = "msdos"),
+    K("partition-table", KT_ENUM, .dflt = "msdos", .choices = "msdos|gpt"),
     K("label", KT_STR),
     K("build-image", KT_IMAGE, .alias = "builder"),
     K("build-command", KT_ARGV),
