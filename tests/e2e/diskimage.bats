@@ -131,6 +131,7 @@ print(hex(boot), hex(ptype), start, count, b[510:512].hex())' "$D/out/raw.img"
     ino=$(stat -c %i "$D/out/disk.img")
     run "$BERTH" -C "$D" plan
     [[ "$output" == *"nothing to do"* ]]
+    [[ "$output" == *"disk image $D/out/disk.img from $P/img"* ]]
     sed -i 's/^size = 16M/size = 24M/' "$D/berth.ini"
     run "$BERTH" -C "$D" plan
     [[ "$output" == *"write"*"diskimage disk"*"changed: size"* ]]
