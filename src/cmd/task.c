@@ -4,7 +4,10 @@
  * the host user's entries (converge/hostuser.c); this file brings up what
  * the task needs, runs the container attached to this terminal, and
  * removes it. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -17,6 +20,7 @@
 #include "engine/api.h"
 #include "progress.h"
 #include "project/project.h"
+#include "project/values.h"
 
 static const char usage[] =
     "usage: berth task [-t|-T] NAME [--] [ARG...]\n"
@@ -34,7 +38,8 @@ static const char usage[] =
     "container's /etc/passwd and /etc/group, a writable HOME; the project\n"
     "folder is mounted at the same path (mount-source), so files the task\n"
     "writes there are yours. stdin is forwarded; a terminal is given when\n"
-    "stdin and stdout are terminals.\n"
+    "stdin and stdout are terminals. The part's `timeout` stops the command\n"
+    "(exit 6).\n"
     "\n"
     "options:\n"
     "  -l, --list     list the project's tasks and their descriptions\n"
@@ -124,6 +129,42 @@ static int join_networks(engine *e, const char *id, json_t *nets, berr **err)
     return 0;
 }
 
+/* The part's timeout: a watcher stops the container when it passes. */
+struct watch {
+    engine *e;
+    const char *id;
+    long long ms;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cv;
+    bool done, fired;
+};
+
+static void *watcher(void *ud)
+{
+    struct watch *w = ud;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(w->ms / 1000);
+    until.tv_nsec += (long)(w->ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    int rc = 0;
+    while (!w->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w->done_cv, &w->lock, &until);
+    bool fire = !w->done;
+    w->fired = fire;
+    pthread_mutex_unlock(&w->lock);
+    if (fire) {
+        berr *ignored = NULL; /* it may have ended a moment ago */
+        api_container_stop(w->e, w->id, 0, &ignored);
+        berr_free(ignored);
+    }
+    return NULL;
+}
+
 static int run_task(const cli *g, struct project *p, const struct part *pt,
                     const char *const *args, int tty_opt, berr **err)
 {
@@ -159,9 +200,29 @@ static int run_task(const cli *g, struct project *p, const struct part *pt,
     if (rc == 0 && task_as_host(pt))
         rc = hostuser_install(e, id, &who, err);
     struct session_end end = {0};
+    long long limit = 0;
+    const char *to = part_value(pt, "timeout");
+    if (to)
+        parse_duration(to, &limit);
+    struct watch w = {.e = e, .id = id, .ms = limit, .lock = PTHREAD_MUTEX_INITIALIZER,
+                      .done_cv = PTHREAD_COND_INITIALIZER};
+    pthread_t wt;
+    bool watching = rc == 0 && limit > 0 && pthread_create(&wt, NULL, watcher, &w) == 0;
     if (rc == 0) {
         struct session_io io = {.tty = tty, .forward_stdin = in_ok};
         rc = attach_container(e, id, &io, &end, err);
+    }
+    if (watching) {
+        pthread_mutex_lock(&w.lock);
+        w.done = true;
+        pthread_cond_signal(&w.done_cv);
+        pthread_mutex_unlock(&w.lock);
+        pthread_join(wt, NULL);
+        if (w.fired) {
+            berr_freep(err);
+            rc = berr_set(err, BERR_TIMEOUT, "timeout = %s passed (the part's 'timeout'): "
+                          "the command was stopped", to);
+        }
     }
     if (id)
         remove_quietly(e, id); /* on success, failure and interruption alike */

@@ -66,6 +66,12 @@ image = $IMG
 user = host
 command = sleep 1000
 
+[slow]
+recipe = task
+image = $IMG
+command = sleep 300
+timeout = 1s
+
 [asroot]
 recipe = task
 image = $IMG
@@ -239,4 +245,11 @@ EOF
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:5: part 'a': key 'user': 'host' is for the user of a container or task part"* ]]
     [[ "$output" == *"berth.ini:10: part 'c': key 'script-user': 'host' is for"* ]]
+}
+
+@test "a task's timeout stops it: exit 6, nothing left" {
+    run timeout 60 "$BERTH" -C "$D" --progress quiet task slow
+    [ "$status" -eq 6 ]
+    [[ "$output" == *"timeout = 1s passed"* ]]
+    [ "$(leftovers)" = 0 ]
 }
