@@ -117,7 +117,7 @@ static void reader_file(struct source_sink *k, const char *shown)
  * project file is berth.ini beside them, if there is one. */
 static bool read_other_format(struct loader *L)
 {
-    if (!L->o->reader || L->o->text)
+    if (!L->o->reader || !L->o->reader->read || L->o->text)
         return false;
     struct reader_state st = {.L = L};
     struct source_sink k = {.section = reader_section, .key = reader_key, .file = reader_file,
