@@ -475,7 +475,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
                                "data; without a terminal to ask on, confirm with --yes");
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .name_fallback = true,
         .targets = (const char *const *)argv + optind,

@@ -213,7 +213,7 @@ static int load(cli *g, const char *target, enum instance_type type, struct proj
                 int *ii, berr **err)
 {
     struct project_opts po = {.dir = g->dir, .file = g->file, .name = g->project,
-                              .sets = g->sets, .nsets = g->nsets, .adhoc_instance = target,
+                              .sets = g->sets, .nsets = g->nsets, .reader = &g->reader, .adhoc_instance = target,
                               .adhoc_type = type};
     *p = NULL;
     if (project_load(&po, p, err) < 0)

@@ -84,6 +84,9 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
         cleanup_free char *path = xasprintf("/networks/%s/connect", net);
         json_t *body = json_pack("{s:s, s:{s:O}}", "Container", id, "EndpointConfig", "Aliases",
                                  json_object_get(v, "aliases"));
+        if (json_object_get(v, "ipam")) /* network-addresses */
+            json_object_set(json_object_get(body, "EndpointConfig"), "IPAMConfig",
+                            json_object_get(v, "ipam"));
         rc = engine_post(cv->e, path, body, NULL, err);
         json_decref(body);
         if (rc < 0) {
@@ -185,8 +188,12 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         mark_remade(cv, d->name);
         return 0;
     }
+    /* A part that completes is up to date once it exited 0. */
+    const char *status = json_string_value(json_object_get(have, "Status"));
+    bool completed = c->completes && streq(state, "exited") && status &&
+                     starts_with(status, "Exited (0)");
     if (same) {
-        if (streq(state, "running") || !c->start) {
+        if (streq(state, "running") || !c->start || completed) {
             cv_action(cv, subject, "none", "up to date", pt->level);
             /* Ready when it started; --wait asks again (it may have turned
              * unhealthy since), without removing what this run did not make. */
