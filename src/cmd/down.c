@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "cmd.h"
 #include "converge/desired.h"
 #include "progress.h"
@@ -131,6 +132,24 @@ static bool owned_by_removed(struct down *d, enum kind k, json_t *o)
     return false;
 }
 
+/* The listing holds every image whose labels name the project, children
+ * made FROM berth's images too (labels are inherited): berth's own are
+ * tagged with the ref their labels name; an untagged one (the previous
+ * build of a part) only when a container removed now ran it. */
+static bool image_ours(struct down *d, json_t *o)
+{
+    if (owner_image_is(o, d->s.name))
+        return true;
+    json_t *tags = json_object_get(o, "RepoTags");
+    const char *t0 = json_string_value(json_array_get(tags, 0));
+    if (json_array_size(tags) > 1 || (t0 && !streq(t0, "<none>:<none>")))
+        return false;
+    for (size_t i = 0; i < d->nctr; i++)
+        if (streq(str(d->ctr[i]->c, "ImageID"), str(o, "Id")))
+            return true;
+    return false;
+}
+
 static int plan_kind(struct down *d, enum kind k, berr **err)
 {
     if (api_list(d->s.e, kind_list[k], d->s.name, &d->lists[k], err) < 0)
@@ -146,7 +165,9 @@ static int plan_kind(struct down *d, enum kind k, berr **err)
         const struct target *user;
         if (!d->s.whole && !owned_by_removed(d, k, o))
             continue;
-        if (streq(label(o, LABEL_KEEP), "true")) {
+        if (k == K_IMAGE && !image_ours(d, o))
+            continue;
+        if (k == K_IMAGE ? owner_image_kept(o) : streq(label(o, LABEL_KEEP), "true")) {
             reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s (berth.keep=true)", subject);
         } else if ((user = used_by_remaining(d, k, o))) {
             reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s: container %s uses it", subject,

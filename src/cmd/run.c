@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "attach.h"
 #include "cmd.h"
 #include "converge/converge.h"
@@ -103,7 +104,7 @@ static int clear_name(engine *e, const struct project *p, const char *name, cons
     if (!j)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    const char *o = json_string_value(json_object_get(labels, LABEL_PROJECT));
+    const char *o = owner_of_container(labels, name);
     cleanup_free char *owner = o ? xstrdup(o) : NULL;
     bool running = json_is_true(json_object_get(json_object_get(j, "State"), "Running"));
     cleanup_free char *id = xstrdup(json_string_value(json_object_get(j, "Id")));

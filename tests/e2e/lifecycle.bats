@@ -303,7 +303,8 @@ PY
 
 @test "down --rmi removes the project's images, not others" {
     ctr one
-    api -X POST "http://e/commit?container=$P-web-one&repo=$P/web&tag=latest&changes=LABEL%20berth.project%3D$P" >/dev/null
+    # labelled as berth labels the images it makes
+    api -X POST "http://e/commit?container=$P-web-one&repo=$P/web&tag=latest&changes=LABEL%20berth.image.project%3D$P%20berth.image.ref%3D$P/web:latest" >/dev/null
     run berth -C "$DIR" down --rmi
     [ "$status" -eq 0 ]
     [[ "$output" == *"removed 1 container, 1 image"* ]]

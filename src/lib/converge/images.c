@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "converge/converge_int.h"
 #include "converge/desired.h"
 #include "base/hash.h"
@@ -41,12 +42,15 @@ static const char *staleness(struct cv *cv, const char *ref, const char *hash, b
     return why;
 }
 
+/* Image keys only (engine/owner.h): a container made from the image must not
+ * look like one of berth's. Every key is set, keep too, so none is left
+ * inherited from the parent image. */
 static json_t *image_labels(struct cv *cv, const struct part *pt, const char *hash)
 {
-    json_t *l = json_pack("{s:s, s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_PART, pt->name,
-                          LABEL_KIND, "image", LABEL_BUILD_HASH, hash);
-    if (streq(part_value(pt, "keep"), "true"))
-        json_object_set_new(l, LABEL_KEEP, json_string("true"));
+    cleanup_free char *ref = owner_tagged_ref(pt->image);
+    json_t *l = json_pack("{s:s, s:s, s:s, s:s, s:s}", LABEL_IMAGE_PROJECT, cv->p->name,
+                          LABEL_IMAGE_PART, pt->name, LABEL_IMAGE_REF, ref, LABEL_BUILD_HASH, hash,
+                          LABEL_IMAGE_KEEP, streq(part_value(pt, "keep"), "true") ? "true" : "false");
     const struct setting *ul = part_setting(pt, "labels");
     for (size_t i = 0; ul && i < ul->items.n; i++) {
         const char *eq = strchr(ul->items.v[i], '=');
@@ -360,8 +364,7 @@ static int clear_leftover(struct cv *cv, const char *name, berr **err)
     if (!j)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    bool ours = streq(json_string_value(json_object_get(labels, LABEL_PROJECT)), cv->p->name) &&
-                streq(json_string_value(json_object_get(labels, LABEL_KIND)), "bootstrap");
+    bool ours = owner_bootstrap_is(labels, cv->p->name);
     json_decref(j);
     if (!ours)
         return berr_set(err, BERR_FAILURE,
@@ -432,9 +435,11 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         } else {
             json_array_append_new(cmd, json_string("/bootstrap-never-runs"));
         }
-        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd", cmd,
-                                 "HostConfig", "NetworkMode", "none", "Labels", LABEL_PROJECT,
-                                 cv->p->name, LABEL_KIND, "bootstrap");
+        /* The commit keeps the work container's labels: one key only, that
+         * no converged container has. */
+        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s}}", "Image", tmp_ref, "Cmd", cmd,
+                                 "HostConfig", "NetworkMode", "none", "Labels", LABEL_BOOTSTRAP,
+                                 cv->p->name);
         if (part_value(pt, "script-user"))
             json_object_set_new(body, "User", json_string(part_value(pt, "script-user")));
         /* The work container: the part's `container` (its default is

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "engine/owner.h"
 #include "engine/stream.h"
 #include "base/util.h"
 
@@ -25,9 +26,37 @@ char *api_path(const char *prefix, const char *id, const char *suffix)
     return sb_detach(&sb, NULL);
 }
 
+static int list_labelled(engine *e, const char *kind, const char *key, const char *project,
+                         json_t **out, berr **err);
+
 int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err)
 {
-    cleanup_free char *label = xasprintf(LABEL_PROJECT "=%s", project);
+    if (!streq(kind, "images"))
+        return list_labelled(e, kind, LABEL_PROJECT, project, out, err);
+    /* Images have their own keys; those made before them carry the
+     * project's (berth.project): both, once each. */
+    json_t *old = NULL;
+    if (list_labelled(e, kind, LABEL_IMAGE_PROJECT, project, out, err) < 0)
+        return -1;
+    if (list_labelled(e, kind, LABEL_PROJECT, project, &old, err) < 0) {
+        json_decref(*out);
+        *out = NULL;
+        return -1;
+    }
+    size_t i;
+    json_t *img;
+    json_array_foreach(old, i, img)
+        if (owner_image_claims(img, project) &&
+            !json_object_get(json_object_get(img, "Labels"), LABEL_IMAGE_PROJECT))
+            json_array_append(*out, img);
+    json_decref(old);
+    return 0;
+}
+
+static int list_labelled(engine *e, const char *kind, const char *key, const char *project,
+                         json_t **out, berr **err)
+{
+    cleanup_free char *label = xasprintf("%s=%s", key, project);
     const char *labels[] = {label, NULL};
     strbuf path = STRBUF_INIT;
     if (streq(kind, "containers"))
@@ -53,6 +82,13 @@ int api_list(engine *e, const char *kind, const char *project, json_t **out, ber
     if (!json_is_array(j)) {
         json_decref(j);
         return berr_set(err, BERR_ENGINE, "listing %s: the engine's answer is not a list", kind);
+    }
+    /* The label filter also finds containers made by others from a berth
+     * image (they inherit its labels): only those berth made stay. */
+    if (streq(kind, "containers")) {
+        for (size_t i = json_array_size(j); i-- > 0;)
+            if (!owner_listed_container_is(json_array_get(j, i), project))
+                json_array_remove(j, i);
     }
     *out = j;
     return 0;

@@ -21,12 +21,15 @@
 /* "PREFIX/<id percent-encoded>SUFFIX": ids and names never steer a path. */
 char *api_path(const char *prefix, const char *id, const char *suffix);
 
-/* GET the objects of one kind carrying berth.project=PROJECT (one call).
- * kind: "containers" (all states), "networks", "volumes", "images".
- * *out is always an array. */
 /* GET path; the engine's 404 is no error: *out is NULL then. */
 int api_get_found(engine *e, const char *path, json_t **out, berr **err);
 
+/* GET the objects of one kind carrying berth.project=PROJECT (one call).
+ * kind: "containers" (all states; only those berth made for the project,
+ * engine/owner.h), "networks", "volumes", "images" (those whose labels
+ * name the project: two calls, for the image keys and the older ones;
+ * owner_image_is says which of them berth made).
+ * *out is always an array. */
 int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err);
 
 /* Containers. */

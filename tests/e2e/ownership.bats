@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# berth owns exactly what it made. Labels are inherited (a container gets its
+# image's labels, an image its parent's), so a container or image that
+# someone else makes with the docker CLI from a berth image must never be
+# listed, kept, recreated or removed as the project's. Each test makes the
+# foreign object with /usr/bin/docker, as a user would.
+load helpers
+load project_helpers
+
+DOCKER=/usr/bin/docker
+dk() { "$DOCKER" -H "$DOCKER_HOST" "$@"; }
+
+# A build part web_image (FROM the busybox image) and a container part web.
+project() {
+    mkdir -p "$DIR/web"
+    printf 'FROM %s\nRUN echo hi > /hello\n' "$IMG" > "$DIR/web/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF2
+[project]
+name = $P
+
+[web_image]
+recipe = build
+source = web
+$1
+
+[web]
+recipe = container
+build = web_image
+command = $QUICK
+stop-timeout = 1s
+EOF2
+}
+
+@test "ownership: a container docker run makes from a berth image is not the project's (ps, down)" {
+    project
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    dk run -d --name "$P-mine" "$P/web_image" sleep 1000
+    run berth -C "$DIR" ps -a --format json
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '.[].name' <<<"$output")" = "$P-web-main" ]
+    run berth -C "$DIR" --progress plain down
+    [ "$status" -eq 0 ]
+    [ "$(state "$P-mine")" = running ]
+    absent "containers/$P-web-main"
+    dk rm -f "$P-mine"
+}
+
+@test "ownership: a docker-run container holding an instance's name is refused by up, not recreated" {
+    project
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    berth -C "$DIR" --progress quiet down
+    dk run -d --name "$P-web-main" "$P/web_image" sleep 1000
+    id=$(cid "$P-web-main")
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"a container named '$P-web-main' already exists and was not made by berth"* ]]
+    [ "$(cid "$P-web-main")" = "$id" ]
+    run berth -C "$DIR" ps -a --format json
+    [ "$output" = "[]" ]
+    dk rm -f "$P-web-main"
+}
+
+@test "ownership: a container of another project's image blocks this project as not made by berth" {
+    project
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    Q=${P}q
+    dk run -d --name "$Q-web-main" "$P/web_image" sleep 1000
+    run berth -C "$DIR" -p "$Q" --progress plain up
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'$Q-web-main' already exists and was not made by berth"* ]]
+    [[ "$output" != *"another berth project"* ]]
+    dk rm -f "$Q-web-main"
+}
+
+@test "ownership: keep = true on an image does not keep the containers made from it" {
+    project "keep = true"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    run berth -C "$DIR" --progress plain down --rmi
+    [ "$status" -eq 0 ]
+    absent "containers/$P-web-main"
+    exists "images/$P/web_image"
+}
+
+@test "ownership: down --rmi removes the project's image, not a child docker build made FROM it" {
+    project
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    mkdir -p "$DIR/child"
+    printf 'FROM %s/web_image\nRUN echo child > /child\n' "$P" > "$DIR/child/Dockerfile"
+    DOCKER_BUILDKIT=0 dk build -q -t "$P-thirdparty/app:1" "$DIR/child"
+    # and a container of that child, named like nothing of the project
+    dk create --name "$P-third" "$P-thirdparty/app:1" sleep 1
+    run berth -C "$DIR" --progress plain down --rmi
+    [ "$status" -eq 0 ]
+    exists "images/$P-thirdparty/app:1"
+    exists "containers/$P-third"
+    absent "images/$P/web_image"
+    dk rm -f "$P-third"
+    dk rmi "$P-thirdparty/app:1"
+}
+
+@test "ownership: an image's keep is its own, not inherited by the images built FROM it" {
+    mkdir -p "$DIR/base" "$DIR/web"
+    printf 'FROM %s\n' "$IMG" > "$DIR/base/Dockerfile"
+    printf 'FROM %s/base_image\nRUN echo hi > /hello\n' "$P" > "$DIR/web/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF2
+[project]
+name = $P
+
+[base_image]
+recipe = build
+source = base
+keep = true
+
+[web_image]
+recipe = build
+source = web
+EOF2
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    run berth -C "$DIR" --progress plain down --rmi
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"kept image $P/base_image:latest"* ]]
+    absent "images/$P/web_image"
+    exists "images/$P/base_image"
+    api -X DELETE "http://e/images/$P/base_image" >/dev/null
+}
+
+@test "ownership: images labelled by an older berth (berth.project) are still the project's, their children not" {
+    project
+    mkdir -p "$DIR/old" "$DIR/child"
+    printf 'FROM %s\nLABEL berth.project=%s berth.part=web_image berth.kind=image berth.build-hash=x\n' \
+        "$IMG" "$P" > "$DIR/old/Dockerfile"
+    DOCKER_BUILDKIT=0 dk build -q -t "$P/web_image" "$DIR/old"
+    printf 'FROM %s/web_image\nRUN echo child > /child\n' "$P" > "$DIR/child/Dockerfile"
+    DOCKER_BUILDKIT=0 dk build -q -t "$P-thirdparty/app:1" "$DIR/child"
+    run berth -C "$DIR" --progress plain down --rmi
+    [ "$status" -eq 0 ]
+    absent "images/$P/web_image"
+    exists "images/$P-thirdparty/app:1"
+    dk rmi "$P-thirdparty/app:1"
+}
