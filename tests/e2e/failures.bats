@@ -80,5 +80,5 @@ oneshot = true
 EOF
     run berth -C "$DIR" plan
     [ "$status" -eq 3 ]
-    [[ "$output" == *"berth.ini:9"*"oneshot"* ]]
+    [[ "$output" == *"berth.ini:8: part 'init': key 'oneshot'"*"restart = no"* ]]
 }

@@ -593,6 +593,8 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     }
     if (rc == 0)
         rc = orphans(&cv, err);
+    if (rc == 0 && !o->dry_run)
+        rc = settle_check(&cv, err);
     graph_free(&g);
     json_decref(cv.by_name);
     json_decref(cv.containers);

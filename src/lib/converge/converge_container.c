@@ -95,6 +95,7 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
     if (rc == 0 && c->start) {
         report(cv->o->rep, EV_STATE, subject, "starting", NULL);
         rc = api_container_start(cv->e, id, err);
+        settle_started(cv);
         if (rc < 0)
             berr_wrap(err, "start");
         else
@@ -179,6 +180,11 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         return 0;
     }
     if (same) {
+        /* a oneshot part that ran and exited 0 is done: not run again */
+        if (c->oneshot && streq(state, "exited") && settle_listed_exit(have) == 0) {
+            cv_action(cv, subject, "none", "ran once (oneshot), exited 0", pt->level);
+            return 0;
+        }
         if (streq(state, "running") || !c->start) {
             cv_action(cv, subject, "none", "up to date", pt->level);
             /* Ready when it started; --wait asks again (it may have turned
@@ -193,6 +199,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         report(cv->o->rep, EV_STATE, subject, "starting", NULL);
         if (api_container_start(cv->e, id, err) < 0)
             return -1;
+        settle_started(cv);
         return after_start(cv, pt, id, false, subject, err);
     }
     cleanup_free char *why =

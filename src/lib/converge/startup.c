@@ -58,7 +58,7 @@ bool startup_has_wait(const struct container *c)
 }
 
 /* The container's last log lines, appended to *err: why it did not start. */
-static void blame_logs(struct cv *cv, const struct container *c, const char *id, berr **err)
+void startup_blame_logs(struct cv *cv, const struct container *c, const char *id, berr **err)
 {
     cleanup_free char *path = xasprintf("/containers/%s/logs?stdout=1&stderr=1&tail=" LOG_TAIL, id);
     struct outlines out;
@@ -160,7 +160,7 @@ int startup_wait(struct cv *cv, const struct container *c, const char *id, const
         if (rc == 0 && cv->o->cancel && *cv->o->cancel)
             return berr_set(err, BERR_INTERRUPTED, "interrupted while waiting");
         if (rc < 0) {
-            blame_logs(cv, c, id, err);
+            startup_blame_logs(cv, c, id, err);
             return -1;
         }
         sleep_ms(POLL_MS);

@@ -149,6 +149,7 @@ struct container {
     bool user_is_host;            /* run as the calling user: host_uid:host_gid */
     unsigned host_uid, host_gid;
     bool tty, start, keep;
+    bool oneshot;                 /* runs once: exited with 0 is its finished state */
     const char *hostname, *workdir; /* NULL: engine default */
     const char *restart;          /* no | always | unless-stopped | on-failure[:N] */
     struct strv labels;           /* key=value */

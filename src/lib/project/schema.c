@@ -93,6 +93,7 @@ static const struct keydef container_keys[] = {
     K("layout-gid", KT_INT, .dflt = "0"),
     SCRIPT(""),
     K("start", KT_BOOL, .dflt = "true"),
+    K("oneshot", KT_BOOL, .dflt = "false"),
     K("keep", KT_BOOL, .dflt = "false"),
     TAIL,
 };
