@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "engine/api.h"
@@ -190,19 +191,79 @@ static int fail(struct down *d, const char *subject, berr **err)
     return -1;
 }
 
+/* Gone already: another down (or a user) removed it since it was listed.
+ * That is what down wants, so no error. The engine says so with a 404, or,
+ * for an image whose last tag went meanwhile, a 500 "unrecognized image ID". */
+static bool already_gone(const berr *e)
+{
+    return e->http_status == 404 ||
+           (e->http_status == 500 && (strstr(e->msg, "unrecognized image ID") ||
+                                      strstr(e->msg, "No such image")));
+}
+
+/* rc of an engine call whose error *e is no error when the object is gone:
+ * 1 when it is gone, 0 when the call succeeded, -1 (moved into *err) else. */
+static int unless_gone(int rc, berr **e, berr **err)
+{
+    if (rc == 0)
+        return 0;
+    if (already_gone(*e)) {
+        berr_freep(e);
+        return 1;
+    }
+    berr_move(err, e);
+    return -1;
+}
+
+static int gone_done(struct down *d, const char *subject)
+{
+    report(d->rep, EV_DONE, subject, "gone", "already removed");
+    return 0;
+}
+
+/* Another down is removing it (409 "already in progress"): wait until it is
+ * gone, so that its volumes and networks are free when this one goes on. */
+static int await_removal(struct down *d, struct target *t, berr **err)
+{
+    long long deadline = now_ms() + d->wait_ms;
+    for (;;) {
+        json_t *j = NULL;
+        if (api_container_inspect(d->s.e, t->id, &j, err) < 0)
+            return -1;
+        if (!j)
+            return 0;
+        json_decref(j);
+        if (now_ms() >= deadline)
+            return berr_set(err, BERR_TIMEOUT, "container %s is still being removed %.1f s later",
+                            t->name, d->wait_ms / 1000.0);
+        sleep_ms(100);
+    }
+}
+
 static int remove_container(void *ud, struct target *t, berr **err)
 {
     struct down *d = ud;
+    berr *e = NULL;
+    int rc;
     if (target_is_up(t)) {
         report(d->rep, EV_STATE, t->subject, "stopping", NULL);
-        if (api_container_stop(d->s.e, t->id, d->timeout >= 0 ? d->timeout : t->stop_timeout,
-                               err) < 0)
-            return fail(d, t->subject, err);
+        rc = api_container_stop(d->s.e, t->id, d->timeout >= 0 ? d->timeout : t->stop_timeout, &e);
+        if (rc < 0 && e->http_status == 304) /* stopped meanwhile */
+            rc = 0, berr_freep(&e);
+        if ((rc = unless_gone(rc, &e, err)) != 0)
+            return rc > 0 ? gone_done(d, t->subject) : fail(d, t->subject, err);
     }
     report(d->rep, EV_STATE, t->subject, "removing", NULL);
     /* force: it was given its grace; a restart policy racing us changes nothing */
-    if (api_container_remove(d->s.e, t->id, true, err) < 0)
-        return fail(d, t->subject, err);
+    rc = api_container_remove(d->s.e, t->id, true, &e);
+    if (rc < 0 && e->http_status == 409 && strstr(e->msg, "already in progress")) {
+        berr_freep(&e);
+        if (await_removal(d, t, err) < 0)
+            return fail(d, t->subject, err);
+        return gone_done(d, t->subject);
+    }
+    if ((rc = unless_gone(rc, &e, err)) != 0)
+        return rc > 0 ? gone_done(d, t->subject) : fail(d, t->subject, err);
     count(d, K_COUNT);
     report(d->rep, EV_DONE, t->subject, "removed", NULL);
     return 0;
@@ -249,34 +310,42 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
     (void)task;
     report(d->rep, EV_STATE, o->subject, "removing", NULL);
     int rc = 0;
+    berr *e = NULL;
     if (o->kind == K_NETWORK) {
-        rc = api_network_remove(d->s.e, o->id, err);
+        rc = unless_gone(api_network_remove(d->s.e, o->id, &e), &e, err);
     } else if (o->kind == K_VOLUME) {
-        rc = api_volume_remove(d->s.e, o->id, false, err);
-        if (rc == 0 && o->device) {
-            count(d, o->kind);
+        rc = unless_gone(api_volume_remove(d->s.e, o->id, false, &e), &e, err);
+        if (rc >= 0 && o->device) {
+            if (rc == 0)
+                count(d, o->kind);
+            /* gone or not, its data folder goes with it */
             if (delete_data(d, o->device, err) < 0)
                 return fail(d, o->subject, err);
-            report(d->rep, EV_DONE, o->subject, "removed", NULL);
+            report(d->rep, EV_DONE, o->subject, rc ? "gone" : "removed", NULL);
             return 0;
         }
     } else {
         /* by each tag: removing the last one deletes the image, and an id
          * with several tags would need force, which also hits foreign tags */
         json_t *tags = json_object_get(o->j, "RepoTags");
-        size_t i, ntags = 0;
+        size_t i, ntags = 0, ngone = 0;
         json_t *tag;
         json_array_foreach(tags, i, tag) {
             if (streq(json_string_value(tag), "<none>:<none>") || rc < 0)
                 continue;
             ntags++;
-            rc = api_image_remove(d->s.e, json_string_value(tag), false, err);
+            rc = unless_gone(api_image_remove(d->s.e, json_string_value(tag), false, &e), &e, err);
+            ngone += rc > 0;
         }
         if (!ntags)
-            rc = api_image_remove(d->s.e, o->id, false, err);
+            rc = unless_gone(api_image_remove(d->s.e, o->id, false, &e), &e, err);
+        else if (rc >= 0)
+            rc = ngone == ntags; /* every tag gone already: someone else removed it */
     }
     if (rc < 0)
         return fail(d, o->subject, err);
+    if (rc > 0)
+        return gone_done(d, o->subject);
     count(d, o->kind);
     report(d->rep, EV_DONE, o->subject, "removed", NULL);
     return 0;

@@ -82,3 +82,48 @@ EOF
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:8: part 'init': key 'oneshot'"*"restart = no"* ]]
 }
+
+@test "down: what is already gone is no error (two downs at once, each removing the same objects)" {
+    mkdir -p "$DIR/da" "$DIR/db" "$DIR/dc"
+    for x in a b c; do printf 'FROM %s\nRUN echo %s > /x\n' "$IMG" "$x" > "$DIR/d$x/Dockerfile"; done
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[a]
+recipe = container
+build = ./da
+command = $QUICK
+instances = one two three
+stop-timeout = 1s
+
+[b]
+recipe = container
+build = ./db
+command = $QUICK
+instances = one two three
+stop-timeout = 1s
+
+[c]
+recipe = container
+build = ./dc
+command = $QUICK
+instances = one two three
+stop-timeout = 1s
+
+[vol]
+recipe = volume
+EOF
+    for round in 1 2 3; do
+        run berth -C "$DIR" --progress quiet up
+        [ "$status" -eq 0 ]
+        berth -C "$DIR" --progress plain down --rmi --volumes --yes > "$DIR/one.log" 2>&1 &
+        pid=$!
+        run berth -C "$DIR" --progress plain down --rmi --volumes --yes
+        wait "$pid" && first=0 || first=$?
+        [ "$status" -eq 0 ]
+        [ "$first" -eq 0 ]
+        [ -z "$(ours)" ]
+        absent "images/$P/a"; absent "images/$P/c"
+    done
+}
