@@ -37,6 +37,7 @@ int api_container_create(engine *e, const char *name, json_t *config, char **id,
 int api_container_start(engine *e, const char *id, berr **err);
 /* Stop with a grace of timeout_s seconds, then the engine kills it. */
 int api_container_stop(engine *e, const char *id, int timeout_s, berr **err);
+/* With its anonymous volumes (never named ones). */
 int api_container_remove(engine *e, const char *id, bool force, berr **err);
 /* NULL *out (and 0) when it does not exist. */
 int api_container_inspect(engine *e, const char *id, json_t **out, berr **err);
