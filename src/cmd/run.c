@@ -87,7 +87,7 @@ static int ensure_volume(engine *e, json_t *body, berr **err)
         return -1;
     if (j) {
         json_decref(j);
-        return 0;
+        return api_volume_folder(body, err); /* .berth/ may have been deleted */
     }
     return api_volume_create(e, body, err);
 }

@@ -37,3 +37,42 @@ EOF
     [ "$status" -eq 0 ]
     absent "volumes/$second"
 }
+
+@test "a deleted .berth/ folder is made again by up, seeded from the image as on a first run" {
+    mkdir -p "$DIR/web"
+    printf 'FROM %s\nRUN mkdir -p /data && echo seeded > /data/initial.txt\n' "$IMG" > "$DIR/web/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[web_image]
+recipe = build
+source = web
+
+[web]
+recipe = container
+build = web_image
+command = $QUICK
+instances = master
+stop-timeout = 1s
+EOF
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    data=$DIR/.berth/data/web/master/data
+    [ "$(cat "$data/initial.txt")" = seeded ]
+    # a fresh clone: the data folder is gone, the engine still has the volumes
+    run berth -C "$DIR" --progress plain down
+    [ "$status" -eq 0 ]
+    rm -rf "$DIR/.berth"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(cat "$data/initial.txt")" = seeded ]
+    [ "$(state "$P-web-master")" = running ]
+    # deleted under a stopped container, which up starts again
+    berth -C "$DIR" stop
+    rm -rf "$DIR/.berth"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [ "$(state "$P-web-master")" = running ]
+    [ -d "$data" ]
+}

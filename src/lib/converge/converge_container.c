@@ -109,6 +109,21 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
     return rc;
 }
 
+/* A persistent volume is bound to a host folder under the project's data
+ * folder. A fresh clone or a cleaned checkout has lost that folder while the
+ * engine keeps the volume, and mounting it then fails: make it again. Empty,
+ * so the engine seeds it from the image when the container is made, as on a
+ * first run. */
+static int ensure_data_folders(struct cv *cv, struct desired *d, berr **err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(d->volumes, i, v)
+        if (!cv->o->dry_run && api_volume_folder(v, err) < 0)
+            return -1;
+    return 0;
+}
+
 /* The instance's persistent volumes (bound to its host folders), before its
  * container is made: in a dry run too, so plan lists what up makes. */
 static int ensure_persistent(struct cv *cv, struct desired *d, int level, berr **err)
@@ -121,7 +136,7 @@ static int ensure_persistent(struct cv *cv, struct desired *d, int level, berr *
         if (cv_ensure_volume(cv, v, subject, level, err) < 0)
             return -1;
     }
-    return 0;
+    return ensure_data_folders(cv, d, err);
 }
 
 static void mark_remade(struct cv *cv, const char *name)
@@ -197,7 +212,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         if (cv->o->dry_run)
             return 0;
         report(cv->o->rep, EV_STATE, subject, "starting", NULL);
-        if (api_container_start(cv->e, id, err) < 0)
+        if (ensure_data_folders(cv, d, err) < 0 || api_container_start(cv->e, id, err) < 0)
             return -1;
         settle_started(cv);
         return after_start(cv, pt, id, false, subject, err);

@@ -224,12 +224,12 @@ int api_network_remove(engine *e, const char *id, berr **err)
     return engine_call(e, &r, NULL, NULL, err);
 }
 
-int api_volume_create(engine *e, json_t *config, berr **err)
+int api_volume_folder(json_t *config, berr **err)
 {
-    /* A local volume bound to a host folder needs the folder first. */
     const char *dev =
         json_string_value(json_object_get(json_object_get(config, "DriverOpts"), "device"));
-    if (dev && dev[0] == '/') {
+    struct stat st;
+    if (dev && dev[0] == '/' && stat(dev, &st) < 0) {
         cleanup_free char *tmp = xstrdup(dev);
         for (char *s = tmp + 1; *s; s++)
             if (*s == '/') {
@@ -240,6 +240,14 @@ int api_volume_create(engine *e, json_t *config, berr **err)
         if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
             return berr_errno(err, BERR_FAILURE, errno, "cannot create data folder %s", dev);
     }
+    return 0;
+}
+
+int api_volume_create(engine *e, json_t *config, berr **err)
+{
+    /* A local volume bound to a host folder needs the folder first. */
+    if (api_volume_folder(config, err) < 0)
+        return -1;
     json_t *j = NULL;
     int rc = engine_post(e, "/volumes/create", config, &j, err);
     json_decref(j);

@@ -53,6 +53,10 @@ int api_network_remove(engine *e, const char *id, berr **err);
 /* A local volume bound to a host folder (DriverOpts device) gets the folder
  * made first. */
 int api_volume_create(engine *e, json_t *config, berr **err);
+/* The host folder of a volume bound to one (its create body's DriverOpts
+ * device), made when missing: a deleted .berth/ leaves the engine's volume
+ * pointing at nothing, and its mount fails. */
+int api_volume_folder(json_t *config, berr **err);
 int api_volume_remove(engine *e, const char *name, bool force, berr **err);
 
 /* Images. NULL *out (and 0) when it does not exist. */
