@@ -26,13 +26,14 @@
 #define PARALLEL_DEFAULT 8
 
 static const char usage[] =
-    "usage: berth down [--volumes [--yes]] [--rmi] [-t SECONDS] [TARGET...]\n"
+    "usage: berth down [--volumes] [--include-kept] [--yes] [--rmi] [-t SECONDS] [TARGET...]\n"
     "       berth clean ...  (the same)\n"
     "\n"
     "Stop the project's containers in parallel, each with its own grace (label\n"
     "berth.stop-timeout, default 10 seconds), and remove them; for the whole\n"
     "project (no targets, or all) also its networks. Only objects labelled\n"
-    "berth.project=NAME are touched; those labelled berth.keep=true are kept.\n"
+    "berth.project=NAME are touched; those of parts set keep = true are kept\n"
+    "(-s PART.keep=false, or --include-kept, removes them too).\n"
     "When the project cannot be loaded, -p NAME still names what to remove.\n"
     "\n"
     "targets: all (the default), PART, or PART:INSTANCE; several at once.\n"
@@ -41,7 +42,9 @@ static const char usage[] =
     "  --volumes              also remove the project's volumes (of the targets:\n"
     "                         their persistent ones) and delete the host data\n"
     "                         folders of persistent volumes; asks first\n"
-    "  -y, --yes              do not ask (needed for --volumes without a terminal)\n"
+    "  --include-kept         also remove what keep = true keeps; asks first\n"
+    "  -y, --yes              do not ask (needed for --volumes and --include-kept\n"
+    "                         without a terminal)\n"
     "  --rmi                  also remove the project's images no kept container uses\n"
     "  -t, --timeout SECONDS  grace for every container, overriding their own\n"
     "  --wait-timeout D       how long to wait until every removed object is really\n"
@@ -67,6 +70,8 @@ struct down {
     struct scope s;
     reporter *rep;
     int timeout; /* -t, or -1 */
+    bool include_kept; /* --include-kept: nothing is kept */
+    size_t nkept;      /* objects removed that keep = true would have kept */
     long wait_ms; /* --wait-timeout */
     json_t *lists[K_COUNT];
     struct target **ctr; /* containers to remove */
@@ -151,6 +156,20 @@ static bool image_ours(struct down *d, json_t *o)
     return false;
 }
 
+/* Whether keep = true keeps it: the project's setting for its part when the
+ * project loaded (so -s PART.keep=false works for down as everywhere), else
+ * its label. With --include-kept nothing is kept (and counted, to ask). */
+static bool kept(struct down *d, const char *part, bool labelled)
+{
+    int pi = d->s.p && part && *part ? project_find(d->s.p, part) : -1;
+    bool k = pi >= 0 ? streq(part_value(&d->s.p->parts[pi], "keep"), "true") : labelled;
+    if (k && d->include_kept) {
+        d->nkept++;
+        return false;
+    }
+    return k;
+}
+
 static int plan_kind(struct down *d, enum kind k, berr **err)
 {
     if (api_list(d->s.e, kind_list[k], d->s.name, &d->lists[k], err) < 0)
@@ -168,8 +187,14 @@ static int plan_kind(struct down *d, enum kind k, berr **err)
             continue;
         if (k == K_IMAGE && !image_ours(d, o))
             continue;
-        if (k == K_IMAGE ? owner_image_kept(o) : streq(label(o, LABEL_KEEP), "true")) {
-            reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s (berth.keep=true)", subject);
+        bool keep = k == K_IMAGE ? kept(d, *label(o, LABEL_IMAGE_PART) ? label(o, LABEL_IMAGE_PART)
+                                                                       : label(o, LABEL_PART),
+                                        owner_image_kept(o))
+                  : streq(label(o, LABEL_KIND), "persistent") ? streq(label(o, LABEL_KEEP), "true")
+                                                               : kept(d, label(o, LABEL_PART),
+                                                                      streq(label(o, LABEL_KEEP), "true"));
+        if (keep) {
+            reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s (keep = true)", subject);
         } else if ((user = used_by_remaining(d, k, o))) {
             reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s: container %s uses it", subject,
                     user->subject);
@@ -353,10 +378,15 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
 
 /* On a terminal: ask before deleting data. Without one, cmd_down refused
  * earlier unless --yes: a script must say so explicitly. */
-static bool confirm(size_t nvol)
+static bool confirm(size_t nvol, size_t nkept)
 {
-    fprintf(stderr, "delete %zu volume%s and %s data? [y/N] ", nvol, nvol == 1 ? "" : "s",
-            nvol == 1 ? "its" : "their");
+    if (nvol)
+        fprintf(stderr, "delete %zu volume%s and %s data", nvol, nvol == 1 ? "" : "s",
+                nvol == 1 ? "its" : "their");
+    if (nkept)
+        fprintf(stderr, "%sremove %zu object%s set keep = true", nvol ? ", and " : "", nkept,
+                nkept == 1 ? "" : "s");
+    fputs("? [y/N] ", stderr);
     fflush(stderr);
     cleanup_free char *line = NULL;
     size_t cap = 0;
@@ -463,8 +493,10 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
     d->ctr = xcalloc(d->s.nall ? d->s.nall : 1, sizeof *d->ctr);
     for (size_t i = 0; i < d->s.nall; i++) {
         struct target *t = &d->s.all[i];
+        if (t->selected)
+            t->keep = kept(d, t->part, t->keep);
         if (t->selected && t->keep)
-            reportf(d->rep, EV_NOTE, NULL, NULL, "kept container %s (berth.keep=true)",
+            reportf(d->rep, EV_NOTE, NULL, NULL, "kept container %s (keep = true)",
                     t->subject);
         else if (t->selected)
             d->ctr[d->nctr++] = t;
@@ -480,7 +512,7 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
     size_t nvol = 0;
     for (size_t i = 0; i < d->nobjs; i++)
         nvol += d->objs[i].kind == K_VOLUME;
-    if (nvol && !yes && !confirm(nvol))
+    if ((nvol || d->nkept) && !yes && !confirm(nvol, d->nkept))
         return berr_set(err, BERR_FAILURE, "not confirmed: nothing removed");
 
     berr *e1 = NULL, *e2 = NULL;
@@ -502,6 +534,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         {"volumes", no_argument, NULL, 'V'},
         {"rmi", no_argument, NULL, 'R'},
         {"yes", no_argument, NULL, 'y'},
+        {"include-kept", no_argument, NULL, 'K'},
         {"timeout", required_argument, NULL, 't'},
         {"wait-timeout", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
@@ -515,6 +548,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         case 'V': volumes = true; break;
         case 'R': rmi = true; break;
         case 'y': yes = true; break;
+        case 'K': d.include_kept = true; break;
         case 't':
             if (stop_timeout_parse(optarg, &d.timeout) < 0)
                 return cmd_usage_error(err, "down", "--timeout: '%s' is not a whole number of "
@@ -531,6 +565,9 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
     }
     /* decided before looking at the engine, so a script fails the same way
      * whether or not there happen to be volumes today */
+    if (d.include_kept && !yes && !isatty(STDIN_FILENO))
+        return cmd_usage_error(err, "down", "--include-kept removes what keep = true keeps; "
+                               "without a terminal to ask on, confirm with --yes");
     if (volumes && !yes && !isatty(STDIN_FILENO))
         return cmd_usage_error(err, "down", "--volumes deletes the project's volumes and their "
                                "data; without a terminal to ask on, confirm with --yes");
