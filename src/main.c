@@ -71,6 +71,11 @@ static void print_usage(FILE *out)
 int cmd_help(cli *g, int argc, char **argv, berr **err)
 {
     (void)g;
+    if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+        puts("usage: berth help [COMMAND]\n\nShow berth's help, or a command's (the same as "
+             "berth COMMAND --help).");
+        return 0;
+    }
     if (argc > 1) {
         const struct cmd *c = cmd_find(argv[1]);
         if (!c)

@@ -78,14 +78,16 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
     const char *dockerfile = part_value(pt, "dockerfile");
     cleanup_free char *subject = xasprintf("image %s", pt->name);
     cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
-    struct ignore_rules *ign = NULL;
-    if (ignore_load(ignore_path, &ign, err) < 0)
-        return berr_wrap(err, "%s", subject);
     /* A Dockerfile outside the context is sent inside it under a name of ours. */
     cleanup_free char *df_abs = dockerfile[0] == '/' ? xstrdup(dockerfile)
                                                      : xasprintf("%s/%s", source, dockerfile);
     cleanup_free char *src_slash = xasprintf("%s/", source);
     bool inside = starts_with(df_abs, src_slash);
+    /* sent even when .dockerignore lists them, as docker does */
+    const char *keep[] = {".dockerignore", inside ? df_abs + strlen(src_slash) : NULL, NULL};
+    struct ignore_rules *ign = NULL;
+    if (ignore_load_keeping(ignore_path, keep, &ign, err) < 0)
+        return -1; /* the task, "image PART", names the part */
     struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
                           .extra_path = inside ? NULL : df_abs,
                           .extra_name = inside ? NULL : ".berth.Dockerfile"};
@@ -93,7 +95,7 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
     int rc = tar_folder(source, &to, &tf, err);
     ignore_free(ign);
     if (rc < 0)
-        return berr_wrap(err, "%s: build context", subject);
+        return berr_wrap(err, "build context");
 
     /* The hash: context, Dockerfile name, args, target, labels, and the ids of
      * the images its FROM lines name (a rebuilt parent rebuilds the child). */
@@ -380,7 +382,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     struct tarfile tf = {0};
     int rc = bootstrap_rootfs(pt, &tf, err);
     if (rc < 0)
-        return berr_wrap(err, "%s", subject);
+        return -1; /* the task, "image PART", names the part */
 
     json_t *cfg = bootstrap_config(pt);
     char *cfg_s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
