@@ -74,6 +74,7 @@ struct down {
     size_t nkept;      /* objects removed that keep = true would have kept */
     long wait_ms; /* --wait-timeout */
     json_t *lists[K_COUNT];
+    json_t *layers; /* image id -> its RootFS layers, inspected once */
     struct target **ctr; /* containers to remove */
     size_t nctr;
     struct obj *objs;
@@ -142,18 +143,70 @@ static bool owned_by_removed(struct down *d, enum kind k, json_t *o)
  * made FROM berth's images too (labels are inherited): berth's own are
  * tagged with the ref their labels name; an untagged one (the previous
  * build of a part) only when a container removed now ran it. */
+/* An image's layers (inspected once), for ancestry. */
+static json_t *layers_of(struct down *d, const char *id)
+{
+    json_t *l = json_object_get(d->layers, id);
+    if (l)
+        return l;
+    json_t *j = NULL;
+    berr *e = NULL;
+    if (api_image_inspect(d->s.e, id, &j, &e) < 0 || !j) {
+        berr_free(e);
+        return NULL;
+    }
+    l = json_object_get(json_object_get(j, "RootFS"), "Layers");
+    json_object_set(d->layers, id, json_is_array(l) ? l : json_array());
+    json_decref(j);
+    return json_object_get(d->layers, id);
+}
+
+/* x's layers begin y's (as a parent's begin its child's); with the same
+ * layers (a child adding only settings), x is the older. */
+static bool ancestor(struct down *d, json_t *x, json_t *y)
+{
+    json_t *lx = layers_of(d, str(x, "Id")), *ly = layers_of(d, str(y, "Id"));
+    size_t nx = json_array_size(lx), ny = json_array_size(ly);
+    if (!lx || !ly || nx > ny)
+        return false;
+    for (size_t i = 0; i < nx; i++)
+        if (!json_equal(json_array_get(lx, i), json_array_get(ly, i)))
+            return false;
+    return nx < ny || json_integer_value(json_object_get(x, "Created")) <
+                          json_integer_value(json_object_get(y, "Created"));
+}
+
+static bool untagged(json_t *o)
+{
+    json_t *tags = json_object_get(o, "RepoTags");
+    const char *t0 = json_string_value(json_array_get(tags, 0));
+    return json_array_size(tags) <= 1 && (!t0 || streq(t0, "<none>:<none>"));
+}
+
 static bool image_ours(struct down *d, json_t *o)
 {
     if (owner_image_is(o, d->s.name))
         return true;
-    json_t *tags = json_object_get(o, "RepoTags");
-    const char *t0 = json_string_value(json_array_get(tags, 0));
-    if (json_array_size(tags) > 1 || (t0 && !streq(t0, "<none>:<none>")))
+    if (!untagged(o))
         return false;
+    /* Untagged: a previous build of a part, or a child someone built FROM a
+     * berth image without a tag (it inherits the labels). Ours when a
+     * container removed now ran it, or when no other image made for the
+     * same ref is its ancestor: a child shares its parent's layers, while
+     * builds of a part share at most their base's, whose ref differs. In
+     * doubt, it stays. */
     for (size_t i = 0; i < d->nctr; i++)
         if (streq(str(d->ctr[i]->c, "ImageID"), str(o, "Id")))
             return true;
-    return false;
+    cleanup_free char *ref = owner_image_ref(o);
+    size_t i;
+    json_t *x;
+    json_array_foreach(d->lists[K_IMAGE], i, x) {
+        cleanup_free char *xref = owner_image_ref(x);
+        if (x != o && ref && streq(ref, xref) && ancestor(d, x, o))
+            return false;
+    }
+    return ref != NULL;
 }
 
 /* Whether keep = true keeps it: the project's setting for its part when the
@@ -541,7 +594,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         {NULL, 0, NULL, 0},
     };
     bool volumes = false, rmi = false, yes = false;
-    struct down d = {.timeout = -1, .wait_ms = 30000};
+    struct down d = {.timeout = -1, .wait_ms = 30000, .layers = json_object()};
     int c;
     while ((c = getopt_long(argc, argv, ":yt:h", opts, NULL)) != -1) {
         switch (c) {
@@ -599,6 +652,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
     free(d.ctr);
     for (int k = 0; k < K_COUNT; k++)
         json_decref(d.lists[k]);
+    json_decref(d.layers);
     scope_close(&d.s);
     return rc;
 }

@@ -144,3 +144,25 @@ EOF2
     exists "images/$P-thirdparty/app:1"
     dk rmi "$P-thirdparty/app:1"
 }
+
+@test "ownership: down --rmi removes the previous builds of a part, not an untagged child built FROM one" {
+    project
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    v1=$(ins "images/$P/web_image" .Id)
+    printf 'FROM %s\nRUN echo v2 > /hello\n' "$IMG" > "$DIR/web/Dockerfile"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    v2=$(ins "images/$P/web_image" .Id)
+    [ "$v1" != "$v2" ]
+    exists "images/$v1"            # the previous build, untagged now
+    mkdir -p "$DIR/child"
+    printf 'FROM %s/web_image\nRUN echo child > /child\n' "$P" > "$DIR/child/Dockerfile"
+    child=$(DOCKER_BUILDKIT=0 dk build -q "$DIR/child")   # no tag
+    run berth -C "$DIR" --progress plain down --rmi
+    [ "$status" -eq 0 ]
+    absent "images/$v1"
+    absent "images/$P/web_image"
+    exists "images/$child"
+    dk rmi "$child"
+}

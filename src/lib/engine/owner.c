@@ -104,3 +104,16 @@ bool owner_bootstrap_is(json_t *labels, const char *project)
     return streq(lab(labels, LABEL_BOOTSTRAP), project) ||
            (streq(lab(labels, LABEL_PROJECT), project) && streq(lab(labels, "berth.kind"), "bootstrap"));
 }
+
+char *owner_image_ref(json_t *img)
+{
+    json_t *labels = image_labels(img);
+    const char *ref = lab(labels, LABEL_IMAGE_REF);
+    if (ref)
+        return owner_tagged_ref(ref);
+    const char *project = lab(labels, LABEL_PROJECT), *part = lab(labels, LABEL_PART);
+    if (!project || !part || !legacy(labels, project))
+        return NULL;
+    cleanup_free char *r = xasprintf("%s/%s", project, part);
+    return owner_tagged_ref(r);
+}

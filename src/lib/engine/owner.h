@@ -44,6 +44,9 @@ bool owner_listed_container_is(json_t *c, const char *project);
 bool owner_image_is(json_t *img, const char *project);
 /* Its labels name project (it, or its parent, was made by berth for it). */
 bool owner_image_claims(json_t *img, const char *project);
+/* The ref (repo:tag) berth made the image as, from its labels (the older
+ * scheme's: <project>/<part>); NULL when they name none. malloc'd. */
+char *owner_image_ref(json_t *img);
 /* keep = true was set on this very image (not inherited from its parent). */
 bool owner_image_kept(json_t *img);
 
