@@ -78,11 +78,15 @@ static void explain(struct cv *cv, const struct container *c, json_t *have, cons
 int settle_check(struct cv *cv, berr **err)
 {
     const struct project *p = cv->p;
-    long long wait = 0;
     pthread_mutex_lock(&cv->lock);
-    if (cv->last_start_ms)
-        wait = cv->last_start_ms + SETTLE_MS - now_ms();
+    long long last = cv->last_start_ms;
     pthread_mutex_unlock(&cv->lock);
+    /* Nothing started in this run: every container that should run was
+     * running when listed (up starts any that is not), so a no-op up stays
+     * at its one list call. */
+    if (!last)
+        return 0;
+    long long wait = last + SETTLE_MS - now_ms();
     if (wait > 0)
         sleep_ms(wait);
     json_t *list = NULL;
