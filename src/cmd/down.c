@@ -146,6 +146,8 @@ static bool owned_by_removed(struct down *d, enum kind k, json_t *o)
 /* An image's layers (inspected once), for ancestry. */
 static json_t *layers_of(struct down *d, const char *id)
 {
+    if (!d->layers)
+        d->layers = json_object();
     json_t *l = json_object_get(d->layers, id);
     if (l)
         return l;
@@ -594,7 +596,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         {NULL, 0, NULL, 0},
     };
     bool volumes = false, rmi = false, yes = false;
-    struct down d = {.timeout = -1, .wait_ms = 30000, .layers = json_object()};
+    struct down d = {.timeout = -1, .wait_ms = 30000};
     int c;
     while ((c = getopt_long(argc, argv, ":yt:h", opts, NULL)) != -1) {
         switch (c) {
