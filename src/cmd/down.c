@@ -64,6 +64,7 @@ struct obj {
     json_t *j;
     char *subject;      /* "network P-default" */
     const char *device; /* persistent volumes: the host folder holding the data */
+    bool untag_only;    /* images: another tag (a user's) keeps it; only berth's goes */
 };
 
 struct down {
@@ -405,19 +406,26 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
             return 0;
         }
     } else {
-        /* by each tag: removing the last one deletes the image, and an id
-         * with several tags would need force, which also hits foreign tags */
+        /* by the tag berth gave it: removing the last tag deletes the image,
+         * and one a user added (docker tag) is theirs, and keeps it; an id
+         * with several tags would need force, which also hits such tags */
         json_t *tags = json_object_get(o->j, "RepoTags");
         size_t i, ntags = 0, ngone = 0;
         json_t *tag;
+        cleanup_free char *ref = owner_image_ref(o->j);
+        json_array_foreach(tags, i, tag)
+            if (!streq(json_string_value(tag), ref) &&
+                !streq(json_string_value(tag), "<none>:<none>"))
+                o->untag_only = true;
         json_array_foreach(tags, i, tag) {
-            if (streq(json_string_value(tag), "<none>:<none>") || rc < 0)
+            if (streq(json_string_value(tag), "<none>:<none>") || rc < 0 ||
+                !streq(json_string_value(tag), ref))
                 continue;
             ntags++;
             rc = unless_gone(api_image_remove(d->s.e, json_string_value(tag), false, &e), &e, err);
             ngone += rc > 0;
         }
-        if (!ntags)
+        if (!ntags && untagged(o->j))
             rc = unless_gone(api_image_remove(d->s.e, o->id, false, &e), &e, err);
         else if (rc >= 0)
             rc = ngone == ntags; /* every tag gone already: someone else removed it */
@@ -426,6 +434,10 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
         return fail(d, o->subject, err);
     if (rc > 0)
         return gone_done(d, o->subject);
+    if (o->untag_only) {
+        report(d->rep, EV_DONE, o->subject, "untagged", "another tag keeps the image");
+        return 0;
+    }
     count(d, o->kind);
     report(d->rep, EV_DONE, o->subject, "removed", NULL);
     return 0;
@@ -477,7 +489,7 @@ static int still_there(struct down *d, char **left, berr **err)
         if (api_list(d->s.e, kind_list[k], d->s.name, &now, err) < 0)
             return -1;
         for (size_t i = 0; i < d->nobjs && !*left; i++) {
-            if (d->objs[i].kind != (enum kind)k)
+            if (d->objs[i].kind != (enum kind)k || d->objs[i].untag_only)
                 continue;
             size_t j;
             json_t *o;

@@ -166,3 +166,15 @@ EOF2
     exists "images/$child"
     dk rmi "$child"
 }
+
+@test "ownership: down --rmi removes berth's tag of an image, not a tag a user gave it" {
+    project
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    dk tag "$P/web_image" "$P-mine/web:1"
+    run berth -C "$DIR" --progress plain down --rmi
+    [ "$status" -eq 0 ]
+    absent "images/$P/web_image"
+    exists "images/$P-mine/web:1"
+    dk rmi "$P-mine/web:1"
+}
