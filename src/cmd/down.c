@@ -17,6 +17,7 @@
 #include "engine/api.h"
 #include "engine/owner.h"
 #include "cmd.h"
+#include "converge/converge.h"
 #include "converge/desired.h"
 #include "progress.h"
 #include "converge/targets.h"
@@ -384,6 +385,28 @@ static int delete_data(struct down *d, const char *device, berr **err)
     return 0;
 }
 
+/* The tags berth gave an image: its own ref, and those the project's push
+ * parts gave it (when the project loaded). */
+static char **berth_tags(struct down *d, json_t *img)
+{
+    json_t *labels = json_object_get(img, "Labels");
+    const char *part = json_string_value(json_object_get(labels, LABEL_IMAGE_PART));
+    int pi = d->s.p && part ? project_find(d->s.p, part) : -1;
+    if (pi < 0 || !d->s.p->parts[pi].image)
+        return xcalloc(1, sizeof(char *));
+    return push_tags_of(d->s.p, d->s.p->parts[pi].image);
+}
+
+static bool berth_tag(const char *tag, const char *ref, char **pushed)
+{
+    if (streq(tag, ref))
+        return true;
+    for (; *pushed; pushed++)
+        if (streq(tag, *pushed))
+            return true;
+    return false;
+}
+
 static int remove_obj(void *ud, struct sched_task *task, berr **err)
 {
     struct obj *o = ud;
@@ -413,18 +436,22 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
         size_t i, ntags = 0, ngone = 0;
         json_t *tag;
         cleanup_free char *ref = owner_image_ref(o->j);
+        char **pushed = berth_tags(d, o->j);
         json_array_foreach(tags, i, tag)
-            if (!streq(json_string_value(tag), ref) &&
+            if (!berth_tag(json_string_value(tag), ref, pushed) &&
                 !streq(json_string_value(tag), "<none>:<none>"))
                 o->untag_only = true;
         json_array_foreach(tags, i, tag) {
             if (streq(json_string_value(tag), "<none>:<none>") || rc < 0 ||
-                !streq(json_string_value(tag), ref))
+                !berth_tag(json_string_value(tag), ref, pushed))
                 continue;
             ntags++;
             rc = unless_gone(api_image_remove(d->s.e, json_string_value(tag), false, &e), &e, err);
             ngone += rc > 0;
         }
+        for (char **t = pushed; *t; t++)
+            free(*t);
+        free(pushed);
         if (!ntags && untagged(o->j))
             rc = unless_gone(api_image_remove(d->s.e, o->id, false, &e), &e, err);
         else if (rc >= 0)
