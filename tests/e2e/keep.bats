@@ -64,6 +64,12 @@ EOF
     [ "$status" -eq 2 ]
     [[ "$output" == *"--include-kept"*"--yes"* ]]
     exists "containers/$P-web-main"
+    # on a terminal it asks; no removes nothing
+    run python3 "$E2E_DIR/pty.py" 'expect:remove 1 object set keep = true\? \[y/N\]' 'send:n\r' \
+        -- "$BERTH" -C "$DIR" down --include-kept
+    [[ "$output" == *"not confirmed: nothing removed"* ]]
+    exists "containers/$P-web-main"
+    exists "containers/$P-db-main"
     run berth -C "$DIR" --progress plain down --include-kept --yes --volumes --rmi
     [ "$status" -eq 0 ]
     absent "containers/$P-web-main"
