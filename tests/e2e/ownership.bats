@@ -178,3 +178,24 @@ EOF2
     exists "images/$P-mine/web:1"
     dk rmi "$P-mine/web:1"
 }
+
+@test "ownership: logs -f does not follow a container with the project's labels but not an instance's name" {
+    project
+    sed -i 's|^command = .*|command = ["sh", "-c", "echo hello from web; trap \\"exit 0\\" TERM; sleep 1000 \& wait"]|' "$DIR/berth.ini"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    out=$BATS_TEST_TMPDIR/follow.out
+    "$BERTH" -C "$DIR" logs -f >"$out" 2>&1 &
+    follow=$!
+    for i in $(seq 100); do grep -q "hello from web" "$out" && break; sleep 0.1; done
+    # labels as a commit of berth's container would give them, another name
+    dk run -d --name "$P-intruder" --label "berth.project=$P" --label berth.part=web \
+        --label berth.instance=main "$IMG" sh -c 'echo intruder speaking; sleep 100'
+    berth -C "$DIR" restart -t 1 web    # a start the follower does see
+    for i in $(seq 100); do [ "$(grep -c "hello from web" "$out")" -ge 2 ] && break; sleep 0.1; done
+    kill -INT "$follow"
+    wait "$follow" || true
+    [ "$(grep -c "hello from web" "$out")" -ge 2 ]
+    ! grep -q "intruder" "$out" || { cat "$out"; false; }
+    dk rm -f "$P-intruder"
+}
