@@ -199,3 +199,34 @@ EOF2
     ! grep -q "intruder" "$out" || { cat "$out"; false; }
     dk rm -f "$P-intruder"
 }
+
+@test "ownership: down removes a bootstrap's work container a killed up left, not a container of the bootstrapped image" {
+    cat > "$DIR/berth.ini" <<EOF2
+[project]
+name = $P
+
+[base]
+recipe = bootstrap
+files =
+    /bin/busybox /bin/busybox
+    /bin/busybox /bin/sh
+script = /bin/busybox --install -s /bin && sleep 3
+EOF2
+    run berth -C "$DIR" --progress quiet up
+    [ "$status" -eq 0 ]
+    # a container of the bootstrapped image, named like nothing of berth's
+    dk run -d --name "$P-mine" "$P/base" sleep 1000
+    # an up killed while the bootstrap's script runs leaves its work container
+    sed -i 's/sleep 3/sleep 30/' "$DIR/berth.ini"
+    "$BERTH" -C "$DIR" --progress quiet up &
+    pid=$!
+    for i in $(seq 100); do exists "containers/$P-base-bootstrap" && break; sleep 0.1; done
+    kill -9 "$pid"
+    wait "$pid" || true
+    exists "containers/$P-base-bootstrap"
+    run berth -C "$DIR" --progress plain down
+    [ "$status" -eq 0 ]
+    absent "containers/$P-base-bootstrap"
+    [ "$(state "$P-mine")" = running ]
+    dk rm -f "$P-mine"
+}

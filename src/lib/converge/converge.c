@@ -264,7 +264,7 @@ static int preflight(struct cv *cv, berr **err)
             o = list_named(all[ki], kind, w[k].name);
         json_t *ol = o ? json_object_get(o, "Labels") : NULL;
         const char *owner = !o ? NULL
-                            : boot ? (owner_bootstrap_is(ol, p->name) ? p->name : NULL)
+                            : boot ? (owner_bootstrap_is(ol, w[k].name, p->name) ? p->name : NULL)
                             : ki == 0 ? owner_of_container(ol, w[k].name)
                                       : cv_label_of(o, LABEL_PROJECT);
         bool clash = o && !streq(owner, p->name);

@@ -433,7 +433,7 @@ static int clear_leftover(struct cv *cv, const char *name, berr **err)
     if (!j)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    bool ours = owner_bootstrap_is(labels, cv->p->name);
+    bool ours = owner_bootstrap_is(labels, name, cv->p->name);
     json_decref(j);
     if (!ours)
         return berr_set(err, BERR_FAILURE,
@@ -506,11 +506,14 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         } else {
             json_array_append_new(cmd, json_string("/bootstrap-never-runs"));
         }
-        /* The commit keeps the work container's labels: one key only, that
-         * no converged container has. */
-        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s}}", "Image", tmp_ref, "Cmd", cmd,
-                                 "HostConfig", "NetworkMode", "none", "Labels", LABEL_BOOTSTRAP,
-                                 cv->p->name);
+        /* The commit copies the work container's labels into the image, and
+         * so into every container of it: none of the keys that make a
+         * container berth's (instance), and its own name, which only it has
+         * (engine/owner.h). berth.project lets down's one list call find a
+         * leftover. */
+        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd",
+                                 cmd, "HostConfig", "NetworkMode", "none", "Labels",
+                                 LABEL_BOOTSTRAP, cv->p->name, LABEL_PROJECT, cv->p->name);
         if (part_value(pt, "script-user"))
             json_object_set_new(body, "User", json_string(part_value(pt, "script-user")));
         /* The work container: the part's `container` (its default is
@@ -518,6 +521,8 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         const char *ckey = part_value(pt, "container");
         cleanup_free char *cname = ckey ? xstrdup(ckey)
                                         : xasprintf("%s-%s-bootstrap", cv->p->name, pt->name);
+        json_object_set_new(json_object_get(body, "Labels"), LABEL_BOOTSTRAP_NAME,
+                            json_string(cname));
         rc = clear_leftover(cv, cname, err);
         if (rc == 0)
             rc = api_container_create(cv->e, cname, body, &cid, err);

@@ -37,7 +37,8 @@ bool owner_listed_container_is(json_t *c, const char *project)
     json_t *labels = json_object_get(c, "Labels"), *n;
     size_t i;
     json_array_foreach(json_object_get(c, "Names"), i, n)
-        if (owner_container_is(labels, json_string_value(n), project))
+        if (owner_container_is(labels, json_string_value(n), project) ||
+            owner_bootstrap_is(labels, json_string_value(n), project))
             return true;
     return false;
 }
@@ -99,10 +100,14 @@ bool owner_image_kept(json_t *img)
     return streq(lab(labels, "berth.keep"), "true");
 }
 
-bool owner_bootstrap_is(json_t *labels, const char *project)
+bool owner_bootstrap_is(json_t *labels, const char *name, const char *project)
 {
-    return streq(lab(labels, LABEL_BOOTSTRAP), project) ||
-           (streq(lab(labels, LABEL_PROJECT), project) && streq(lab(labels, "berth.kind"), "bootstrap"));
+    if (name && name[0] == '/')
+        name++;
+    if (streq(lab(labels, LABEL_BOOTSTRAP), project))
+        return name && streq(lab(labels, LABEL_BOOTSTRAP_NAME), name);
+    return !lab(labels, LABEL_BOOTSTRAP) && streq(lab(labels, LABEL_PROJECT), project) &&
+           streq(lab(labels, "berth.kind"), "bootstrap");
 }
 
 char *owner_image_ref(json_t *img)

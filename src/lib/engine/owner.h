@@ -6,8 +6,8 @@
  * like the project's. Ownership is decided by what only berth's own create
  * call gives an object:
  *
- * - images carry their own keys (berth.image.*), never the container keys,
- *   so a container made from one does not look like one of berth's; and an
+ * - images carry their own keys (berth.image.*), never berth.instance, so
+ *   a container made from one does not look like one of berth's; and an
  *   image is berth's only when it is tagged with the very ref its
  *   berth.image.ref label names (a child built FROM it has another tag);
  * - a container is berth's when its labels name project, part and instance
@@ -28,8 +28,11 @@
 #define LABEL_IMAGE_PART "berth.image.part"
 #define LABEL_IMAGE_REF "berth.image.ref"
 #define LABEL_IMAGE_KEEP "berth.image.keep"
-/* A bootstrap's work container: its project. */
+/* A bootstrap's work container: its project, and its own name (the commit
+ * copies both into the image, so a container of that image has them too,
+ * under another name). */
 #define LABEL_BOOTSTRAP "berth.bootstrap"
+#define LABEL_BOOTSTRAP_NAME "berth.bootstrap.name"
 
 /* The project that made this container, from its labels and name (with or
  * without the engine's leading '/'); NULL when berth did not make it as a
@@ -50,8 +53,9 @@ char *owner_image_ref(json_t *img);
 /* keep = true was set on this very image (not inherited from its parent). */
 bool owner_image_kept(json_t *img);
 
-/* A bootstrap work container of project (a leftover of an interrupted run). */
-bool owner_bootstrap_is(json_t *labels, const char *project);
+/* A bootstrap work container of project named name (a leftover of an
+ * interrupted run); an older berth's (berth.kind=bootstrap) by its labels. */
+bool owner_bootstrap_is(json_t *labels, const char *name, const char *project);
 
 /* "repo:tag" for a ref without a tag ("repo" -> "repo:latest"); malloc'd. */
 char *owner_tagged_ref(const char *ref);

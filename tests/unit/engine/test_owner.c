@@ -105,9 +105,14 @@ int main(void)
         is_str(r, refs[i].out, refs[i].in);
         free(r);
     }
-    json_t *boot = json_pack("{s:s}", "berth.bootstrap", "demo");
-    ok(owner_bootstrap_is(boot, "demo"), "a bootstrap work container");
-    ok(!owner_bootstrap_is(boot, "other"), "of its project only");
+    json_t *boot = json_pack("{s:s, s:s}", "berth.bootstrap", "demo", "berth.bootstrap.name",
+                             "demo-base-bootstrap");
+    ok(owner_bootstrap_is(boot, "/demo-base-bootstrap", "demo"), "a bootstrap work container");
+    ok(!owner_bootstrap_is(boot, "/demo-base-bootstrap", "other"), "of its project only");
+    ok(!owner_bootstrap_is(boot, "/mine", "demo"), "a container of the bootstrapped image");
+    json_decref(boot);
+    boot = json_pack("{s:s, s:s}", "berth.project", "demo", "berth.kind", "bootstrap");
+    ok(owner_bootstrap_is(boot, "/demo-base-bootstrap", "demo"), "an older berth's work container");
     json_decref(boot);
     return tap_done();
 }
