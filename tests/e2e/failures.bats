@@ -122,7 +122,7 @@ EOF
         run berth -C "$DIR" --progress plain down --rmi --volumes --yes
         wait "$pid" && first=0 || first=$?
         [ "$status" -eq 0 ]
-        [ "$first" -eq 0 ]
+        [ "$first" -eq 0 ] || { cat "$DIR/one.log"; false; }
         [ -z "$(ours)" ]
         absent "images/$P/a"; absent "images/$P/c"
     done
