@@ -59,7 +59,7 @@ engine_up() {
     local out
     out=$("$berth" engine start --dir "$STARTED_ENGINE_DIR") ||
         die "could not start a private engine (see $STARTED_ENGINE_DIR/dockerd.log)"
-    export "${out?}"   # DOCKER_HOST=unix://.../docker.sock
+    eval "$out"   # export DOCKER_HOST=unix://.../docker.sock
     say "DOCKER_HOST=$DOCKER_HOST"
 }
 

@@ -360,9 +360,9 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
     if (!slot(&S, "instances", node)->val.len)
         set1(&S, "instances", "1", node);
     /* A service another waits for with service_completed_successfully
-     * runs to completion (berth: completes). */
+     * runs to completion (berth: oneshot). */
     if (completes_for(R, name))
-        set1(&S, "completes", "true", node);
+        set1(&S, "oneshot", "true", node);
     /* Compose keeps nothing of a container's /var/log on the host. */
     set1(&S, "persistent_log", "false", node);
     for (size_t i = 0; i < S.nkv; i++) {

@@ -347,6 +347,12 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     json_object_set_new(labels, LABEL_STOP_TIMEOUT, json_string(st));
     if (c->keep)
         json_object_set_new(labels, LABEL_KEEP, json_string("true"));
+    else if (img && img->config &&
+             streq(json_string_value(json_object_get(json_object_get(img->config, "Labels"),
+                                                     LABEL_KEEP)), "true"))
+        /* an image made before images had their own keys says keep for
+         * itself: its containers must not inherit it */
+        json_object_set_new(labels, LABEL_KEEP, json_string("false"));
 
     json_t *env = json_array();
     cleanup_free char *e1 = xasprintf("CONTAINER=%s", pt->name);

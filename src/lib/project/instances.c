@@ -259,7 +259,6 @@ static struct cref parse_cref(struct loader *L, const char *text)
 
 static void container_build(struct loader *L, struct part *pt, struct rsec *s)
 {
-    (void)s;
     struct container *ct = pt->container;
     ct->image = part_value(pt, "image");
     ct->image_part = ct->image ? find_image_maker(L, ct->image) : -1;
@@ -354,9 +353,15 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->tty = flag(pt, "tty");
     ct->start = flag(pt, "start");
     ct->keep = flag(pt, "keep");
+    ct->oneshot = flag(pt, "oneshot");
     ct->hostname = part_value(pt, "hostname");
     ct->workdir = part_value(pt, "workdir");
     ct->restart = part_value(pt, "restart");
+    /* A part that runs once and exits 0 must not be restarted by the engine:
+     * up would never see it finished. */
+    if (ct->oneshot && ct->restart && !streq(ct->restart, "no"))
+        load_problem(L, s, sec_find(s, "oneshot"), "'oneshot = true' runs the container once: "
+                     "it needs 'restart = no', not '%s'", ct->restart);
     ct->healthcheck_interval_ms = duration(pt, "healthcheck-interval");
     ct->ready_timeout_ms = duration(pt, "ready-timeout");
     ct->stop_timeout_ms = duration(pt, "stop-timeout");
@@ -372,7 +377,6 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->init = flag(pt, "init");
     ct->read_only = flag(pt, "read-only");
     ct->stdin_open = flag(pt, "stdin-open");
-    ct->completes = flag(pt, "completes");
     ct->expose = items(L, pt, "expose");
     ct->layout = part_value(pt, "layout");
     ct->hosts_file = part_value(pt, "hosts-file");

@@ -150,6 +150,7 @@ struct container {
     bool user_is_host;            /* run as the calling user: host_uid:host_gid */
     unsigned host_uid, host_gid;
     bool tty, start, keep;
+    bool oneshot;                 /* runs once: exited with 0 is its finished state */
     const char *hostname, *workdir; /* NULL: engine default */
     const char *restart;          /* no | always | unless-stopped | on-failure[:N] */
     struct strv labels;           /* key=value */
@@ -164,7 +165,6 @@ struct container {
     struct strv extra_hosts;        /* NAME:ADDRESS, added to /etc/hosts */
     struct strv expose;             /* PORT[/PROTO]: exposed, not published */
     bool privileged, init, read_only, stdin_open;
-    bool completes; /* runs to completion: ready once it exited 0, and then up to date */
     const char *layout;           /* absolute host folder copied onto / before start, or NULL */
     const char *script;           /* run with exec after start, or NULL */
     const char *script_shell, *script_user;

@@ -99,7 +99,6 @@ static const struct keydef container_keys[] = {
     K("extra-hosts", KT_EXTRAHOSTS),
     K("expose", KT_EXPOSE),
     K("stdin-open", KT_BOOL, .dflt = "false"),
-    K("completes", KT_BOOL, .dflt = "false"),
     K("linked", KT_BOOL, .flags = F_INSTANCE),
     K("publish_ports", KT_BOOL, .flags = F_INSTANCE),
     K("persistent_data", KT_BOOL, .flags = F_INSTANCE),
@@ -110,6 +109,7 @@ static const struct keydef container_keys[] = {
     K("layout-gid", KT_INT, .dflt = "0"),
     SCRIPT(""),
     K("start", KT_BOOL, .dflt = "true"),
+    K("oneshot", KT_BOOL, .dflt = "false"),
     K("keep", KT_BOOL, .dflt = "false"),
     TAIL,
 };
