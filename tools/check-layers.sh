@@ -7,6 +7,7 @@
 #   project   base project
 #   transfer  base engine transfer
 #   converge  base engine project transfer converge
+#   swarm     base engine project transfer converge swarm
 #   src/cmd, src/main.c: everything
 set -euo pipefail
 cd "$(dirname "$0")/../src/lib"
@@ -17,6 +18,7 @@ declare -A may=(
     [project]="base project"
     [transfer]="base engine transfer"
     [converge]="base engine project transfer converge"
+    [swarm]="base engine project transfer converge swarm"
 )
 bad=0
 for dir in */; do

@@ -52,5 +52,8 @@ cmd_fn cmd_exec, cmd_shell, cmd_run;
  * -i runs it (*handled) and returns its exit code. */
 int run_route(cli *g, int ntargets, char **targets, bool *handled, berr **err);
 cmd_fn cmd_logs, cmd_cp;
+/* Swarm (deploy.c): deploy, and plan/ps/logs/down with --swarm. */
+cmd_fn cmd_deploy, cmd_swarm_plan, cmd_swarm_ps, cmd_swarm_logs, cmd_swarm_down;
+bool cmd_wants_swarm(int argc, char **argv);
 
 #endif

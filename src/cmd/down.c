@@ -408,6 +408,8 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
 
 int cmd_down(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_down(g, argc, argv, err);
     static const struct option opts[] = {
         {"volumes", no_argument, NULL, 'V'},
         {"rmi", no_argument, NULL, 'R'},

@@ -187,6 +187,8 @@ static int tail_arg(const char *s, berr **err)
 
 int cmd_logs(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_logs(g, argc, argv, err);
     static const struct option opts[] = {
         {"follow", no_argument, NULL, 'f'},
         {"tail", required_argument, NULL, 'n'},

@@ -164,6 +164,8 @@ static void print_text(json_t *rows)
 
 int cmd_ps(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_ps(g, argc, argv, err);
     static const struct option opts[] = {
         {"all", no_argument, NULL, 'a'},
         {"format", required_argument, NULL, 'F'},

@@ -1,0 +1,399 @@
+#include "swarm/deploy.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "converge/desired.h"
+#include "engine/api.h"
+#include "swarm/spec.h"
+#include "swarm/status.h"
+
+int swarm_check_manager(engine *e, berr **err)
+{
+    json_t *info = NULL;
+    if (engine_get(e, "/info", &info, err) < 0)
+        return -1;
+    json_t *sw = json_object_get(info, "Swarm");
+    const char *state = json_string_value(json_object_get(sw, "LocalNodeState"));
+    bool manager = json_is_true(json_object_get(sw, "ControlAvailable"));
+    int rc = 0;
+    if (!streq(state, "active"))
+        rc = berr_set(err, BERR_FAILURE,
+                      "the engine at %s is not part of a swarm (its state: %s); make one with "
+                      "`docker swarm init --advertise-addr ADDRESS` (POST /swarm/init), or point "
+                      "berth at a manager",
+                      engine_address(e), state && *state ? state : "unknown");
+    else if (!manager)
+        rc = berr_set(err, BERR_FAILURE,
+                      "the engine at %s is a swarm worker; berth deploy talks to a manager",
+                      engine_address(e));
+    json_decref(info);
+    return rc;
+}
+
+/* One call per kind: the objects carrying berth.swarm.project=P. */
+int swarm_list(engine *e, const char *kind, const char *project, json_t **out, berr **err)
+{
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/%s", kind);
+    cleanup_free char *label = xasprintf("%s=%s", LABEL_SWARM_PROJECT, project);
+    const char *labels[] = {label, NULL};
+    query_add_label_filters(&path, labels);
+    int rc = engine_get(e, path.buf, out, err);
+    sb_release(&path);
+    if (rc == 0 && json_is_array(json_object_get(*out, "Volumes"))) { /* GET /volumes */
+        json_t *v = json_incref(json_object_get(*out, "Volumes"));
+        json_decref(*out);
+        *out = v;
+    }
+    if (rc == 0 && !json_is_array(*out)) {
+        json_decref(*out);
+        *out = json_array();
+    }
+    return rc;
+}
+
+static json_t *find_by_name(json_t *list, const char *name, bool spec_name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o) {
+        json_t *n = spec_name ? json_object_get(json_object_get(o, "Spec"), "Name")
+                              : json_object_get(o, "Name");
+        if (streq(json_string_value(n), name))
+            return o;
+    }
+    return NULL;
+}
+
+static const char *label_of(json_t *obj, bool in_spec, const char *key)
+{
+    json_t *labels = in_spec ? json_object_get(json_object_get(obj, "Spec"), "Labels")
+                             : json_object_get(obj, "Labels");
+    return json_string_value(json_object_get(labels, key));
+}
+
+static void action(struct plan *pl, reporter *rep, const char *subject, const char *verb,
+                   const char *reason, int level)
+{
+    pl->v = xrealloc(pl->v, sizeof *pl->v * (pl->n + 1));
+    pl->v[pl->n++] = (struct action){xstrdup(subject), xstrdup(verb), xstrdup(reason ? reason : ""),
+                                     level};
+    if (!streq(verb, "none"))
+        reportf(rep, EV_DONE, subject, verb, "%s%s%s", verb, reason && *reason ? ": " : "",
+                reason ? reason : "");
+}
+
+/* What the services run: per container part, the image's id and its
+ * EXPOSE ports when the image is on this engine. */
+struct images {
+    const struct project *p;
+    json_t **facts; /* by part: {"Id", "ExposedPorts"} or NULL */
+};
+
+static const char *image_of(void *ud, int part, json_t **exposed)
+{
+    struct images *im = ud;
+    json_t *f = im->facts[part];
+    *exposed = f ? json_object_get(f, "ExposedPorts") : NULL;
+    return f ? json_string_value(json_object_get(f, "Id")) : NULL;
+}
+
+static int make_images(engine *e, const struct project *p, const struct project_sel *sel,
+                       const struct deploy_opts *o, struct plan *out, struct images *im, berr **err)
+{
+    /* The parts the services need that are not services: images and volumes,
+     * made as `up` makes them. */
+    struct project_sel isel = *sel;
+    isel.part = xcalloc(p->nparts, sizeof *isel.part);
+    bool any = false;
+    for (size_t i = 0; i < p->nparts; i++) {
+        enum part_kind k = p->parts[i].kind;
+        if (!sel->part[i] || k == PART_CONTAINER || k == PART_NETWORK)
+            continue;
+        if (k == PART_COPY) {
+            free(isel.part);
+            return berr_set(err, BERR_PROJECT,
+                            "%s:%d: part '%s': berth deploy cannot act on a copy part (it copies "
+                            "between containers berth makes; a swarm makes the tasks' containers)",
+                            p->parts[i].loc.file, p->parts[i].loc.line, p->parts[i].name);
+        }
+        isel.part[i] = any = true;
+    }
+    int rc = 0;
+    if (any) {
+        struct up_opts uo = {.parallel = o->parallel > 0 ? o->parallel : 8, .dry_run = o->dry_run,
+                             .force_build = o->force_build, .rep = o->rep, .cancel = o->cancel};
+        struct plan ipl = {0};
+        rc = converge(e, p, &isel, &uo, &ipl, err);
+        for (size_t i = 0; i < ipl.n; i++) {
+            out->v = xrealloc(out->v, sizeof *out->v * (out->n + 1));
+            out->v[out->n++] = ipl.v[i];
+        }
+        free(ipl.v);
+    }
+    free(isel.part);
+    if (rc < 0)
+        return -1;
+    im->facts = xcalloc(p->nparts, sizeof *im->facts);
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        if (!sel->part[i] || pt->kind != PART_CONTAINER)
+            continue;
+        json_t *img = NULL;
+        if (api_image_inspect(e, pt->container->image, &img, err) < 0)
+            return berr_wrap(err, "part '%s': image %s", pt->name, pt->container->image);
+        if (img)
+            im->facts[i] = json_pack("{s:O, s:O*}", "Id", json_object_get(img, "Id"), "ExposedPorts",
+                                     json_object_get(json_object_get(img, "Config"), "ExposedPorts"));
+        json_decref(img);
+    }
+    return 0;
+}
+
+static char *read_base64(const char *path, berr **err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        berr_errno(err, BERR_NOTFOUND, errno, "cannot read '%s'", path);
+        return NULL;
+    }
+    strbuf raw = STRBUF_INIT;
+    char buf[8192];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_add(&raw, buf, got);
+    fclose(f);
+    char *b64 = xmalloc(4 * ((raw.len + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)raw.buf, (int)raw.len);
+    /* The secret's bytes leave no copy behind in berth's memory. */
+    memset(raw.buf, 0, raw.len);
+    sb_release(&raw);
+    return b64;
+}
+
+/* Secrets and configs: made when missing (their names carry the content's
+ * hash: a changed file is a new object); ids collected by name. */
+static int ensure_files(engine *e, const struct project *p, const char *kind,
+                        const struct swarm_file *files, size_t n, bool dry_run, struct plan *pl,
+                        reporter *rep, json_t *ids, berr **err)
+{
+    json_t *have = NULL;
+    if (swarm_list(e, kind, p->name, &have, err) < 0)
+        return -1;
+    size_t i;
+    json_t *o;
+    json_array_foreach(have, i, o)
+        json_object_set(ids, json_string_value(json_object_get(json_object_get(o, "Spec"), "Name")),
+                        json_object_get(o, "ID"));
+    json_decref(have);
+    const char *one = streq(kind, "secrets") ? "secret" : "config";
+    for (size_t k = 0; k < n; k++) {
+        cleanup_free char *subject = xasprintf("%s %s", one, files[k].target);
+        if (json_object_get(ids, files[k].name)) {
+            action(pl, rep, subject, "none", "up to date", 0);
+            continue;
+        }
+        action(pl, rep, subject, "create", "missing", 0);
+        if (dry_run)
+            continue;
+        cleanup_free char *data = read_base64(files[k].path, err);
+        if (!data)
+            return -1;
+        json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "Name", files[k].name, "Data", data,
+                                 "Labels", LABEL_SWARM_PROJECT, p->name, LABEL_KIND, one);
+        json_t *ans = NULL;
+        cleanup_free char *path = xasprintf("/%s/create", kind);
+        int rc = engine_post(e, path, body, &ans, err);
+        memset(data, 0, strlen(data));
+        json_decref(body);
+        if (rc < 0)
+            return berr_wrap(err, "%s", subject);
+        json_object_set(ids, files[k].name, json_object_get(ans, "ID"));
+        json_decref(ans);
+    }
+    return 0;
+}
+
+static int ensure_networks(engine *e, const struct project *p, json_t *want, bool dry_run,
+                           struct plan *pl, reporter *rep, berr **err)
+{
+    json_t *have = NULL;
+    if (swarm_list(e, "networks", p->name, &have, err) < 0)
+        return -1;
+    size_t i;
+    json_t *body;
+    int rc = 0;
+    json_array_foreach(want, i, body) {
+        const char *name = json_string_value(json_object_get(body, "Name"));
+        cleanup_free char *subject = xasprintf("network %s", name);
+        json_t *ex = find_by_name(have, name, false);
+        const char *hash = json_string_value(json_object_get(json_object_get(body, "Labels"), LABEL_HASH));
+        if (ex) {
+            if (streq(label_of(ex, false, LABEL_HASH), hash)) {
+                action(pl, rep, subject, "none", "up to date", 0);
+            } else {
+                rc = berr_set(err, BERR_FAILURE,
+                              "%s changed: a swarm network is never changed in place (its services "
+                              "would lose it); remove the project with `berth down --swarm`, then "
+                              "deploy", subject);
+                break;
+            }
+            continue;
+        }
+        /* One of that name without our label is not ours to touch. */
+        cleanup_free char *path = api_path("/networks/", name, NULL);
+        json_t *other = NULL;
+        if (api_get_found(e, path, &other, err) < 0) {
+            rc = -1;
+            break;
+        }
+        if (other) {
+            const char *driver = json_string_value(json_object_get(other, "Driver"));
+            rc = berr_set(err, BERR_FAILURE,
+                          "%s: a %s network of that name exists without berth's swarm label "
+                          "(berth up made it? `berth down` removes it) ; berth deploy leaves it alone",
+                          subject, driver ? driver : "");
+            json_decref(other);
+            break;
+        }
+        action(pl, rep, subject, "create", "missing", 0);
+        if (!dry_run && engine_post(e, "/networks/create", body, NULL, err) < 0) {
+            rc = berr_wrap(err, "%s", subject);
+            break;
+        }
+    }
+    json_decref(have);
+    return rc;
+}
+
+static int write_service(engine *e, const struct swarm_service *sv, json_t *existing,
+                         json_t *secret_ids, json_t *config_ids, char **id, berr **err)
+{
+    json_t *spec = json_deep_copy(sv->spec);
+    int rc = swarm_spec_fill_ids(spec, secret_ids, config_ids, err);
+    json_t *ans = NULL;
+    if (rc == 0 && !existing) {
+        rc = engine_post(e, "/services/create", spec, &ans, err);
+        if (rc == 0)
+            *id = xstrdup(json_string_value(json_object_get(ans, "ID")));
+    } else if (rc == 0) {
+        const char *sid = json_string_value(json_object_get(existing, "ID"));
+        json_int_t version = json_integer_value(
+            json_object_get(json_object_get(existing, "Version"), "Index"));
+        cleanup_free char *base = api_path("/services/", sid, "/update");
+        cleanup_free char *path = xasprintf("%s?version=%lld", base, (long long)version);
+        rc = engine_post(e, path, spec, &ans, err);
+        if (rc == 0)
+            *id = xstrdup(sid);
+    }
+    json_decref(ans);
+    json_decref(spec);
+    return rc;
+}
+
+static char *subject_of(const struct project *p, const struct swarm_service *sv)
+{
+    const struct part *pt = &p->parts[sv->part];
+    if (sv->instance < 0)
+        return xasprintf("service %s", pt->name);
+    return xasprintf("service %s:%s", pt->name, pt->container->instances[sv->instance].name);
+}
+
+int swarm_deploy(engine *e, const struct project *p, const struct project_sel *sel,
+                 const struct deploy_opts *o, struct plan *out, berr **err)
+{
+    memset(out, 0, sizeof *out);
+    if (swarm_check_manager(e, err) < 0)
+        return -1;
+    struct images im = {.p = p};
+    struct swarm_desired d = {0};
+    json_t *services = NULL, *secret_ids = json_object(), *config_ids = json_object();
+    json_t *touched = json_array();
+    int rc = -1;
+    if (make_images(e, p, sel, o, out, &im, err) < 0)
+        goto done;
+    if (swarm_desired(p, sel, image_of, &im, &d, err) < 0)
+        goto done;
+    if (ensure_networks(e, p, d.networks, o->dry_run, out, o->rep, err) < 0 ||
+        ensure_files(e, p, "secrets", d.secrets, d.nsecrets, o->dry_run, out, o->rep, secret_ids,
+                     err) < 0 ||
+        ensure_files(e, p, "configs", d.configs, d.nconfigs, o->dry_run, out, o->rep, config_ids,
+                     err) < 0)
+        goto done;
+    if (swarm_list(e, "services", p->name, &services, err) < 0)
+        goto done;
+    for (size_t i = 0; i < d.nsvc; i++) {
+        const struct swarm_service *sv = &d.svc[i];
+        cleanup_free char *subject = subject_of(p, sv);
+        json_t *ex = find_by_name(services, sv->name, true);
+        if (ex && streq(label_of(ex, true, LABEL_HASH), sv->hash)) {
+            action(out, o->rep, subject, "none", "up to date", sv->level);
+            json_array_append(touched, json_object_get(ex, "ID"));
+            continue;
+        }
+        cleanup_free char *changed = ex ? desired_changed_fields(label_of(ex, true, LABEL_FIELDS),
+                                                                 sv->fields)
+                                        : NULL;
+        cleanup_free char *why = !ex ? xstrdup("missing")
+                                 : changed ? xasprintf("changed: %s", changed)
+                                           : xstrdup("changed");
+        if (o->cancel && *o->cancel) {
+            rc = berr_set(err, BERR_INTERRUPTED, "interrupted");
+            goto done;
+        }
+        action(out, o->rep, subject, ex ? "update" : "create", why, sv->level);
+        if (o->dry_run)
+            continue;
+        cleanup_free char *id = NULL;
+        if (write_service(e, sv, ex, secret_ids, config_ids, &id, err) < 0) {
+            berr_wrap(err, "%s", subject);
+            goto done;
+        }
+        json_array_append_new(touched, json_string(id));
+    }
+    /* Services of the project it no longer has. */
+    size_t i;
+    json_t *s;
+    json_array_foreach(services, i, s) {
+        const char *name = json_string_value(json_object_get(json_object_get(s, "Spec"), "Name"));
+        bool wanted = false;
+        for (size_t k = 0; k < d.nsvc && !wanted; k++)
+            wanted = streq(d.svc[k].name, name);
+        const char *part = label_of(s, true, LABEL_PART);
+        int pi = part ? project_find(p, part) : -1;
+        /* Only a service of a part not selected is outside this run. */
+        if (wanted || (pi >= 0 && !sel->part[pi]))
+            continue;
+        cleanup_free char *subject = xasprintf("service %s", name);
+        if (!o->remove_orphans) {
+            action(out, o->rep, subject, "skip", "orphan: the project no longer has it "
+                                                  "(--remove-orphans removes it)", 0);
+            continue;
+        }
+        action(out, o->rep, subject, "remove", "orphan", 0);
+        cleanup_free char *path = api_path("/services/", json_string_value(json_object_get(s, "ID")), NULL);
+        if (!o->dry_run &&
+            engine_call(e, &(struct engine_req){.method = "DELETE", .path = path}, NULL, NULL, err) < 0)
+            goto done;
+    }
+    rc = 0;
+    if (o->wait && !o->dry_run)
+        rc = swarm_wait(e, touched, o->wait_timeout_ms > 0 ? o->wait_timeout_ms : 120000, o->rep,
+                        o->cancel, err);
+done:
+    if (im.facts) {
+        for (size_t k = 0; k < p->nparts; k++)
+            json_decref(im.facts[k]);
+        free(im.facts);
+    }
+    swarm_desired_clear(&d);
+    json_decref(services);
+    json_decref(secret_ids);
+    json_decref(config_ids);
+    json_decref(touched);
+    return rc;
+}
