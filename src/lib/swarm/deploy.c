@@ -245,7 +245,7 @@ static int ensure_networks(engine *e, const struct project *p, json_t *want, boo
             continue;
         }
         /* One of that name without our label is not ours to touch. */
-        cleanup_free char *path = api_path("/networks/", name, NULL);
+        cleanup_free char *path = api_path("/networks", name, "");
         json_t *other = NULL;
         if (api_get_found(e, path, &other, err) < 0) {
             rc = -1;
@@ -284,7 +284,7 @@ static int write_service(engine *e, const struct swarm_service *sv, json_t *exis
         const char *sid = json_string_value(json_object_get(existing, "ID"));
         json_int_t version = json_integer_value(
             json_object_get(json_object_get(existing, "Version"), "Index"));
-        cleanup_free char *base = api_path("/services/", sid, "/update");
+        cleanup_free char *base = api_path("/services", sid, "/update");
         cleanup_free char *path = xasprintf("%s?version=%lld", base, (long long)version);
         rc = engine_post(e, path, spec, &ans, err);
         if (rc == 0)
@@ -293,6 +293,41 @@ static int write_service(engine *e, const struct swarm_service *sv, json_t *exis
     json_decref(ans);
     json_decref(spec);
     return rc;
+}
+
+/* A host-mode port binds the address of the node's docker_gwbridge network
+ * (its host_binding_ipv4 option, else every address): a service spec cannot
+ * name one. So berth's 127.0.0.1 default holds only where that bridge was
+ * made with the option before the node joined; on this node it is checked,
+ * and refused when it would publish on every address. */
+static int check_loopback_ports(engine *e, const struct swarm_desired *d, berr **err)
+{
+    const char *first = NULL;
+    for (size_t i = 0; i < d->nsvc && !first; i++) {
+        size_t k;
+        json_t *pp;
+        json_array_foreach(json_object_get(json_object_get(d->svc[i].spec, "EndpointSpec"), "Ports"), k, pp)
+            if (streq(json_string_value(json_object_get(pp, "PublishMode")), "host"))
+                first = d->svc[i].name;
+    }
+    if (!first)
+        return 0;
+    json_t *gw = NULL;
+    if (api_get_found(e, "/networks/docker_gwbridge", &gw, err) < 0)
+        return -1;
+    const char *ip = json_string_value(json_object_get(json_object_get(gw, "Options"),
+                                                       "com.docker.network.bridge.host_binding_ipv4"));
+    bool loopback = ip && starts_with(ip, "127.");
+    json_decref(gw);
+    if (loopback)
+        return 0;
+    return berr_set(err, BERR_FAILURE,
+                    "service %s publishes a port on 127.0.0.1 (the default), but this node's "
+                    "docker_gwbridge network binds %s: make docker_gwbridge with the option "
+                    "com.docker.network.bridge.host_binding_ipv4=127.0.0.1 before the node joins "
+                    "the swarm (README, \"Running on a cluster\"), or set publish = 0.0.0.0 to "
+                    "publish through the routing mesh on every address",
+                    first, ip ? ip : "every address (0.0.0.0)");
 }
 
 static char *subject_of(const struct project *p, const struct swarm_service *sv)
@@ -317,6 +352,8 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
     if (make_images(e, p, sel, o, out, &im, err) < 0)
         goto done;
     if (swarm_desired(p, sel, image_of, &im, &d, err) < 0)
+        goto done;
+    if (check_loopback_ports(e, &d, err) < 0)
         goto done;
     if (ensure_networks(e, p, d.networks, o->dry_run, out, o->rep, err) < 0 ||
         ensure_files(e, p, "secrets", d.secrets, d.nsecrets, o->dry_run, out, o->rep, secret_ids,
@@ -375,7 +412,7 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
             continue;
         }
         action(out, o->rep, subject, "remove", "orphan", 0);
-        cleanup_free char *path = api_path("/services/", json_string_value(json_object_get(s, "ID")), NULL);
+        cleanup_free char *path = api_path("/services", json_string_value(json_object_get(s, "ID")), "");
         if (!o->dry_run &&
             engine_call(e, &(struct engine_req){.method = "DELETE", .path = path}, NULL, NULL, err) < 0)
             goto done;

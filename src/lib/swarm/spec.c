@@ -257,7 +257,10 @@ static json_t *endpoint_spec(struct diags *dg, const struct part *pt, const stru
                                                        mesh ? "ingress" : "host"));
         }
     }
-    return json_pack("{s:s, s:o}", "Mode", "vip", "Ports", ports);
+    /* Links resolve to the tasks' own addresses (dnsrr): a virtual IP needs
+     * the kernel's IPVS in every task, which engines without iptables (as
+     * berth's private ones) do not set up; the routing mesh needs the VIP. */
+    return json_pack("{s:s, s:o}", "Mode", mesh ? "vip" : "dnsrr", "Ports", ports);
 }
 
 /* Persistent folders become named volumes (seeded from the image on first
@@ -272,8 +275,14 @@ static void add_persistent(json_t *mounts, const char *base, const char *what, c
                                             vlabels));
 }
 
-static json_t *restart_policy(const struct container *c)
+/* restart unset: swarm's own default (any), since a service is meant to
+ * keep running (and come back after its node restarts); written "no": none. */
+static json_t *restart_policy(const struct part *pt)
 {
+    const struct container *c = pt->container;
+    const struct setting *s = part_setting(pt, "restart");
+    if (!s || s->is_default)
+        return json_pack("{s:s}", "Condition", "any");
     const char *r = c->restart ? c->restart : "no";
     if (streq(r, "no"))
         return json_pack("{s:s}", "Condition", "none");
@@ -445,7 +454,7 @@ static int one_service(struct ctx *x, int pi, int ii, long long replicas, const 
     json_decref(aliases);
 
     json_t *tt = json_pack("{s:o, s:o, s:o}", "ContainerSpec", cs, "RestartPolicy",
-                           restart_policy(c), "Networks", nets);
+                           restart_policy(pt), "Networks", nets);
     json_t *spec = json_pack("{s:s, s:o, s:o, s:{s:{s:I}}, s:o, s:o}", "Name", name, "Labels",
                              labels, "TaskTemplate", tt, "Mode", "Replicated", "Replicas",
                              (json_int_t)replicas, "UpdateConfig", update_config(pt),

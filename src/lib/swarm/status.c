@@ -218,7 +218,7 @@ int swarm_wait(engine *e, json_t *service_ids, long timeout_ms, reporter *rep,
         strbuf fail = STRBUF_INIT;
         for (size_t i = 0; i < n && rc == 0; i++) {
             const char *sid = json_string_value(json_array_get(service_ids, i));
-            cleanup_free char *path = api_path("/services/", sid, NULL);
+            cleanup_free char *path = api_path("/services", sid, "");
             json_t *s = NULL;
             if (engine_get(e, path, &s, err) < 0) {
                 rc = -1;
@@ -326,7 +326,7 @@ static int on_data(void *ud, const char *data, size_t len, berr **err)
 int swarm_logs(engine *e, const char *service_id, const char *tail, bool follow,
                swarm_line_cb *cb, void *ud, berr **err)
 {
-    cleanup_free char *ipath = api_path("/services/", service_id, NULL);
+    cleanup_free char *ipath = api_path("/services", service_id, "");
     json_t *s = NULL;
     if (engine_get(e, ipath, &s, err) < 0)
         return -1;
@@ -363,8 +363,8 @@ int swarm_logs(engine *e, const char *service_id, const char *tail, bool follow,
 
 static int delete(engine *e, const char *kind, const char *id, berr **err)
 {
-    cleanup_free char *prefix = xasprintf("/%s/", kind);
-    cleanup_free char *path = api_path(prefix, id, NULL);
+    cleanup_free char *prefix = xasprintf("/%s", kind);
+    cleanup_free char *path = api_path(prefix, id, "");
     long status = 0;
     berr *e2 = NULL;
     int rc = engine_call(e, &(struct engine_req){.method = "DELETE", .path = path}, NULL, &status, &e2);
