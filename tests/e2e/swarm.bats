@@ -11,9 +11,23 @@ load project_helpers
 api() { curl -sf --unix-socket "${DOCKER_HOST#unix://}" "$@"; }
 apipost() { api -X POST -H 'Content-Type: application/json' -d "$2" "http://e$1"; }
 
-# A free TCP (and UDP) port on 127.0.0.1, for the swarm's own listeners.
+# A port free for TCP and UDP, below 49152 (the engine takes data path ports
+# from 1024 to 49151 only), for the swarm's own listeners.
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 - <<'PY'
+import random, socket
+while True:
+    port = random.randint(20000, 49000)
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, kind)
+            s.bind(("0.0.0.0", port))
+            s.close()
+    except OSError:
+        continue
+    print(port)
+    break
+PY
 }
 
 setup_file() {
@@ -186,6 +200,7 @@ EOF
 
     sed -i "s|^image = .*|image = $P/no-such-image:1|" "$DIR/berth.ini"
     run berth -C "$DIR" --progress quiet deploy --wait
+    echo "$output"
     [ "$status" -eq 1 ]
     [[ "$output" == *"service $P-app-main: update rolled back to the previous spec"* ]]
     [[ "$output" == *"No such image: $P/no-such-image:1"* ]]

@@ -369,7 +369,8 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
         json_t *ex = find_by_name(services, sv->name, true);
         if (ex && streq(label_of(ex, true, LABEL_HASH), sv->hash)) {
             action(out, o->rep, subject, "none", "up to date", sv->level);
-            json_array_append(touched, json_object_get(ex, "ID"));
+            json_array_append_new(touched, json_pack("{s:O, s:O}", "id", json_object_get(ex, "ID"),
+                                                     "since", json_object_get(ex, "UpdatedAt")));
             continue;
         }
         cleanup_free char *changed = ex ? desired_changed_fields(label_of(ex, true, LABEL_FIELDS),
@@ -390,7 +391,10 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
             berr_wrap(err, "%s", subject);
             goto done;
         }
-        json_array_append_new(touched, json_string(id));
+        /* What the swarm did before this write is not its outcome. */
+        json_t *before = ex ? json_object_get(ex, "UpdatedAt") : NULL;
+        json_array_append_new(touched, json_pack("{s:s, s:s}", "id", id, "since",
+                                                 json_is_string(before) ? json_string_value(before) : ""));
     }
     /* Services of the project it no longer has. */
     size_t i;

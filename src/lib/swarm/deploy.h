@@ -37,11 +37,14 @@ int swarm_check_manager(engine *e, berr **err);
 int swarm_deploy(engine *e, const struct project *p, const struct project_sel *sel,
                  const struct deploy_opts *o, struct plan *out, berr **err);
 
-/* Wait until the named services have converged: every desired task running
+/* services: [{"id", "since"}], since the service's UpdatedAt before berth
+ * wrote it ("" for a new one): the swarm's update state and failed tasks
+ * from before count for nothing.
+ * Wait until the named services have converged: every desired task running
  * (and healthy: a swarm task with a healthcheck runs once healthy), no update
  * in progress. Fails with each failing task's error; a rolled-back update
  * fails with the swarm's message. */
-int swarm_wait(engine *e, json_t *service_ids, long timeout_ms, reporter *rep,
+int swarm_wait(engine *e, json_t *services, long timeout_ms, reporter *rep,
                volatile int *cancel, berr **err);
 
 #endif

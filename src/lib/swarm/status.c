@@ -196,16 +196,35 @@ static void task_errors(strbuf *msg, json_t *tasks, const char *sid, const char 
     }
 }
 
-int swarm_wait(engine *e, json_t *service_ids, long timeout_ms, reporter *rep,
+/* Is the task made from the service's current spec? The engine copies
+ * the task template into each task (all but the Runtime it infers). */
+static bool task_current(json_t *task, json_t *service)
+{
+    json_t *tmpl = jget(service, "Spec.TaskTemplate"), *spec = json_object_get(task, "Spec");
+    const char *k;
+    json_t *v;
+    json_object_foreach(tmpl, k, v)
+        if (!streq(k, "Runtime") && !json_equal(v, json_object_get(spec, k)))
+            return false;
+    return true;
+}
+
+int swarm_wait(engine *e, json_t *services, long timeout_ms, reporter *rep,
                volatile int *cancel, berr **err)
 {
-    size_t n = json_array_size(service_ids);
+    size_t n = json_array_size(services);
     if (!n)
         return 0;
     long long deadline = now_ms() + timeout_ms;
-    /* Per service: when berth's write took effect; tasks made before are the
-     * previous spec's. */
-    char **since = xcalloc(n, sizeof *since);
+    json_t *service_ids = json_array();
+    const char **since = xcalloc(n, sizeof *since);
+    for (size_t i = 0; i < n; i++) {
+        json_t *sv = json_array_get(services, i);
+        json_array_append(service_ids, json_object_get(sv, "id"));
+        since[i] = json_string_value(json_object_get(sv, "since"));
+        if (!since[i])
+            since[i] = "";
+    }
     int rc = 0;
     strbuf pending = STRBUF_INIT;
     for (;;) {
@@ -225,9 +244,9 @@ int swarm_wait(engine *e, json_t *service_ids, long timeout_ms, reporter *rep,
                 break;
             }
             const char *name = jstr(s, "Spec.Name");
-            if (!since[i])
-                since[i] = xstrdup(jstr(s, "UpdatedAt") ? jstr(s, "UpdatedAt") : "");
-            const char *us = jstr(s, "UpdateStatus.State");
+            /* An update state from before this run's write is stale. */
+            bool fresh = ts_cmp(jstr(s, "UpdateStatus.StartedAt"), since[i]) > 0;
+            const char *us = fresh ? jstr(s, "UpdateStatus.State") : NULL;
             const char *um = jstr(s, "UpdateStatus.Message");
             json_int_t desired = json_integer_value(jget(s, "Spec.Mode.Replicated.Replicas"));
             json_int_t running = 0;
@@ -238,8 +257,9 @@ int swarm_wait(engine *e, json_t *service_ids, long timeout_ms, reporter *rep,
                 if (!streq(jstr(t, "ServiceID"), sid))
                     continue;
                 const char *st = jstr(t, "Status.State");
-                bool current = ts_cmp(jstr(t, "CreatedAt"), since[i]) >= 0;
-                if (streq(st, "running") && streq(jstr(t, "DesiredState"), "running"))
+                bool current = task_current(t, s) && ts_cmp(jstr(t, "CreatedAt"), since[i]) >= 0;
+                if (streq(st, "running") && streq(jstr(t, "DesiredState"), "running") &&
+                    task_current(t, s))
                     running++;
                 else if (current && (streq(st, "failed") || streq(st, "rejected")))
                     failed = true;
@@ -284,9 +304,8 @@ int swarm_wait(engine *e, json_t *service_ids, long timeout_ms, reporter *rep,
         break;
     }
     sb_release(&pending);
-    for (size_t i = 0; i < n; i++)
-        free(since[i]);
     free(since);
+    json_decref(service_ids);
     return rc;
 }
 
