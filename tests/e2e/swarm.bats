@@ -78,6 +78,18 @@ setup() {
 
 teardown() {
     berth -C "$DIR" -p "$P" down --swarm --volumes >/dev/null 2>&1 || true
+    if [ -n "${E2:-}" ]; then # the second engine of the two-node test
+        curl -sf --unix-socket "$E2/docker.sock" -X POST "http://e/swarm/leave?force=1" >/dev/null 2>&1 || true
+        local node
+        for node in ${E2_NODE:-}; do
+            for i in $(seq 40); do
+                api -X DELETE "http://e/nodes/$node?force=1" >/dev/null 2>&1 && break
+                sleep 0.25
+            done
+        done
+        berth engine stop --purge --dir "$E2" >/dev/null 2>&1 || true
+        rm -rf "$E2"
+    fi
     local id
     for id in $(api "http://e/services" | jq -r --arg p "$P" '.[] | select(.Spec.Name | startswith($p + "-")) | .ID'); do
         api -X DELETE "http://e/services/$id" >/dev/null || true
@@ -329,4 +341,62 @@ EOF
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:10: part 'web': key 'replicas': only \`berth deploy\` (swarm services) acts on it"* ]]
     [ "$(api http://e/services | jq --arg p "$P" '[.[] | select(.Spec.Name | startswith($p))] | length')" = 0 ]
+}
+
+@test "two engines in one swarm on this machine: 2 replicas spread on both nodes; an overlay network cannot span them" {
+    E2=$(mktemp -d /tmp/bs2.XXXXXX)
+    run berth engine start --dir "$E2" --name "bs2x$$"
+    [ "$status" -eq 0 ]
+    api2() { curl -sf --unix-socket "$E2/docker.sock" "$@"; }
+    # its docker_gwbridge under a bridge name of its own (one name per host)
+    api2 -X POST -H 'Content-Type: application/json' -d "{\"Name\":\"docker_gwbridge\",\"Driver\":\"bridge\",
+        \"Options\":{\"com.docker.network.bridge.name\":\"bgx$$\",
+        \"com.docker.network.bridge.enable_icc\":\"false\",
+        \"com.docker.network.bridge.host_binding_ipv4\":\"127.0.0.1\"}}" http://e/networks/create >/dev/null
+    manager=$(api http://e/info | jq -r '.Swarm.RemoteManagers[0].Addr')
+    token=$(api http://e/swarm | jq -r .JoinTokens.Worker)
+    addr="127.0.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 20))"
+    port=$(free_port)
+    api2 -X POST -H 'Content-Type: application/json' \
+        -d "{\"ListenAddr\":\"$addr:$port\",\"AdvertiseAddr\":\"$addr\",\"RemoteAddrs\":[\"$manager\"],\"JoinToken\":\"$token\"}" \
+        http://e/swarm/join >/dev/null
+    E2_NODE=$(api2 http://e/info | jq -r .Swarm.NodeID)
+    for i in $(seq 60); do
+        [ "$(api "http://e/nodes/$E2_NODE" | jq -r .Status.State)" = ready ] && break
+        sleep 0.5
+    done
+    [ "$(api "http://e/nodes/$E2_NODE" | jq -r .Status.State)" = ready ]
+    # the image on both nodes, with the same id (no registry): saved and loaded
+    api "http://e/images/$IMG/get" | api2 -X POST -H 'Content-Type: application/x-tar' --data-binary @- \
+        http://e/images/load >/dev/null
+    [ "$(api2 "http://e/images/$IMG/json" | jq -r .Id)" = "$(api "http://e/images/$IMG/json" | jq -r .Id)" ]
+
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = container
+image = $IMG
+linked = false
+replicas = 2
+command = $QUICK
+EOF
+    run berth -C "$DIR" --progress quiet deploy --wait
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run berth -C "$DIR" ps --swarm --format json
+    [ "$(jq -r '.[0].replicas | "\(.running)/\(.desired)"' <<<"$output")" = 2/2 ]
+    [ "$(jq -r '[.[0].tasks[] | select(.state == "running") | .node_id] | unique | length' <<<"$output")" = 2 ]
+    [[ "$(jq -r '[.[0].tasks[] | select(.state == "running") | .node_id] | join(" ")' <<<"$output")" == *"$E2_NODE"* ]]
+
+    # On the project network (overlay, VXLAN), the second node's task is
+    # refused: both engines share this host's network namespace, where the
+    # VXLAN device of the same network (same id, same data path port, a
+    # swarm-wide setting) can exist once. docs/swarm.md says so.
+    sed -i '/^linked = false/d' "$DIR/berth.ini"
+    run berth -C "$DIR" --progress quiet deploy --wait --wait-timeout 60s
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"error creating vxlan interface: file exists"* ]]
 }

@@ -120,9 +120,10 @@ int swarm_status(engine *e, const char *project, json_t **out, berr **err)
             cleanup_free char *tname = xasprintf("%s.%lld", jstr(s, "Spec.Name"),
                                                  (long long)json_integer_value(json_object_get(t, "Slot")));
             const char *errs = jstr(t, "Status.Err");
-            json_array_append_new(tj, json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "id",
+            json_array_append_new(tj, json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "id",
                                                 jstr(t, "ID"), "name", tname, "node",
-                                                node_name(nodes, jstr(t, "NodeID")), "state",
+                                                node_name(nodes, jstr(t, "NodeID")), "node_id",
+                                                jstr(t, "NodeID"), "state",
                                                 jstr(t, "Status.State"), "desired",
                                                 jstr(t, "DesiredState"), "error",
                                                 errs && *errs ? errs : NULL, "since",

@@ -18,7 +18,7 @@ int swarm_list(engine *e, const char *kind, const char *project, json_t **out, b
 /* The project's services, by name: [{"service", "id", "part", "instance"
  * (absent for replicas), "image", "replicas": {"running", "desired"},
  * "update": swarm's update state or null, "ports": ["32768->8080/tcp"],
- * "tasks": [{"id", "name" ("svc.slot"), "node" (host name), "state",
+ * "tasks": [{"id", "name" ("svc.slot"), "node" (host name), "node_id", "state",
  * "desired", "error", "since"}]}], tasks newest first per slot. */
 int swarm_status(engine *e, const char *project, json_t **out, berr **err);
 
