@@ -188,6 +188,18 @@ demo() {
     [ "$(service web-one .Version.Index)" = "$web_version" ]
     cid=$(task_container store-master)
     [ "$(api "http://e/containers/$cid/json" | jq -r '.Config.Env[] | select(startswith("MODE="))')" = MODE=two ]
+
+    # store leaves the project: an orphan, removed only when asked
+    sed -i '/^\[store\]/,$d' "$DIR/berth.ini"
+    run berth -C "$DIR" -p "$P" --progress plain deploy
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: service $P-store-master: orphan"*"--remove-orphans"* ]]
+    [ "$(service store-master .ID)" = "$id" ]
+    run berth -C "$DIR" -p "$P" --progress plain deploy --remove-orphans
+    [ "$status" -eq 0 ]
+    run api "http://e/services/$P-store-master"
+    [ "$status" -ne 0 ]
+    [ "$(service web-one .Version.Index)" = "$web_version" ]
 }
 
 @test "a bad image: deploy --wait fails with the task's error, failure-action = rollback returns the previous spec" {

@@ -422,9 +422,20 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
             goto done;
     }
     rc = 0;
-    if (o->wait && !o->dry_run)
-        rc = swarm_wait(e, touched, o->wait_timeout_ms > 0 ? o->wait_timeout_ms : 120000, o->rep,
-                        o->cancel, err);
+    if (o->wait && !o->dry_run) {
+        /* The limit: --wait-timeout, else the longest ready-timeout a part
+         * sets, else 2 minutes. */
+        long limit = o->wait_timeout_ms, longest = 0;
+        for (size_t k = 0; k < p->nparts && limit <= 0; k++) {
+            const struct setting *rt = part_setting(&p->parts[k], "ready-timeout");
+            if (sel->part[k] && p->parts[k].kind == PART_CONTAINER && rt && !rt->is_default &&
+                p->parts[k].container->ready_timeout_ms > longest)
+                longest = (long)p->parts[k].container->ready_timeout_ms;
+        }
+        if (limit <= 0)
+            limit = longest;
+        rc = swarm_wait(e, touched, limit > 0 ? limit : 120000, o->rep, o->cancel, err);
+    }
 done:
     if (im.facts) {
         for (size_t k = 0; k < p->nparts; k++)

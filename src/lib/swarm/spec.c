@@ -157,7 +157,7 @@ static int add_file(const struct project *p, struct diags *dg, const struct part
 }
 
 /* Settings a service cannot honour: refused where they are written. */
-static void refuse_unsupported(struct diags *dg, const struct part *pt)
+static void refuse_unsupported(struct diags *dg, const struct project *p, const struct part *pt)
 {
     static const struct {
         const char *key, *why;
@@ -174,6 +174,26 @@ static void refuse_unsupported(struct diags *dg, const struct part *pt)
         if (s && !s->is_default && (s->value || s->items.n))
             diag_add(dg, s->loc.file, s->loc.line, pt->name, s->key, "berth deploy cannot act on it: %s",
                      no[i].why);
+    }
+    const struct setting *ef = part_setting(pt, "env-files");
+    if (ef && ef->items.n)
+        diag_add(dg, ef->loc.file, ef->loc.line, pt->name, "env-files",
+                 "berth deploy does not read env files; write the variables in env");
+    /* Links are DNS names on the project network, which every service of
+     * it shares: a link cannot give one service its own name for another,
+     * nor single out one instance under the part's name. */
+    const struct setting *ls = part_setting(pt, "links");
+    for (size_t i = 0; ls && i < pt->container->nlinks; i++) {
+        const struct cref *r = &pt->container->links[i];
+        const char *target = p->parts[r->part].name;
+        if (r->instance >= 0)
+            diag_add(dg, ls->loc.file, ls->loc.line, pt->name, "links",
+                     "under swarm '%s' names every instance of %s; link to the part, and reach "
+                     "one instance by its DNS name %s-<instance>", target, target, target);
+        else if (r->alias && !streq(r->alias, target))
+            diag_add(dg, ls->loc.file, ls->loc.line, pt->name, "links",
+                     "under swarm a link is the linked part's DNS name ('%s'), not '%s': give %s "
+                     "network-aliases = %s instead", target, r->alias, target, r->alias);
     }
     const struct setting *st = part_setting(pt, "start");
     if (st && !st->is_default && streq(st->value, "false"))
@@ -538,7 +558,7 @@ int swarm_desired(const struct project *p, const struct project_sel *sel, swarm_
         if (pt->kind != PART_CONTAINER)
             continue;
         const struct container *c = pt->container;
-        refuse_unsupported(&dg, pt);
+        refuse_unsupported(&dg, p, pt);
         for (size_t i = 0; i < c->nnetworks; i++)
             if (c->networks[i].part >= 0)
                 net_used[c->networks[i].part] = true;

@@ -227,7 +227,7 @@ int swarm_wait(engine *e, json_t *services, long timeout_ms, reporter *rep,
             since[i] = "";
     }
     int rc = 0;
-    strbuf pending = STRBUF_INIT;
+    strbuf pending = STRBUF_INIT, last = STRBUF_INIT;
     for (;;) {
         json_t *tasks = NULL;
         if (list_tasks(e, service_ids, &tasks, err) < 0) {
@@ -297,7 +297,11 @@ int swarm_wait(engine *e, json_t *services, long timeout_ms, reporter *rep,
                           pending.buf);
         } else if (rc == 0) {
             sb_release(&fail);
-            reportf(rep, EV_STATE, "services", "waiting", "waiting for %s", pending.buf);
+            if (!streq(pending.buf, last.buf)) { /* a line per change, not per poll */
+                reportf(rep, EV_STATE, "services", "waiting", "waiting for %s", pending.buf);
+                sb_reset(&last);
+                sb_adds(&last, pending.buf);
+            }
             sleep_ms(500);
             continue;
         }
@@ -305,6 +309,7 @@ int swarm_wait(engine *e, json_t *services, long timeout_ms, reporter *rep,
         break;
     }
     sb_release(&pending);
+    sb_release(&last);
     free(since);
     json_decref(service_ids);
     return rc;

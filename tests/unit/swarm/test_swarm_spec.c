@@ -148,6 +148,14 @@ static void test_refused(void)
     ok(err && strstr(err->msg, "berth.ini:8: part 'web': key 'ready'"), "ready: with file:line");
     berr_free(err);
     err = NULL;
+    rc = desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                 "[db]\nrecipe = container\nimage = y\nlinks = web site\n", &d, &err);
+    is_int(rc, -1, "a link alias other than the part's name is refused");
+    ok(err && strstr(err->msg, "berth.ini:9: part 'db': key 'links': under swarm a link is the "
+                               "linked part's DNS name ('web'), not 'site'"),
+       "with file:line and the way to get it (network-aliases)");
+    berr_free(err);
+    err = NULL;
     struct project *p = load(base);
     is_int(swarm_refuse_outside_deploy(p, NULL, "up", &err), -1, "up refuses replicas");
     ok(err && strstr(err->msg, "berth.ini:12: part 'db': key 'replicas': only `berth deploy`"),
