@@ -365,6 +365,21 @@ EOF
         \"Options\":{\"com.docker.network.bridge.name\":\"bgx$$\",
         \"com.docker.network.bridge.enable_icc\":\"false\",
         \"com.docker.network.bridge.host_binding_ipv4\":\"127.0.0.1\"}}" http://e/networks/create >/dev/null
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = container
+image = $IMG
+linked = false
+replicas = 2
+command = $QUICK
+EOF
+    run berth --engine "unix://$E2/docker.sock" -C "$DIR" deploy
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"is not part of a swarm (its state: inactive); make one with"* ]]
+
     manager=$(api http://e/info | jq -r '.Swarm.RemoteManagers[0].Addr')
     token=$(api http://e/swarm | jq -r .JoinTokens.Worker)
     addr="127.0.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 20))"
@@ -378,22 +393,14 @@ EOF
         sleep 0.5
     done
     [ "$(api "http://e/nodes/$E2_NODE" | jq -r .Status.State)" = ready ]
+    run berth --engine "unix://$E2/docker.sock" -C "$DIR" deploy
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"is a swarm worker; berth deploy talks to a manager"* ]]
     # the image on both nodes, with the same id (no registry): saved and loaded
     api "http://e/images/$IMG/get" | api2 -X POST -H 'Content-Type: application/x-tar' --data-binary @- \
         http://e/images/load >/dev/null
     [ "$(api2 "http://e/images/$IMG/json" | jq -r .Id)" = "$(api "http://e/images/$IMG/json" | jq -r .Id)" ]
 
-    cat > "$DIR/berth.ini" <<EOF
-[project]
-name = $P
-
-[app]
-recipe = container
-image = $IMG
-linked = false
-replicas = 2
-command = $QUICK
-EOF
     run berth -C "$DIR" --progress quiet deploy --wait
     echo "$output"
     [ "$status" -eq 0 ]

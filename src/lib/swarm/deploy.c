@@ -34,28 +34,6 @@ int swarm_check_manager(engine *e, berr **err)
     return rc;
 }
 
-/* One call per kind: the objects carrying berth.swarm.project=P. */
-int swarm_list(engine *e, const char *kind, const char *project, json_t **out, berr **err)
-{
-    strbuf path = STRBUF_INIT;
-    sb_addf(&path, "/%s", kind);
-    cleanup_free char *label = xasprintf("%s=%s", LABEL_SWARM_PROJECT, project);
-    const char *labels[] = {label, NULL};
-    query_add_label_filters(&path, labels);
-    int rc = engine_get(e, path.buf, out, err);
-    sb_release(&path);
-    if (rc == 0 && json_is_array(json_object_get(*out, "Volumes"))) { /* GET /volumes */
-        json_t *v = json_incref(json_object_get(*out, "Volumes"));
-        json_decref(*out);
-        *out = v;
-    }
-    if (rc == 0 && !json_is_array(*out)) {
-        json_decref(*out);
-        *out = json_array();
-    }
-    return rc;
-}
-
 static json_t *find_by_name(json_t *list, const char *name, bool spec_name)
 {
     size_t i;
@@ -139,18 +117,29 @@ static int make_images(engine *e, const struct project *p, const struct project_
     if (rc < 0)
         return -1;
     im->facts = xcalloc(p->nparts, sizeof *im->facts);
+    json_t *seen = json_object(); /* ref -> facts: parts often share an image */
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
         if (!sel->part[i] || pt->kind != PART_CONTAINER)
             continue;
-        json_t *img = NULL;
-        if (api_image_inspect(e, pt->container->image, &img, err) < 0)
-            return berr_wrap(err, "part '%s': image %s", pt->name, pt->container->image);
-        if (img)
-            im->facts[i] = json_pack("{s:O, s:O*}", "Id", json_object_get(img, "Id"), "ExposedPorts",
-                                     json_object_get(json_object_get(img, "Config"), "ExposedPorts"));
-        json_decref(img);
+        const char *ref = pt->container->image;
+        json_t *f = json_object_get(seen, ref);
+        if (!f) {
+            json_t *img = NULL;
+            if (api_image_inspect(e, ref, &img, err) < 0) {
+                json_decref(seen);
+                return berr_wrap(err, "part '%s': image %s", pt->name, ref);
+            }
+            f = img ? json_pack("{s:O, s:O*}", "Id", json_object_get(img, "Id"), "ExposedPorts",
+                                json_object_get(json_object_get(img, "Config"), "ExposedPorts"))
+                    : json_null();
+            json_object_set_new(seen, ref, f);
+            json_decref(img);
+        }
+        if (!json_is_null(f))
+            im->facts[i] = json_incref(f);
     }
+    json_decref(seen);
     return 0;
 }
 

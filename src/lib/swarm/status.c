@@ -26,6 +26,28 @@ static const char *jstr(json_t *o, const char *path)
     return json_string_value(jget(o, path));
 }
 
+/* One call per kind: the objects carrying berth.swarm.project=P. */
+int swarm_list(engine *e, const char *kind, const char *project, json_t **out, berr **err)
+{
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/%s", kind);
+    cleanup_free char *label = xasprintf("%s=%s", LABEL_SWARM_PROJECT, project);
+    const char *labels[] = {label, NULL};
+    query_add_label_filters(&path, labels);
+    int rc = engine_get(e, path.buf, out, err);
+    sb_release(&path);
+    if (rc == 0 && json_is_array(json_object_get(*out, "Volumes"))) { /* GET /volumes */
+        json_t *v = json_incref(json_object_get(*out, "Volumes"));
+        json_decref(*out);
+        *out = v;
+    }
+    if (rc == 0 && !json_is_array(*out)) {
+        json_decref(*out);
+        *out = json_array();
+    }
+    return rc;
+}
+
 /* GET /tasks of the named services (one call). */
 static int list_tasks(engine *e, json_t *service_ids, json_t **out, berr **err)
 {
