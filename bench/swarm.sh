@@ -81,8 +81,8 @@ write_files() { # MODE (the env value of s1)
             printf '\n[s%d]\nrecipe = container\nimage = benchbb\n' "$i"
             printf 'command = ["sh", "-c", "trap \\"exit 0\\" TERM; sleep 100000 & wait"]\n'
             printf 'stop-timeout = 2s\n'
-            [ "$i" = 1 ] && printf 'env = MODE=%s\n' "$1"
-            [ "$i" = 2 ] && printf 'replicas = %d\n' "$REPLICAS"
+            if [ "$i" = 1 ]; then printf 'env = MODE=%s\n' "$1"; fi
+            if [ "$i" = 2 ]; then printf 'replicas = %d\n' "$REPLICAS"; fi
         done
     } > "$d/berth.ini"
     {
@@ -91,9 +91,9 @@ write_files() { # MODE (the env value of s1)
             printf '  s%d:\n    image: benchbb:latest\n' "$i"
             printf '    command: ["sh", "-c", "trap \\"exit 0\\" TERM; sleep 100000 & wait"]\n'
             printf '    stop_grace_period: 2s\n'
-            [ "$i" = 1 ] && printf '    environment:\n      MODE: "%s"\n' "$1"
+            if [ "$i" = 1 ]; then printf '    environment:\n      MODE: "%s"\n' "$1"; fi
             printf '    deploy:\n      endpoint_mode: dnsrr\n'
-            [ "$i" = 2 ] && printf '      replicas: %d\n' "$REPLICAS"
+            if [ "$i" = 2 ]; then printf '      replicas: %d\n' "$REPLICAS"; fi
         done
     } > "$WORK/stack.yml"
 }
