@@ -110,9 +110,11 @@ dexec() { /usr/bin/docker -H "$DOCKER_HOST" exec "$@"; }
 # a write (service, network, secret, config, container, volume, image).
 writes_since() {
     api "http://e/events?since=$1&until=$(date +%s)" | jq -s --arg p "$P" '
-        [.[] | select(((.Actor.Attributes.name // "") | startswith($p))
+        def ours: startswith($p + "-") or startswith($p + "/");
+        [.[] | select(((.Actor.Attributes.name // "") | ours)
                       or (.Actor.Attributes["berth.swarm.project"] // "") == $p
-                      or ((.Actor.Attributes["com.docker.swarm.service.name"] // "") | startswith($p)))]
+                      or (.Actor.Attributes["berth.project"] // "") == $p
+                      or ((.Actor.Attributes["com.docker.swarm.service.name"] // "") | ours))]
         | length'
 }
 

@@ -54,15 +54,22 @@ static const char *label_of(json_t *obj, bool in_spec, const char *key)
     return json_string_value(json_object_get(labels, key));
 }
 
-static void action(struct plan *pl, reporter *rep, const char *subject, const char *verb,
-                   const char *reason, int level)
+static void noted_action(struct plan *pl, reporter *rep, const char *subject, const char *verb,
+                         const char *reason, int level, enum action_note note)
 {
     pl->v = xrealloc(pl->v, sizeof *pl->v * (pl->n + 1));
-    pl->v[pl->n++] = (struct action){xstrdup(subject), xstrdup(verb), xstrdup(reason ? reason : ""),
-                                     level};
+    pl->v[pl->n++] = (struct action){.subject = xstrdup(subject), .verb = xstrdup(verb),
+                                     .reason = xstrdup(reason ? reason : ""), .level = level,
+                                     .note = note};
     if (!streq(verb, "none"))
         reportf(rep, EV_DONE, subject, verb, "%s%s%s", verb, reason && *reason ? ": " : "",
                 reason ? reason : "");
+}
+
+static void action(struct plan *pl, reporter *rep, const char *subject, const char *verb,
+                   const char *reason, int level)
+{
+    noted_action(pl, rep, subject, verb, reason, level, NOTE_NONE);
 }
 
 /* What the services run: per container part, the image's id and its
@@ -400,8 +407,9 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
             continue;
         cleanup_free char *subject = xasprintf("service %s", name);
         if (!o->remove_orphans) {
-            action(out, o->rep, subject, "skip", "orphan: the project no longer has it "
-                                                  "(--remove-orphans removes it)", 0);
+            noted_action(out, o->rep, subject, "skip",
+                         "orphan: the project no longer has it (--remove-orphans removes it)", 0,
+                         NOTE_ORPHAN);
             continue;
         }
         action(out, o->rep, subject, "remove", "orphan", 0);
