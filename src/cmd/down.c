@@ -43,7 +43,9 @@ static const char usage[] =
     "  --rmi                  also remove the project's images no kept container uses\n"
     "  -t, --timeout SECONDS  grace for every container, overriding their own\n"
     "  --wait-timeout D       how long to wait until every removed object is really\n"
-    "                         gone from the engine (default 30s; exit 6 past it)\n";
+    "                         gone from the engine (default 30s; exit 6 past it)\n"
+    "  --swarm                the deployed project (berth deploy): its services, then\n"
+    "                         secrets, configs and networks (--volumes: volumes too)\n";
 
 enum kind { K_NETWORK, K_VOLUME, K_IMAGE, K_COUNT };
 static const char *const kind_list[] = {"networks", "volumes", "images"};

@@ -39,6 +39,8 @@ static const char usage[] =
     "                       not a terminal)\n"
     "  --format text|json   json: one object a line, all on stdout:\n"
     "                       {\"part\", \"instance\", \"stream\", \"time\", \"line\"}\n"
+    "  --swarm              the deployed project's services (berth deploy); with -f\n"
+    "                       one service\n"
     "  -h, --help           this help\n"
     "\n"
     "examples:\n"

@@ -31,6 +31,7 @@ static const char usage[] =
     "options:\n"
     "  --format FORMAT   text (the default) or json\n"
     "  --order           the order only: do not ask the engine\n"
+    "  --swarm           what `berth deploy` would change on the swarm, and why\n"
     "  -h, --help        this help\n";
 
 /* A dry-run converge. 1: the engine did not answer (order only); 0: done. */

@@ -23,7 +23,9 @@ static const char usage[] =
     "options:\n"
     "  -a, --all            include stopped containers (default: running ones)\n"
     "  --format text|json   json: an array of objects with the columns in lower\n"
-    "                       case plus id and name; ports as a list\n";
+    "                       case plus id and name; ports as a list\n"
+    "  --swarm              the services of the deployed project (berth deploy):\n"
+    "                       replicas running/desired, tasks with node, state, error\n";
 
 /* "healthy", "unhealthy", "starting", or NULL (no health check). API 1.52+
  * lists Health; older engines only append it to the Status text. */
