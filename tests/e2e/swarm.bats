@@ -421,3 +421,34 @@ EOF
     [ "$status" -eq 1 ]
     [[ "$output" == *"error creating vxlan interface: file exists"* ]]
 }
+
+@test "deploy --wait waits for healthchecks: a healthy service converges, an unhealthy one fails with its healthcheck's output" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[good]
+recipe = container
+image = $IMG
+command = $QUICK
+healthcheck = ["sh", "-c", "test -e /tmp/up || { touch /tmp/up; false; }"]
+healthcheck-interval = 1s
+
+[bad]
+recipe = container
+image = $IMG
+command = $QUICK
+healthcheck = ["sh", "-c", "echo db not ready; exit 3"]
+healthcheck-interval = 1s
+EOF
+    run berth -C "$DIR" --progress quiet deploy --wait --wait-timeout 90s
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"service $P-bad-main: 0 of 1 task(s) running; failed:"* ]]
+    [[ "$output" == *"task $P-bad-main.1: complete: exited with code 0; unhealthy: its healthcheck exited 3: db not ready"* ]]
+    [[ "$output" != *"$P-good-main"* ]]
+    run berth -C "$DIR" ps --swarm --format json
+    [ "$(jq -r '.[] | select(.service == "'"$P"'-good-main") | .replicas | "\(.running)/\(.desired)"' <<<"$output")" = 1/1 ]
+    cid=$(task_container good-main)
+    [ "$(api "http://e/containers/$cid/json" | jq -r .State.Health.Status)" = healthy ]
+}

@@ -440,7 +440,7 @@ static int one_service(struct ctx *x, int pi, int ii, long long replicas, const 
                     sf = &(*list)[j];
             json_array_append_new(refs, json_pack("{s:{s:s, s:s, s:s, s:i}, s:s}", "File", "Name",
                                                   sf->target, "UID", "0", "GID", "0", "Mode",
-                                                  k ? 0444 : 0400, k ? "ConfigName" : "SecretName",
+                                                  0444, k ? "ConfigName" : "SecretName",
                                                   oname));
         }
         json_object_set_new(cs, k ? "Configs" : "Secrets", refs);

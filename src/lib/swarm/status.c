@@ -203,19 +203,71 @@ done:
 /* ---- wait ---- */
 
 /* The errors of a service's tasks that failed since `since`. */
-static void task_errors(strbuf *msg, json_t *tasks, const char *sid, const char *name,
-                        const char *since)
+/* A task that ended although its service wants it running: failed or
+ * rejected (with the engine's error), or complete (its command ended, or the
+ * swarm stopped it for failing its healthcheck). */
+static bool task_ended(const char *state)
+{
+    return streq(state, "failed") || streq(state, "rejected") || streq(state, "complete");
+}
+
+/* Why a task ended, in words: the engine's error, else its exit code; and,
+ * when its container is on this node, its last healthcheck output. */
+static void task_why(engine *e, strbuf *msg, json_t *t)
+{
+    const char *er = jstr(t, "Status.Err");
+    if (er && *er)
+        sb_adds(msg, er);
+    else
+        sb_addf(msg, "exited with code %lld",
+                (long long)json_integer_value(jget(t, "Status.ContainerStatus.ExitCode")));
+    const char *cid = jstr(t, "Status.ContainerStatus.ContainerID");
+    if (!cid || !*cid)
+        return;
+    cleanup_free char *path = api_path("/containers", cid, "/json");
+    json_t *c = NULL;
+    berr *ignored = NULL;
+    if (api_get_found(e, path, &c, &ignored) < 0) { /* only a better message is lost */
+        berr_free(ignored);
+        return;
+    }
+    if (streq(jstr(c, "State.Health.Status"), "unhealthy")) {
+        json_t *log = jget(c, "State.Health.Log");
+        json_t *last = json_array_get(log, json_array_size(log) - 1);
+        const char *out = jstr(last, "Output");
+        sb_addf(msg, "; unhealthy: its healthcheck exited %lld",
+                (long long)json_integer_value(json_object_get(last, "ExitCode")));
+        if (out && *out) {
+            size_t n = strcspn(out, "\n");
+            sb_addf(msg, ": %.*s", (int)(n > 200 ? 200 : n), out);
+        }
+    }
+    json_decref(c);
+}
+
+static bool task_current(json_t *task, json_t *service);
+
+/* The ended tasks made since `since` from the service's current spec (or,
+ * after a rollback, from the spec it left). */
+static void task_errors(engine *e, strbuf *msg, json_t *tasks, json_t *service, const char *since,
+                        bool rolled_back)
 {
     size_t k, shown = 0;
     json_t *t;
+    const char *sid = jstr(service, "ID"), *name = jstr(service, "Spec.Name");
     json_array_foreach(tasks, k, t) {
         const char *st = jstr(t, "Status.State");
         const char *er = jstr(t, "Status.Err");
-        if (!streq(jstr(t, "ServiceID"), sid) || !er || !*er || ts_cmp(jstr(t, "CreatedAt"), since) < 0)
+        if (!streq(jstr(t, "ServiceID"), sid) || ts_cmp(jstr(t, "CreatedAt"), since) < 0 ||
+            task_current(t, service) == rolled_back)
             continue;
-        if (shown++ < 3)
-            sb_addf(msg, "\n  task %s.%lld: %s: %s", name,
-                    (long long)json_integer_value(json_object_get(t, "Slot")), st, er);
+        if (!((er && *er) || task_ended(st)))
+            continue;
+        if (shown++ >= 3)
+            break;
+        sb_addf(msg, "\n  task %s.%lld: %s: ", name,
+                (long long)json_integer_value(json_object_get(t, "Slot")), st);
+        task_why(e, msg, t);
     }
 }
 
@@ -284,7 +336,7 @@ int swarm_wait(engine *e, json_t *services, long timeout_ms, reporter *rep,
                 if (streq(st, "running") && streq(jstr(t, "DesiredState"), "running") &&
                     task_current(t, s))
                     running++;
-                else if (current && (streq(st, "failed") || streq(st, "rejected")))
+                else if (current && task_ended(st))
                     failed = true;
             }
             if (streq(us, "paused") || streq(us, "rollback_paused") ||
@@ -293,13 +345,14 @@ int swarm_wait(engine *e, json_t *services, long timeout_ms, reporter *rep,
                         streq(us, "rollback_completed") ? "rolled back to the previous spec"
                         : streq(us, "paused") ? "paused" : "rollback paused",
                         um ? um : "");
-                task_errors(&fail, tasks, sid, name, since[i]);
+                task_errors(e, &fail, tasks, s, since[i],
+                            streq(us, "rollback_completed") || streq(us, "rollback_paused"));
             } else if (streq(us, "updating") || streq(us, "rollback_started")) {
                 sb_addf(&pending, "%s%s (%s)", pending.len ? ", " : "", name, us);
             } else if (failed) {
                 sb_addf(&fail, "\nservice %s: %lld of %lld task(s) running; failed:", name,
                         (long long)running, (long long)desired);
-                task_errors(&fail, tasks, sid, name, since[i]);
+                task_errors(e, &fail, tasks, s, since[i], false);
             } else if (running != desired) {
                 sb_addf(&pending, "%s%s (%lld/%lld running)", pending.len ? ", " : "", name,
                         (long long)running, (long long)desired);
