@@ -93,6 +93,28 @@ static void test_services(void)
     swarm_desired_clear(&d);
 }
 
+static void test_mesh(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+               "publish = 0.0.0.0\nports = 8080:80\n", &d, &err) == 0,
+       "publish = 0.0.0.0 deploys");
+    json_t *ep = json_object_get(d.svc[0].spec, "EndpointSpec");
+    json_t *port = json_array_get(json_object_get(ep, "Ports"), 0);
+    is_str(json_string_value(json_object_get(port, "PublishMode")), "ingress",
+           "through the routing mesh (every node, every address)");
+    is_int(json_integer_value(json_object_get(port, "PublishedPort")), 8080, "on the port asked");
+    is_str(json_string_value(json_object_get(ep, "Mode")), "vip", "which needs the service's VIP");
+    swarm_desired_clear(&d);
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\nports = 80\n",
+               &d, &err) == 0, "the default publish address deploys");
+    ep = json_object_get(d.svc[0].spec, "EndpointSpec");
+    is_str(json_string_value(json_object_get(ep, "Mode")), "dnsrr",
+           "links resolve to the tasks' addresses (no VIP: no IPVS needed)");
+    swarm_desired_clear(&d);
+}
+
 static void test_hash(void)
 {
     struct swarm_desired a, b;
@@ -169,6 +191,7 @@ int main(void)
     if (!mkdtemp(root))
         return 1;
     test_services();
+    test_mesh();
     test_hash();
     test_secrets();
     test_refused();
