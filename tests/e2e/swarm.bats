@@ -168,6 +168,12 @@ demo() {
     run berth -C "$DIR" -p "$P" plan --swarm
     [ "$status" -eq 0 ]
     [[ "$output" == *"nothing to do"* ]]
+
+    # a target: the other instances are outside the run, not orphans
+    run berth -C "$DIR" -p "$P" --progress plain deploy web:one
+    [ "$status" -eq 0 ]
+    [[ "$output" != *orphan* ]]
+    [[ "$output" == *"$P: 0 change(s)"* ]]
 }
 
 @test "an env change: plan --swarm names it, deploy updates only that service, in place and rolling" {

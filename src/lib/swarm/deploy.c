@@ -400,10 +400,16 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
         bool wanted = false;
         for (size_t k = 0; k < d.nsvc && !wanted; k++)
             wanted = streq(d.svc[k].name, name);
-        const char *part = label_of(s, true, LABEL_PART);
+        const char *part = label_of(s, true, LABEL_PART), *inst = label_of(s, true, LABEL_INSTANCE);
         int pi = part ? project_find(p, part) : -1;
-        /* Only a service of a part not selected is outside this run. */
-        if (wanted || (pi >= 0 && !sel->part[pi]))
+        const struct container *c = pi >= 0 ? p->parts[pi].container : NULL;
+        int ii = c && inst ? container_instance(c, inst) : -1;
+        /* A service of a part, or of an instance, this run did not select is
+         * outside it: not an orphan. */
+        bool outside = pi >= 0 && (!sel->part[pi] ||
+                                   (ii >= 0 && sel->instance && sel->instance[pi] &&
+                                    !sel->instance[pi][ii] && !sel->needed[pi]));
+        if (wanted || outside)
             continue;
         cleanup_free char *subject = xasprintf("service %s", name);
         if (!o->remove_orphans) {
