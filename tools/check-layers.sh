@@ -6,8 +6,9 @@
 #   engine    base engine
 #   project   base project
 #   transfer  base engine transfer
-#   converge  base engine project transfer converge
-#   swarm     base engine project transfer converge swarm
+#   registry  base engine registry
+#   converge  base engine project transfer registry converge
+#   swarm     base engine project transfer registry converge swarm
 #   src/cmd, src/main.c: everything
 # Inside project/, tools/loader-calls.sh checks the loader's stages the same way.
 set -euo pipefail
@@ -18,8 +19,9 @@ declare -A may=(
     [engine]="base engine"
     [project]="base project"
     [transfer]="base engine transfer"
-    [converge]="base engine project transfer converge"
-    [swarm]="base engine project transfer converge swarm"
+    [registry]="base engine registry"
+    [converge]="base engine project transfer registry converge"
+    [swarm]="base engine project transfer registry converge swarm"
 )
 bad=0
 for dir in */; do

@@ -386,6 +386,20 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
     return image_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
 }
 
+static int pull_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return pull_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
+static int push_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return push_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
 /* After both containers: the part depends on both container parts. */
 static int copy_part(void *ud, struct sched_task *t, berr **err)
 {
@@ -542,6 +556,8 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_VOLUME  ? volume_part
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
                         : pt->kind == PART_COPY ? copy_part
+                        : pt->kind == PART_PULL ? pull_part
+                        : pt->kind == PART_PUSH ? push_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
