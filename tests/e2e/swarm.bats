@@ -7,6 +7,7 @@
 # logs and down of the deployed project.
 load helpers
 load project_helpers
+load registry_helpers
 
 api() { curl -sf --unix-socket "${DOCKER_HOST#unix://}" "$@"; }
 apipost() { api -X POST -H 'Content-Type: application/json' -d "$2" "http://e$1"; }
@@ -78,6 +79,7 @@ setup() {
 
 teardown() {
     berth -C "$DIR" -p "$P" down --swarm --volumes >/dev/null 2>&1 || true
+    stop_registry
     if [ -n "${E2:-}" ]; then # the second engine of the two-node test
         curl -sf --unix-socket "$E2/docker.sock" -X POST "http://e/swarm/leave?force=1" >/dev/null 2>&1 || true
         local node
@@ -457,4 +459,52 @@ EOF
     [ "$(jq -r '.[] | select(.service == "'"$P"'-good-main") | .replicas | "\(.running)/\(.desired)"' <<<"$output")" = 1/1 ]
     cid=$(task_container good-main)
     [ "$(api "http://e/containers/$cid/json" | jq -r .State.Health.Status)" = healthy ]
+}
+
+@test "an image a push part pushes runs by its registry digest (pullable on every node); a rebuilt one rolls out as a new digest" {
+    start_registry plain
+    mkdir -p "$DIR/app"
+    printf 'FROM %s\nRUN echo one > /v\n' "$IMG" > "$DIR/app/Dockerfile"
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app_image]
+recipe = build
+source = app
+
+[release]
+recipe = push
+image = \${app_image:image}
+registry = $REG
+username = $REG_USER
+password = \${env:REG_PASSWORD}
+
+[app]
+recipe = container
+build = app_image
+command = $QUICK
+EOF
+    export REG_PASSWORD
+    run berth -C "$DIR" --progress quiet deploy --wait
+    echo "$output"
+    [ "$status" -eq 0 ]
+    image=$(service app-main .Spec.TaskTemplate.ContainerSpec.Image)
+    [[ "$image" == "$REG/$P/app_image@sha256:"* ]]
+    # the registry holds that very manifest
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -u "$REG_USER:$REG_PASSWORD" \
+          -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+          "http://$REG/v2/$P/app_image/manifests/${image#*@}")" = 200 ]
+    id=$(service app-main .ID)
+
+    printf 'FROM %s\nRUN echo two > /v\n' "$IMG" > "$DIR/app/Dockerfile"
+    run berth -C "$DIR" --progress quiet deploy --wait
+    echo "$output"
+    [ "$status" -eq 0 ]
+    new=$(service app-main .Spec.TaskTemplate.ContainerSpec.Image)
+    [[ "$new" == "$REG/$P/app_image@sha256:"* ]]
+    [ "$new" != "$image" ]
+    [ "$(service app-main .ID)" = "$id" ]
+    [ "$(dexec "$(task_container app-main)" cat /v)" = two ]
+    [[ "$output" != *"$REG_PASSWORD"* ]]
 }

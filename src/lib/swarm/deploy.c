@@ -8,6 +8,8 @@
 #include "base/util.h"
 #include "converge/desired.h"
 #include "engine/api.h"
+#include "registry/creds.h"
+#include "registry/pullpush.h"
 #include "swarm/spec.h"
 #include "swarm/status.h"
 
@@ -87,6 +89,41 @@ static const char *image_of(void *ud, int part, json_t **exposed)
     return f ? json_string_value(json_object_get(f, "Id")) : NULL;
 }
 
+/* The image a container part runs, as a selected push part pushed it: the
+ * registry's digest the engine recorded in RepoDigests, "REGISTRY/
+ * REPOSITORY@sha256:...", which every node can pull and which names exactly
+ * this content. NULL when no push part pushes it (or it was not pushed). */
+static char *pushed_ref(const struct project *p, const struct project_sel *sel, const char *image,
+                        json_t *img)
+{
+    cleanup_free char *repo = NULL, *tag = NULL;
+    reg_split_ref(image, &repo, &tag);
+    for (size_t k = 0; k < p->nparts; k++) {
+        const struct part *pk = &p->parts[k];
+        if (!sel->part[k] || pk->kind != PART_PUSH || !pk->image)
+            continue;
+        cleanup_free char *prepo = NULL, *ptag = NULL;
+        reg_split_ref(pk->image, &prepo, &ptag);
+        if (!streq(prepo, repo) || !streq(ptag, tag))
+            continue;
+        /* Where it went (as the push part names it): [registry/]repository. */
+        const char *registry = part_value(pk, "registry"), *repository = part_value(pk, "repository");
+        cleanup_free char *host = reg_host_of(prepo);
+        if (!repository)
+            repository = registry && starts_with(prepo, host) && prepo[strlen(host)] == '/'
+                             ? prepo + strlen(host) + 1
+                             : prepo;
+        cleanup_free char *want = registry ? xasprintf("%s/%s@", registry, repository)
+                                           : xasprintf("%s@", repository);
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(img, "RepoDigests"), i, d)
+            if (starts_with(json_string_value(d), want))
+                return xstrdup(json_string_value(d));
+    }
+    return NULL;
+}
+
 static int make_images(engine *e, const struct project *p, const struct project_sel *sel,
                        const struct deploy_opts *o, struct plan *out, struct images *im, berr **err)
 {
@@ -137,7 +174,12 @@ static int make_images(engine *e, const struct project *p, const struct project_
                 json_decref(seen);
                 return berr_wrap(err, "part '%s': image %s", pt->name, ref);
             }
-            f = img ? json_pack("{s:O, s:O*}", "Id", json_object_get(img, "Id"), "ExposedPorts",
+            /* Pushed: by digest, for every node. Else by id: on one node
+             * the image is here already, and an id is never pulled. */
+            cleanup_free char *pushed = img ? pushed_ref(p, sel, ref, img) : NULL;
+            f = img ? json_pack("{s:s, s:O*}", "Id",
+                                pushed ? pushed : json_string_value(json_object_get(img, "Id")),
+                                "ExposedPorts",
                                 json_object_get(json_object_get(img, "Config"), "ExposedPorts"))
                     : json_null();
             json_object_set_new(seen, ref, f);
