@@ -365,7 +365,7 @@ EOF
     [ "$(api http://e/services | jq --arg p "$P" '[.[] | select(.Spec.Name | startswith($p))] | length')" = 0 ]
 }
 
-@test "two engines in one swarm on this machine: 2 replicas spread on both nodes; an overlay network cannot span them" {
+@test "two engines in one swarm on this machine: 2 replicas spread on both nodes, the image pulled from a registry with the push part's credentials; an overlay network cannot span them" {
     E2=$(mktemp -d /tmp/bs2.XXXXXX)
     run berth engine start --dir "$E2" --name "bs2x$$"
     [ "$status" -eq 0 ]
@@ -375,13 +375,30 @@ EOF
         \"Options\":{\"com.docker.network.bridge.name\":\"bgx$$\",
         \"com.docker.network.bridge.enable_icc\":\"false\",
         \"com.docker.network.bridge.host_binding_ipv4\":\"127.0.0.1\"}}" http://e/networks/create >/dev/null
+    # the image reaches the second node from a registry, pulled with the
+    # push part's credentials (which berth hands to the swarm)
+    start_registry plain
+    export REG_PASSWORD
+    mkdir -p "$DIR/app"
+    printf 'FROM %s\nRUN echo built > /v\n' "$IMG" > "$DIR/app/Dockerfile"
     cat > "$DIR/berth.ini" <<EOF
 [project]
 name = $P
 
+[app_image]
+recipe = build
+source = app
+
+[release]
+recipe = push
+image = \${app_image:image}
+registry = $REG
+username = $REG_USER
+password = \${env:REG_PASSWORD}
+
 [app]
 recipe = container
-image = $IMG
+build = app_image
 linked = false
 replicas = 2
 command = $QUICK
@@ -406,10 +423,8 @@ EOF
     run berth --engine "unix://$E2/docker.sock" -C "$DIR" deploy
     [ "$status" -eq 1 ]
     [[ "$output" == *"is a swarm worker; berth deploy talks to a manager"* ]]
-    # the image on both nodes, with the same id (no registry): saved and loaded
-    api "http://e/images/$IMG/get" | api2 -X POST -H 'Content-Type: application/x-tar' --data-binary @- \
-        http://e/images/load >/dev/null
-    [ "$(api2 "http://e/images/$IMG/json" | jq -r .Id)" = "$(api "http://e/images/$IMG/json" | jq -r .Id)" ]
+    run api2 "http://e/images/$P/app_image/json"
+    [ "$status" -ne 0 ] # not there before the deploy
 
     run berth -C "$DIR" --progress quiet deploy --wait
     echo "$output"
@@ -418,6 +433,9 @@ EOF
     [ "$(jq -r '.[0].replicas | "\(.running)/\(.desired)"' <<<"$output")" = 2/2 ]
     [ "$(jq -r '[.[0].tasks[] | select(.state == "running") | .node_id] | unique | length' <<<"$output")" = 2 ]
     [[ "$(jq -r '[.[0].tasks[] | select(.state == "running") | .node_id] | join(" ")' <<<"$output")" == *"$E2_NODE"* ]]
+    [[ "$(api2 "http://e/images/json" | jq -r '[.[].RepoDigests // [] | .[]] | join(" ")')" == *"$REG/$P/app_image@sha256:"* ]]
+    [[ "$output" != *"$REG_PASSWORD"* ]]
+    [[ "$(api "http://e/services/$P-app")" != *"$REG_PASSWORD"* ]]
 
     # On the project network (overlay, VXLAN), the second node's task is
     # refused: both engines share this host's network namespace, where the

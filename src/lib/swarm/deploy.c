@@ -79,6 +79,7 @@ static void action(struct plan *pl, reporter *rep, const char *subject, const ch
 struct images {
     const struct project *p;
     json_t **facts; /* by part: {"Id", "ExposedPorts"} or NULL */
+    int *push;      /* by part: the push part its image came from, or -1 */
 };
 
 static const char *image_of(void *ud, int part, json_t **exposed)
@@ -94,7 +95,7 @@ static const char *image_of(void *ud, int part, json_t **exposed)
  * REPOSITORY@sha256:...", which every node can pull and which names exactly
  * this content. NULL when no push part pushes it (or it was not pushed). */
 static char *pushed_ref(const struct project *p, const struct project_sel *sel, const char *image,
-                        json_t *img)
+                        json_t *img, int *push_part)
 {
     cleanup_free char *repo = NULL, *tag = NULL;
     reg_split_ref(image, &repo, &tag);
@@ -118,8 +119,10 @@ static char *pushed_ref(const struct project *p, const struct project_sel *sel, 
         size_t i;
         json_t *d;
         json_array_foreach(json_object_get(img, "RepoDigests"), i, d)
-            if (starts_with(json_string_value(d), want))
+            if (starts_with(json_string_value(d), want)) {
+                *push_part = (int)k;
                 return xstrdup(json_string_value(d));
+            }
     }
     return NULL;
 }
@@ -161,6 +164,9 @@ static int make_images(engine *e, const struct project *p, const struct project_
     if (rc < 0)
         return -1;
     im->facts = xcalloc(p->nparts, sizeof *im->facts);
+    im->push = xcalloc(p->nparts, sizeof *im->push);
+    for (size_t i = 0; i < p->nparts; i++)
+        im->push[i] = -1;
     json_t *seen = json_object(); /* ref -> facts: parts often share an image */
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
@@ -176,17 +182,21 @@ static int make_images(engine *e, const struct project *p, const struct project_
             }
             /* Pushed: by digest, for every node. Else by id: on one node
              * the image is here already, and an id is never pulled. */
-            cleanup_free char *pushed = img ? pushed_ref(p, sel, ref, img) : NULL;
-            f = img ? json_pack("{s:s, s:O*}", "Id",
+            int push = -1;
+            cleanup_free char *pushed = img ? pushed_ref(p, sel, ref, img, &push) : NULL;
+            f = img ? json_pack("{s:s, s:O*, s:i}", "Id",
                                 pushed ? pushed : json_string_value(json_object_get(img, "Id")),
                                 "ExposedPorts",
-                                json_object_get(json_object_get(img, "Config"), "ExposedPorts"))
+                                json_object_get(json_object_get(img, "Config"), "ExposedPorts"),
+                                "push", push)
                     : json_null();
             json_object_set_new(seen, ref, f);
             json_decref(img);
         }
-        if (!json_is_null(f))
+        if (!json_is_null(f)) {
             im->facts[i] = json_incref(f);
+            im->push[i] = (int)json_integer_value(json_object_get(f, "push"));
+        }
     }
     json_decref(seen);
     return 0;
@@ -308,14 +318,42 @@ static int ensure_networks(engine *e, const struct project *p, json_t *want, boo
     return rc;
 }
 
+/* The push part's credentials, for the nodes that pull the service's image
+ * (X-Registry-Auth: the engine keeps them with the service, out of its spec
+ * as the API shows it). NULL when the image was not pushed by a part. */
+static char *pull_auth(const struct project *p, int push, const char *image, berr **err)
+{
+    if (push < 0)
+        return NULL;
+    const struct part *pk = &p->parts[push];
+    struct reg_cred cred;
+    if (reg_cred_for(image, NULL, part_value(pk, "username"), part_value(pk, "password"), &cred,
+                     err) < 0)
+        return NULL;
+    if (!cred.username && !cred.identitytoken) { /* none: the nodes pull anonymously */
+        reg_cred_clear(&cred);
+        return NULL;
+    }
+    char *auth = reg_auth_header(&cred);
+    reg_cred_clear(&cred);
+    char *hdr = xasprintf("X-Registry-Auth: %s", auth);
+    memset(auth, 0, strlen(auth));
+    free(auth);
+    return hdr;
+}
+
 static int write_service(engine *e, const struct swarm_service *sv, json_t *existing,
-                         json_t *secret_ids, json_t *config_ids, char **id, berr **err)
+                         json_t *secret_ids, json_t *config_ids, const char *auth, char **id,
+                         berr **err)
 {
     json_t *spec = json_deep_copy(sv->spec);
     int rc = swarm_spec_fill_ids(spec, secret_ids, config_ids, err);
     json_t *ans = NULL;
+    const char *headers[] = {auth, NULL};
     if (rc == 0 && !existing) {
-        rc = engine_post(e, "/services/create", spec, &ans, err);
+        rc = engine_call(e, &(struct engine_req){.method = "POST", .path = "/services/create",
+                                                 .json = spec, .headers = auth ? headers : NULL},
+                         &ans, NULL, err);
         if (rc == 0)
             *id = xstrdup(json_string_value(json_object_get(ans, "ID")));
     } else if (rc == 0) {
@@ -324,7 +362,9 @@ static int write_service(engine *e, const struct swarm_service *sv, json_t *exis
             json_object_get(json_object_get(existing, "Version"), "Index"));
         cleanup_free char *base = api_path("/services", sid, "/update");
         cleanup_free char *path = xasprintf("%s?version=%lld", base, (long long)version);
-        rc = engine_post(e, path, spec, &ans, err);
+        rc = engine_call(e, &(struct engine_req){.method = "POST", .path = path, .json = spec,
+                                                 .headers = auth ? headers : NULL},
+                         &ans, NULL, err);
         if (rc == 0)
             *id = xstrdup(sid);
     }
@@ -425,7 +465,21 @@ int swarm_deploy(engine *e, const struct project *p, const struct project_sel *s
         if (o->dry_run)
             continue;
         cleanup_free char *id = NULL;
-        if (write_service(e, sv, ex, secret_ids, config_ids, &id, err) < 0) {
+        json_t *cs = json_object_get(json_object_get(sv->spec, "TaskTemplate"), "ContainerSpec");
+        berr *e2 = NULL;
+        char *auth = pull_auth(p, im.push[sv->part],
+                               json_string_value(json_object_get(cs, "Image")), &e2);
+        if (e2) {
+            berr_move(err, &e2);
+            berr_wrap(err, "%s", subject);
+            goto done;
+        }
+        int wrc = write_service(e, sv, ex, secret_ids, config_ids, auth, &id, err);
+        if (auth) {
+            memset(auth, 0, strlen(auth));
+            free(auth);
+        }
+        if (wrc < 0) {
             berr_wrap(err, "%s", subject);
             goto done;
         }
@@ -487,6 +541,7 @@ done:
             json_decref(im.facts[k]);
         free(im.facts);
     }
+    free(im.push);
     swarm_desired_clear(&d);
     json_decref(services);
     json_decref(secret_ids);
