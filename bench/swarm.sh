@@ -42,6 +42,15 @@ DOCKER=/usr/bin/docker
 WORK=$(mktemp -d /tmp/bsb.XXXXXX)
 EDIR=$WORK/e
 cleanup() {
+    # Leave the swarm first: its docker_gwbridge (a bridge on the host) can
+    # only be removed then, and --purge removes the networks left.
+    if [ -n "${SOCK:-}" ]; then
+        curl -sf --unix-socket "$SOCK" -X POST "http://e/swarm/leave?force=1" >/dev/null 2>&1 || true
+        for _ in $(seq 40); do
+            curl -sf --unix-socket "$SOCK" -X DELETE http://e/networks/docker_gwbridge >/dev/null 2>&1 && break
+            sleep 0.25
+        done
+    fi
     "$BERTH" engine stop --purge --dir "$EDIR" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
