@@ -229,6 +229,8 @@ static int ensure_files(engine *e, const struct project *p, const char *kind,
                         const struct swarm_file *files, size_t n, bool dry_run, struct plan *pl,
                         reporter *rep, json_t *ids, berr **err)
 {
+    if (!n) /* nothing to look up: a no-op deploy stays one call shorter */
+        return 0;
     json_t *have = NULL;
     if (swarm_list(e, kind, p->name, &have, err) < 0)
         return -1;
