@@ -120,8 +120,12 @@ writes_since() {
         | length'
 }
 
+# The demo platform under this test's project name (its web image is built
+# FROM <project>/base).
 demo() {
     cp -r "$BATS_TEST_DIRNAME/../../examples/platform/." "$DIR/"
+    sed -i "s|^FROM demo/base|FROM $P/base|" "$DIR/web/Dockerfile"
+    grep -q "^FROM $P/base" "$DIR/web/Dockerfile"
 }
 
 @test "deploy the demo: the page on 127.0.0.1, links by service DNS name, a second deploy writes nothing" {
