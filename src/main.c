@@ -23,6 +23,7 @@ const struct cmd berth_commands[] = {
     {"shell", cmd_shell, "open a shell in a running container"},
     {"ssh", cmd_shell, "the same as shell"},
     {"run", cmd_run, "run an interactive or safemode instance in the foreground (-i)"},
+    {"deploy", cmd_deploy, "deploy the project to a Docker Swarm as services (only the difference)"},
     {"down", cmd_down, "stop and remove the project's containers and networks"},
     {"clean", cmd_down, "the same as down"},
     {"logs", cmd_logs, "show the containers' output, merged (-f follows)"},

@@ -9,6 +9,7 @@
 #   transfer  base engine transfer
 #   registry  base engine registry
 #   converge  base engine project transfer registry converge
+#   swarm     base engine project transfer registry converge swarm
 #   src/cmd, src/main.c: everything
 # Inside project/, tools/loader-calls.sh checks the loader's stages the same way.
 set -euo pipefail
@@ -22,6 +23,7 @@ declare -A may=(
     [transfer]="base engine transfer"
     [registry]="base engine registry"
     [converge]="base engine project transfer registry converge"
+    [swarm]="base engine project transfer registry converge swarm"
 )
 bad=0
 for dir in */; do

@@ -70,5 +70,8 @@ int task_route(cli *g, int argc, char **argv, bool *handled, berr **err);
 #include <stdio.h>
 void task_help_list(const cli *g, FILE *out);
 cmd_fn cmd_import;
+/* Swarm (deploy.c): deploy, and plan/ps/logs/down with --swarm. */
+cmd_fn cmd_deploy, cmd_swarm_plan, cmd_swarm_ps, cmd_swarm_logs, cmd_swarm_down;
+bool cmd_wants_swarm(int argc, char **argv);
 
 #endif

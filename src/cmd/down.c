@@ -50,7 +50,9 @@ static const char usage[] =
     "  --rmi                  also remove the project's images no kept container uses\n"
     "  -t, --timeout SECONDS  grace for every container, overriding their own\n"
     "  --wait-timeout D       how long to wait until every removed object is really\n"
-    "                         gone from the engine (default 30s; exit 6 past it)\n";
+    "                         gone from the engine (default 30s; exit 6 past it)\n"
+    "  --swarm                the deployed project (berth deploy): its services, then\n"
+    "                         secrets, configs and networks (--volumes: volumes too)\n";
 
 enum kind { K_NETWORK, K_VOLUME, K_IMAGE, K_COUNT };
 static const char *const kind_list[] = {"networks", "volumes", "images"};
@@ -653,6 +655,8 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
 
 int cmd_down(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_down(g, argc, argv, err);
     static const struct option opts[] = {
         {"volumes", no_argument, NULL, 'V'},
         {"rmi", no_argument, NULL, 'R'},

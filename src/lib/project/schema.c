@@ -111,6 +111,14 @@ static const struct keydef container_keys[] = {
     K("start", KT_BOOL, .dflt = "true"),
     K("oneshot", KT_BOOL, .dflt = "false"),
     K("keep", KT_BOOL, .dflt = "false"),
+    /* berth deploy (a swarm service) only: up refuses them (swarm/refuse.c) */
+    K("replicas", KT_INT),
+    K("update-parallelism", KT_INT),
+    K("update-delay", KT_DURATION),
+    K("update-order", KT_ENUM, .choices = "start-first|stop-first"),
+    K("failure-action", KT_ENUM, .choices = "rollback|pause|continue"),
+    K("secrets", KT_FILES),
+    K("configs", KT_FILES),
     TAIL,
 };
 
