@@ -12,6 +12,7 @@
 
 const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
+    {"build", cmd_build, "build only the images (DockerOps' build), skipping unchanged ones"},
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
     {"ps", cmd_ps, "list the project's containers"},

@@ -342,6 +342,8 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     json_object_set_new(labels, LABEL_STOP_TIMEOUT, json_string(st));
     if (c->keep)
         json_object_set_new(labels, LABEL_KEEP, json_string("true"));
+    if (in->on_the_fly) /* the next load finds it by this label */
+        json_object_set_new(labels, LABEL_ON_THE_FLY, json_string(in->fly_sets));
 
     json_t *env = json_array();
     cleanup_free char *e1 = xasprintf("CONTAINER=%s", pt->name);

@@ -120,6 +120,8 @@ struct instance {
     bool interactive;          /* interactive and safemode: a shell instead of the command */
     bool run_entrypoint_local; /* false in safemode */
     bool adhoc;                /* declared by no file: project_opts.adhoc_instance */
+    bool on_the_fly;           /* declared by no file: project_opts.fly (up web:nodea) */
+    const char *fly_sets;      /* on the fly: its -s settings, a JSON list, for its label */
     struct loc loc;            /* its [part:instance] section, else where it was listed */
     struct setting *settings;  /* instance-type and the five properties, resolved */
     size_t nsettings;
@@ -214,6 +216,12 @@ struct project_opts {
      * unless its name is a type's name or settings say otherwise. */
     const char *adhoc_instance;
     enum instance_type adhoc_type;
+    /* up web:nodea (DockerOps): "part:instance" entries added to their
+     * container part when no file declares them (struct instance.on_the_fly),
+     * of the type their name or their settings say, else standard; those
+     * already made are found by their labels (src/cmd/workspace.c). */
+    const char *const *fly;
+    int nfly;
 };
 
 int project_load(const struct project_opts *o, struct project **out, berr **err);
