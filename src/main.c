@@ -16,6 +16,7 @@ const struct cmd berth_commands[] = {
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
     {"ps", cmd_ps, "list the project's containers"},
+    {"ip", cmd_ip, "print a container's IP address on the project network"},
     {"stop", cmd_stop, "stop containers (each with its own grace)"},
     {"start", cmd_start, "start stopped containers"},
     {"restart", cmd_restart, "stop, then start containers"},

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "workspace.h"
 #include "converge/converge.h"
 #include "engine/engine.h"
 #include "project/project.h"
@@ -246,10 +247,15 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         default: return cmd_usage_error(err, "plan", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                             .sets = g->sets, .nsets = g->nsets};
+    /* With the instances made on the fly, which the engine knows by label. */
     struct project *p;
-    if (project_load(&o, &p, err) < 0)
+    engine *fly_e = NULL;
+    if (!order_only)
+        engine_open(g->engine_url, &fly_e, NULL);
+    int loaded = workspace_load(g, (const char *const *)argv + optind, argc - optind, fly_e, &p,
+                                err);
+    engine_free(fly_e);
+    if (loaded < 0)
         return -1;
     struct project_sel *sel = NULL;
     size_t *order = NULL, n = 0;

@@ -81,7 +81,7 @@ exists() { api "http://e/$1/$2" >/dev/null; }
     ctr one start '' db
     run berth -C "$DIR" ps
     [ "$status" -eq 0 ]
-    [[ "${lines[0]}" == "PART"*"INSTANCE"*"TYPE"*"STATE"*"HEALTH"*"PORTS"*"IMAGE"*"STATUS" ]]
+    [[ "${lines[0]}" == "PART"*"INSTANCE"*"TYPE"*"STATE"*"HEALTH"*"IP"*"PORTS"*"IMAGE"*"STATUS" ]]
     [ "${#lines[@]}" -eq 4 ]
     [[ "${lines[1]}" == "db "*"one "*"standard"*"running"* ]]
     [[ "${lines[2]}" == "web "*"one "*"running"*"$IMG"*"Up "* ]]
