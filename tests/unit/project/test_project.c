@@ -449,9 +449,14 @@ static const struct pcase cases[] = {
      {DF("base", BUSY), DF("web", "FROM demo/bse\n")}, {0}, NULL, NULL,
      "containers/web/Dockerfile:1: part 'web_image': FROM demo/bse: no part of this project "
      "makes that image (did you mean 'demo/base'?)"},
-    {"folder name that cannot name a part", NULL, {DF("my-app", BUSY)}, {0}, NULL, NULL,
-     "containers/my-app: folder name 'my-app' cannot name a part (use lower-case letters, "
+    {"folder name that cannot name a part", NULL, {DF("My-App", BUSY)}, {0}, NULL, NULL,
+     "containers/My-App: folder name 'My-App' cannot name a part (use lower-case letters, "
      "digits and '_': rename it 'my_app')"},
+    {"a DockerOps folder with '-': part with '_', image with the folder's name", NULL,
+     {DF("dockerops-base", BUSY), DF("web", "FROM demo/dockerops-base\n")}, {0}, NULL,
+     "dockerops_base_image.image=demo/dockerops-base\ndockerops_base.image=demo/dockerops-base\n"
+     "web_image.deps=dockerops_base_image",
+     NULL},
     {"bad section in a folder's file", NULL,
      {DF("web", BUSY), {"containers/web/berth.ini", "[web]\ntty = true\n"}}, {0}, NULL, NULL,
      "containers/web/berth.ini:1: section [web] is not allowed in a container folder's settings"},
