@@ -185,6 +185,7 @@ struct part {
     const char *image;         /* build/bootstrap/assemble/pull: the image it makes;
                                   container/task/push/diskimage: the image it uses */
     struct strv from;          /* build: images the Dockerfile's FROM lines name */
+    struct strv udp_expose;    /* build: DockerOps' "#UDP_EXPOSE 53" lines' ports */
     int engine_part;           /* engine part it runs on, or -1 for the default engine */
     struct container *container; /* PART_CONTAINER only */
 };
