@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# DockerOps projects and habits (issue 14), against the real engine: a
+# project made of DockerOps folders only (a dockerops-base folder, a
+# non-executable entrypoint-local.sh, a #UDP_EXPOSE line), `build`,
+# instances made on the fly (up web:nodea, run web:two), ps with IPs,
+# berth ip, down of one instance.
+load helpers
+
+IMG=berth-e2e-busybox
+
+setup_file() {
+    export P=tdo$$
+    export D=$(mktemp -d /tmp/bdo.XXXXXX)
+    export SOCK=${DOCKER_HOST#unix://}
+    busybox_image "$IMG"
+    mkdir -p "$D/containers/dockerops-base" "$D/containers/web"
+    cat > "$D/containers/dockerops-base/Dockerfile" <<EOF
+FROM $IMG
+RUN echo base > /base-was-here
+CMD ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
+EOF
+    cat > "$D/containers/web/Dockerfile" <<EOF
+FROM $P/dockerops-base
+#UDP_EXPOSE 53
+EOF
+    # DockerOps ran it with a shell: no execute bit here.
+    printf 'echo local-ran > /tmp/elocal\n' > "$D/containers/web/entrypoint-local.sh"
+    chmod 644 "$D/containers/web/entrypoint-local.sh"
+}
+
+teardown_file() {
+    "$BERTH" -C "$D" -p "$P" down --volumes --yes --rmi >/dev/null 2>&1 || true
+    rm -rf "$D"
+}
+
+b() { "$BERTH" -C "$D" -p "$P" "$@"; }
+absent() { ! curl -sf --unix-socket "$SOCK" "http://e/containers/$1/json" >/dev/null; }
+inspect() { curl -sf --unix-socket "$SOCK" "http://e/containers/$1/json"; }
+id_of() { inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])'; }
+
+@test "a dockerops-base folder: part dockerops_base, image <project>/dockerops-base; config shows it" {
+    run b config
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"[dockerops_base_image]"* ]]
+    [[ "$output" == *"image = $P/dockerops-base"* ]]
+    [[ "$output" == *"containers/dockerops-base"* ]]
+}
+
+@test "build: only images, in FROM order; a second build changes nothing; --force rebuilds" {
+    run b --progress plain build
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 change(s)"* ]]
+    curl -sf --unix-socket "$SOCK" "http://e/images/$P/dockerops-base/json" >/dev/null
+    curl -sf --unix-socket "$SOCK" "http://e/images/$P/web/json" >/dev/null
+    absent "$P-web-main"
+    run b --progress plain build
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"0 change(s), 2 up to date"* ]]
+    run b --progress plain build --force web
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 change(s)"* ]]
+    absent "$P-web-main"
+}
+
+@test "up: entrypoint-local.sh without the execute bit runs with sh; hostname <container>-<instance>" {
+    run b up web
+    [ "$status" -eq 0 ]
+    run b exec web -- cat /tmp/elocal
+    [ "$output" = "local-ran" ]
+    run b exec web -- hostname
+    [ "$output" = "web-main" ]
+}
+
+@test "#UDP_EXPOSE 53 publishes 53/udp on a published instance, on 127.0.0.1" {
+    run b up web:published
+    [ "$status" -eq 0 ]
+    run b ps web:published
+    [[ "$output" == *"127.0.0.1:"*"->53/udp"* ]]
+    b down web:published
+}
+
+@test "up web:nodea makes it on the fly; up keeps it unchanged, no orphan; down web:nodea removes only it" {
+    run b up web:nodea
+    [ "$status" -eq 0 ]
+    id=$(id_of "$P-web-nodea")
+    run b --progress plain up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"orphan"* ]]
+    [[ "$output" != *"nodea"*"creat"* ]]
+    [ "$(id_of "$P-web-nodea")" = "$id" ]
+    run b ps web
+    [[ "$output" == *"nodea"*"standard"*"running"* ]]
+    run b plan
+    [[ "$output" == *"$P-web-nodea (standard)"* ]]
+    run b down web:nodea
+    [ "$status" -eq 0 ]
+    absent "$P-web-nodea"
+    inspect "$P-web-main" >/dev/null
+}
+
+@test "-s web:nodeb.instance-type is remembered: the next up leaves it as it is" {
+    run b -s web:nodeb.instance-type=published up web:nodeb
+    [ "$status" -eq 0 ]
+    id=$(id_of "$P-web-nodeb")
+    run b ps web:nodeb
+    [[ "$output" == *"nodeb"*"published"*"->53/udp"* ]]
+    run b --progress plain up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"recreat"* ]]
+    [ "$(id_of "$P-web-nodeb")" = "$id" ]
+    run b ps web:nodeb
+    [[ "$output" == *"nodeb"*"published"*"->53/udp"* ]]
+    b down web:nodeb
+}
+
+@test "run web:two brings up a standard instance (DockerOps' run)" {
+    run b run web:two
+    [ "$status" -eq 0 ]
+    run b ps web:two
+    [[ "$output" == *"two"*"standard"*"running"* ]]
+    b down web:two
+}
+
+@test "ps shows each instance's IP; berth ip prints it" {
+    b up web
+    run b ps --format json web:main
+    ip=$(printf '%s' "$output" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ip"])')
+    want=$(inspect "$P-web-main" | python3 -c "import json,sys; print(json.load(sys.stdin)['NetworkSettings']['Networks']['$P-default']['IPAddress'])")
+    [ -n "$want" ]
+    [ "$ip" = "$want" ]
+    run b ps web:main
+    [[ "$output" == *" $want "* ]]
+    run b ip web:main
+    [ "$status" -eq 0 ]
+    [ "$output" = "$want" ]
+}
