@@ -38,6 +38,10 @@ static void put_escaped(FILE *f, const char *s)
 
 static void put_setting(FILE *f, const struct setting *st)
 {
+    /* DockerOps' run.conf and build.conf: say which object a setting is from */
+    if (!st->is_default && st->loc.file &&
+        (strstr(st->loc.file, "run.conf[") || strstr(st->loc.file, "build.conf[")))
+        fprintf(f, "# from %s\n", st->loc.file);
     fprintf(f, "%s =", st->key);
     if (st->secret) {
         fputs(" " SECRET "\n", f);

@@ -247,13 +247,13 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         default: return cmd_usage_error(err, "plan", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    /* With the instances made on the fly, which the engine knows by label. */
+    /* With the instances made on the fly that exist (the engine knows them
+     * by label); plan makes none, so web:tow stays a typo to point out. */
     struct project *p;
     engine *fly_e = NULL;
     if (!order_only)
         engine_open(g->engine_url, &fly_e, NULL);
-    int loaded = workspace_load(g, (const char *const *)argv + optind, argc - optind, fly_e, &p,
-                                err);
+    int loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
     engine_free(fly_e);
     if (loaded < 0)
         return -1;

@@ -131,7 +131,7 @@ PY
     done
     run berth -C "$DIR" ps
     [ "$status" -eq 0 ]
-    [[ "${lines[1]}" =~ \ healthy\ +53/udp,127\.0\.0\.1:[0-9]+-\>80/tcp\  ]]
+    [[ "${lines[1]}" =~ \ healthy\ +[0-9.]+\ +53/udp,127\.0\.0\.1:[0-9]+-\>80/tcp\  ]]
     [[ "${lines[1]}" == *" Up "* && "${lines[1]}" != *"(healthy)"* ]]
     run berth -C "$DIR" ps --format json
     python3 - "$output" <<'PY'
