@@ -136,3 +136,62 @@ id_of() { inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)
     [ "$status" -eq 0 ]
     [ "$output" = "$want" ]
 }
+
+# A project of DockerOps folders only, with build.conf and run.conf (two
+# instances, one linked to the other): build, up, ps with IPs, ssh, down.
+@test "run.conf and build.conf: build, up, ps with IPs, ssh through a terminal, down" {
+    local R=tdr$$ E
+    E=$(mktemp -d /tmp/bdr.XXXXXX)
+    mkdir -p "$E/containers/dockerops-base" "$E/containers/db" "$E/containers/web"
+    printf 'FROM %s\nCMD ["sh", "-c", "trap \\"exit 0\\" TERM; sleep 1000 & wait"]\n' "$IMG" \
+        > "$E/containers/dockerops-base/Dockerfile"
+    printf 'FROM %s/dockerops-base\n' "$R" > "$E/containers/db/Dockerfile"
+    printf 'FROM %s/dockerops-base\n' "$R" > "$E/containers/web/Dockerfile"
+    echo '["dockerops-base", "db", "web"]' > "$E/build.conf"
+    cat > "$E/run.conf" <<'EOF'
+[
+  {"container": "db", "instance": "one", "sleep": 1, "env_vars": {"ROLE": "db"}},
+  {"container": "web", "instance": "nodea",
+   "links": [{"name": "database", "container": "db", "instance": "one"}],
+   "env_vars": {"ROLE": "web"}}
+]
+EOF
+    r() { "$BERTH" -C "$E" -p "$R" "$@"; }
+    run r --progress plain build
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 change(s)"* ]]
+    # build.conf's order: base, then db, then web (one after the other)
+    [[ "$(printf '%s\n' "$output" | grep -E '^image [a-z_]+ +done' | awk '{print $2}' | tr '\n' ' ')" == "dockerops_base_image db_image web_image " ]]
+    run r up
+    [ "$status" -eq 0 ]
+    run r ps
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"db "*"one "*"standard"*"running"* ]]
+    [[ "$output" == *"web "*"nodea "*"standard"*"running"* ]]
+    dbip=$(r ip db:one)
+    [[ "$dbip" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]
+    [[ "$output" == *" $dbip "* ]]
+    run r exec web:nodea -- sh -c 'echo "$ROLE $DATABASE_CONTAINER_IP"'
+    [ "$output" = "web $dbip" ]
+    run python3 "$E2E_DIR/pty.py" 'expect:# ' 'send:echo "R=$ROLE H=$(hostname)"\r' \
+        'expect:R=web H=web-nodea' 'send:exit\r' -- "$BERTH" -C "$E" -p "$R" ssh web:nodea
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"R=web H=web-nodea"* ]]
+    run r down --yes --volumes --rmi
+    [ "$status" -eq 0 ]
+    absent "$R-web-nodea"
+    absent "$R-db-one"
+    rm -rf "$E"
+}
+
+@test "run.conf: an unknown key is an error with the file, the object's index and the key" {
+    local E
+    E=$(mktemp -d /tmp/bdr.XXXXXX)
+    mkdir -p "$E/containers/web"
+    printf 'FROM %s\n' "$IMG" > "$E/containers/web/Dockerfile"
+    echo '[{"container": "web"}, {"container": "web", "instance": "b", "portz": 1}]' > "$E/run.conf"
+    run "$BERTH" -C "$E" config
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"run.conf[1]: key 'portz': unknown key"* ]]
+    rm -rf "$E"
+}
