@@ -33,6 +33,15 @@ teardown_file() {
     rm -rf "$D"
 }
 
+# The socket proxy of the user = host test, stopped by its pid even when
+# the test fails.
+teardown() {
+    if [ -n "${PX:-}" ]; then
+        kill "$PX" 2>/dev/null || true
+        wait "$PX" 2>/dev/null || true
+    fi
+}
+
 b() { "$BERTH" -C "$D" -p "$P" "$@"; }
 absent() { ! curl -sf --unix-socket "$SOCK" "http://e/containers/$1/json" >/dev/null; }
 inspect() { curl -sf --unix-socket "$SOCK" "http://e/containers/$1/json"; }
@@ -194,4 +203,42 @@ EOF
     [ "$status" -eq 3 ]
     [[ "$output" == *"run.conf[1]: key 'portz': unknown key"* ]]
     rm -rf "$E"
+}
+
+# user = host, berth run by a non-root uid (through a socket proxy, as the
+# test engine's folder is root's): the container writes /data as that uid,
+# and that user reads and deletes the folder (down --volumes).
+@test "user = host: persistent folders belong to the calling non-root user" {
+    [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv to switch uid"
+    local U=65534 E S
+    E=$(mktemp -d /tmp/bdu.XXXXXX)
+    chmod 755 "$E"
+    S=$(mktemp -d /tmp/bdus.XXXXXX)
+    chmod 755 "$S"
+    python3 "$E2E_DIR/sockproxy.py" "$S/s.sock" "$SOCK" >/dev/null 2>&1 3>&- &
+    PX=$!
+    for i in $(seq 100); do [ -S "$S/s.sock" ] && break; sleep 0.05; done
+    cat > "$E/berth.ini" <<EOF
+[w]
+recipe = container
+image = $IMG
+user = host
+command = sh -c "id -u > /data/who && mkdir -p /data/sub && echo x > /data/sub/f && sleep 1000"
+
+[w:main]
+persistent_data = true
+EOF
+    chown -R "$U:$U" "$E"
+    asu() { setpriv --reuid="$U" --regid="$U" --clear-groups env DOCKER_HOST="unix://$S/s.sock" "$@"; }
+    run asu "$BERTH" -C "$E" -p tdu$$ up --wait
+    [ "$status" -eq 0 ]
+    for i in $(seq 50); do [ -f "$E/.berth/data/w/main/data/sub/f" ] && break; sleep 0.1; done
+    [ "$(stat -c %u "$E/.berth/data/w/main/data")" = "$U" ]
+    run asu cat "$E/.berth/data/w/main/data/who"
+    [ "$output" = "$U" ]
+    [ "$(stat -c %u "$E/.berth/data/w/main/data/sub/f")" = "$U" ]
+    run asu "$BERTH" -C "$E" -p tdu$$ down --volumes --yes
+    [ "$status" -eq 0 ]
+    [ ! -e "$E/.berth/data/w/main/data" ]
+    rm -rf "$E" "$S"
 }

@@ -236,7 +236,7 @@ static const char *yes(bool b)
 }
 
 static void add_persistent(json_t *mounts, json_t *vols, json_t *labels, const struct instance *in,
-                           const char *what, const char *target)
+                           const char *what, const char *target, bool host_user)
 {
     cleanup_free char *name = xasprintf("%s-%s", in->container_name, what);
     cleanup_free char *dir = xasprintf("%s/%s", in->data_dir, what);
@@ -247,8 +247,12 @@ static void add_persistent(json_t *mounts, json_t *vols, json_t *labels, const s
     json_array_append_new(vols, json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:o}", "Name", name,
                                           "Driver", "local", "DriverOpts", "type", "none", "o",
                                           "bind", "device", dir, "Labels", vl));
-    json_array_append_new(mounts, json_pack("{s:s, s:s, s:s}", "Type", "volume", "Source", name,
-                                            "Target", target));
+    json_t *m = json_pack("{s:s, s:s, s:s}", "Type", "volume", "Source", name, "Target", target);
+    /* user = host: the folder is the caller's (berth makes it so). Seeding
+     * would also give it the image's owner (root): not seeded. */
+    if (host_user)
+        json_object_set_new(m, "VolumeOptions", json_pack("{s:b}", "NoCopy", 1));
+    json_array_append_new(mounts, m);
 }
 
 /* Ports: declared ones, plus the image's EXPOSE ports when publish_ports. */
@@ -431,11 +435,11 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     json_t *plabels = base_labels(p, pt, "persistent");
     json_object_set_new(plabels, LABEL_INSTANCE, json_string(in->name));
     if (in->persistent_data)
-        add_persistent(mounts, out->volumes, plabels, in, "data", "/data");
+        add_persistent(mounts, out->volumes, plabels, in, "data", "/data", c->user_is_host);
     if (in->persistent_opt)
-        add_persistent(mounts, out->volumes, plabels, in, "opt", "/opt");
+        add_persistent(mounts, out->volumes, plabels, in, "opt", "/opt", c->user_is_host);
     if (in->persistent_log)
-        add_persistent(mounts, out->volumes, plabels, in, "log", "/var/log");
+        add_persistent(mounts, out->volumes, plabels, in, "log", "/var/log", c->user_is_host);
     json_decref(plabels);
     for (size_t i = 0; i < c->nvolumes; i++) {
         const struct mount *m = &c->volumes[i];
