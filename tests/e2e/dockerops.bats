@@ -102,6 +102,8 @@ id_of() { inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)
     [[ "$output" == *"nodea"*"standard"*"running"* ]]
     run b plan
     [[ "$output" == *"$P-web-nodea (standard)"* ]]
+    run b config web:nodea
+    [[ "$output" == *"(made on the fly"*"[web:nodea]"* ]]
     run b down web:nodea
     [ "$status" -eq 0 ]
     absent "$P-web-nodea"
