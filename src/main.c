@@ -12,9 +12,9 @@
 
 const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
-    {"build", cmd_build, "build only the images (DockerOps' build), skipping unchanged ones"},
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
+    {"build", cmd_build, "build only the images (DockerOps' build), skipping unchanged ones"},
     {"ps", cmd_ps, "list the project's containers"},
     {"ip", cmd_ip, "print a container's IP address on the project network"},
     {"stop", cmd_stop, "stop containers (each with its own grace)"},
