@@ -5,6 +5,7 @@
 #   base      base
 #   engine    base engine
 #   project   base project
+#   compose   base project compose
 #   transfer  base engine transfer
 #   registry  base engine registry
 #   converge  base engine project transfer registry converge
@@ -17,6 +18,7 @@ declare -A may=(
     [base]="base"
     [engine]="base engine"
     [project]="base project"
+    [compose]="base project compose"
     [transfer]="base engine transfer"
     [registry]="base engine registry"
     [converge]="base engine project transfer registry converge"
@@ -37,7 +39,7 @@ for dir in */; do
         esac
     done < <(grep -n '^#include "' "$dir"/*.[ch] || true)
 done
-[ $bad -eq 0 ] && echo "layers: ok (base <- engine, project <- transfer <- converge <- cmd)"
+[ $bad -eq 0 ] && echo "layers: ok (base <- engine, project <- compose, transfer <- converge <- cmd)"
 # Inside project/: the loader's pipeline order (no stage calls back up).
 bash ../../tools/loader-calls.sh || bad=1
 exit $bad

@@ -233,7 +233,7 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
     int ntargets = argc - optind;
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .targets = targets,
         .ntargets = ntargets,

@@ -209,7 +209,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     }
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .targets = (const char *const *)argv + optind,
         .ntargets = argc - optind,

@@ -25,7 +25,7 @@ int workspace_load(const cli *g, const char *const *targets, int ntargets, engin
         if (strchr(targets[i], ':'))
             push(&fly, &nfly, xstrdup(targets[i]));
     struct project_opts po = {.dir = g->dir, .file = g->file, .name = g->project,
-                              .sets = g->sets, .nsets = g->nsets,
+                              .sets = g->sets, .nsets = g->nsets, .reader = &g->reader,
                               .fly = (const char *const *)fly, .nfly = nfly};
     int rc = project_load(&po, out, err);
     json_t *listed = NULL;

@@ -8,21 +8,6 @@
 
 #include "base/util.h"
 
-void persist_owner(unsigned uid, unsigned gid, unsigned *out_uid, unsigned *out_gid)
-{
-    *out_uid = uid;
-    *out_gid = gid;
-    const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
-    if (uid != 0 || !su || !sg)
-        return;
-    char *e1, *e2;
-    unsigned long u = strtoul(su, &e1, 10), g = strtoul(sg, &e2, 10);
-    if (*su && *sg && !*e1 && !*e2 && u <= 0xfffffffful && g <= 0xfffffffful) {
-        *out_uid = (unsigned)u;
-        *out_gid = (unsigned)g;
-    }
-}
-
 /* mkdir -p of path, chowning each folder it makes; the parts at or above
  * data_dir are only made (they are the project's), never chowned. */
 static int make_owned(char *path, size_t keep, unsigned uid, unsigned gid, berr **err)

@@ -1,5 +1,6 @@
 /* The host folders of an instance's persistent volumes, made by berth for
- * `user = host`, owned by the calling user, so the container (running as
+ * `user = host`, owned by the calling user (container.host_uid:host_gid,
+ * the user who ran sudo under sudo: base/caller.h), so the container (running as
  * that uid:gid) writes them and that user can read and delete them. */
 #ifndef BERTH_PERSISTDIRS_H
 #define BERTH_PERSISTDIRS_H
@@ -7,9 +8,6 @@
 #include <jansson.h>
 
 #include "base/error.h"
-
-/* The caller: uid:gid, or SUDO_UID:SUDO_GID when root runs berth by sudo. */
-void persist_owner(unsigned uid, unsigned gid, unsigned *out_uid, unsigned *out_gid);
 
 /* For each volume create body of vols (DriverOpts.device): make the folder
  * and the parents it lacks below data_dir, owned by uid:gid. */
