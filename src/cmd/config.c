@@ -247,10 +247,13 @@ int cmd_config(cli *g, int argc, char **argv, berr **err)
     }
     /* With the instances made on the fly that exist, when an engine
      * answers; with none, the project as its files say. */
-    struct project *p;
+    struct project *p = NULL;
+    if (workspace_load(g, NULL, 0, NULL, &p, err) < 0)
+        return -1; /* an invalid project reaches no engine */
     engine *fly_e = NULL;
-    engine_open(g->engine_url, &fly_e, NULL);
-    int loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
+    int loaded = 0;
+    if (engine_open(g->engine_url, &fly_e, NULL) == 0)
+        loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
     engine_free(fly_e);
     if (loaded < 0)
         return -1;

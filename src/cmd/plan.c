@@ -249,11 +249,13 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     }
     /* With the instances made on the fly that exist (the engine knows them
      * by label); plan makes none, so web:tow stays a typo to point out. */
-    struct project *p;
+    struct project *p = NULL;
+    if (workspace_load(g, NULL, 0, NULL, &p, err) < 0)
+        return -1; /* an invalid project reaches no engine */
     engine *fly_e = NULL;
-    if (!order_only)
-        engine_open(g->engine_url, &fly_e, NULL);
-    int loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
+    int loaded = 0;
+    if (!order_only && engine_open(g->engine_url, &fly_e, NULL) == 0)
+        loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
     engine_free(fly_e);
     if (loaded < 0)
         return -1;

@@ -15,7 +15,8 @@ static void push(char ***v, int *n, char *s)
 /* The instances made on the fly (DockerOps' `up web:nodea`): those the
  * targets name and, when e is given, those the engine holds with the
  * berth.on-the-fly label, whose remembered -s settings come before the
- * command line's (which beat them). A second load only when there are some. */
+ * command line's (which beat them). *out already loaded (from the targets
+ * alone) is only loaded again when the engine holds some. */
 int workspace_load(const cli *g, const char *const *targets, int ntargets, engine *e,
                    struct project **out, berr **err)
 {
@@ -27,7 +28,7 @@ int workspace_load(const cli *g, const char *const *targets, int ntargets, engin
     struct project_opts po = {.dir = g->dir, .file = g->file, .name = g->project,
                               .sets = g->sets, .nsets = g->nsets, .reader = &g->reader,
                               .fly = (const char *const *)fly, .nfly = nfly};
-    int rc = project_load(&po, out, err);
+    int rc = *out ? 0 : project_load(&po, out, err);
     json_t *listed = NULL;
     if (rc == 0 && e && api_list(e, "containers", (*out)->name, &listed, NULL) == 0) {
         int before = nfly;
@@ -74,9 +75,12 @@ int workspace_open(const cli *g, const char *const *targets, int ntargets, struc
                    berr **err)
 {
     memset(ws, 0, sizeof *ws);
-    if (engine_open(g->engine_url, &ws->engine, err) < 0)
+    /* The project first: nothing reaches an engine while it is invalid;
+     * then the instances made on the fly that the engine holds. */
+    if (workspace_load(g, targets, ntargets, NULL, &ws->project, err) < 0)
         return -1;
-    if (workspace_load(g, targets, ntargets, ws->engine, &ws->project, err) < 0 ||
+    if (engine_open(g->engine_url, &ws->engine, err) < 0 ||
+        workspace_load(g, targets, ntargets, ws->engine, &ws->project, err) < 0 ||
         project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0) {
         workspace_close(ws);
         return -1;
