@@ -189,6 +189,7 @@ EOF
     [ "$status" -eq 0 ]
     [[ "$output" == *"R=web H=web-nodea"* ]]
     run r down --yes --volumes --rmi
+    echo "$output"
     [ "$status" -eq 0 ]
     absent "$R-web-nodea"
     absent "$R-db-one"
