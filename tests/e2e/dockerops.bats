@@ -96,7 +96,8 @@ id_of() { inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" != *"orphan"* ]]
-    [[ "$output" != *"nodea"*"creat"* ]]
+    [ -z "$(printf '%s\n' "$output" | grep -E '^web:nodea +(creating|recreat|removing)')" ]
+    [ -n "$(printf '%s\n' "$output" | grep -E '^web:nodea +done')" ]
     [ "$(id_of "$P-web-nodea")" = "$id" ]
     run b ps web
     [[ "$output" == *"nodea"*"standard"*"running"* ]]
