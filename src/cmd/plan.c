@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "workspace.h"
 #include "converge/converge.h"
 #include "engine/engine.h"
 #include "project/project.h"
@@ -252,10 +253,17 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         default: return cmd_usage_error(err, "plan", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                             .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
-    struct project *p;
-    if (project_load(&o, &p, err) < 0)
+    /* With the instances made on the fly that exist (the engine knows them
+     * by label); plan makes none, so web:tow stays a typo to point out. */
+    struct project *p = NULL;
+    if (workspace_load(g, NULL, 0, NULL, &p, err) < 0)
+        return -1; /* an invalid project reaches no engine */
+    engine *fly_e = NULL;
+    int loaded = 0;
+    if (!order_only && engine_open(g->engine_url, &fly_e, NULL) == 0)
+        loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
+    engine_free(fly_e);
+    if (loaded < 0)
         return -1;
     struct project_sel *sel = NULL;
     size_t *order = NULL, n = 0;
