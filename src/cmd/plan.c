@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "converge/converge.h"
+#include "converge/engines.h"
 #include "engine/engine.h"
 #include "project/project.h"
 #include "base/strbuf.h"
@@ -39,7 +40,7 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     engine *e = NULL;
     struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true};
     berr *e2 = NULL;
-    int rc = engine_open(g->engine_url, &e, &e2);
+    int rc = engines_open(p, sel, g->engine_url, false, &e, &e2);
     if (rc == 0)
         rc = engine_connect(e, &e2);
     if (rc == 0)

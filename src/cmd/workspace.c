@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "converge/engines.h"
+
 int workspace_open(const cli *g, const char *const *targets, int ntargets, struct workspace *ws,
                    berr **err)
 {
@@ -11,7 +13,7 @@ int workspace_open(const cli *g, const char *const *targets, int ntargets, struc
     if (project_load(&po, &ws->project, err) < 0)
         return -1;
     if (project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0 ||
-        engine_open(g->engine_url, &ws->engine, err) < 0) {
+        engines_open(ws->project, ws->sel, g->engine_url, true, &ws->engine, err) < 0) {
         workspace_close(ws);
         return -1;
     }

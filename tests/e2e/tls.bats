@@ -120,3 +120,34 @@ teardown_file() {
     [ "$status" -ne 0 ]
     rm -rf "$cfg"
 }
+
+@test "an engine part with a tcp:// url and its TLS files (tls-ca, tls-cert, tls-key) reaches the engine" {
+    d=$(mktemp -d)
+    cat > "$d/berth.ini" <<INI
+[project]
+name = tlspart
+engine = secure
+[secure]
+recipe = engine
+url = tcp://127.0.0.1:$TLS_PORT
+tls-verify = true
+tls-ca = $TLS_DIR/certs/ca.pem
+tls-cert = $TLS_DIR/certs/cert.pem
+tls-key = $TLS_DIR/certs/key.pem
+[box]
+recipe = container
+image = berth-busybox
+command = sleep 300
+INI
+    run env -u DOCKER_HOST "$BERTH" -C "$d" ps
+    [ "$status" -eq 0 ]
+    run env -u DOCKER_HOST "$BERTH" -C "$d" plan
+    [[ "$output" == *"box:main"* ]]
+    [[ "$output" != *"did not answer"* ]]
+    # without the client certificate the engine refuses berth
+    sed -i '/^tls-cert\|^tls-key/d' "$d/berth.ini"
+    run env -u DOCKER_HOST "$BERTH" -C "$d" ps
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"engine part 'secure'"* ]]
+    rm -rf "$d"
+}

@@ -419,6 +419,14 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     return rc;
 }
 
+/* The run's engine was opened from this part (converge/engines.c), and
+ * answered before the graph started: nothing is left to do here. */
+static int engine_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)ud, (void)t, (void)err;
+    return 0;
+}
+
 static int unsupported_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t, (void)err;
@@ -558,6 +566,7 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_COPY ? copy_part
                         : pt->kind == PART_PULL ? pull_part
                         : pt->kind == PART_PUSH ? push_part
+                        : pt->kind == PART_ENGINE ? engine_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)

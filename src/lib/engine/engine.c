@@ -13,6 +13,7 @@ struct engine {
     http_client *http;
     char *display;
     char *context, *context_origin;
+    char *api_max;    /* an engine part's api-version, or NULL */
     char *api;        /* negotiated, e.g. "1.41" */
     char *server_api; /* the engine's maximum */
     char *podman_api;
@@ -46,6 +47,8 @@ void engine_env_clear(struct engine_env *env)
 static int env_from_context(struct engine_env *env, const char *cfgdir, const char *name,
                             const char *named_by, berr **err)
 {
+    memset(env, 0, sizeof *env);
+    env->home = getenv("HOME");
     struct engine_context c;
     if (engine_context_load(cfgdir, name, &c, err) < 0)
         return berr_wrap(err, "%s", named_by);
@@ -62,6 +65,13 @@ static int env_from_context(struct engine_env *env, const char *cfgdir, const ch
     env->context_origin = env->owned[4] = xstrdup(named_by);
     free(c.meta_path);
     return 0;
+}
+
+int engine_env_from_context(struct engine_env *env, const char *name, const char *named_by,
+                            berr **err)
+{
+    cleanup_free char *cfgdir = engine_context_config_dir();
+    return env_from_context(env, cfgdir, name, named_by, err);
 }
 
 int engine_env_from_process(struct engine_env *env, const char *flag_address, berr **err)
@@ -150,9 +160,9 @@ int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *
         if (env.tls) {
             cleanup_free char *dir = env.cert_path ? xstrdup(env.cert_path)
                                                    : xasprintf("%s/.docker", env.home ? env.home : "");
-            ep->ca = xasprintf("%s/ca.pem", dir);
-            ep->cert = xasprintf("%s/cert.pem", dir);
-            ep->key = xasprintf("%s/key.pem", dir);
+            ep->ca = env.ca ? xstrdup(env.ca) : xasprintf("%s/ca.pem", dir);
+            ep->cert = env.cert ? xstrdup(env.cert) : xasprintf("%s/cert.pem", dir);
+            ep->key = env.key ? xstrdup(env.key) : xasprintf("%s/key.pem", dir);
         }
     } else if (strstr(a, "://")) {
         return bad_address(&env, "berth speaks to engines over unix:// and tcp:// only", err);
@@ -166,16 +176,20 @@ int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *
 int engine_open(const char *flag_address, engine **out, berr **err)
 {
     struct engine_env env;
-    if (engine_env_from_process(&env, flag_address, err) < 0) {
-        engine_env_clear(&env);
-        return -1;
-    }
+    int rc = engine_env_from_process(&env, flag_address, err);
+    if (rc == 0)
+        rc = engine_open_env(&env, out, err);
+    engine_env_clear(&env);
+    return rc;
+}
+
+int engine_open_env(const struct engine_env *envp, engine **out, berr **err)
+{
+    const struct engine_env env = *envp;
     struct http_endpoint ep;
     char *display = NULL;
-    if (engine_parse_address(&env, &ep, &display, err) < 0) {
-        engine_env_clear(&env);
+    if (engine_parse_address(&env, &ep, &display, err) < 0)
         return -1;
-    }
     if (ep.unix_socket) {
         /* Say precisely what is wrong with the path before curl says "could
          * not connect". */
@@ -194,7 +208,6 @@ int engine_open(const char *flag_address, engine **out, berr **err)
         if (rc < 0) {
             http_endpoint_clear(&ep);
             free(display);
-            engine_env_clear(&env);
             return -1;
         }
     }
@@ -203,7 +216,7 @@ int engine_open(const char *flag_address, engine **out, berr **err)
     e->display = display;
     e->context = env.context ? xstrdup(env.context) : NULL;
     e->context_origin = env.context ? xstrdup(env.context_origin) : NULL;
-    engine_env_clear(&env);
+    e->api_max = env.api_max ? xstrdup(env.api_max) : NULL;
     pthread_mutex_init(&e->lock, NULL);
     e->timeout_ms = ENGINE_DEFAULT_TIMEOUT_MS;
     const char *t = getenv("BERTH_ENGINE_TIMEOUT");
@@ -230,6 +243,7 @@ void engine_free(engine *e)
     free(e->display);
     free(e->context);
     free(e->context_origin);
+    free(e->api_max);
     free(e->api);
     free(e->server_api);
     free(e->podman_api);
@@ -357,8 +371,10 @@ int engine_connect(engine *e, berr **err)
                       e->display, resp.api_version, ENGINE_API_MIN);
     if (rc == 0) {
         e->server_api = xstrdup(resp.api_version);
-        e->api = xstrdup(api_version_cmp(resp.api_version, ENGINE_API_MAX) > 0 ? ENGINE_API_MAX
-                                                                                : resp.api_version);
+        const char *cap = ENGINE_API_MAX;
+        if (e->api_max && api_version_cmp(e->api_max, cap) < 0)
+            cap = e->api_max;
+        e->api = xstrdup(api_version_cmp(resp.api_version, cap) > 0 ? cap : resp.api_version);
         e->podman_api = resp.podman_api ? xstrdup(resp.podman_api) : NULL;
     }
     http_resp_clear(&resp);

@@ -33,6 +33,8 @@ struct engine_env {
     const char *home;
     const char *context;   /* the docker context it came from (context.h), or NULL */
     const char *context_origin; /* what named that context: "--context", ... */
+    const char *ca, *cert, *key; /* TLS files named one by one (beat cert_path) */
+    const char *api_max;   /* use no newer API than this (an engine part's api-version) */
     char *owned[5];        /* strings the env holds; engine_env_clear frees them */
 };
 void engine_env_clear(struct engine_env *env);
@@ -45,6 +47,11 @@ int engine_parse_address(const struct engine_env *env, struct http_endpoint *ep,
  * environment and the docker CLI's configured context, in the CLI's order:
  * --engine, --context, DOCKER_HOST, DOCKER_CONTEXT, currentContext. */
 int engine_env_from_process(struct engine_env *env, const char *flag_address, berr **err);
+/* The endpoint of docker context `name` (named_by says who named it). */
+int engine_env_from_context(struct engine_env *env, const char *name, const char *named_by,
+                            berr **err);
+/* Open the engine env describes (engine_open reads it from the process). */
+int engine_open_env(const struct engine_env *env, engine **out, berr **err);
 /* The global --context NAME (main.c sets it once; NULL: none). Naming both
  * --engine and --context is refused when an engine is opened. */
 void engine_set_flag_context(const char *name);
