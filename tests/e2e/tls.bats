@@ -144,6 +144,10 @@ INI
     run env -u DOCKER_HOST "$BERTH" -C "$d" plan
     [[ "$output" == *"box:main"* ]]
     [[ "$output" != *"did not answer"* ]]
+    # https://HOST:PORT is the same endpoint with TLS
+    sed -i "s|^url = .*|url = https://127.0.0.1:$TLS_PORT|" "$d/berth.ini"
+    run env -u DOCKER_HOST "$BERTH" -C "$d" ps
+    [ "$status" -eq 0 ]
     # without the client certificate the engine refuses berth
     sed -i '/^tls-cert\|^tls-key/d' "$d/berth.ini"
     run env -u DOCKER_HOST "$BERTH" -C "$d" ps

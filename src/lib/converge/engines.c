@@ -63,6 +63,7 @@ int engines_open(const struct project *p, const struct project_sel *sel, const c
         return berr_set(err, BERR_PROJECT, "%s: api-version %s is older than berth speaks (%s)",
                         origin, api, ENGINE_API_MIN);
     struct engine_env env = {0};
+    cleanup_free char *tcp = NULL;
     if (context) {
         if (engine_env_from_context(&env, context, origin, err) < 0)
             return -1;
@@ -75,6 +76,13 @@ int engines_open(const struct project *p, const struct project_sel *sel, const c
         env.key = part_value(ep, "tls-key");
         env.tls_verify = streq(part_value(ep, "tls-verify"), "true");
         env.tls = env.tls_verify || env.ca || env.cert;
+        /* The loader takes http:// and https:// too: the same TCP endpoint,
+         * https:// with TLS on. */
+        if (starts_with(env.host, "http://") || starts_with(env.host, "https://")) {
+            env.tls = env.tls || env.host[4] == 's';
+            tcp = xasprintf("tcp://%s", strstr(env.host, "://") + 3);
+            env.host = tcp;
+        }
     }
     env.api_max = api;
     int rc = 0;
