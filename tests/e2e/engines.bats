@@ -185,6 +185,10 @@ INI
     [[ "$output" == *"berth.ini:"*"part 'b' lives on engine_b and part 'a'"*"on the default engine"* ]]
     ! has_container "$SOCK_A" "$P-a-main"
     ! has_container "$SOCK_B" "$P-b-main"
+    # plan still shows the order, and why there is no diff
+    run berth -C "$D" plan
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(order only: "*"part 'b' lives on engine_b"* ]]
     # one engine's parts as targets work
     run berth -C "$D" up b
     [ "$status" -eq 0 ]
