@@ -16,7 +16,8 @@ static const char usage[] =
     "\n"
     "List the project's containers (found by their berth.project label, so\n"
     "containers whose part left the project show too), sorted by part and\n"
-    "instance: PART, INSTANCE, TYPE, STATE, HEALTH, PORTS, IMAGE, STATUS.\n"
+    "instance: PART, INSTANCE, TYPE, STATE, HEALTH, PORTS, IMAGE, ENGINE (the\n"
+    "engine part it lives on, else the engine's address), STATUS.\n"
     "\n"
     "targets: all (the default), PART, or PART:INSTANCE; several at once.\n"
     "\n"
@@ -100,7 +101,7 @@ static json_t *ports_of(json_t *c)
     return out;
 }
 
-static json_t *row_of(const struct target *t)
+static json_t *row_of(const struct target *t, const char *engine)
 {
     const char *type = json_string_value(
         json_object_get(json_object_get(t->c, "Labels"), LABEL_TYPE));
@@ -112,6 +113,7 @@ static json_t *row_of(const struct target *t)
                           "type", type ? type : "", "state", t->state, "health",
                           health ? json_string(health) : json_null(), "ports", ports_of(t->c),
                           "image", image ? image : "", "status", status);
+    json_object_set_new(o, "engine", json_string(engine));
     free(status);
     return o;
 }
@@ -119,9 +121,9 @@ static json_t *row_of(const struct target *t)
 static void print_text(json_t *rows)
 {
     static const char *cols[] = {"PART", "INSTANCE", "TYPE", "STATE", "HEALTH", "PORTS",
-                                 "IMAGE", "STATUS"};
+                                 "IMAGE", "ENGINE", "STATUS"};
     static const char *keys[] = {"part", "instance", "type", "state", "health", "ports",
-                                 "image", "status"};
+                                 "image", "engine", "status"};
     enum { NCOL = ARRAY_SIZE(cols) };
     size_t nrows = json_array_size(rows);
     /* cells[r][c], row 0 the header */
@@ -201,7 +203,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     json_t *rows = json_array();
     for (size_t i = 0; i < s.nall; i++)
         if (s.all[i].selected && (all || target_is_up(&s.all[i])))
-            json_array_append_new(rows, row_of(&s.all[i]));
+            json_array_append_new(rows, row_of(&s.all[i], s.engine_name));
     if (fmt == FORMAT_JSON) {
         char *out = json_dumps(rows, JSON_INDENT(2) | JSON_SORT_KEYS);
         puts(out);

@@ -91,6 +91,9 @@ INI
     [ "$status" -eq 0 ]
     run curl -sf --unix-socket "$ENGINE_SOCK" "http://e/containers/$p-box-main/json"
     [ "$status" -eq 0 ]
+    # ps names the engine (no engine part: its address)
+    run env -u DOCKER_HOST "$BERTH" --context work -C "$d" ps
+    [[ "${lines[1]}" == "box "*"unix://$ENGINE_SOCK  Up "* ]]
     run env -u DOCKER_HOST DOCKER_CONTEXT=work "$BERTH" -C "$d" down
     [ "$status" -eq 0 ]
     run curl -sf --unix-socket "$ENGINE_SOCK" "http://e/containers/$p-box-main/json"

@@ -50,7 +50,10 @@ INI
     ! has_container "$SOCK_A" "$P-box-main"
     run berth -C "$D" ps
     [ "$status" -eq 0 ]
-    [[ "$output" == *"box   main      standard  running"* ]]
+    [[ "${lines[0]}" == "PART"*"IMAGE"*"ENGINE"*"STATUS" ]]
+    [[ "${lines[1]}" == "box   main      standard  running"*"berth-busybox  engine_b  Up "* ]]
+    run berth -C "$D" ps --format json
+    [[ "$output" == *'"engine": "engine_b"'* ]]
     # a second up makes no change
     run berth -C "$D" up
     [ "$status" -eq 0 ]
@@ -196,7 +199,7 @@ INI
     has_container "$SOCK_B" "$P-b-main"
     run berth -C "$D" ps b
     [ "$status" -eq 0 ]
-    [[ "$output" == *"b     main      standard  running"* ]]
+    [[ "$output" == *"b     main      standard  running"*"engine_b"* ]]
     run berth -C "$D" down b
     [ "$status" -eq 0 ]
     ! has_container "$SOCK_B" "$P-b-main"

@@ -196,6 +196,11 @@ int scope_open(const struct scope_opts *o, struct scope *s, berr **err)
         sel = NULL;
     }
     int orc = engines_open(s->p, sel, o->engine_url, false, &s->e, err);
+    int ei = -1;
+    if (orc == 0 && s->p && engines_part_of(s->p, sel, &ei, NULL) == 0 && ei >= 0)
+        s->engine_name = s->p->parts[ei].name;
+    else if (orc == 0)
+        s->engine_name = engine_address(s->e);
     project_sel_free(sel);
     if (orc < 0 ||
         api_list(s->e, "containers", s->name, &s->listed, err) < 0)
