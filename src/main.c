@@ -15,6 +15,7 @@ const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
+    {"import", cmd_import, "write a Compose project as the equivalent berth.ini"},
     {"ps", cmd_ps, "list the project's containers"},
     {"stop", cmd_stop, "stop containers (each with its own grace)"},
     {"start", cmd_start, "start stopped containers"},
@@ -23,6 +24,7 @@ const struct cmd berth_commands[] = {
     {"shell", cmd_shell, "open a shell in a running container"},
     {"ssh", cmd_shell, "the same as shell"},
     {"run", cmd_run, "run an interactive or safemode instance in the foreground (-i)"},
+    {"deploy", cmd_deploy, "deploy the project to a Docker Swarm as services (only the difference)"},
     {"down", cmd_down, "stop and remove the project's containers and networks"},
     {"clean", cmd_down, "the same as down"},
     {"logs", cmd_logs, "show the containers' output, merged (-f follows)"},
@@ -31,6 +33,7 @@ const struct cmd berth_commands[] = {
     {"push", cmd_push, "run the push parts: tag and push images to registries"},
     {"login", cmd_login, "log in to a registry (kept as the docker CLI keeps it)"},
     {"logout", cmd_logout, "forget a registry login"},
+    {"task", cmd_task, "run a task of the project (--list lists them)"},
     {"engine", cmd_engine, "start, stop or query a private Docker engine"},
     {"info", cmd_info, "describe the engine berth talks to"},
     {"version", cmd_version, "print berth's version"},
@@ -58,7 +61,9 @@ static const char usage[] =
     "\n"
     "global options:\n"
     "  -C DIR             run as if started in DIR\n"
-    "  -f FILE            project file (default: DIR/berth.ini)\n"
+    "  -f FILE            project file (default: DIR/berth.ini, and DIR/compose.yaml or\n"
+    "                     docker-compose.yml); several -f: Compose files merged in order\n"
+    "  --profile NAME     a Compose profile to enable (repeatable)\n"
     "  -p NAME            project name (default: the folder's name)\n"
     "  --engine URL       engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
     "  --context NAME     the docker context NAME's engine (default: $DOCKER_CONTEXT, else\n"
@@ -71,7 +76,7 @@ static const char usage[] =
     "  -h, --help         this help; `berth COMMAND --help` for a command's\n"
     "  --version          print the version\n";
 
-static void print_usage(FILE *out)
+static void print_usage(const cli *g, FILE *out)
 {
     fputs(usage, out);
     fputs("\ncommands:\n", out);
@@ -81,11 +86,12 @@ static void print_usage(FILE *out)
     fputs("\nexit codes: 0 ok, 1 failure, 2 usage, 3 invalid project, 4 engine unreachable,\n"
           "            5 engine error, 6 timeout, 7 not found, 130 interrupted\n",
           out);
+    if (g)
+        task_help_list(g, out);
 }
 
 int cmd_help(cli *g, int argc, char **argv, berr **err)
 {
-    (void)g;
     if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
         puts("usage: berth help [COMMAND]\n\nShow berth's usage, or COMMAND's.");
         return 0;
@@ -97,7 +103,7 @@ int cmd_help(cli *g, int argc, char **argv, berr **err)
         char *sub[] = {argv[1], "--help", NULL};
         return c->fn(g, 2, sub, err);
     }
-    print_usage(stdout);
+    print_usage(g, stdout);
     return 0;
 }
 
@@ -154,19 +160,35 @@ static int run(int argc, char **argv, berr **err)
         {"progress", required_argument, NULL, 'P'},
         {"parallel", required_argument, NULL, 'j'},
         {"set", required_argument, NULL, 's'},
+        {"file", required_argument, NULL, 'f'},
+        {"profile", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     cli g = {.dir = ".", .progress = "auto"};
+    g.reader = compose_reader(&g.compose); /* reads g.compose when called: -f and --profile below */
     cleanup_free const char **sets_owner = NULL; /* frees g.sets on every return */
+    cleanup_free const char **files_owner = NULL, **profiles_owner = NULL;
     int c;
     /* '+': stop at the first non-option, the command name. */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+C:f:p:s:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'C': g.dir = optarg; break;
-        case 'f': g.file = optarg; break;
+        case 'f':
+            if (!g.file)
+                g.file = optarg;
+            files_owner = xrealloc(files_owner, sizeof(*files_owner) * (size_t)(g.compose.nfiles + 1));
+            files_owner[g.compose.nfiles++] = optarg;
+            g.compose.files = files_owner;
+            break;
+        case 'F':
+            profiles_owner =
+                xrealloc(profiles_owner, sizeof(*profiles_owner) * (size_t)(g.compose.nprofiles + 1));
+            profiles_owner[g.compose.nprofiles++] = optarg;
+            g.compose.profiles = profiles_owner;
+            break;
         case 'p': g.project = optarg; break;
         case 'E': g.engine_url = optarg; break;
         case 'X': engine_set_flag_context(optarg); break;
@@ -188,7 +210,7 @@ static int run(int argc, char **argv, berr **err)
             sets_owner = g.sets;
             break;
         case 'v': g.verbose++; break;
-        case 'h': print_usage(stdout); return 0;
+        case 'h': print_usage(&g, stdout); return 0;
         case 'V': print_version_line(); return 0;
         case ':':
             return berr_set(err, BERR_USAGE, "option '%s' needs a value (see 'berth --help')",
@@ -198,19 +220,28 @@ static int run(int argc, char **argv, berr **err)
                             argv[optind - 1]);
         }
     }
+    if (g.compose.nfiles > 1 && !compose_file_name(g.file))
+        return berr_set(err, BERR_USAGE, "-f: several files are Compose files (.yaml, .yml) "
+                        "merged in order; a berth project file is one");
     if (optind >= argc) {
-        print_usage(stderr);
+        print_usage(NULL, stderr);
         return BERR_USAGE;
     }
     const struct cmd *cmd = cmd_find(argv[optind]);
-    if (!cmd)
-        return berr_set(err, BERR_USAGE, "'%s' is not a berth command (see 'berth --help')",
-                        argv[optind]);
     /* Commands parse their own options with getopt: reset it. */
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     optind = 0;
     opterr = 0;
+    if (!cmd) {
+        /* The wrapper's `<image> <command>`: a task of the project. */
+        bool handled = false;
+        int rc = task_route(&g, sub_argc, sub_argv, &handled, err);
+        if (handled || rc < 0)
+            return rc;
+        return berr_set(err, BERR_USAGE, "'%s' is not a berth command or task (see 'berth --help')",
+                        sub_argv[0]);
+    }
     return cmd->fn(&g, sub_argc, sub_argv, err);
 }
 

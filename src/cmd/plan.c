@@ -13,6 +13,7 @@
 #include "converge/engines.h"
 #include "engine/engine.h"
 #include "project/project.h"
+#include "swarm/refuse.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -31,6 +32,7 @@ static const char usage[] =
     "options:\n"
     "  --format FORMAT   text (the default) or json\n"
     "  --order           the order only: do not ask the engine\n"
+    "  --swarm           what `berth deploy` would change on the swarm, and why\n"
     "  -h, --help        this help\n";
 
 /* A dry-run converge. 1: the engine did not answer (order only); 0: done. */
@@ -51,6 +53,8 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     int rc = engines_open(p, sel, g->engine_url, false, &e, &e2);
     if (rc == 0)
         rc = engine_connect(e, &e2);
+    if (rc == 0)
+        rc = swarm_refuse_outside_deploy(p, sel, "plan", &e2); /* plan --swarm: deploy.c */
     if (rc == 0)
         rc = converge(e, p, sel, &o, pl, &e2);
     engine_free(e);
@@ -118,7 +122,7 @@ static void describe(strbuf *sb, const struct project *p, const struct part *pt,
                 part_value(pt, "container-to"));
         break;
     case PART_DISKIMAGE:
-        sb_addf(sb, "disk image %s from %s", part_value(pt, "output"), part_value(pt, "image"));
+        sb_addf(sb, "disk image %s from %s", part_value(pt, "output"), pt->image ? pt->image : "?");
         break;
     case PART_TASK: sb_addf(sb, "task on %s (runs on demand)", pt->image); break;
     case PART_ENGINE:
@@ -233,6 +237,8 @@ static int put_json(const struct project *p, const struct project_sel *sel, cons
 
 int cmd_plan(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_plan(g, argc, argv, err);
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'F'},
         {"order", no_argument, NULL, 'O'},
@@ -256,7 +262,7 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         }
     }
     struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                             .sets = g->sets, .nsets = g->nsets};
+                             .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
     struct project *p;
     if (project_load(&o, &p, err) < 0)
         return -1;

@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "attach.h"
 #include "cmd.h"
 #include "converge/converge.h"
 #include "converge/desired.h"
 #include "converge/engines.h"
+#include "converge/hostuser.h"
 #include "progress.h"
 #include "project/project.h"
 #include "converge/linkaddr.h"
@@ -50,31 +52,6 @@ static const char usage[] =
     "  -T, --no-tty        never a terminal\n"
     "  -h, --help          this help\n";
 
-/* ---- progress: what changed, not every part that was already fine ---- */
-
-struct quiet_rep {
-    reporter base;
-    reporter *to;
-    pthread_mutex_t lock;
-    json_t *busy; /* subjects that reported a state */
-};
-
-static void quiet_emit(reporter *r, const struct event *ev)
-{
-    struct quiet_rep *q = (struct quiet_rep *)r;
-    pthread_mutex_lock(&q->lock);
-    bool pass = ev->kind == EV_FAIL || ev->kind == EV_LINE;
-    if (ev->kind == EV_STATE && ev->subject) {
-        json_object_set_new(q->busy, ev->subject, json_true());
-        pass = true;
-    }
-    if (ev->kind == EV_DONE && ev->subject && json_object_get(q->busy, ev->subject))
-        pass = true;
-    pthread_mutex_unlock(&q->lock);
-    if (pass)
-        q->to->emit(q->to, ev);
-}
-
 /* ---- the container ---- */
 
 /* A persistent volume bound to a host folder: the folder, then the volume. */
@@ -87,7 +64,7 @@ static int ensure_volume(engine *e, json_t *body, berr **err)
         return -1;
     if (j) {
         json_decref(j);
-        return 0;
+        return api_volume_folder(body, err); /* .berth/ may have been deleted */
     }
     return api_volume_create(e, body, err);
 }
@@ -104,7 +81,7 @@ static int clear_name(engine *e, const struct project *p, const char *name, cons
     if (!j)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    const char *o = json_string_value(json_object_get(labels, LABEL_PROJECT));
+    const char *o = owner_of_container(labels, name);
     cleanup_free char *owner = o ? xstrdup(o) : NULL;
     bool running = json_is_true(json_object_get(json_object_get(j, "State"), "Running"));
     cleanup_free char *id = xstrdup(json_string_value(json_object_get(j, "Id")));
@@ -152,16 +129,13 @@ static int run_instance(cli *g, struct project *p, const struct run_req *rq, int
 
     /* What it needs, as up makes it (converge leaves the instance itself). */
     progress *pg = progress_new(g->progress);
-    struct quiet_rep q = {.base = {quiet_emit}, .to = progress_reporter(pg),
-                          .busy = json_object()};
-    pthread_mutex_init(&q.lock, NULL);
-    struct up_opts uo = {.parallel = g->parallel ? g->parallel : 8, .rep = &q.base};
+    reporter *q = progress_quiet_new(progress_reporter(pg));
+    struct up_opts uo = {.parallel = g->parallel ? g->parallel : 8, .rep = q};
     struct plan pl;
     int rc = converge(e, p, sel, &uo, &pl, err);
     plan_clear(&pl);
     progress_end(pg);
-    pthread_mutex_destroy(&q.lock);
-    json_decref(q.busy);
+    progress_quiet_free(q);
     project_sel_free(sel);
     if (rc < 0)
         return -1;
@@ -210,6 +184,11 @@ static int run_instance(cli *g, struct project *p, const struct run_req *rq, int
             berr_wrap(err, "join network %s", net);
         json_decref(body);
     }
+    if (rc == 0 && c->user_is_host) {
+        struct caller who; /* user = host: the caller exists inside */
+        caller_identify(&who, NULL);
+        rc = hostuser_install(e, id, &who, err);
+    }
     struct session_end end = {0};
     if (rc == 0) {
         struct session_io io = {.tty = tty, .forward_stdin = in_ok};
@@ -236,7 +215,7 @@ static int load(cli *g, const char *target, enum instance_type type, struct proj
                 int *ii, berr **err)
 {
     struct project_opts po = {.dir = g->dir, .file = g->file, .name = g->project,
-                              .sets = g->sets, .nsets = g->nsets, .adhoc_instance = target,
+                              .sets = g->sets, .nsets = g->nsets, .reader = &g->reader, .adhoc_instance = target,
                               .adhoc_type = type};
     *p = NULL;
     if (project_load(&po, p, err) < 0)

@@ -3,7 +3,10 @@
 #include <stdio.h>
 
 #include "engine/api.h"
+#include "converge/assemble.h"
+#include "engine/owner.h"
 #include "converge/converge_int.h"
+#include "converge/diskimage.h"
 #include "converge/desired.h"
 #include "base/strbuf.h"
 #include "base/taskgraph.h"
@@ -143,9 +146,10 @@ int cv_foreign_check(struct cv *cv, const char *what, const char *path, const ch
         return -1;
     if (!j)
         return 0;
-    const char *owner = cv_label_of(json_is_object(json_object_get(j, "Config"))
-                                     ? json_object_get(j, "Config") : j,
-                                 LABEL_PROJECT);
+    /* A container's labels may be its image's: berth's only by its name too. */
+    const char *owner = streq(what, "container")
+                            ? owner_of_container(json_object_get(json_object_get(j, "Config"), "Labels"), name)
+                            : cv_label_of(j, LABEL_PROJECT);
     int rc = berr_set(err, BERR_FAILURE,
                       "a %s named '%s' already exists and %s; berth never touches it: "
                       "remove or rename it, or choose another name",
@@ -260,15 +264,18 @@ static int preflight(struct cv *cv, berr **err)
         }
         if (!boot)
             o = list_named(all[ki], kind, w[k].name);
-        const char *owner = o ? cv_label_of(o, LABEL_PROJECT) : NULL;
-        bool clash = o && !(owner && streq(owner, p->name) &&
-                            (!boot || streq(cv_label_of(o, LABEL_KIND), "bootstrap")));
+        json_t *ol = o ? json_object_get(o, "Labels") : NULL;
+        const char *owner = !o ? NULL
+                            : boot ? (owner_bootstrap_is(ol, w[k].name, p->name) ? p->name : NULL)
+                            : ki == 0 ? owner_of_container(ol, w[k].name)
+                                      : cv_label_of(o, LABEL_PROJECT);
+        bool clash = o && !streq(owner, p->name);
         if (clash) {
             sb_addf(&msg, "%sa %s named '%s' already exists and ", nclash ? "; " : "", kind,
                     w[k].name);
-            if (owner && !streq(owner, p->name))
+            if (owner)
                 sb_addf(&msg, "belongs to another berth project ('%s')", owner);
-            else if (owner)
+            else if (boot)
                 sb_adds(&msg, "is not this project's bootstrap container");
             else
                 sb_adds(&msg, "was not made by berth");
@@ -408,6 +415,20 @@ static int copy_part(void *ud, struct sched_task *t, berr **err)
     return copy_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
 }
 
+static int assemble_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return assemble_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
+static int diskimage_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return diskimage_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
 static int project_network(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -435,6 +456,19 @@ static int unsupported_part(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
     cv_noted_action(pt->cv, subject, "skip", "not applied by up in this version", NOTE_SKIPPED,
                     part->level);
+    return 0;
+}
+
+/* A task acts when `berth task NAME` runs it; up makes what it needs (its
+ * image, networks, volumes: its dependencies) and says so. */
+static int task_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t, (void)err;
+    struct part_task *pt = ud;
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("task %s", part->name);
+    cleanup_free char *why = xasprintf("runs on demand: `berth task %s`", part->name);
+    cv_action(pt->cv, subject, "none", why, part->level);
     return 0;
 }
 
@@ -566,10 +600,14 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_COPY ? copy_part
                         : pt->kind == PART_PULL ? pull_part
                         : pt->kind == PART_PUSH ? push_part
+                        : pt->kind == PART_TASK ? task_part
+                        : pt->kind == PART_ASSEMBLE ? assemble_part
+                        : pt->kind == PART_DISKIMAGE ? diskimage_part
                         : pt->kind == PART_ENGINE ? engine_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
-            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
+            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
+                                pt->kind == PART_ASSEMBLE)
                                    ? "image" : part_kind_name(pt->kind);
             cleanup_free char *name = xasprintf("%s %s", kind, pt->name);
             add_task(g, name, fn, ptk);
@@ -625,6 +663,8 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     }
     if (rc == 0)
         rc = orphans(&cv, err);
+    if (rc == 0 && !o->dry_run)
+        rc = settle_check(&cv, err);
     graph_free(&g);
     json_decref(cv.by_name);
     json_decref(cv.containers);

@@ -54,6 +54,8 @@ enum ktype {
     KT_EXPOSE,
     KT_CPATHS,
     KT_TAGS,      /* image tags: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
+    KT_CAPS,      /* kernel capabilities: NET_ADMIN, CAP_NET_ADMIN, ALL */
+    KT_EXTRAHOSTS, /* NAME:ADDRESS */
     /* lists, one item per line */
     KT_ENV,       /* NAME=VALUE */
     KT_KV,        /* key=value */
@@ -63,6 +65,7 @@ enum ktype {
     KT_ARCHIVES,  /* host file [sha256:HEX] */
     KT_HOSTFILES, /* HOST_FILE [/IMAGE_PATH] */
     KT_COPYPATHS, /* SOURCE [DESTINATION], absolute container paths */
+    KT_NETADDRS,  /* NETWORK ADDRESS: a fixed address on one of the part's networks */
 };
 
 #define F_REQUIRED 1u /* must be set (container image/build: one of the two) */
@@ -77,6 +80,7 @@ struct keydef {
     /* Default text: "%n" stands for the part's name; ${...} is substituted. */
     const char *dflt;
     const char *choices; /* KT_ENUM: "a|b|c" */
+    const char *alias;   /* another name it may be written as (dockeroo's, or berth's older) */
 };
 
 const char *schema_kind_name(int kind);
@@ -84,7 +88,7 @@ const char *schema_kind_name(int kind);
 int schema_kind_from_name(const char *s);
 const char *const *schema_kind_names(size_t *n);
 const struct keydef *schema_keys(int kind, size_t *n);
-/* The key named s in kind's table, '-' and '_' counting as one. */
+/* The key named s (or aliased s) in kind's table, '-' and '_' counting as one. */
 const struct keydef *schema_find(int kind, const char *s);
 /* The nearest key name of kind (for "did you mean"), or NULL. */
 const char *schema_suggest(int kind, const char *s);
