@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "engine/engine.h"
 #include "base/util.h"
 #include "project/values.h"
 
@@ -67,6 +68,8 @@ static const char usage[] =
     "  --profile NAME     a Compose profile to enable (repeatable)\n"
     "  -p NAME            project name (default: the folder's name)\n"
     "  --engine URL       engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+    "  --context NAME     the docker context NAME's engine (default: $DOCKER_CONTEXT, else\n"
+    "                     currentContext in ~/.docker/config.json, when DOCKER_HOST is unset)\n"
     "  --progress MODE    auto, tty, plain, json or quiet\n"
     "  --parallel N       how many engine operations may run at once\n"
     "  -s, --set PART[:INSTANCE].KEY=VALUE\n"
@@ -155,6 +158,7 @@ static int run(int argc, char **argv, berr **err)
 {
     static const struct option opts[] = {
         {"engine", required_argument, NULL, 'E'},
+        {"context", required_argument, NULL, 'X'},
         {"progress", required_argument, NULL, 'P'},
         {"parallel", required_argument, NULL, 'j'},
         {"set", required_argument, NULL, 's'},
@@ -189,6 +193,7 @@ static int run(int argc, char **argv, berr **err)
             break;
         case 'p': g.project = optarg; break;
         case 'E': g.engine_url = optarg; break;
+        case 'X': engine_set_flag_context(optarg); break;
         case 'P':
             if (!streq(optarg, "auto") && !streq(optarg, "tty") && !streq(optarg, "plain") &&
                 !streq(optarg, "json") && !streq(optarg, "quiet"))

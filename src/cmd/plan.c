@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "workspace.h"
 #include "converge/converge.h"
+#include "converge/engines.h"
 #include "engine/engine.h"
 #include "project/project.h"
 #include "swarm/refuse.h"
@@ -42,7 +43,15 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     engine *e = NULL;
     struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true};
     berr *e2 = NULL;
-    int rc = engine_open(g->engine_url, &e, &e2);
+    int ei;
+    /* Parts on several engines: the order still shows; the diff is per
+     * engine, so it needs targets of one engine. */
+    if (engines_part_of(p, sel, &ei, &e2) < 0) {
+        *unreachable = xstrdup(e2->msg);
+        berr_free(e2);
+        return 1;
+    }
+    int rc = engines_open(p, sel, g->engine_url, false, &e, &e2);
     if (rc == 0)
         rc = engine_connect(e, &e2);
     if (rc == 0)

@@ -16,9 +16,10 @@ static const char usage[] =
     "\n"
     "List the project's containers (found by their berth.project label, so\n"
     "containers whose part left the project show too), sorted by part and\n"
-    "instance: PART, INSTANCE, TYPE, STATE, HEALTH, IP, PORTS, IMAGE, STATUS.\n"
+    "instance: PART, INSTANCE, TYPE, STATE, HEALTH, IP, PORTS, IMAGE, ENGINE, STATUS.\n"
     "IP is the address on the project network (<project>-default), else on the\n"
-    "first network that gave one.\n"
+    "first network that gave one; ENGINE the engine part it lives on, else the\n"
+    "engine's address.\n"
     "\n"
     "targets: all (the default), PART, or PART:INSTANCE; several at once.\n"
     "\n"
@@ -123,7 +124,7 @@ static const char *ip_of(const struct target *t, const char *project)
     return NULL;
 }
 
-static json_t *row_of(const struct target *t, const char *project)
+static json_t *row_of(const struct target *t, const char *project, const char *engine)
 {
     const char *type = json_string_value(
         json_object_get(json_object_get(t->c, "Labels"), LABEL_TYPE));
@@ -137,6 +138,7 @@ static json_t *row_of(const struct target *t, const char *project)
                           "image", image ? image : "", "status", status);
     const char *ip = ip_of(t, project);
     json_object_set_new(o, "ip", ip ? json_string(ip) : json_null());
+    json_object_set_new(o, "engine", json_string(engine));
     free(status);
     return o;
 }
@@ -144,9 +146,9 @@ static json_t *row_of(const struct target *t, const char *project)
 static void print_text(json_t *rows)
 {
     static const char *cols[] = {"PART", "INSTANCE", "TYPE", "STATE", "HEALTH", "IP", "PORTS",
-                                 "IMAGE", "STATUS"};
+                                 "IMAGE", "ENGINE", "STATUS"};
     static const char *keys[] = {"part", "instance", "type", "state", "health", "ip", "ports",
-                                 "image", "status"};
+                                 "image", "engine", "status"};
     enum { NCOL = ARRAY_SIZE(cols) };
     size_t nrows = json_array_size(rows);
     /* cells[r][c], row 0 the header */
@@ -228,7 +230,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     json_t *rows = json_array();
     for (size_t i = 0; i < s.nall; i++)
         if (s.all[i].selected && (all || target_is_up(&s.all[i])))
-            json_array_append_new(rows, row_of(&s.all[i], s.name));
+            json_array_append_new(rows, row_of(&s.all[i], s.name, s.engine_name));
     if (fmt == FORMAT_JSON) {
         char *out = json_dumps(rows, JSON_INDENT(2) | JSON_SORT_KEYS);
         puts(out);

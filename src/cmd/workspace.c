@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "converge/engines.h"
 #include "engine/api.h"
 
 static void push(char ***v, int *n, char *s)
@@ -79,13 +80,20 @@ int workspace_open(const cli *g, const char *const *targets, int ntargets, struc
      * then the instances made on the fly that the engine holds. */
     if (workspace_load(g, targets, ntargets, NULL, &ws->project, err) < 0)
         return -1;
-    if (engine_open(g->engine_url, &ws->engine, err) < 0 ||
-        workspace_load(g, targets, ntargets, ws->engine, &ws->project, err) < 0 ||
-        project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0) {
-        workspace_close(ws);
-        return -1;
-    }
+    if (project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0 ||
+        engines_open(ws->project, ws->sel, g->engine_url, true, &ws->engine, err) < 0)
+        goto fail;
+    /* Then the instances made on the fly that this engine holds: the project
+     * may be loaded again with them, so the selection is made again. */
+    project_sel_free(ws->sel);
+    ws->sel = NULL;
+    if (workspace_load(g, targets, ntargets, ws->engine, &ws->project, err) < 0 ||
+        project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0)
+        goto fail;
     return 0;
+fail:
+    workspace_close(ws);
+    return -1;
 }
 
 void workspace_close(struct workspace *ws)

@@ -15,7 +15,8 @@ struct workspace {
 };
 
 /* Load the project from g (dir, file, project name, -s overrides), select
- * targets (with what they need), and open the engine. */
+ * targets (with what they need), and open the engine they live on
+ * (converge/engines.h), starting it when it is a private engine part. */
 int workspace_open(const cli *g, const char *const *targets, int ntargets, struct workspace *ws,
                    berr **err);
 /* Load the project with the instances made on the fly: those the targets

@@ -446,6 +446,14 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     return rc;
 }
 
+/* The run's engine was opened from this part (converge/engines.c), and
+ * answered before the graph started: nothing is left to do here. */
+static int engine_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)ud, (void)t, (void)err;
+    return 0;
+}
+
 static int unsupported_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t, (void)err;
@@ -601,6 +609,7 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_TASK ? task_part
                         : pt->kind == PART_ASSEMBLE ? assemble_part
                         : pt->kind == PART_DISKIMAGE ? diskimage_part
+                        : pt->kind == PART_ENGINE ? engine_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
