@@ -259,6 +259,9 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     if (project_select(p, (const char *const *)argv + optind, argc - optind, true, &sel, err) < 0 ||
         project_order(p, sel, &order, &n, err) < 0)
         goto out;
+    /* What up cannot do, plan cannot promise: refused the same way. */
+    if (!order_only && converge_check_kinds(p, sel, err) < 0)
+        goto out;
     int d = order_only ? 1 : diff(g, p, sel, &pl, &unreachable, err);
     if (d < 0)
         goto out;

@@ -396,16 +396,6 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     return rc;
 }
 
-static int unsupported_part(void *ud, struct sched_task *t, berr **err)
-{
-    (void)t, (void)err;
-    struct part_task *pt = ud;
-    const struct part *part = &pt->cv->p->parts[pt->part];
-    cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
-    cv_action(pt->cv, subject, "skip", "not applied by up in this version", part->level);
-    return 0;
-}
-
 static void observe(void *ud, const struct sched_task *t)
 {
     struct cv *cv = ud;
@@ -529,8 +519,7 @@ static void build_graph(struct cv *cv, struct graph *g)
             task_fn *fn = pt->kind == PART_NETWORK ? network_part
                         : pt->kind == PART_VOLUME  ? volume_part
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
-                        : pt->kind == PART_COPY ? copy_part
-                                                 : unsupported_part;
+                                                 : copy_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
                                    ? "image" : part_kind_name(pt->kind);
@@ -562,10 +551,47 @@ static void build_graph(struct cv *cv, struct graph *g)
     }
 }
 
+/* Why up cannot act on a part of this kind yet, or NULL when it can. */
+static const char *kind_not_acting(enum part_kind k)
+{
+    switch (k) {
+    case PART_PULL:
+    case PART_PUSH: return "there is no registry client in berth yet";
+    case PART_ASSEMBLE: return "assembling an image from a builder is not implemented yet";
+    case PART_DISKIMAGE: return "making disk images is not implemented yet";
+    case PART_TASK: return "tasks run on demand, and berth has no task command yet";
+    case PART_ENGINE:
+        return "every part runs on the engine berth talks to (--engine, DOCKER_HOST); "
+               "engine parts do not act yet";
+    default: return NULL;
+    }
+}
+
+int converge_check_kinds(const struct project *p, const struct project_sel *sel, berr **err)
+{
+    strbuf msg = STRBUF_INIT;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        const char *why = kind_not_acting(pt->kind);
+        if (!why || !sel->part[i])
+            continue;
+        sb_addf(&msg, "%s%s:%d: part '%s': up cannot act on %s parts: %s (remove the part, "
+                      "or name targets that do not need it)",
+                n++ ? "\n" : "", pt->loc.file ? pt->loc.file : "?", pt->loc.line, pt->name,
+                part_kind_name(pt->kind), why);
+    }
+    int rc = n ? berr_set(err, BERR_PROJECT, "%s", msg.buf) : 0;
+    sb_release(&msg);
+    return rc;
+}
+
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err)
 {
     memset(out, 0, sizeof *out);
+    if (converge_check_kinds(p, sel, err) < 0)
+        return -1;
     struct cv cv = {.e = e, .p = p, .sel = sel, .o = o, .plan = out,
                     .images = json_object(), .rebuilt = json_object(),
                     .remade = json_object(), .awaited = xcalloc(p->nparts + 1, sizeof(bool))};

@@ -41,6 +41,11 @@ struct plan {
 };
 void plan_clear(struct plan *pl);
 
+/* A selected part of a kind up cannot act on yet (pull, push, assemble,
+ * diskimage, task, engine): an error (BERR_PROJECT) naming each, with its
+ * FILE:LINE and why: never skipped with a note. */
+int converge_check_kinds(const struct project *p, const struct project_sel *sel, berr **err);
+
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err);
 

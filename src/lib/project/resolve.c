@@ -34,6 +34,43 @@ int find_image_maker(struct loader *L, const char *ref)
 }
 
 
+/* Keys the schema knows but nothing acts on yet: refused where they are
+ * written, never accepted and ignored. Written with the value that means
+ * "as without it" (squash = false, commit = true, ...) they are accepted. */
+static const struct {
+    unsigned kinds;    /* bit per part kind */
+    const char *key;
+    const char *inert; /* the value that changes nothing, or NULL: any value is refused */
+    const char *why;
+} not_acting[] = {
+    {1u << PART_BUILD, "squash", "false", "squashing is not supported yet"},
+    {1u << PART_BUILD, "pull", "false", "pulling a newer base image is not supported yet"},
+    {1u << PART_BOOTSTRAP, "commit", "true",
+     "a bootstrap always commits its image (commit = false is not supported)"},
+    {1u << PART_BOOTSTRAP, "volumes", NULL, "a bootstrap's script runs without volumes"},
+    {1u << PART_BOOTSTRAP, "volumes-from", NULL, "a bootstrap's script runs without volumes"},
+    {1u << PART_BOOTSTRAP, "tty", "false", "a bootstrap's script runs without a terminal"},
+    {~0u, "engine", NULL,
+     "placing parts on another engine is not supported yet: every part runs on the engine "
+     "berth talks to (--engine, DOCKER_HOST)"},
+};
+
+static void refuse_not_acting(struct loader *L, struct part *pt, struct rsec *s)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(not_acting); i++) {
+        if (!(not_acting[i].kinds & (1u << pt->kind)))
+            continue;
+        struct rkv *kv = sec_find(s, not_acting[i].key);
+        const char *v = part_value(pt, not_acting[i].key);
+        if (!kv || kv->layer == L_DEFAULT || !v ||
+            (not_acting[i].inert && streq(v, not_acting[i].inert)))
+            continue;
+        load_problem(L, s, kv, "not supported: %s (remove it%s%s)", not_acting[i].why,
+                     not_acting[i].inert ? ", or set it to " : "",
+                     not_acting[i].inert ? not_acting[i].inert : "");
+    }
+}
+
 static void check_combinations(struct loader *L, struct part *pt, struct rsec *s)
 {
     const char *user = part_value(pt, "username"), *pass = part_value(pt, "password");
@@ -122,6 +159,7 @@ static void make_settings(struct loader *L, int pi)
             .key = kv->key, .value = kv->val, .secret = kv->secret, .loc = kv->loc};
     }
     check_combinations(L, pt, s);
+    refuse_not_acting(L, pt, s);
 }
 
 static void project_settings(struct loader *L)
@@ -143,6 +181,9 @@ static void project_settings(struct loader *L)
             st->value = join_path(L->a, kv->base ? kv->base : p->dir, kv->val);
             p->data_dir = st->value;
         } else if (streq(kv->key, "engine")) {
+            load_problem(L, s, kv, "not supported: placing parts on another engine is not "
+                                   "supported yet: every part runs on the engine berth talks "
+                                   "to (--engine, DOCKER_HOST) (remove it)");
             int i = project_find(p, kv->val);
             if (i < 0 || p->parts[i].kind != PART_ENGINE) {
                 load_problem(L, s, kv, "'%s' is not an engine part of this project%s", kv->val,
