@@ -137,7 +137,7 @@ command = $QUICK"
     run berth -C "$DIR" up
     echo "# $output" >&3
     [ "$status" -eq 3 ]
-    [[ "$output" == *"berth.ini:9: part 'c': key 'env': "*"UTF-8"* ]]
+    [[ "$output" == *"berth.ini:7: part 'c': key 'env': "*"UTF-8"* ]]
     [ -z "$(ours)" ]
     printf '[project]\nname = %s\n\n[c]\nrecipe = container\nimage = %s\nlabels = x=\xff\xfe\n' "$P" "$IMG" > "$DIR/berth.ini"
     run berth -C "$DIR" config

@@ -251,7 +251,8 @@ static void add_persistent(json_t *mounts, json_t *vols, json_t *labels, const s
                                             "Target", target));
 }
 
-/* Ports: declared ones, plus the image's EXPOSE ports when publish_ports. */
+/* Ports: declared ones, plus the image's EXPOSE ports, published when
+ * publish_ports; declared ones are exposed in any case. */
 static void ports_into(json_t *cfg, json_t *host, const struct container *c,
                        const struct instance *in, const struct image_facts *img)
 {
@@ -260,6 +261,11 @@ static void ports_into(json_t *cfg, json_t *host, const struct container *c,
         const struct port *pp = &c->ports[i];
         cleanup_free char *key = xasprintf("%d/%s", pp->container_port, pp->proto);
         json_object_set_new(exposed, key, json_object());
+        /* publish_ports governs declared ports as it does EXPOSEd ones
+         * (DockerOps: only published and master instances publish); the
+         * others expose them to the project network only. */
+        if (!in->publish_ports)
+            continue;
         json_t *list = json_object_get(bindings, key);
         if (!list) {
             list = json_array();

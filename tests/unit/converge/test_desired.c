@@ -84,7 +84,11 @@ static void test_instances(void)
     ok(env_has(safe.create, "SAFEMODE=true"), "safemode says so");
     ok(env_has(one.create, "MODE=prod"), "the part's env follows");
 
-    is_str(host_ip(one.create, "443/tcp"), "127.0.0.1", "declared ports bind to 127.0.0.1");
+    is_str(host_ip(master.create, "443/tcp"), "127.0.0.1", "declared ports bind to 127.0.0.1");
+    ok(host_ip(one.create, "443/tcp") == NULL,
+       "a standard instance (publish_ports = false) does not publish its declared ports");
+    ok(json_object_get(json_object_get(one.create, "ExposedPorts"), "443/tcp") != NULL,
+       "... it exposes them");
     ok(host_ip(one.create, "80/tcp") == NULL, "standard does not publish the image's EXPOSE");
     is_str(host_ip(master.create, "80/tcp"), "127.0.0.1", "master publishes EXPOSE on 127.0.0.1");
 
