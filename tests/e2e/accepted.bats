@@ -166,14 +166,14 @@ publish_ports = true"
 @test "a folder's own berth.ini is not a build input: changing its settings rebuilds nothing" {
     mkdir -p "$DIR/containers/web"
     printf 'FROM %s\nCOPY . /ctx/\n' "$IMG" > "$DIR/containers/web/Dockerfile"
-    printf '[web]\ncommand = %s\nenv = A=1\n' "$QUICK" > "$DIR/containers/web/berth.ini"
+    printf '[container]\ncommand = %s\nenv = A=1\n' "$QUICK" > "$DIR/containers/web/berth.ini"
     run berth -C "$DIR" -p "$P" up
     [ "$status" -eq 0 ]
     img=$(ins "images/$P/web" .Id)
     # not in the context: the Dockerfile copies the whole context
     run xc "$P-web-main" ls /ctx
     [[ "$output" != *berth.ini* ]]
-    printf '[web]\ncommand = %s\nenv = A=2\nkeep = true\n' "$QUICK" > "$DIR/containers/web/berth.ini"
+    printf '[container]\ncommand = %s\nenv = A=2\nkeep = true\n' "$QUICK" > "$DIR/containers/web/berth.ini"
     run berth -C "$DIR" -p "$P" plan --format json
     [ "$(jq -c '[.actions[] | select(.action != "none") | [.subject, .action]]' <<<"$output")" = '[["web:main","recreate"]]' ]
     run berth -C "$DIR" -p "$P" up

@@ -68,18 +68,53 @@ static int build_msg(void *ud, json_t *msg, berr **err)
     return s ? outlines_feed(ud, s, strlen(s), err) : 0;
 }
 
+/* A whole small file as text (NULL when it cannot be read). */
+static char *file_text(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    strbuf sb = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len < (1u << 20))
+        sb_add(&sb, buf, n);
+    fclose(f);
+    return sb_detach(&sb, NULL);
+}
+
+/* The context's ignore rules: its .dockerignore, then berth's own settings
+ * file. A folder's berth.ini (and a project file at the context's root)
+ * configures berth, not the image: sent along, every change of a setting
+ * (keep, env) would rebuild the image and recreate its containers. It is
+ * left out unless the Dockerfile names it (a COPY or ADD of berth.ini), the
+ * one way an image can use it. */
+static int context_ignore(const char *source, const char *df_abs, struct ignore_rules **out,
+                          berr **err)
+{
+    cleanup_free char *path = xasprintf("%s/.dockerignore", source);
+    cleanup_free char *rules = file_text(path);
+    cleanup_free char *df = file_text(df_abs);
+    bool used = df && strstr(df, "berth.ini");
+    if (!rules && used)
+        return ignore_load(path, out, err); /* no file: no rules */
+    cleanup_free char *text = xasprintf("%s\n%s", rules ? rules : "", used ? "" : "/berth.ini\n");
+    if (ignore_parse(text, out, err) < 0)
+        return berr_wrap(err, "%s", path);
+    return 0;
+}
+
 static int build_part(struct cv *cv, const struct part *pt, berr **err)
 {
     const char *source = part_value(pt, "source");
     const char *dockerfile = part_value(pt, "dockerfile");
     cleanup_free char *subject = xasprintf("image %s", pt->name);
-    cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
-    struct ignore_rules *ign = NULL;
-    if (ignore_load(ignore_path, &ign, err) < 0)
-        return berr_wrap(err, "%s", subject);
     /* A Dockerfile outside the context is sent inside it under a name of ours. */
     cleanup_free char *df_abs = dockerfile[0] == '/' ? xstrdup(dockerfile)
                                                      : xasprintf("%s/%s", source, dockerfile);
+    struct ignore_rules *ign = NULL;
+    if (context_ignore(source, df_abs, &ign, err) < 0)
+        return berr_wrap(err, "%s", subject);
     cleanup_free char *src_slash = xasprintf("%s/", source);
     bool inside = starts_with(df_abs, src_slash);
     struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
