@@ -16,7 +16,7 @@
 #include "base/util.h"
 
 static const char usage[] =
-    "usage: berth plan [--format text|json] [TARGET...]\n"
+    "usage: berth plan [--format text|json] [--order] [--force] [--remove-orphans] [TARGET...]\n"
     "\n"
     "Show the parts `berth up` would handle, in dependency order, numbered in\n"
     "stages: the parts of one stage can run in parallel. TARGETs (all, web,\n"
@@ -24,20 +24,27 @@ static const char usage[] =
     "\n"
     "Then, when the engine answers, the diff: each action `up` would take (build,\n"
     "create, recreate, start, remove) and why (missing, inputs changed, which\n"
-    "settings changed, image rebuilt, orphan), or \"nothing to do\". Nothing is\n"
-    "written to the engine. Without an engine, only the order is shown.\n"
+    "settings changed, image rebuilt, orphan), or \"nothing to do\". A step that\n"
+    "would fail (a missing image, a changed network, an archive's digest) is\n"
+    "shown as \"fail ... would fail: why\" with the rest of the plan, and plan\n"
+    "then exits 1. Nothing is written to the engine. Without an engine, only the\n"
+    "order is shown.\n"
     "\n"
     "options:\n"
     "  --format FORMAT   text (the default) or json\n"
     "  --order           the order only: do not ask the engine\n"
+    "  --force, --remove-orphans\n"
+    "                    plan for `up` with these options\n"
     "  -h, --help        this help\n";
 
 /* A dry-run converge. 1: the engine did not answer (order only); 0: done. */
 static int diff(const cli *g, const struct project *p, const struct project_sel *sel,
-                struct plan *pl, char **unreachable, berr **err)
+                const struct up_opts *as_up, struct plan *pl, char **unreachable, berr **err)
 {
     engine *e = NULL;
-    struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true};
+    struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true,
+                        .force_build = as_up->force_build,
+                        .remove_orphans = as_up->remove_orphans};
     berr *e2 = NULL;
     int rc = engine_open(g->engine_url, &e, &e2);
     if (rc == 0)
@@ -60,6 +67,15 @@ static size_t count_changes(const struct plan *pl)
     size_t n = 0;
     for (size_t i = 0; i < pl->n; i++)
         n += !streq(pl->v[i].verb, "none") && !streq(pl->v[i].verb, "skip");
+    return n;
+}
+
+/* Steps a dry run found would fail (verb "fail"). */
+static size_t count_failing(const struct plan *pl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pl->n; i++)
+        n += streq(pl->v[i].verb, "fail");
     return n;
 }
 
@@ -213,6 +229,7 @@ static int put_json(const struct project *p, const struct project_sel *sel, cons
     if (pl) {
         json_object_set_new(root, "changes", json_integer((json_int_t)count_changes(pl)));
         json_object_set_new(root, "actions", actions_json(pl));
+        json_object_set_new(root, "would_fail", json_integer((json_int_t)count_failing(pl)));
     } else if (unreachable) {
         json_object_set_new(root, "engine", json_string(unreachable));
     }
@@ -227,11 +244,14 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'F'},
         {"order", no_argument, NULL, 'O'},
+        {"force", no_argument, NULL, 'f'},
+        {"remove-orphans", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     enum out_format fmt = FORMAT_TEXT;
     bool order_only = false;
+    struct up_opts as_up = {0};
     int c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
@@ -240,6 +260,8 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
                 return -1;
             break;
         case 'O': order_only = true; break;
+        case 'f': as_up.force_build = true; break;
+        case 'R': as_up.remove_orphans = true; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':':
             return cmd_usage_error(err, "plan", "option '%s' needs a value", argv[optind - 1]);
@@ -262,7 +284,7 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     /* What up cannot do, plan cannot promise: refused the same way. */
     if (!order_only && converge_check_kinds(p, sel, err) < 0)
         goto out;
-    int d = order_only ? 1 : diff(g, p, sel, &pl, &unreachable, err);
+    int d = order_only ? 1 : diff(g, p, sel, &as_up, &pl, &unreachable, err);
     if (d < 0)
         goto out;
     if (fmt == FORMAT_JSON) {
@@ -277,6 +299,11 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     }
     if (rc < 0 || fflush(stdout) != 0)
         rc = berr_set(err, BERR_FAILURE, "plan: cannot write the output");
+    /* The whole plan is shown; then its failing steps make it an error. */
+    size_t failing = d == 0 ? count_failing(&pl) : 0;
+    if (rc == 0 && failing)
+        rc = berr_set(err, BERR_FAILURE, "%zu step%s would fail (marked in the plan above)",
+                      failing, failing == 1 ? "" : "s");
 out:
     plan_clear(&pl);
     free(unreachable);

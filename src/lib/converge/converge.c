@@ -31,6 +31,19 @@ void cv_action(struct cv *cv, const char *subject, const char *verb, const char 
     pl->v[pl->n++] = (struct action){xstrdup(subject), xstrdup(verb),
                                      xstrdup(reason ? reason : ""), level};
     pthread_mutex_unlock(&cv->lock);
+    if (!cv->o->dry_run && !streq(verb, "none") && !streq(verb, "skip"))
+        report(cv->o->rep, EV_ACTION, subject, verb, reason);
+}
+
+int cv_dry_outcome(struct cv *cv, const char *subject, int level, int rc, berr **err)
+{
+    if (rc == 0 || !cv->o->dry_run || !err || !*err || (*err)->code == BERR_UNREACHABLE ||
+        (*err)->code == BERR_INTERRUPTED)
+        return rc;
+    cleanup_free char *why = xasprintf("would fail: %s", (*err)->msg);
+    cv_action(cv, subject, "fail", why, level);
+    berr_freep(err);
+    return 0;
 }
 
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err)
@@ -345,7 +358,7 @@ static int network_part(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("network %s", part->name);
     int rc = ensure_network(pt->cv, &d, subject, part->level, err);
     desired_clear(&d);
-    return rc;
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
 static int volume_part(void *ud, struct sched_task *t, berr **err)
@@ -358,7 +371,8 @@ static int volume_part(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("volume %s", part->name);
     json_t *have = find_named(pt->cv->volumes, d.name);
     desired_fields(&d);
-    int rc = cv_ensure_volume(pt->cv, d.create, subject, part->level, err);
+    int rc = cv_dry_outcome(pt->cv, subject, part->level,
+                            cv_ensure_volume(pt->cv, d.create, subject, part->level, err), err);
     if (rc == 0 && have) {
         const char *old = cv_label_of(have, LABEL_HASH);
         cv_action(pt->cv, subject, "none",
@@ -374,7 +388,10 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
     struct part_task *pt = ud;
-    return image_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("image %s", part->name);
+    return cv_dry_outcome(pt->cv, subject, part->level, image_part_converge(pt->cv, part, err),
+                          err);
 }
 
 /* After both containers: the part depends on both container parts. */
@@ -382,7 +399,10 @@ static int copy_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
     struct part_task *pt = ud;
-    return copy_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("copy %s", part->name);
+    return cv_dry_outcome(pt->cv, subject, part->level, copy_part_converge(pt->cv, part, err),
+                          err);
 }
 
 static int project_network(void *ud, struct sched_task *t, berr **err)
@@ -393,7 +413,7 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     desired_project_network(cv->p, &d);
     int rc = ensure_network(cv, &d, "network (project)", 0, err);
     desired_clear(&d);
-    return rc;
+    return cv_dry_outcome(cv, "network (project)", 0, rc, err);
 }
 
 static void observe(void *ud, const struct sched_task *t)

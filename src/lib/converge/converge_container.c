@@ -130,23 +130,6 @@ static void mark_remade(struct cv *cv, const char *name)
     pthread_mutex_unlock(&cv->lock);
 }
 
-/* In a dry run: a linked container this run (re)creates, whose new address
- * the dependent's <ALIAS>_CONTAINER_IP will need, or NULL. */
-static const char *moved_link(struct cv *cv, const struct container *c)
-{
-    const char *moved = NULL;
-    pthread_mutex_lock(&cv->lock);
-    for (size_t i = 0; i < c->nlinks && !moved; i++) {
-        const struct cref *r = &c->links[i];
-        const struct container *lc = cv->p->parts[r->part].container;
-        const char *name = lc->instances[r->instance < 0 ? 0 : r->instance].container_name;
-        if (json_object_get(cv->remade, name))
-            moved = name;
-    }
-    pthread_mutex_unlock(&cv->lock);
-    return moved;
-}
-
 /* Compare one desired container with what exists and apply the difference. */
 static int apply_container(struct cv *cv, const struct part *pt, struct desired *d, bool rebuilt,
                            struct tarfile *layout, const char *subject, berr **err)
@@ -165,16 +148,13 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     }
     const char *id = json_string_value(json_object_get(have, "Id"));
     const char *state = json_string_value(json_object_get(have, "State"));
-    /* A dry run cannot know a rebuilt image's id, nor the address a
-     * recreated linked container gets (the engine may or may not give the
-     * old one back): say what up recreates, and on what condition. */
-    const char *moved = cv->o->dry_run ? moved_link(cv, c) : NULL;
+    /* A dry run cannot know a rebuilt image's id: an image this run
+     * rebuilds always gets a new one (its labels carry the new input
+     * hash), so up recreates the container. (A linked container's address
+     * is not part of the desired state: see struct link_ip.) */
     bool same = streq(cv_label_of(have, LABEL_HASH), d->hash);
-    if (same && cv->o->dry_run && (rebuilt || moved)) {
-        cleanup_free char *why = rebuilt ? xstrdup("image rebuilt")
-                                         : xasprintf("if linked %s comes back on another address",
-                                                     moved);
-        cv_action(cv, subject, "recreate", why, pt->level);
+    if (same && cv->o->dry_run && rebuilt) {
+        cv_action(cv, subject, "recreate", "image rebuilt", pt->level);
         mark_remade(cv, d->name);
         return 0;
     }
@@ -228,10 +208,10 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
         return -1;
     bool rebuilt = cv_image_rebuilt(cv, c->image);
     if (!img && !(cv->o->dry_run && rebuilt))
-        return berr_set(err, BERR_NOTFOUND,
+        return cv_dry_outcome(cv, subject, pt->level, berr_set(err, BERR_NOTFOUND,
                         "image '%s' does not exist: add a build, bootstrap or pull part that makes "
                         "it, or name an existing image",
-                        c->image);
+                        c->image), err);
     struct image_facts facts = {
         .id = json_string_value(json_object_get(img, "Id")),
         .config = json_object_get(img, "Config"),
@@ -253,5 +233,5 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
     tarfile_close(&layout);
     json_decref(img);
     desired_clear(&d);
-    return rc;
+    return cv_dry_outcome(cv, subject, pt->level, rc, err);
 }

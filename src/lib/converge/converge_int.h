@@ -45,6 +45,9 @@ int instance_converge(void *ud, struct sched_task *t, berr **err);
 /* Record an action (and report it). */
 void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
                int level);
+/* In a dry run, a step that fails (rc < 0) is part of the plan: recorded
+ * as "fail" with "would fail: <why>", and the plan goes on (0). Else rc. */
+int cv_dry_outcome(struct cv *cv, const char *subject, int level, int rc, berr **err);
 /* The image's id and config, inspecting it once per run. *facts is a new
  * reference, NULL (and 0) when the image does not exist. */
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);

@@ -145,6 +145,12 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
     char hash[65];
     hasher_finish(h, hash);
     const char *why = rc == 0 ? staleness(cv, pt->image, hash, err, &rc) : NULL;
+    /* A parent this run (re)builds gets a new id, so the child's inputs
+     * change with it; a dry run cannot know that id: say so from the
+     * parent, in both runs alike. */
+    for (size_t i = 0; i < pt->from.n && rc == 0 && (!why || streq(why, "inputs changed")); i++)
+        if (cv_image_rebuilt(cv, pt->from.v[i]))
+            why = "base image rebuilt";
     if (rc < 0 || !why) {
         if (rc == 0)
             cv_action(cv, subject, "none", "up to date", pt->level);
