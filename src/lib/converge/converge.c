@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "engine/api.h"
+#include "engine/http.h"
 #include "converge/converge_int.h"
 #include "converge/desired.h"
 #include "base/strbuf.h"
@@ -10,6 +11,7 @@
 #include "converge/linkaddr.h"
 #include "transfer/tarball.h"
 #include "base/util.h"
+#include "project/values.h"
 
 void plan_clear(struct plan *pl)
 {
@@ -33,6 +35,26 @@ void cv_action(struct cv *cv, const char *subject, const char *verb, const char 
     pthread_mutex_unlock(&cv->lock);
     if (!cv->o->dry_run && !streq(verb, "none") && !streq(verb, "skip"))
         report(cv->o->rep, EV_ACTION, subject, verb, reason);
+}
+
+long long cv_deadline_begin(struct cv *cv, const struct part *pt)
+{
+    const char *t = part_value(pt, "timeout");
+    long long ms = 0;
+    if (cv->o->dry_run || !t || parse_duration(t, &ms) || ms <= 0)
+        return http_deadline_set(0);
+    return http_deadline_set(now_ms() + ms);
+}
+
+int cv_deadline_end(const struct part *pt, long long saved, int rc, berr **err)
+{
+    long long mine = http_deadline_set(saved);
+    if (rc == 0 || !mine || now_ms() < mine || !err || !*err ||
+        (*err)->code == BERR_INTERRUPTED)
+        return rc;
+    (*err)->code = BERR_TIMEOUT;
+    return berr_wrap(err, "timeout = %s passed (the part's deadline; see its 'timeout' key)",
+                     part_value(pt, "timeout"));
 }
 
 int cv_dry_outcome(struct cv *cv, const char *subject, int level, int rc, berr **err)
@@ -356,7 +378,9 @@ static int network_part(void *ud, struct sched_task *t, berr **err)
     struct desired d;
     desired_network(pt->cv->p, part, &d);
     cleanup_free char *subject = xasprintf("network %s", part->name);
-    int rc = ensure_network(pt->cv, &d, subject, part->level, err);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, ensure_network(pt->cv, &d, subject, part->level, err),
+                             err);
     desired_clear(&d);
     return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
@@ -371,8 +395,10 @@ static int volume_part(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("volume %s", part->name);
     json_t *have = find_named(pt->cv->volumes, d.name);
     desired_fields(&d);
-    int rc = cv_dry_outcome(pt->cv, subject, part->level,
-                            cv_ensure_volume(pt->cv, d.create, subject, part->level, err), err);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved,
+                             cv_ensure_volume(pt->cv, d.create, subject, part->level, err), err);
+    rc = cv_dry_outcome(pt->cv, subject, part->level, rc, err);
     if (rc == 0 && have) {
         const char *old = cv_label_of(have, LABEL_HASH);
         cv_action(pt->cv, subject, "none",
@@ -390,8 +416,9 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
     struct part_task *pt = ud;
     const struct part *part = &pt->cv->p->parts[pt->part];
     cleanup_free char *subject = xasprintf("image %s", part->name);
-    return cv_dry_outcome(pt->cv, subject, part->level, image_part_converge(pt->cv, part, err),
-                          err);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, image_part_converge(pt->cv, part, err), err);
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
 /* After both containers: the part depends on both container parts. */
@@ -401,8 +428,9 @@ static int copy_part(void *ud, struct sched_task *t, berr **err)
     struct part_task *pt = ud;
     const struct part *part = &pt->cv->p->parts[pt->part];
     cleanup_free char *subject = xasprintf("copy %s", part->name);
-    return cv_dry_outcome(pt->cv, subject, part->level, copy_part_converge(pt->cv, part, err),
-                          err);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, copy_part_converge(pt->cv, part, err), err);
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
 static int project_network(void *ud, struct sched_task *t, berr **err)

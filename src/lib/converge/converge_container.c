@@ -55,7 +55,9 @@ static int after_start(struct cv *cv, const struct part *pt, const char *id, boo
         return -1;
     }
     berr *ignored = NULL;
-    if (api_container_remove(cv->e, id, true, &ignored) < 0)
+    int removed;
+    CV_NO_DEADLINE(removed = api_container_remove(cv->e, id, true, &ignored));
+    if (removed < 0)
         berr_append(err, "\n  (could not remove it)");
     berr_free(ignored);
     return -1;
@@ -102,7 +104,7 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
     }
     if (rc < 0) {
         berr *ignored = NULL;
-        api_container_remove(cv->e, id, true, &ignored);
+        CV_NO_DEADLINE(api_container_remove(cv->e, id, true, &ignored));
         berr_free(ignored);
     }
     return rc;
@@ -193,6 +195,9 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     return create_and_start(cv, pt, d, layout, subject, err);
 }
 
+static int instance_apply(struct cv *cv, const struct part *pt, int idx, const char *subject,
+                          berr **err);
+
 int instance_converge(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -202,16 +207,26 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
     const struct container *c = pt->container;
     const struct instance *in = &c->instances[it->instance];
     cleanup_free char *subject = xasprintf("%s:%s", pt->name, in->name);
+    long long saved = cv_deadline_begin(cv, pt);
+    int rc = cv_deadline_end(pt, saved, instance_apply(cv, pt, it->instance, subject, err), err);
+    return cv_dry_outcome(cv, subject, pt->level, rc, err);
+}
 
+/* The instance's desired state, then the difference applied. */
+static int instance_apply(struct cv *cv, const struct part *pt, int idx, const char *subject,
+                          berr **err)
+{
+    const struct container *c = pt->container;
+    const struct instance *in = &c->instances[idx];
     json_t *img = NULL;
     if (cv_image(cv, c->image, &img, err) < 0)
         return -1;
     bool rebuilt = cv_image_rebuilt(cv, c->image);
     if (!img && !(cv->o->dry_run && rebuilt))
-        return cv_dry_outcome(cv, subject, pt->level, berr_set(err, BERR_NOTFOUND,
+        return berr_set(err, BERR_NOTFOUND,
                         "image '%s' does not exist: add a build, bootstrap or pull part that makes "
                         "it, or name an existing image",
-                        c->image), err);
+                        c->image);
     struct image_facts facts = {
         .id = json_string_value(json_object_get(img, "Id")),
         .config = json_object_get(img, "Config"),
@@ -226,12 +241,12 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
     if (rc == 0 && in->linked)
         rc = link_addresses(cv->e, cv->p, c, in, cv->o->dry_run, &links, &nlinks, err);
     if (rc == 0)
-        rc = desired_container(cv->p, pt, (size_t)it->instance, &facts, links, nlinks, &d, err);
+        rc = desired_container(cv->p, pt, (size_t)idx, &facts, links, nlinks, &d, err);
     link_addresses_free(links, nlinks);
     if (rc == 0)
         rc = apply_container(cv, pt, &d, rebuilt, &layout, subject, err);
     tarfile_close(&layout);
     json_decref(img);
     desired_clear(&d);
-    return cv_dry_outcome(cv, subject, pt->level, rc, err);
+    return rc;
 }

@@ -508,11 +508,13 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     }
     /* The temporary container and tag go, whatever happened. */
     berr *ignored = NULL;
+    long long saved = http_deadline_set(0); /* even past the part's timeout */
     if (cid)
         api_container_remove(cv->e, cid, true, &ignored);
     berr_freep(&ignored);
     api_image_remove(cv->e, tmp_ref, true, &ignored);
     berr_free(ignored);
+    http_deadline_set(saved);
     json_decref(cfg);
     if (rc < 0)
         return berr_wrap(err, "bootstrap %s", pt->image);
