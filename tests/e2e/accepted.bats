@@ -126,8 +126,8 @@ command = $QUICK"
     run berth -C "$DIR" up
     echo "# $output" >&3
     [ "$status" -eq 0 ]
-    [ "$(ins "networks/$P-net" '[.IPAM.Config[].Subnet] | sort | join(" ")')" = "10.201.7.0/24 fd00:b12::/64" ]
-    [ "$(ins "networks/$P-net" .EnableIPv6)" = true ]
+    [ "$(api "http://e/networks/$P-net" | jq -r '[.IPAM.Config[].Subnet] | sort | join(" ")')" = "10.201.7.0/24 fd00:b12::/64" ]
+    [ "$(api "http://e/networks/$P-net" | jq -r .EnableIPv6)" = true ]
     run berth -C "$DIR" plan
     [[ "$output" == *"nothing to do"* ]]
 }

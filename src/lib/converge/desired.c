@@ -196,18 +196,23 @@ int desired_network(const struct project *p, const struct part *pt, struct desir
     out->create = json_pack("{s:s, s:s, s:b, s:b, s:b}", "Name", out->name, "Driver",
                             part_value(pt, "driver"), "CheckDuplicate", 1, "Internal",
                             flag(pt, "internal"), "EnableIPv6", flag(pt, "ipv6"));
-    const char *subnet = part_value(pt, "subnet"), *gw = part_value(pt, "gateway"),
-               *range = part_value(pt, "ip-range");
-    if (subnet || gw || range) {
-        json_t *cfg = json_object();
-        if (subnet)
-            json_object_set_new(cfg, "Subnet", json_string(subnet));
-        if (gw)
-            json_object_set_new(cfg, "Gateway", json_string(gw));
-        if (range)
-            json_object_set_new(cfg, "IPRange", json_string(range));
-        json_object_set_new(out->create, "IPAM", json_pack("{s:s, s:[o]}", "Driver", "default",
-                                                           "Config", cfg));
+    /* One IPAM entry per subnet (dual stack: one per family); the gateway
+     * and range go with the subnet of their family. */
+    const struct setting *sn = part_setting(pt, "subnet");
+    const char *gw = part_value(pt, "gateway"), *range = part_value(pt, "ip-range");
+    if (sn && sn->items.n) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < sn->items.n; i++) {
+            bool v6 = strchr(sn->items.v[i], ':') != NULL;
+            json_t *cfg = json_pack("{s:s}", "Subnet", sn->items.v[i]);
+            if (gw && (strchr(gw, ':') != NULL) == v6)
+                json_object_set_new(cfg, "Gateway", json_string(gw));
+            if (range && (strchr(range, ':') != NULL) == v6)
+                json_object_set_new(cfg, "IPRange", json_string(range));
+            json_array_append_new(list, cfg);
+        }
+        json_object_set_new(out->create, "IPAM",
+                            json_pack("{s:s, s:o}", "Driver", "default", "Config", list));
     }
     opt_kv(out->create, "Options", pt, "options");
     json_object_set_new(out->create, "Labels", labels);

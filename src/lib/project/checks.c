@@ -287,7 +287,8 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
     case KT_HOSTNAME:
     case KT_ALIASES: why = check_hostname(v); break;
     case KT_IP: why = check_ip(v, &fam); break;
-    case KT_CIDR: why = check_cidr(v, &fam); break;
+    case KT_CIDR:
+    case KT_CIDRS: why = check_cidr(v, &fam); break;
     case KT_URL: why = check_engine_url(v); break;
     case KT_CPATH:
     case KT_CPATHS:

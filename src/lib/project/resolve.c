@@ -79,17 +79,31 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
                "is set without '%s' (a registry login needs both, or neither)",
                user ? "password" : "username");
     if (pt->kind == PART_NETWORK) {
-        const char *subnet = part_value(pt, "subnet");
+        /* Several subnets make a dual-stack network, as the engine's IPAM
+         * takes them: at most one per family; gateway and ip-range belong to
+         * the subnet of their family. */
+        const struct setting *sn = part_setting(pt, "subnet");
+        const char *v4 = NULL, *v6 = NULL;
+        for (size_t i = 0; sn && i < sn->items.n; i++) {
+            const char **slot = strchr(sn->items.v[i], ':') ? &v6 : &v4;
+            if (*slot)
+                load_problem(L, s, sec_find(s, "subnet"),
+                             "'%s' is a second %s subnet (give at most one IPv4 and one IPv6)",
+                             sn->items.v[i], slot == &v6 ? "IPv6" : "IPv4");
+            *slot = sn->items.v[i];
+        }
         const char *keys[] = {"gateway", "ip-range"};
         for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
             const char *v = part_value(pt, keys[i]);
+            const char *subnet = v && strchr(v, ':') ? v6 : v4;
             if (v && !subnet)
-                load_problem(L, s, sec_find(s, keys[i]), "needs 'subnet' to be set as well");
-            else if (v && !ipv4_in_cidr(v, subnet))
+                load_problem(L, s, sec_find(s, keys[i]), "needs 'subnet' to be set as well (%s)",
+                             strchr(v, ':') ? "an IPv6 one" : "an IPv4 one");
+            else if (v && !strchr(v, ':') && !ipv4_in_cidr(v, subnet))
                 load_problem(L, s, sec_find(s, keys[i]), "'%s' is outside the subnet %s", v, subnet);
         }
-        if (subnet && strchr(subnet, ':') && !streq(part_value(pt, "ipv6"), "true"))
-            load_problem(L, s, sec_find(s, "subnet"), "'%s' is an IPv6 subnet: set ipv6 = true", subnet);
+        if (v6 && !streq(part_value(pt, "ipv6"), "true"))
+            load_problem(L, s, sec_find(s, "subnet"), "'%s' is an IPv6 subnet: set ipv6 = true", v6);
     }
     if (pt->kind == PART_ENGINE) {
         bool priv = streq(part_value(pt, "private"), "true");
