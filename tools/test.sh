@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$BERTH_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
-install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" bats python3 jq clang \
+install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" bats python3 jq clang podman \
     libclang-rt-14-dev
 
 build build

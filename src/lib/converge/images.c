@@ -456,7 +456,8 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     cleanup_free char *tmp_repo = xasprintf("%s-bootstrap", cv->p->name);
     cleanup_free char *tmp_tag = xstrdup(pt->name);
     cleanup_free char *tmp_ref = xasprintf("%s:%s", tmp_repo, tmp_tag);
-    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tarfile_read, &tf, err);
+    cleanup_free char *tmp_id = NULL;
+    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tarfile_read, &tf, &tmp_id, err);
     tarfile_close(&tf);
     cleanup_free char *cid = NULL;
     if (rc == 0) {
@@ -473,7 +474,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         } else {
             json_array_append_new(cmd, json_string("/bootstrap-never-runs"));
         }
-        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd", cmd,
+        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_id, "Cmd", cmd,
                                  "HostConfig", "NetworkMode", "none", "Labels", LABEL_PROJECT,
                                  cv->p->name, LABEL_KIND, "bootstrap");
         if (part_value(pt, "script-user"))
@@ -512,7 +513,11 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     if (cid)
         api_container_remove(cv->e, cid, true, &ignored);
     berr_freep(&ignored);
-    api_image_remove(cv->e, tmp_ref, true, &ignored);
+    /* By id: whatever name the engine gave it (Podman: repo:latest). */
+    if (tmp_id)
+        api_image_remove(cv->e, tmp_id, true, &ignored);
+    else
+        api_image_remove(cv->e, tmp_ref, true, &ignored);
     berr_free(ignored);
     http_deadline_set(saved);
     json_decref(cfg);
