@@ -513,11 +513,14 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     if (cid)
         api_container_remove(cv->e, cid, true, &ignored);
     berr_freep(&ignored);
-    /* By id: whatever name the engine gave it (Podman: repo:latest). */
-    if (tmp_id)
+    /* The temporary name goes (Docker keeps the layers under the committed
+     * image, which is its child: removing by id would be refused). An
+     * engine that gave it another name (Podman 4.3: repo:latest) has no
+     * such name: remove it by id then. */
+    if (api_image_remove(cv->e, tmp_ref, true, &ignored) < 0 && tmp_id) {
+        berr_freep(&ignored);
         api_image_remove(cv->e, tmp_id, true, &ignored);
-    else
-        api_image_remove(cv->e, tmp_ref, true, &ignored);
+    }
     berr_free(ignored);
     http_deadline_set(saved);
     json_decref(cfg);
