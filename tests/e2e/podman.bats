@@ -11,6 +11,12 @@ setup_file() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y podman >/dev/null 2>&1 || true
     fi
     command -v podman >/dev/null || return 0
+    # One Podman run at a time on this machine (the suite runs two builds
+    # side by side): rootful Podman picks its bridge names and subnets from
+    # what the host has, which two services starting together could both
+    # pick. Held until teardown_file.
+    exec 9>/tmp/berth-e2e-podman.lock
+    flock -w 1200 9 || true
     export PODDIR=$(mktemp -d /tmp/bpod.XXXXXX)
     # crun and the default limits fail on these machines (GUIDE §6)
     cat > "$PODDIR/containers.conf" <<EOF
@@ -27,7 +33,7 @@ EOF
     mkdir -p "$PODDIR/net"
     CONTAINERS_CONF=$PODDIR/containers.conf podman --root "$PODDIR/root" \
         --runroot "$PODDIR/run" system service --time=0 "unix://$PODDIR/podman.sock" \
-        > "$PODDIR/log" 2>&1 &
+        > "$PODDIR/log" 2>&1 9>&- &
     echo $! > "$PODDIR/pid"
     local i
     for i in $(seq 100); do
@@ -54,6 +60,8 @@ teardown_file() {
     awk -v d="$PODDIR/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r |
         xargs -r -n1 umount 2>/dev/null || true
     rm -rf "$PODDIR" 2>/dev/null || true
+    flock -u 9 2>/dev/null || true
+    exec 9>&-
 }
 
 setup() {
