@@ -12,9 +12,9 @@ setup_file() {
     fi
     command -v podman >/dev/null || return 0
     # One Podman run at a time on this machine (the suite runs two builds
-    # side by side): rootful Podman picks its bridge names and subnets from
-    # what the host has, which two services starting together could both
-    # pick. Held until teardown_file.
+    # side by side): rootful Podman services share machine-wide state (their
+    # shared-memory locks) even with storage of their own. Held until
+    # teardown_file.
     exec 9>/tmp/berth-e2e-podman.lock
     flock -w 1200 9 || true
     export PODDIR=$(mktemp -d /tmp/bpod.XXXXXX)
@@ -27,13 +27,17 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$PODDIR/events.log"
+tmp_dir = "$PODDIR/tmp"
 [network]
 network_config_dir = "$PODDIR/net"
 EOF
     mkdir -p "$PODDIR/net"
-    CONTAINERS_CONF=$PODDIR/containers.conf podman --root "$PODDIR/root" \
-        --runroot "$PODDIR/run" system service --time=0 "unix://$PODDIR/podman.sock" \
-        > "$PODDIR/log" 2>&1 9>&- &
+    # In a network namespace of its own: its bridges and firewall rules
+    # (rootful netavark writes iptables NAT rules) never touch the host's,
+    # and two runs never pick the same bridge. berth reaches it by its socket.
+    CONTAINERS_CONF=$PODDIR/containers.conf unshare --net sh -c \
+        'ip link set lo up && exec podman --root "$1/root" --runroot "$1/run" system service --time=0 "unix://$1/podman.sock"' \
+        sh "$PODDIR" > "$PODDIR/log" 2>&1 9>&- &
     echo $! > "$PODDIR/pid"
     local i
     for i in $(seq 100); do
