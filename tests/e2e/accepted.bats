@@ -108,6 +108,24 @@ timeout = 2s"
     [ "$SECONDS" -lt 7 ]
     [[ "$output" == *"timeout"*"2s"* ]]
     absent "containers/$P-c-main"
+    # waiting for readiness ends at the deadline too, not at ready-timeout
+    cat >> "$DIR/berth.ini" <<EOF
+
+[r]
+recipe = container
+image = $IMG
+command = $QUICK
+ready = false
+ready-timeout = 60s
+timeout = 2s
+EOF
+    SECONDS=0
+    run berth -C "$DIR" up --wait r
+    echo "# $output ($SECONDS s)" >&3
+    [ "$status" -eq 6 ]
+    [ "$SECONDS" -lt 10 ]
+    [[ "$output" == *"timeout = 2s passed"* ]]
+    absent "containers/$P-r-main"
 }
 
 @test "a network with an IPv4 subnet and ipv6 = true: dual stack, as the engine does" {
