@@ -25,13 +25,15 @@ void plan_clear(struct plan *pl)
     pl->n = 0;
 }
 
-void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason, int level)
+void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
+                     enum action_note note, int level)
 {
     pthread_mutex_lock(&cv->lock);
     struct plan *pl = cv->plan;
     pl->v = xrealloc(pl->v, sizeof *pl->v * (pl->n + 1));
-    pl->v[pl->n++] = (struct action){xstrdup(subject), xstrdup(verb),
-                                     xstrdup(reason ? reason : ""), level};
+    pl->v[pl->n++] = (struct action){.subject = xstrdup(subject), .verb = xstrdup(verb),
+                                     .reason = xstrdup(reason ? reason : ""), .level = level,
+                                     .note = note};
     pthread_mutex_unlock(&cv->lock);
     if (!cv->o->dry_run && !streq(verb, "none") && !streq(verb, "skip"))
         report(cv->o->rep, EV_ACTION, subject, verb, reason);
@@ -66,6 +68,11 @@ int cv_dry_outcome(struct cv *cv, const char *subject, int level, int rc, berr *
     cv_action(cv, subject, "fail", why, level);
     berr_freep(err);
     return 0;
+}
+
+void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason, int level)
+{
+    cv_noted_action(cv, subject, verb, reason, NOTE_NONE, level);
 }
 
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err)
@@ -401,10 +408,12 @@ static int volume_part(void *ud, struct sched_task *t, berr **err)
     rc = cv_dry_outcome(pt->cv, subject, part->level, rc, err);
     if (rc == 0 && have) {
         const char *old = cv_label_of(have, LABEL_HASH);
-        cv_action(pt->cv, subject, "none",
-                  streq(old, d.hash) ? "up to date"
-                                     : "settings changed; kept with its data (down --volumes recreates it)",
-                  part->level);
+        if (streq(old, d.hash))
+            cv_action(pt->cv, subject, "none", "up to date", part->level);
+        else
+            cv_noted_action(pt->cv, subject, "none",
+                            "settings changed; kept with its data (down --volumes recreates it)",
+                            NOTE_KEPT, part->level);
     }
     desired_clear(&d);
     return rc;
@@ -470,10 +479,12 @@ static int orphans(struct cv *cv, berr **err)
             continue;
         cleanup_free char *subject = xasprintf("%s:%s", part ? part : "?", inst ? inst : "?");
         if (!cv->o->remove_orphans) {
-            cv_action(cv, subject, "none", "orphan: no longer in the project (--remove-orphans removes it)", 0);
+            cv_noted_action(cv, subject, "none",
+                            "orphan: no longer in the project (--remove-orphans removes it)",
+                            NOTE_ORPHAN, 0);
             continue;
         }
-        cv_action(cv, subject, "remove", "orphan", 0);
+        cv_noted_action(cv, subject, "remove", "orphan", NOTE_ORPHAN, 0);
         if (cv->o->dry_run)
             continue;
         const char *to = cv_label_of(c, LABEL_STOP_TIMEOUT);
@@ -553,7 +564,7 @@ static void build_graph(struct cv *cv, struct graph *g)
                     cleanup_free char *s = xasprintf("%s:%s", pt->name, in->name);
                     cleanup_free char *why = xasprintf("%s instance: `berth run -i %s` runs it",
                                                        instance_type_name(in->type), s);
-                    cv_action(cv, s, "skip", why, pt->level);
+                    cv_noted_action(cv, s, "skip", why, NOTE_SKIPPED, pt->level);
                     continue;
                 }
                 struct inst_task *it = xcalloc(1, sizeof *it);

@@ -46,6 +46,9 @@ int instance_converge(void *ud, struct sched_task *t, berr **err);
 /* Record an action (and report it). */
 void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
                int level);
+/* ... with a note the commands show beyond the verb (converge.h). */
+void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
+                     enum action_note note, int level);
 /* A part's timeout: the calling thread's deadline (http_deadline_set) from
  * now on, until cv_deadline_end sets the saved one back. A step that failed
  * once its deadline passed is a BERR_TIMEOUT saying so. */

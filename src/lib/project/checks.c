@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "project/project_int.h"
+#include "project/loader.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "project/values.h"
