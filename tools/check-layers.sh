@@ -6,7 +6,8 @@
 #   engine    base engine
 #   project   base project
 #   transfer  base engine transfer
-#   converge  base engine project transfer converge
+#   registry  base engine registry
+#   converge  base engine project transfer registry converge
 #   src/cmd, src/main.c: everything
 # Inside project/, tools/loader-calls.sh checks the loader's stages the same way.
 set -euo pipefail
@@ -17,7 +18,8 @@ declare -A may=(
     [engine]="base engine"
     [project]="base project"
     [transfer]="base engine transfer"
-    [converge]="base engine project transfer converge"
+    [registry]="base engine registry"
+    [converge]="base engine project transfer registry converge"
 )
 bad=0
 for dir in */; do

@@ -14,8 +14,6 @@ ini() {
 @test "keys that do not act are refused with file:line, before anything runs" {
     web_context
     local cases=(
-        "[img]\nrecipe = build\nsource = web\nsquash = true|berth.ini:7: part 'img': key 'squash'"
-        "[img]\nrecipe = build\nsource = web\npull = true|berth.ini:7: part 'img': key 'pull'"
         "[b]\nrecipe = bootstrap\nfiles = /bin/busybox /bin/sh\ncommit = false|berth.ini:7: part 'b': key 'commit'"
         "[b]\nrecipe = bootstrap\nfiles = /bin/busybox /bin/sh\nvolumes = /x|berth.ini:7: part 'b': key 'volumes'"
         "[c]\nrecipe = container\nimage = $IMG\n[b]\nrecipe = bootstrap\nfiles = /bin/busybox /bin/sh\nvolumes-from = c|berth.ini:10: part 'b': key 'volumes-from'"
@@ -36,16 +34,15 @@ ini() {
     done
     [ -z "$(ours)" ]
     # written with their default value, they act as the default does: accepted
-    ini "[img]\nrecipe = build\nsource = web\nsquash = false\npull = false"
+    ini "[b]\nrecipe = bootstrap\nfiles = /bin/busybox /bin/sh\ncommit = true\ntty = false"
     sed -i 's/\\n/\n/g' "$DIR/berth.ini"
     run berth -C "$DIR" config
     [ "$status" -eq 0 ]
 }
 
 @test "part kinds up does not apply are refused by up and plan (exit 3, naming the part), never skipped" {
-    for kind in pull push assemble diskimage task engine; do
+    for kind in assemble diskimage task engine; do
         case $kind in
-        pull | push) body="image = $P/other" ;;
         assemble) body="builder = $IMG" ;;
         diskimage) body="image = $IMG
 output = disk.img" ;;

@@ -95,7 +95,7 @@ bad_project() {
 @test "plan refuses, naming them, the part kinds up cannot act on yet (exit 3)" {
     run berth -C "$EXAMPLES/everything" plan
     [ "$status" -eq 3 ]
-    [[ "$output" == *"berth.ini:"*": part 'busybox': up cannot act on pull parts"* ]]
+    [[ "$output" == *"berth.ini:"*": part 'toolchain': up cannot act on assemble parts"* ]]
     [[ "$output" == *"part 'local': up cannot act on engine parts"* ]]
     [[ "$output" == *"part 'test': up cannot act on task parts"* ]]
     [[ "$output" != *"not applied"* ]]

@@ -430,6 +430,30 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
     return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
+/* A registry part's work, within its deadline; in a dry run a failure is a
+ * step of the plan. */
+static int registry_part(struct part_task *pt, int (*fn)(struct cv *, const struct part *, berr **),
+                         berr **err)
+{
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, fn(pt->cv, part, err), err);
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
+}
+
+static int pull_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    return registry_part(ud, pull_part_converge, err);
+}
+
+static int push_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    return registry_part(ud, push_part_converge, err);
+}
+
 /* After both containers: the part depends on both container parts. */
 static int copy_part(void *ud, struct sched_task *t, berr **err)
 {
@@ -578,7 +602,10 @@ static void build_graph(struct cv *cv, struct graph *g)
             task_fn *fn = pt->kind == PART_NETWORK ? network_part
                         : pt->kind == PART_VOLUME  ? volume_part
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
-                                                 : copy_part;
+                        : pt->kind == PART_PULL ? pull_part
+                        : pt->kind == PART_PUSH ? push_part
+                                                 : copy_part; /* the only kind left:
+                                                    converge_check_kinds refused the others */
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
                                    ? "image" : part_kind_name(pt->kind);
@@ -614,8 +641,6 @@ static void build_graph(struct cv *cv, struct graph *g)
 static const char *kind_not_acting(enum part_kind k)
 {
     switch (k) {
-    case PART_PULL:
-    case PART_PUSH: return "there is no registry client in berth yet";
     case PART_ASSEMBLE: return "assembling an image from a builder is not implemented yet";
     case PART_DISKIMAGE: return "making disk images is not implemented yet";
     case PART_TASK: return "tasks run on demand, and berth has no task command yet";

@@ -219,7 +219,7 @@ static int instance_apply(struct cv *cv, const struct part *pt, int idx, const c
     const struct container *c = pt->container;
     const struct instance *in = &c->instances[idx];
     json_t *img = NULL;
-    if (cv_image(cv, c->image, &img, err) < 0)
+    if (cv_pull_needed(cv, pt, err) < 0 || cv_image(cv, c->image, &img, err) < 0)
         return -1;
     bool rebuilt = cv_image_rebuilt(cv, c->image);
     if (!img && !(cv->o->dry_run && rebuilt))

@@ -73,6 +73,11 @@ bool cv_image_rebuilt(struct cv *cv, const char *ref);
 
 /* Build and bootstrap parts (images.c). */
 int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
+/* Pull and push parts, and the pull of a container's image that no part
+ * makes, as its pull-policy says (registryparts.c). */
+int pull_part_converge(struct cv *cv, const struct part *pt, berr **err);
+int push_part_converge(struct cv *cv, const struct part *pt, berr **err);
+int cv_pull_needed(struct cv *cv, const struct part *pt, berr **err);
 /* Copy parts (copypart.c). */
 int copy_part_converge(struct cv *cv, const struct part *pt, berr **err);
 

@@ -11,15 +11,13 @@
 
 /* Keys the schema knows but nothing acts on yet: refused where they are
  * written, never accepted and ignored. Written with the value that means
- * "as without it" (squash = false, commit = true, ...) they are accepted. */
+ * "as without it" (commit = true, tty = false) they are accepted. */
 static const struct {
     unsigned kinds;    /* bit per part kind */
     const char *key;
     const char *inert; /* the value that changes nothing, or NULL: any value is refused */
     const char *why;
 } not_acting[] = {
-    {1u << PART_BUILD, "squash", "false", "squashing is not supported yet"},
-    {1u << PART_BUILD, "pull", "false", "pulling a newer base image is not supported yet"},
     {1u << PART_BOOTSTRAP, "commit", "true",
      "a bootstrap always commits its image (commit = false is not supported)"},
     {1u << PART_BOOTSTRAP, "volumes", NULL, "a bootstrap's script runs without volumes"},
