@@ -320,8 +320,8 @@ static void commit_changes(strbuf *p, json_t *config)
     static const char *const words[][2] = {{"WorkingDir", "WORKDIR"}, {"User", "USER"}};
     for (size_t k = 0; k < 2; k++) {
         const char *w = json_string_value(json_object_get(config, words[k][0]));
-        if (!w)
-            continue;
+        if (!w || !*w)
+            continue; /* "" is the default; Podman refuses an empty instruction */
         sb_reset(&c);
         sb_addf(&c, "%s %s", words[k][1], w);
         query_add(p, "changes", c.buf);
