@@ -95,9 +95,8 @@ bad_project() {
 @test "plan refuses, naming them, the part kinds up cannot act on yet (exit 3)" {
     run berth -C "$EXAMPLES/everything" plan
     [ "$status" -eq 3 ]
-    [[ "$output" == *"berth.ini:"*": part 'toolchain': up cannot act on assemble parts"* ]]
-    [[ "$output" == *"part 'local': up cannot act on engine parts"* ]]
-    [[ "$output" == *"part 'test': up cannot act on task parts"* ]]
+    [[ "$output" == *"berth.ini:"*": part 'local': up cannot act on engine parts"* ]]
+    [[ "$output" == *"part 'sandbox': up cannot act on engine parts"* ]]
     [[ "$output" != *"not applied"* ]]
 }
 

@@ -4,7 +4,9 @@
 
 #include "engine/api.h"
 #include "engine/http.h"
+#include "converge/assemble.h"
 #include "converge/converge_int.h"
+#include "converge/diskimage.h"
 #include "converge/desired.h"
 #include "base/strbuf.h"
 #include "base/taskgraph.h"
@@ -430,13 +432,14 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
     return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
-/* A registry part's work, within its deadline; in a dry run a failure is a
- * step of the plan. */
-static int registry_part(struct part_task *pt, int (*fn)(struct cv *, const struct part *, berr **),
-                         berr **err)
+/* A part's work within its deadline; in a dry run a failure is a step of
+ * the plan. what names it in the plan ("image x"; NULL: its kind). */
+static int guarded_part(struct part_task *pt, const char *what,
+                        int (*fn)(struct cv *, const struct part *, berr **), berr **err)
 {
     const struct part *part = &pt->cv->p->parts[pt->part];
-    cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
+    cleanup_free char *subject =
+        xasprintf("%s %s", what ? what : part_kind_name(part->kind), part->name);
     long long saved = cv_deadline_begin(pt->cv, part);
     int rc = cv_deadline_end(part, saved, fn(pt->cv, part, err), err);
     return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
@@ -445,13 +448,13 @@ static int registry_part(struct part_task *pt, int (*fn)(struct cv *, const stru
 static int pull_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
-    return registry_part(ud, pull_part_converge, err);
+    return guarded_part(ud, NULL, pull_part_converge, err);
 }
 
 static int push_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
-    return registry_part(ud, push_part_converge, err);
+    return guarded_part(ud, NULL, push_part_converge, err);
 }
 
 /* After both containers: the part depends on both container parts. */
@@ -466,6 +469,18 @@ static int copy_part(void *ud, struct sched_task *t, berr **err)
     return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
+static int assemble_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    return guarded_part(ud, "image", assemble_part_converge, err);
+}
+
+static int diskimage_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    return guarded_part(ud, NULL, diskimage_part_converge, err);
+}
+
 static int project_network(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -475,6 +490,19 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     int rc = ensure_network(cv, &d, "network (project)", 0, err);
     desired_clear(&d);
     return cv_dry_outcome(cv, "network (project)", 0, rc, err);
+}
+
+/* A task acts when `berth task NAME` runs it; up makes what it needs (its
+ * image, networks, volumes: its dependencies) and says so. */
+static int task_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t, (void)err;
+    struct part_task *pt = ud;
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("task %s", part->name);
+    cleanup_free char *why = xasprintf("runs on demand: `berth task %s`", part->name);
+    cv_action(pt->cv, subject, "none", why, part->level);
+    return 0;
 }
 
 static void observe(void *ud, const struct sched_task *t)
@@ -604,10 +632,14 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
                         : pt->kind == PART_PULL ? pull_part
                         : pt->kind == PART_PUSH ? push_part
+                        : pt->kind == PART_TASK ? task_part
+                        : pt->kind == PART_ASSEMBLE ? assemble_part
+                        : pt->kind == PART_DISKIMAGE ? diskimage_part
                                                  : copy_part; /* the only kind left:
                                                     converge_check_kinds refused the others */
             /* Named as the part's progress lines are. */
-            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
+            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
+                                pt->kind == PART_ASSEMBLE)
                                    ? "image" : part_kind_name(pt->kind);
             cleanup_free char *name = xasprintf("%s %s", kind, pt->name);
             add_task(g, name, fn, ptk);
@@ -641,9 +673,6 @@ static void build_graph(struct cv *cv, struct graph *g)
 static const char *kind_not_acting(enum part_kind k)
 {
     switch (k) {
-    case PART_ASSEMBLE: return "assembling an image from a builder is not implemented yet";
-    case PART_DISKIMAGE: return "making disk images is not implemented yet";
-    case PART_TASK: return "tasks run on demand, and berth has no task command yet";
     case PART_ENGINE:
         return "every part runs on the engine berth talks to (--engine, DOCKER_HOST); "
                "engine parts do not act yet";
