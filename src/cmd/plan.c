@@ -33,8 +33,8 @@ static const char usage[] =
     "options:\n"
     "  --format FORMAT   text (the default) or json\n"
     "  --order           the order only: do not ask the engine\n"
-    "  --force, --remove-orphans\n"
-    "                    plan for `up` with these options\n"
+    "  --force           plan for `up --force`: every image rebuilt\n"
+    "  --remove-orphans  plan for `up --remove-orphans`\n"
     "  -h, --help        this help\n";
 
 /* A dry-run converge. 1: the engine did not answer (order only); 0: done. */
