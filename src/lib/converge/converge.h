@@ -51,10 +51,12 @@ struct plan {
 };
 void plan_clear(struct plan *pl);
 
-/* A selected part of a kind up cannot act on yet (pull, push, assemble,
- * diskimage, task, engine): an error (BERR_PROJECT) naming each, with its
+/* A selected part of a kind up cannot act on yet (engine): an error (BERR_PROJECT) naming each, with its
  * FILE:LINE and why: never skipped with a note. */
 int converge_check_kinds(const struct project *p, const struct project_sel *sel, berr **err);
+/* The refs the project's push parts tag image (its ref, as parts name it)
+ * with: tags berth made. NULL-terminated, each and the array malloc'd. */
+char **push_tags_of(const struct project *p, const char *image);
 
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err);

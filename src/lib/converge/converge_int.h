@@ -21,6 +21,7 @@ struct cv {
     json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
     json_t *remade;  /* container name -> true: (to be) created or recreated in this run */
     bool *awaited;   /* per part: a selected part needs it, so its start waits for readiness */
+    long long last_start_ms; /* when this run last started a container (settle.c) */
 };
 
 /* Shared by converge.c and converge_container.c. */
@@ -97,5 +98,16 @@ int startup_script(struct cv *cv, const struct container *c, const char *id, con
 int startup_wait(struct cv *cv, const struct container *c, const char *id, const char *subject,
                  berr **err);
 bool startup_has_wait(const struct container *c);
+/* The container's last log lines, appended to *err: why it did not start. */
+void startup_blame_logs(struct cv *cv, const struct container *c, const char *id, berr **err);
+
+/* When up ends (settle.c): every selected container that should run, does;
+ * a oneshot part may have exited with 0. Else an error naming each, with its
+ * exit code and last log lines. One list call. */
+int settle_check(struct cv *cv, berr **err);
+/* A container was started now (for settle_check's grace). */
+void settle_started(struct cv *cv);
+/* "Exited (N) ..." in a listing: N, or -1. */
+int settle_listed_exit(json_t *c);
 
 #endif

@@ -19,6 +19,7 @@
 #include "converge/desired.h"
 #include "converge/imagefinish.h"
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "transfer/pump.h"
 
 /* The image settings a commit carries over (the rest is the engine's). */
@@ -46,9 +47,11 @@ json_t *image_config_subset(json_t *config)
 static int work_container(struct cv *cv, const char *image, json_t *config, char **id,
                           berr **err)
 {
-    json_t *body = json_pack("{s:s, s:{s:s}, s:{s:s, s:s}}", "Image", image, "HostConfig",
-                             "NetworkMode", "none", "Labels", LABEL_PROJECT, cv->p->name,
-                             LABEL_KIND, "bootstrap");
+    /* The commit copies the container's labels into the image (and every
+     * container of it inherits them): one key only, that no container berth
+     * converges has (engine/owner.h). */
+    json_t *body = json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "HostConfig",
+                             "NetworkMode", "none", "Labels", LABEL_BOOTSTRAP, cv->p->name);
     /* The command the image is to have: the commit takes it from the
      * container (an imported file system has none of its own). */
     json_t *cmd = json_object_get(config, "Cmd"), *ep = json_object_get(config, "Entrypoint");
