@@ -404,7 +404,7 @@ static char **berth_tags(struct down *d, json_t *img)
 
 static bool berth_tag(const char *tag, const char *ref, char **pushed)
 {
-    if (streq(tag, ref))
+    if (streq(tag, ref) || streq(owner_short_tag(tag), ref))
         return true;
     for (; *pushed; pushed++)
         if (streq(tag, *pushed))

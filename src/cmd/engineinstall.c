@@ -160,7 +160,7 @@ static int hello_check(const char *host, berr **err)
     int status = 0;
     engine *e = NULL;
     struct tarfile t = {0};
-    char *id = NULL;
+    char *id = NULL, *image = NULL;
     char *name = xasprintf("berth-hello-%ld", (long)getpid());
     if (run_program(cp, true, &status, err) < 0 || status != 0) {
         rc = status ? berr_set(err, BERR_FAILURE, "could not copy %s", bb) : -1;
@@ -168,11 +168,12 @@ static int hello_check(const char *host, berr **err)
     }
     struct tar_opts to = {.uid = 0, .gid = 0};
     if (tar_folder(root, &to, &t, err) < 0 || engine_open(host, &e, err) < 0 ||
-        api_image_import(e, "berth-hello", "latest", tarfile_read, &t, err) < 0) {
+        api_image_import(e, "berth-hello", "latest", tarfile_read, &t, &image, err) < 0) {
         rc = -1;
         goto out;
     }
-    json_t *cfg = json_pack("{s:s, s:[s,s,s]}", "Image", "berth-hello:latest", "Cmd",
+    /* by id: Podman names an imported image :latest whatever its tag */
+    json_t *cfg = json_pack("{s:s, s:[s,s,s]}", "Image", image, "Cmd",
                             "/bin/busybox", "echo", "hello from berth");
     int code = -1;
     rc = api_container_create(e, name, cfg, &id, err);
@@ -185,11 +186,12 @@ static int hello_check(const char *host, berr **err)
         rc = berr_set(err, BERR_FAILURE, "the check container exited %d", code);
     if (id)
         api_container_remove(e, id, true, NULL);
-    api_image_remove(e, "berth-hello:latest", true, NULL);
+    api_image_remove(e, image, true, NULL);
 out:
     if (rc < 0)
         berr_wrap(err, "the engine at %s failed its check (a container from a local image)", host);
     free(id);
+    free(image);
     free(name);
     tarfile_close(&t);
     engine_free(e);

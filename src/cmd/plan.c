@@ -19,7 +19,7 @@
 #include "base/util.h"
 
 static const char usage[] =
-    "usage: berth plan [--format text|json] [TARGET...]\n"
+    "usage: berth plan [--format text|json] [--order] [--force] [--remove-orphans] [TARGET...]\n"
     "\n"
     "Show the parts `berth up` would handle, in dependency order, numbered in\n"
     "stages: the parts of one stage can run in parallel. TARGETs (all, web,\n"
@@ -27,21 +27,28 @@ static const char usage[] =
     "\n"
     "Then, when the engine answers, the diff: each action `up` would take (build,\n"
     "create, recreate, start, remove) and why (missing, inputs changed, which\n"
-    "settings changed, image rebuilt, orphan), or \"nothing to do\". Nothing is\n"
-    "written to the engine. Without an engine, only the order is shown.\n"
+    "settings changed, image rebuilt, orphan), or \"nothing to do\". A step that\n"
+    "would fail (a missing image, a changed network, an archive's digest) is\n"
+    "shown as \"fail ... would fail: why\" with the rest of the plan, and plan\n"
+    "then exits 1. Nothing is written to the engine. Without an engine, only the\n"
+    "order is shown.\n"
     "\n"
     "options:\n"
     "  --format FORMAT   text (the default) or json\n"
     "  --order           the order only: do not ask the engine\n"
+    "  --force           plan for `up --force`: every image rebuilt\n"
+    "  --remove-orphans  plan for `up --remove-orphans`\n"
     "  --swarm           what `berth deploy` would change on the swarm, and why\n"
     "  -h, --help        this help\n";
 
 /* A dry-run converge. 1: the engine did not answer (order only); 0: done. */
 static int diff(const cli *g, const struct project *p, const struct project_sel *sel,
-                struct plan *pl, char **unreachable, berr **err)
+                const struct up_opts *as_up, struct plan *pl, char **unreachable, berr **err)
 {
     engine *e = NULL;
-    struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true};
+    struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true,
+                        .force_build = as_up->force_build,
+                        .remove_orphans = as_up->remove_orphans};
     berr *e2 = NULL;
     int ei;
     /* Parts on several engines: the order still shows; the diff is per
@@ -74,6 +81,15 @@ static size_t count_changes(const struct plan *pl)
     size_t n = 0;
     for (size_t i = 0; i < pl->n; i++)
         n += !streq(pl->v[i].verb, "none") && !streq(pl->v[i].verb, "skip");
+    return n;
+}
+
+/* Steps a dry run found would fail (verb "fail"). */
+static size_t count_failing(const struct plan *pl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pl->n; i++)
+        n += streq(pl->v[i].verb, "fail");
     return n;
 }
 
@@ -227,6 +243,7 @@ static int put_json(const struct project *p, const struct project_sel *sel, cons
     if (pl) {
         json_object_set_new(root, "changes", json_integer((json_int_t)count_changes(pl)));
         json_object_set_new(root, "actions", actions_json(pl));
+        json_object_set_new(root, "would_fail", json_integer((json_int_t)count_failing(pl)));
     } else if (unreachable) {
         json_object_set_new(root, "engine", json_string(unreachable));
     }
@@ -243,11 +260,14 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'F'},
         {"order", no_argument, NULL, 'O'},
+        {"force", no_argument, NULL, 'f'},
+        {"remove-orphans", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     enum out_format fmt = FORMAT_TEXT;
     bool order_only = false;
+    struct up_opts as_up = {0};
     int c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
@@ -256,6 +276,8 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
                 return -1;
             break;
         case 'O': order_only = true; break;
+        case 'f': as_up.force_build = true; break;
+        case 'R': as_up.remove_orphans = true; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':':
             return cmd_usage_error(err, "plan", "option '%s' needs a value", argv[optind - 1]);
@@ -282,7 +304,7 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     if (project_select(p, (const char *const *)argv + optind, argc - optind, true, &sel, err) < 0 ||
         project_order(p, sel, &order, &n, err) < 0)
         goto out;
-    int d = order_only ? 1 : diff(g, p, sel, &pl, &unreachable, err);
+    int d = order_only ? 1 : diff(g, p, sel, &as_up, &pl, &unreachable, err);
     if (d < 0)
         goto out;
     if (fmt == FORMAT_JSON) {
@@ -297,6 +319,11 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
     }
     if (rc < 0 || fflush(stdout) != 0)
         rc = berr_set(err, BERR_FAILURE, "plan: cannot write the output");
+    /* The whole plan is shown; then its failing steps make it an error. */
+    size_t failing = d == 0 ? count_failing(&pl) : 0;
+    if (rc == 0 && failing)
+        rc = berr_set(err, BERR_FAILURE, "%zu step%s would fail (marked in the plan above)",
+                      failing, failing == 1 ? "" : "s");
 out:
     plan_clear(&pl);
     free(unreachable);

@@ -114,7 +114,7 @@ static void redraw(progress *p)
 
 static void emit_json(const struct event *ev, long long elapsed)
 {
-    static const char *kinds[] = {"state", "line", "done", "fail", "note", "progress"};
+    static const char *kinds[] = {"state", "line", "done", "fail", "note", "progress", "action"};
     json_t *o = json_pack("{s:s, s:I}", "event", kinds[ev->kind], "elapsed_ms", (json_int_t)elapsed);
     if (ev->subject)
         json_object_set_new(o, "subject", json_string(ev->subject));
@@ -139,6 +139,8 @@ static void on_event(reporter *base, const struct event *ev)
         emit_json(ev, now_ms() - p->t0);
         goto out;
     }
+    if (ev->kind == EV_ACTION)
+        goto out; /* the views show the states each step goes through */
     if (!ev->subject) {
         if (p->mode != MODE_QUIET || ev->kind == EV_FAIL) {
             /* while something runs, a note goes above the view, which is

@@ -135,7 +135,7 @@ EOF
     fi
 }
 
-@test "changing one part's env recreates only that part's instances (and what links to it, when its address moved)" {
+@test "changing one part's env recreates only that part's instances (not what links to it, wherever its address moved)" {
     cat > "$DIR/berth.ini" <<EOF
 [project]
 name = $P
@@ -163,19 +163,17 @@ EOF
     db=$(cid "$P-db-main") dbs=$(started "$P-db-main") dbip=$(envof "$P-db-main" WEB_CONTAINER_IP)
     other=$(cid "$P-other-main") others=$(started "$P-other-main")
 
-    # db links web: its WEB_CONTAINER_IP must be web's address after up.
-    # The engine may give a recreated web:one its old address or another;
-    # env is fixed at create, so db is recreated exactly when the address
-    # moved, and left alone when it did not. plan cannot know which: it says
-    # so. The unlinked part is not touched at all.
-    if berth plan --help | grep -qi diff; then
-        run berth -C "$DIR" -s web.env=X=1 plan
-        [ "$status" -eq 0 ]
-        [[ "$output" == *"recreate"*"web:one"*"changed: Env"* ]]
-        [[ "$output" == *"recreate"*"web:two"*"changed: Env"* ]]
-        [[ "$output" == *"recreate"*"db:main"*"if linked $P-web-one comes back on another address"* ]]
-        [[ "$output" != *"other:main"* ]]
-    fi
+    # db links web. The engine may give a recreated web:one its old address
+    # or another: the address is not part of db's desired state (issue 12.4:
+    # plan could not predict it), so db is left alone either way; its
+    # WEB_CONTAINER_IP is the address at its creation, and the name web
+    # resolves to the current one. The unlinked part is not touched at all.
+    run berth -C "$DIR" -s web.env=X=1 plan
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"recreate"*"web:one"*"changed: Env"* ]]
+    [[ "$output" == *"recreate"*"web:two"*"changed: Env"* ]]
+    [[ "$output" != *"db:main"*"recreate"* && "$output" != *"recreate"*"db:main"* ]]
+    [[ "$output" != *"other:main"* ]]
 
     run berth -C "$DIR" -s web.env=X=1 --progress plain up
     [ "$status" -eq 0 ]
@@ -185,14 +183,12 @@ EOF
     [ "$(envof "$P-web-two" X)" = 1 ]
     [ "$(cid "$P-other-main")" = "$other" ]
     [ "$(started "$P-other-main")" = "$others" ]
-    [ "$(envof "$P-db-main" WEB_CONTAINER_IP)" = "$(ip_of "$P-web-one")" ]
-    if [ "$(ip_of "$P-web-one")" = "$dbip" ]; then
-        [ "$(cid "$P-db-main")" = "$db" ]
-        [ "$(started "$P-db-main")" = "$dbs" ]
-    else
-        [ "$(cid "$P-db-main")" != "$db" ]
-    fi
+    [ "$(cid "$P-db-main")" = "$db" ]
+    [ "$(started "$P-db-main")" = "$dbs" ]
+    [ "$(envof "$P-db-main" WEB_CONTAINER_IP)" = "$dbip" ]
     [ "$(state "$P-db-main")" = running ]
+    run xc "$P-db-main" sh -c 'ping -c1 -W2 web-one | head -1'
+    [[ "$output" == *"($(ip_of "$P-web-one"))"* ]]
 
     # The same setting again: nothing changes.
     run berth -C "$DIR" -s web.env=X=1 --progress plain up

@@ -12,6 +12,8 @@ enum event_kind {
     EV_NOTE,  /* a message about the whole run (text) */
     EV_PROGRESS, /* how far a transfer is (text: "layer: 3.1 MB / 10 MB"); a
                     terminal view shows it in place, line outputs skip it */
+    EV_ACTION, /* a change up makes: state is the verb (create, recreate, build...),
+                  text the reason; what plan lists, for programs to compare */
 };
 
 struct event {

@@ -329,8 +329,9 @@ static int assemble_stage(struct cv *cv, const struct part *pt, struct tarfile *
         report(cv->o->rep, EV_STATE, subject, "importing", NULL);
         cleanup_free char *repo = xasprintf("%s-assemble", cv->p->name);
         w->tmp_ref = xasprintf("%s:%s", repo, pt->name);
+        cleanup_free char *id = NULL; /* used by name: w->tmp_ref */
         if (tarfile_rewind(root, err) < 0 ||
-            api_image_import(cv->e, repo, pt->name, tarfile_read, root, err) < 0)
+            api_image_import(cv->e, repo, pt->name, tarfile_read, root, &id, err) < 0)
             return berr_wrap(err, "import the assemble container's file system");
         image = w->tmp_ref;
     }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "engine/api.h"
+#include "engine/http.h"
 #include "converge/assemble.h"
 #include "engine/owner.h"
 #include "converge/converge_int.h"
@@ -13,6 +14,7 @@
 #include "converge/linkaddr.h"
 #include "transfer/tarball.h"
 #include "base/util.h"
+#include "project/values.h"
 
 void plan_clear(struct plan *pl)
 {
@@ -36,6 +38,39 @@ void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const
                                      .reason = xstrdup(reason ? reason : ""), .level = level,
                                      .note = note};
     pthread_mutex_unlock(&cv->lock);
+    if (!cv->o->dry_run && !streq(verb, "none") && !streq(verb, "skip"))
+        report(cv->o->rep, EV_ACTION, subject, verb, reason);
+}
+
+long long cv_deadline_begin(struct cv *cv, const struct part *pt)
+{
+    const char *t = part_value(pt, "timeout");
+    long long ms = 0;
+    if (cv->o->dry_run || !t || parse_duration(t, &ms) || ms <= 0)
+        return http_deadline_set(0);
+    return http_deadline_set(now_ms() + ms);
+}
+
+int cv_deadline_end(const struct part *pt, long long saved, int rc, berr **err)
+{
+    long long mine = http_deadline_set(saved);
+    if (rc == 0 || !mine || now_ms() < mine || !err || !*err ||
+        (*err)->code == BERR_INTERRUPTED)
+        return rc;
+    (*err)->code = BERR_TIMEOUT;
+    return berr_wrap(err, "timeout = %s passed (the part's deadline; see its 'timeout' key)",
+                     part_value(pt, "timeout"));
+}
+
+int cv_dry_outcome(struct cv *cv, const char *subject, int level, int rc, berr **err)
+{
+    if (rc == 0 || !cv->o->dry_run || !err || !*err || (*err)->code == BERR_UNREACHABLE ||
+        (*err)->code == BERR_INTERRUPTED)
+        return rc;
+    cleanup_free char *why = xasprintf("would fail: %s", (*err)->msg);
+    cv_action(cv, subject, "fail", why, level);
+    berr_freep(err);
+    return 0;
 }
 
 void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason, int level)
@@ -363,9 +398,11 @@ static int network_part(void *ud, struct sched_task *t, berr **err)
     struct desired d;
     desired_network(pt->cv->p, part, &d);
     cleanup_free char *subject = xasprintf("network %s", part->name);
-    int rc = ensure_network(pt->cv, &d, subject, part->level, err);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, ensure_network(pt->cv, &d, subject, part->level, err),
+                             err);
     desired_clear(&d);
-    return rc;
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
 static int volume_part(void *ud, struct sched_task *t, berr **err)
@@ -378,7 +415,10 @@ static int volume_part(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("volume %s", part->name);
     json_t *have = find_named(pt->cv->volumes, d.name);
     desired_fields(&d);
-    int rc = cv_ensure_volume(pt->cv, d.create, subject, part->level, err);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved,
+                             cv_ensure_volume(pt->cv, d.create, subject, part->level, err), err);
+    rc = cv_dry_outcome(pt->cv, subject, part->level, rc, err);
     if (rc == 0 && have) {
         const char *old = cv_label_of(have, LABEL_HASH);
         if (streq(old, d.hash))
@@ -396,21 +436,36 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
     struct part_task *pt = ud;
-    return image_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("image %s", part->name);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, image_part_converge(pt->cv, part, err), err);
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
+}
+
+/* A part's work within its deadline; in a dry run a failure is a step of
+ * the plan. what names it in the plan ("image x"; NULL: its kind). */
+static int guarded_part(struct part_task *pt, const char *what,
+                        int (*fn)(struct cv *, const struct part *, berr **), berr **err)
+{
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject =
+        xasprintf("%s %s", what ? what : part_kind_name(part->kind), part->name);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, fn(pt->cv, part, err), err);
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
 static int pull_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
-    struct part_task *pt = ud;
-    return pull_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    return guarded_part(ud, NULL, pull_part_converge, err);
 }
 
 static int push_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
-    struct part_task *pt = ud;
-    return push_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    return guarded_part(ud, NULL, push_part_converge, err);
 }
 
 /* After both containers: the part depends on both container parts. */
@@ -418,21 +473,23 @@ static int copy_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
     struct part_task *pt = ud;
-    return copy_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("copy %s", part->name);
+    long long saved = cv_deadline_begin(pt->cv, part);
+    int rc = cv_deadline_end(part, saved, copy_part_converge(pt->cv, part, err), err);
+    return cv_dry_outcome(pt->cv, subject, part->level, rc, err);
 }
 
 static int assemble_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
-    struct part_task *pt = ud;
-    return assemble_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    return guarded_part(ud, "image", assemble_part_converge, err);
 }
 
 static int diskimage_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
-    struct part_task *pt = ud;
-    return diskimage_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+    return guarded_part(ud, NULL, diskimage_part_converge, err);
 }
 
 static int project_network(void *ud, struct sched_task *t, berr **err)
@@ -443,7 +500,7 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     desired_project_network(cv->p, &d);
     int rc = ensure_network(cv, &d, "network (project)", 0, err);
     desired_clear(&d);
-    return rc;
+    return cv_dry_outcome(cv, "network (project)", 0, rc, err);
 }
 
 /* The run's engine was opened from this part (converge/engines.c), and
@@ -451,17 +508,6 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
 static int engine_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)ud, (void)t, (void)err;
-    return 0;
-}
-
-static int unsupported_part(void *ud, struct sched_task *t, berr **err)
-{
-    (void)t, (void)err;
-    struct part_task *pt = ud;
-    const struct part *part = &pt->cv->p->parts[pt->part];
-    cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
-    cv_noted_action(pt->cv, subject, "skip", "not applied by up in this version", NOTE_SKIPPED,
-                    part->level);
     return 0;
 }
 
@@ -603,14 +649,13 @@ static void build_graph(struct cv *cv, struct graph *g)
             task_fn *fn = pt->kind == PART_NETWORK ? network_part
                         : pt->kind == PART_VOLUME  ? volume_part
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
-                        : pt->kind == PART_COPY ? copy_part
                         : pt->kind == PART_PULL ? pull_part
                         : pt->kind == PART_PUSH ? push_part
                         : pt->kind == PART_TASK ? task_part
                         : pt->kind == PART_ASSEMBLE ? assemble_part
                         : pt->kind == PART_DISKIMAGE ? diskimage_part
                         : pt->kind == PART_ENGINE ? engine_part
-                                                 : unsupported_part;
+                                                 : copy_part; /* PART_COPY, the only kind left */
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
                                 pt->kind == PART_ASSEMBLE)

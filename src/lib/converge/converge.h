@@ -33,7 +33,7 @@ struct up_opts {
  * action is made: commands choose on this, never on the reason's wording. */
 enum action_note {
     NOTE_NONE = 0, /* nothing more: done, or up to date */
-    NOTE_SKIPPED,  /* not applied by up (interactive instance, kind up does not apply) */
+    NOTE_SKIPPED,  /* left to another command (an interactive instance: berth run -i) */
     NOTE_ORPHAN,   /* a labelled container the project no longer has */
     NOTE_KEPT,     /* changed, yet kept as it is (a volume keeps its data) */
 };

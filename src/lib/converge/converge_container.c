@@ -57,7 +57,9 @@ static int after_start(struct cv *cv, const struct part *pt, const char *id, boo
         return -1;
     }
     berr *ignored = NULL;
-    if (api_container_remove(cv->e, id, true, &ignored) < 0)
+    int removed;
+    CV_NO_DEADLINE(removed = api_container_remove(cv->e, id, true, &ignored));
+    if (removed < 0)
         berr_append(err, "\n  (could not remove it)");
     berr_free(ignored);
     return -1;
@@ -114,7 +116,7 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
     }
     if (rc < 0) {
         berr *ignored = NULL;
-        api_container_remove(cv->e, id, true, &ignored);
+        CV_NO_DEADLINE(api_container_remove(cv->e, id, true, &ignored));
         berr_free(ignored);
     }
     return rc;
@@ -165,23 +167,6 @@ static void mark_remade(struct cv *cv, const char *name)
     pthread_mutex_unlock(&cv->lock);
 }
 
-/* In a dry run: a linked container this run (re)creates, whose new address
- * the dependent's <ALIAS>_CONTAINER_IP will need, or NULL. */
-static const char *moved_link(struct cv *cv, const struct container *c)
-{
-    const char *moved = NULL;
-    pthread_mutex_lock(&cv->lock);
-    for (size_t i = 0; i < c->nlinks && !moved; i++) {
-        const struct cref *r = &c->links[i];
-        const struct container *lc = cv->p->parts[r->part].container;
-        const char *name = lc->instances[r->instance < 0 ? 0 : r->instance].container_name;
-        if (json_object_get(cv->remade, name))
-            moved = name;
-    }
-    pthread_mutex_unlock(&cv->lock);
-    return moved;
-}
-
 /* Compare one desired container with what exists and apply the difference. */
 static int apply_container(struct cv *cv, const struct part *pt, struct desired *d, bool rebuilt,
                            struct tarfile *layout, const char *subject, berr **err)
@@ -200,16 +185,13 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     }
     const char *id = json_string_value(json_object_get(have, "Id"));
     const char *state = json_string_value(json_object_get(have, "State"));
-    /* A dry run cannot know a rebuilt image's id, nor the address a
-     * recreated linked container gets (the engine may or may not give the
-     * old one back): say what up recreates, and on what condition. */
-    const char *moved = cv->o->dry_run ? moved_link(cv, c) : NULL;
+    /* A dry run cannot know a rebuilt image's id: an image this run
+     * rebuilds always gets a new one (its labels carry the new input
+     * hash), so up recreates the container. (A linked container's address
+     * is not part of the desired state: see struct link_ip.) */
     bool same = streq(cv_label_of(have, LABEL_HASH), d->hash);
-    if (same && cv->o->dry_run && (rebuilt || moved)) {
-        cleanup_free char *why = rebuilt ? xstrdup("image rebuilt")
-                                         : xasprintf("if linked %s comes back on another address",
-                                                     moved);
-        cv_action(cv, subject, "recreate", why, pt->level);
+    if (same && cv->o->dry_run && rebuilt) {
+        cv_action(cv, subject, "recreate", "image rebuilt", pt->level);
         mark_remade(cv, d->name);
         return 0;
     }
@@ -254,6 +236,9 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     return create_and_start(cv, pt, d, layout, subject, err);
 }
 
+static int instance_apply(struct cv *cv, const struct part *pt, int idx, const char *subject,
+                          berr **err);
+
 int instance_converge(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -263,7 +248,17 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
     const struct container *c = pt->container;
     const struct instance *in = &c->instances[it->instance];
     cleanup_free char *subject = xasprintf("%s:%s", pt->name, in->name);
+    long long saved = cv_deadline_begin(cv, pt);
+    int rc = cv_deadline_end(pt, saved, instance_apply(cv, pt, it->instance, subject, err), err);
+    return cv_dry_outcome(cv, subject, pt->level, rc, err);
+}
 
+/* The instance's desired state, then the difference applied. */
+static int instance_apply(struct cv *cv, const struct part *pt, int idx, const char *subject,
+                          berr **err)
+{
+    const struct container *c = pt->container;
+    const struct instance *in = &c->instances[idx];
     json_t *img = NULL;
     if (cv_pull_needed(cv, pt, err) < 0 || cv_image(cv, c->image, &img, err) < 0)
         return -1;
@@ -287,7 +282,7 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
     if (rc == 0 && in->linked)
         rc = link_addresses(cv->e, cv->p, c, in, cv->o->dry_run, &links, &nlinks, err);
     if (rc == 0)
-        rc = desired_container(cv->p, pt, (size_t)it->instance, &facts, links, nlinks, &d, err);
+        rc = desired_container(cv->p, pt, (size_t)idx, &facts, links, nlinks, &d, err);
     link_addresses_free(links, nlinks);
     if (rc == 0)
         rc = apply_container(cv, pt, &d, rebuilt, &layout, subject, err);

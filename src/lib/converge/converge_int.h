@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "converge/converge.h"
+#include "engine/http.h"
 
 struct cv {
     engine *e;
@@ -49,6 +50,21 @@ void cv_action(struct cv *cv, const char *subject, const char *verb, const char 
 /* ... with a note the commands show beyond the verb (converge.h). */
 void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
                      enum action_note note, int level);
+/* A part's timeout: the calling thread's deadline (http_deadline_set) from
+ * now on, until cv_deadline_end sets the saved one back. A step that failed
+ * once its deadline passed is a BERR_TIMEOUT saying so. */
+long long cv_deadline_begin(struct cv *cv, const struct part *pt);
+int cv_deadline_end(const struct part *pt, long long saved, int rc, berr **err);
+/* Clean-up after a failure must reach the engine even past the deadline. */
+#define CV_NO_DEADLINE(stmt)                                                                 \
+    do {                                                                                     \
+        long long cv_saved_ = http_deadline_set(0);                                          \
+        stmt;                                                                                \
+        http_deadline_set(cv_saved_);                                                        \
+    } while (0)
+/* In a dry run, a step that fails (rc < 0) is part of the plan: recorded
+ * as "fail" with "would fail: <why>", and the plan goes on (0). Else rc. */
+int cv_dry_outcome(struct cv *cv, const char *subject, int level, int rc, berr **err);
 /* The image's id and config, inspecting it once per run. *facts is a new
  * reference, NULL (and 0) when the image does not exist. */
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);

@@ -185,7 +185,7 @@ int copy_part_converge(struct cv *cv, const struct part *pt, berr **err)
         return 0;
     }
     if (!why)
-        why = *have ? "changed" : "not applied to this destination yet";
+        why = *have ? "changed" : "not yet copied to this destination";
     cv_action(cv, subject, "copy", why, pt->level);
     if (cv->o->dry_run)
         return 0;

@@ -16,6 +16,7 @@ void desired_clear(struct desired *d)
     json_decref(d->connect);
     json_decref(d->volumes);
     json_decref(d->extra);
+    json_decref(d->hash_env);
     free(d->fields);
     memset(d, 0, sizeof *d);
 }
@@ -82,7 +83,12 @@ static int cmp_str(const void *a, const void *b)
 static void seal(struct desired *d, json_t *labels, json_t *extra)
 {
     json_t *whole = json_object();
-    json_object_set(whole, "create", d->create);
+    json_t *create = d->create;
+    if (d->hash_env) {
+        create = json_copy(d->create);
+        json_object_set(create, "Env", d->hash_env);
+    }
+    json_object_set_new(whole, "create", create == d->create ? json_incref(create) : create);
     if (d->connect)
         json_object_set(whole, "connect", d->connect);
     if (d->volumes)
@@ -110,6 +116,8 @@ const char *desired_fields(struct desired *d)
     json_object_foreach(d->create, key, val) {
         if (streq(key, "Labels"))
             continue;
+        if (streq(key, "Env") && d->hash_env)
+            val = d->hash_env;
         if (streq(key, "HostConfig") && json_is_object(val)) {
             const char *k2;
             json_t *v2;
@@ -188,18 +196,23 @@ int desired_network(const struct project *p, const struct part *pt, struct desir
     out->create = json_pack("{s:s, s:s, s:b, s:b, s:b}", "Name", out->name, "Driver",
                             part_value(pt, "driver"), "CheckDuplicate", 1, "Internal",
                             flag(pt, "internal"), "EnableIPv6", flag(pt, "ipv6"));
-    const char *subnet = part_value(pt, "subnet"), *gw = part_value(pt, "gateway"),
-               *range = part_value(pt, "ip-range");
-    if (subnet || gw || range) {
-        json_t *cfg = json_object();
-        if (subnet)
-            json_object_set_new(cfg, "Subnet", json_string(subnet));
-        if (gw)
-            json_object_set_new(cfg, "Gateway", json_string(gw));
-        if (range)
-            json_object_set_new(cfg, "IPRange", json_string(range));
-        json_object_set_new(out->create, "IPAM", json_pack("{s:s, s:[o]}", "Driver", "default",
-                                                           "Config", cfg));
+    /* One IPAM entry per subnet (dual stack: one per family); the gateway
+     * and range go with the subnet of their family. */
+    const struct setting *sn = part_setting(pt, "subnet");
+    const char *gw = part_value(pt, "gateway"), *range = part_value(pt, "ip-range");
+    if (sn && sn->items.n) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < sn->items.n; i++) {
+            bool v6 = strchr(sn->items.v[i], ':') != NULL;
+            json_t *cfg = json_pack("{s:s}", "Subnet", sn->items.v[i]);
+            if (gw && (strchr(gw, ':') != NULL) == v6)
+                json_object_set_new(cfg, "Gateway", json_string(gw));
+            if (range && (strchr(range, ':') != NULL) == v6)
+                json_object_set_new(cfg, "IPRange", json_string(range));
+            json_array_append_new(list, cfg);
+        }
+        json_object_set_new(out->create, "IPAM",
+                            json_pack("{s:s, s:o}", "Driver", "default", "Config", list));
     }
     opt_kv(out->create, "Options", pt, "options");
     json_object_set_new(out->create, "Labels", labels);
@@ -224,10 +237,12 @@ int desired_volume(const struct project *p, const struct part *pt, struct desire
     return 0;
 }
 
-static char *link_env(const struct link_ip *l)
+static char *link_env(const struct link_ip *l, bool hashed)
 {
     cleanup_free char *name = link_env_name(l->alias);
-    return xasprintf("%s=%s", name, l->ip);
+    if (hashed && !l->outside && l->target)
+        return xasprintf("%s=@%s", name, l->target);
+    return xasprintf("%s=%s", name, l->ip ? l->ip : "");
 }
 
 static const char *yes(bool b)
@@ -255,7 +270,8 @@ static void add_persistent(json_t *mounts, json_t *vols, json_t *labels, const s
     json_array_append_new(mounts, m);
 }
 
-/* Ports: declared ones, plus the image's EXPOSE ports when publish_ports. */
+/* Ports: declared ones, plus the image's EXPOSE ports, published when
+ * publish_ports; declared ones are exposed in any case. */
 static void ports_into(json_t *cfg, json_t *host, const struct container *c,
                        const struct instance *in, const struct image_facts *img,
                        const struct strv *udp)
@@ -265,6 +281,11 @@ static void ports_into(json_t *cfg, json_t *host, const struct container *c,
         const struct port *pp = &c->ports[i];
         cleanup_free char *key = xasprintf("%d/%s", pp->container_port, pp->proto);
         json_object_set_new(exposed, key, json_object());
+        /* publish_ports governs declared ports as it does EXPOSEd ones
+         * (DockerOps: only published and master instances publish); the
+         * others expose them to the project network only. */
+        if (!in->publish_ports)
+            continue;
         json_t *list = json_object_get(bindings, key);
         if (!list) {
             list = json_array();
@@ -384,14 +405,25 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     const char *fixed[] = {e1, e2, e3, e4, e5, e6, e7};
     for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
         json_array_append_new(env, json_string(fixed[i]));
+    json_t *hash_env = json_copy(env);
+    bool by_target = false;
     /* Only a linked instance is on the network its links' addresses are on. */
     for (size_t i = 0; in->linked && i < nlinks; i++) {
-        char *s = link_env(&links[i]);
+        char *s = link_env(&links[i], false), *h = link_env(&links[i], true);
+        by_target = by_target || !streq(s, h);
         json_array_append_new(env, json_string(s));
+        json_array_append_new(hash_env, json_string(h));
         free(s);
+        free(h);
     }
-    for (size_t i = 0; i < c->env.n; i++)
+    for (size_t i = 0; i < c->env.n; i++) {
         json_array_append_new(env, json_string(c->env.v[i]));
+        json_array_append_new(hash_env, json_string(c->env.v[i]));
+    }
+    if (by_target)
+        out->hash_env = hash_env;
+    else
+        json_decref(hash_env);
 
     json_t *cfg = json_pack("{s:s, s:o, s:b, s:b, s:b}", "Image", c->image, "Env", env, "Tty",
                             c->tty, "OpenStdin", c->tty, "AttachStdin", 0);

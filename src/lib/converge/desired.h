@@ -24,11 +24,20 @@ struct image_facts {
     const char *layout_hash; /* the layout folder's tar hash, NULL when it has none */
 };
 
-/* The address of a linked container, for <ALIAS>_CONTAINER_IP. */
+/* The address of a linked container, for <ALIAS>_CONTAINER_IP.
+ *
+ * A linked container of the project gets an address from the engine each
+ * time it starts (Podman always a new one, Docker when it is made anew), so
+ * the address is not part of the desired configuration: what is hashed is
+ * which container the link names (target). A dependent is not recreated
+ * because its link came back elsewhere; its variable holds the address at
+ * its creation, and the link's name (the part's DNS alias on the project
+ * network) always resolves to the current one. */
 struct link_ip {
     const char *alias;
-    const char *ip;
-    bool outside; /* a master's link to a container outside the project: also a hosts entry */
+    const char *ip;     /* NULL in a dry run when the linked container has none yet */
+    bool outside;       /* a master's link to a container outside the project: also a hosts entry */
+    const char *target; /* the linked container's name (not outside) */
 };
 
 struct desired {
@@ -39,6 +48,7 @@ struct desired {
     char hash[65];
     json_t *labels;    /* create's Labels (borrowed) */
     json_t *extra;     /* what else the hash covers (image id, layout, script) */
+    json_t *hash_env;  /* Env as hashed: a link's address replaced by its target (struct link_ip) */
     char *fields;      /* "Cmd:1a2b3c4d,Env:...": see desired_fields */
 };
 void desired_clear(struct desired *d);

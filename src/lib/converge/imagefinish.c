@@ -143,7 +143,8 @@ int image_squash_container(struct cv *cv, const char *cid, const char *tmp_ref, 
     cleanup_free char *repo = xstrdup(tmp_ref);
     char *colon = strrchr(repo, ':');
     *colon = '\0';
-    int rc = api_image_import(cv->e, repo, colon + 1, import_read, &p, err);
+    cleanup_free char *id = NULL; /* used by name: tmp_ref */
+    int rc = api_image_import(cv->e, repo, colon + 1, import_read, &p, &id, err);
     return pump_settle(&p, rc, err);
 }
 

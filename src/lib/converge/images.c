@@ -115,6 +115,32 @@ static int build_call(struct cv *cv, const char *query, struct tarfile *tf, stru
     return rc;
 }
 
+/* A whole small file as text (NULL when it cannot be read). */
+static char *file_text(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    strbuf sb = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len < (1u << 20))
+        sb_add(&sb, buf, n);
+    fclose(f);
+    return sb_detach(&sb, NULL);
+}
+
+/* A folder's berth.ini (and a project file at the context's root)
+ * configures berth, not the image: sent along, every change of a setting
+ * (keep, env) would rebuild the image and recreate its containers. It is
+ * left out of the context unless the Dockerfile names it (a COPY or ADD of
+ * berth.ini), the one way an image can use it. */
+static bool berth_ini_used(const char *dockerfile)
+{
+    cleanup_free char *df = file_text(dockerfile);
+    return df && strstr(df, "berth.ini");
+}
+
 static int build_part(struct cv *cv, const struct part *pt, berr **err)
 {
     const char *source = part_value(pt, "source");
@@ -141,8 +167,9 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
         /* sent even when .dockerignore lists them, as docker does */
         const char *keep[] = {".dockerignore", inside ? df_abs + strlen(src_slash) : NULL, NULL};
+        const char *drop[] = {berth_ini_used(df_abs) ? NULL : "berth.ini", NULL};
         struct ignore_rules *ign = NULL;
-        if (ignore_load_keeping(ignore_path, keep, &ign, err) < 0)
+        if (ignore_load_adjusted(ignore_path, drop, keep, &ign, err) < 0)
             return -1; /* the task, "image PART", names the part */
         struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
                               .extra_path = inside ? NULL : df_abs,
@@ -174,6 +201,12 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
     char hash[65];
     hasher_finish(h, hash);
     const char *why = rc == 0 ? staleness(cv, pt->image, hash, err, &rc) : NULL;
+    /* A parent this run (re)builds gets a new id, so the child's inputs
+     * change with it; a dry run cannot know that id: say so from the
+     * parent, in both runs alike. */
+    for (size_t i = 0; i < pt->from.n && rc == 0 && (!why || streq(why, "inputs changed")); i++)
+        if (cv_image_rebuilt(cv, pt->from.v[i]))
+            why = "base image rebuilt";
     if (rc < 0 || !why) {
         if (rc == 0)
             cv_action(cv, subject, "none", "up to date", pt->level);
@@ -489,7 +522,8 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     cleanup_free char *tmp_repo = xasprintf("%s-bootstrap", cv->p->name);
     cleanup_free char *tmp_tag = xstrdup(pt->name);
     cleanup_free char *tmp_ref = xasprintf("%s:%s", tmp_repo, tmp_tag);
-    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tarfile_read, &tf, err);
+    cleanup_free char *tmp_id = NULL;
+    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tarfile_read, &tf, &tmp_id, err);
     tarfile_close(&tf);
     cleanup_free char *cid = NULL;
     if (rc == 0) {
@@ -511,7 +545,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
          * container berth's (instance), and its own name, which only it has
          * (engine/owner.h). berth.project lets down's one list call find a
          * leftover. */
-        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd",
+        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_id, "Cmd",
                                  cmd, "HostConfig", "NetworkMode", "none", "Labels",
                                  LABEL_BOOTSTRAP, cv->p->name, LABEL_PROJECT, cv->p->name);
         if (part_value(pt, "script-user"))
@@ -561,11 +595,20 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     }
     /* The temporary container and tag go, whatever happened. */
     berr *ignored = NULL;
+    long long saved = http_deadline_set(0); /* even past the part's timeout */
     if (cid)
         api_container_remove(cv->e, cid, true, &ignored);
     berr_freep(&ignored);
-    api_image_remove(cv->e, tmp_ref, true, &ignored);
+    /* The temporary name goes (Docker keeps the layers under the committed
+     * image, which is its child: removing by id would be refused). An
+     * engine that gave it another name (Podman 4.3: repo:latest) has no
+     * such name: remove it by id then. */
+    if (api_image_remove(cv->e, tmp_ref, true, &ignored) < 0 && tmp_id) {
+        berr_freep(&ignored);
+        api_image_remove(cv->e, tmp_id, true, &ignored);
+    }
     berr_free(ignored);
+    http_deadline_set(saved);
     json_decref(cfg);
     if (rc < 0)
         return berr_wrap(err, "bootstrap %s", pt->image);

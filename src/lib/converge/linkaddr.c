@@ -120,7 +120,7 @@ int link_addresses(engine *e, const struct project *p, const struct container *c
             if (link_outside(c, link_alias(p, r), &ip, err) < 0)
                 return -1;
             if (ip) {
-                (*out)[(*n)++] = (struct link_ip){link_alias(p, r), ip, true};
+                (*out)[(*n)++] = (struct link_ip){link_alias(p, r), ip, true, NULL};
                 continue;
             }
         }
@@ -132,11 +132,14 @@ int link_addresses(engine *e, const struct project *p, const struct container *c
         const char *ip = json_string_value(json_object_get(
             json_object_get(json_object_get(json_object_get(j, "NetworkSettings"), "Networks"), net),
             "IPAddress"));
-        if (ip && *ip) {
+        if ((ip && *ip) || dry_run) {
+            /* In a dry run a linked container to be made has no address
+             * yet: its target is what the desired state hashes. */
             (*out)[*n].alias = link_alias(p, r);
-            (*out)[*n].ip = xstrdup(ip);
+            (*out)[*n].ip = ip && *ip ? xstrdup(ip) : NULL;
+            (*out)[*n].target = li->container_name;
             (*n)++;
-        } else if (!dry_run) {
+        } else {
             json_decref(j);
             return berr_set(err, BERR_FAILURE, "linked container %s has no address on %s: is it running?",
                             li->container_name, net);

@@ -283,19 +283,102 @@ static int ignore_msg(void *ud, json_t *msg, berr **err)
     return 0;
 }
 
+/* An import's messages name the new image by id: Docker in "status"
+ * ("sha256:..."), Podman in "id" as well. Keep the last one seen. */
+static int import_msg(void *ud, json_t *msg, berr **err)
+{
+    (void)err;
+    char **id = ud;
+    const char *v = json_string_value(json_object_get(msg, "id"));
+    if (!v || !starts_with(v, "sha256:"))
+        v = json_string_value(json_object_get(msg, "status"));
+    if (v && starts_with(v, "sha256:")) {
+        free(*id);
+        *id = xstrdup(v);
+    }
+    return 0;
+}
+
 int api_image_import(engine *e, const char *repo, const char *tag, http_read_cb *rd, void *ud,
-                     berr **err)
+                     char **image_id, berr **err)
 {
     strbuf p = STRBUF_INIT;
     sb_adds(&p, "/images/create?fromSrc=-");
     query_add(&p, "repo", repo);
     query_add(&p, "tag", tag);
+    char *id = NULL;
     struct engine_req r = {.method = "POST", .path = p.buf, .read = rd, .read_ud = ud,
                            .content_type = "application/x-tar", .timeout_ms = -1,
-                           .idle_timeout_ms = 300000, .on_msg = ignore_msg};
+                           .idle_timeout_ms = 300000, .on_msg = import_msg, .ud = &id};
     int rc = engine_call(e, &r, NULL, NULL, err);
     sb_release(&p);
+    if (rc == 0 && !id)
+        rc = berr_set(err, BERR_ENGINE, "the engine imported the image without naming its id");
+    if (rc == 0)
+        *image_id = id;
+    else
+        free(id);
     return rc;
+}
+
+/* Podman (4.3) takes a commit's settings only as Dockerfile instructions
+ * ("changes"), not as the body's config: the same settings, spelled so.
+ * Cmd null (none) is CMD [], so the image does not keep the container's. */
+static void commit_changes(strbuf *p, json_t *config)
+{
+    const char *key;
+    json_t *v;
+    strbuf c = STRBUF_INIT;
+    json_object_foreach(json_object_get(config, "Labels"), key, v) {
+        json_t *kj = json_string(key);
+        char *k = json_dumps(kj, JSON_ENCODE_ANY);
+        char *val = json_dumps(v, JSON_ENCODE_ANY);
+        sb_reset(&c);
+        sb_addf(&c, "LABEL %s=%s", k ? k : "\"\"", val ? val : "\"\"");
+        query_add(p, "changes", c.buf);
+        json_decref(kj);
+        free(k);
+        free(val);
+    }
+    static const char *const argvs[][2] = {{"Cmd", "CMD"}, {"Entrypoint", "ENTRYPOINT"}};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *a = json_object_get(config, argvs[i][0]);
+        if (!a)
+            continue;
+        char *t = json_is_array(a) ? json_dumps(a, JSON_COMPACT) : xstrdup("[]");
+        sb_reset(&c);
+        sb_addf(&c, "%s %s", argvs[i][1], t);
+        query_add(p, "changes", c.buf);
+        free(t);
+    }
+    size_t i;
+    json_array_foreach(json_object_get(config, "Env"), i, v) {
+        const char *item = json_string_value(v), *eq = item ? strchr(item, '=') : NULL;
+        if (!eq)
+            continue;
+        json_t *val = json_string(eq + 1);
+        char *q = json_dumps(val, JSON_ENCODE_ANY);
+        sb_reset(&c);
+        sb_addf(&c, "ENV %.*s=%s", (int)(eq - item), item, q);
+        query_add(p, "changes", c.buf);
+        free(q);
+        json_decref(val);
+    }
+    static const char *const words[][2] = {{"WorkingDir", "WORKDIR"}, {"User", "USER"}};
+    for (size_t k = 0; k < 2; k++) {
+        const char *w = json_string_value(json_object_get(config, words[k][0]));
+        if (!w || !*w)
+            continue; /* "" is the default; Podman refuses an empty instruction */
+        sb_reset(&c);
+        sb_addf(&c, "%s %s", words[k][1], w);
+        query_add(p, "changes", c.buf);
+    }
+    json_object_foreach(json_object_get(config, "ExposedPorts"), key, v) {
+        sb_reset(&c);
+        sb_addf(&c, "EXPOSE %s", key);
+        query_add(p, "changes", c.buf);
+    }
+    sb_release(&c);
 }
 
 int api_commit(engine *e, const char *container, const char *repo, const char *tag,
@@ -306,6 +389,8 @@ int api_commit(engine *e, const char *container, const char *repo, const char *t
     query_add(&p, "container", container);
     query_add(&p, "repo", repo);
     query_add(&p, "tag", tag);
+    if (engine_podman_api(e))
+        commit_changes(&p, config);
     json_t *j = NULL;
     int rc = engine_post(e, p.buf, config, &j, err);
     sb_release(&p);

@@ -25,6 +25,22 @@ void http_set_cancel_flag(volatile int *flag)
     cancel_flag = flag;
 }
 
+/* The calling thread's deadline (now_ms() clock), 0: none. Each task of a
+ * run is one thread's work, so a part's timeout is its thread's deadline. */
+static _Thread_local long long thread_deadline;
+
+long long http_deadline_set(long long deadline_ms)
+{
+    long long old = thread_deadline;
+    thread_deadline = deadline_ms;
+    return old;
+}
+
+static bool deadline_passed(void)
+{
+    return thread_deadline && now_ms() >= thread_deadline;
+}
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
@@ -193,7 +209,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
 static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
     (void)ud, (void)a, (void)b, (void)c, (void)d;
-    return cancel_flag && *cancel_flag ? 1 : 0;
+    return (cancel_flag && *cancel_flag) || deadline_passed() ? 1 : 0;
 }
 
 static void setup(http_client *c, struct xfer *x, struct curl_slist *hdrs, const char *url)
@@ -217,8 +233,16 @@ static void setup(http_client *c, struct xfer *x, struct curl_slist *hdrs, const
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* thread-safe timeouts */
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    if (req->timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    long timeout = req->timeout_ms > 0 ? req->timeout_ms : 0;
+    if (thread_deadline) {
+        long long left = thread_deadline - now_ms();
+        if (left < 1)
+            left = 1;
+        if (!timeout || left < timeout)
+            timeout = (long)left;
+    }
+    if (timeout > 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
     if (req->idle_timeout_ms > 0) {
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (req->idle_timeout_ms + 999) / 1000);
@@ -256,6 +280,8 @@ static int transport_error(http_client *c, struct xfer *x, CURLcode rc, const ch
         return berr_set(err, BERR_ENGINE,
                         "the engine at %s sent more than the %zu MiB this request allows",
                         c->display, x->max_body >> 20);
+    if (deadline_passed() && (rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OPERATION_TIMEDOUT))
+        return berr_set(err, BERR_TIMEOUT, "the deadline passed while waiting for the engine");
     switch (rc) {
     case CURLE_ABORTED_BY_CALLBACK:
         return berr_set(err, BERR_INTERRUPTED, "interrupted");

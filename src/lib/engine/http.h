@@ -73,6 +73,11 @@ const struct http_endpoint *http_client_endpoint(const http_client *c);
 
 /* Install a flag that, once non-zero, aborts every transfer (Ctrl-C). */
 void http_set_cancel_flag(volatile int *flag);
+/* The calling thread's deadline, on the now_ms() clock (0: none): every
+ * transfer the thread makes ends by then, failing with BERR_TIMEOUT. Returns
+ * the previous one (set it back after; clean-up after a missed deadline
+ * sets 0 first). */
+long long http_deadline_set(long long deadline_ms);
 
 /* Perform one request. Fails (-1) only when no complete HTTP answer came:
  * the engine could not be reached, timed out, the body exceeded its cap, a

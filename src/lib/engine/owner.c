@@ -56,13 +56,24 @@ static json_t *image_labels(json_t *img)
     return json_is_object(l) ? l : json_object_get(json_object_get(img, "Config"), "Labels");
 }
 
+/* A listed tag as the project names it: Podman lists a short name fully
+ * qualified ("docker.io/demo/base:latest" for "demo/base"). */
+const char *owner_short_tag(const char *t)
+{
+    static const char *const prefixes[] = {"docker.io/library/", "docker.io/", "localhost/"};
+    for (size_t i = 0; t && i < ARRAY_SIZE(prefixes); i++)
+        if (starts_with(t, prefixes[i]))
+            return t + strlen(prefixes[i]);
+    return t;
+}
+
 static bool tagged(json_t *img, const char *ref)
 {
     cleanup_free char *want = owner_tagged_ref(ref);
     json_t *t;
     size_t i;
     json_array_foreach(json_object_get(img, "RepoTags"), i, t)
-        if (streq(json_string_value(t), want))
+        if (streq(json_string_value(t), want) || streq(owner_short_tag(json_string_value(t)), want))
             return true;
     return false;
 }

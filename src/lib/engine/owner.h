@@ -50,6 +50,9 @@ bool owner_image_claims(json_t *img, const char *project);
 /* The ref (repo:tag) berth made the image as, from its labels (the older
  * scheme's: <project>/<part>); NULL when they name none. malloc'd. */
 char *owner_image_ref(json_t *img);
+/* A listed tag as the project names it: Podman lists short names fully
+ * qualified ("docker.io/demo/base:latest" for "demo/base:latest"). */
+const char *owner_short_tag(const char *tag);
 /* keep = true was set on this very image (not inherited from its parent). */
 bool owner_image_kept(json_t *img);
 

@@ -9,6 +9,38 @@
 #include "base/util.h"
 #include "project/values.h"
 
+/* Keys the schema knows but nothing acts on yet: refused where they are
+ * written, never accepted and ignored. Written with the value that means
+ * "as without it" (commit = true, tty = false) they are accepted. */
+static const struct {
+    unsigned kinds;    /* bit per part kind */
+    const char *key;
+    const char *inert; /* the value that changes nothing, or NULL: any value is refused */
+    const char *why;
+} not_acting[] = {
+    {1u << PART_BOOTSTRAP, "commit", "true",
+     "a bootstrap always commits its image (commit = false is not supported)"},
+    {1u << PART_BOOTSTRAP, "volumes", NULL, "a bootstrap's script runs without volumes"},
+    {1u << PART_BOOTSTRAP, "volumes-from", NULL, "a bootstrap's script runs without volumes"},
+    {1u << PART_BOOTSTRAP, "tty", "false", "a bootstrap's script runs without a terminal"},
+};
+
+static void refuse_not_acting(struct loader *L, struct part *pt, struct rsec *s)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(not_acting); i++) {
+        if (!(not_acting[i].kinds & (1u << pt->kind)))
+            continue;
+        struct rkv *kv = sec_find(s, not_acting[i].key);
+        const char *v = part_value(pt, not_acting[i].key);
+        if (!kv || kv->layer == L_DEFAULT || !v ||
+            (not_acting[i].inert && streq(v, not_acting[i].inert)))
+            continue;
+        load_problem(L, s, kv, "not supported: %s (remove it%s%s)", not_acting[i].why,
+                     not_acting[i].inert ? ", or set it to " : "",
+                     not_acting[i].inert ? not_acting[i].inert : "");
+    }
+}
+
 /* A key written with a value other than its default: one that would act,
  * were its part able to act on it. (berth config writes defaults out, so a
  * resolved file has them written: those are inert.) */
@@ -30,17 +62,31 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
                "is set without '%s' (a registry login needs both, or neither)",
                user ? "password" : "username");
     if (pt->kind == PART_NETWORK) {
-        const char *subnet = part_value(pt, "subnet");
+        /* Several subnets make a dual-stack network, as the engine's IPAM
+         * takes them: at most one per family; gateway and ip-range belong to
+         * the subnet of their family. */
+        const struct setting *sn = part_setting(pt, "subnet");
+        const char *v4 = NULL, *v6 = NULL;
+        for (size_t i = 0; sn && i < sn->items.n; i++) {
+            const char **slot = strchr(sn->items.v[i], ':') ? &v6 : &v4;
+            if (*slot)
+                load_problem(L, s, sec_find(s, "subnet"),
+                             "'%s' is a second %s subnet (give at most one IPv4 and one IPv6)",
+                             sn->items.v[i], slot == &v6 ? "IPv6" : "IPv4");
+            *slot = sn->items.v[i];
+        }
         const char *keys[] = {"gateway", "ip-range"};
         for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
             const char *v = part_value(pt, keys[i]);
+            const char *subnet = v && strchr(v, ':') ? v6 : v4;
             if (v && !subnet)
-                load_problem(L, s, sec_find(s, keys[i]), "needs 'subnet' to be set as well");
-            else if (v && !ipv4_in_cidr(v, subnet))
+                load_problem(L, s, sec_find(s, keys[i]), "needs 'subnet' to be set as well (%s)",
+                             strchr(v, ':') ? "an IPv6 one" : "an IPv4 one");
+            else if (v && !strchr(v, ':') && !ipv4_in_cidr(v, subnet))
                 load_problem(L, s, sec_find(s, keys[i]), "'%s' is outside the subnet %s", v, subnet);
         }
-        if (subnet && strchr(subnet, ':') && !streq(part_value(pt, "ipv6"), "true"))
-            load_problem(L, s, sec_find(s, "subnet"), "'%s' is an IPv6 subnet: set ipv6 = true", subnet);
+        if (v6 && !streq(part_value(pt, "ipv6"), "true"))
+            load_problem(L, s, sec_find(s, "subnet"), "'%s' is an IPv6 subnet: set ipv6 = true", v6);
     }
     if (pt->kind == PART_ENGINE) {
         bool priv = streq(part_value(pt, "private"), "true");
@@ -178,6 +224,7 @@ static void make_settings(struct loader *L, int pi)
             .key = kv->key, .value = kv->val, .secret = kv->secret, .loc = kv->loc};
     }
     check_combinations(L, pt, s);
+    refuse_not_acting(L, pt, s);
 }
 
 static void project_settings(struct loader *L)

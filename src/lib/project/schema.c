@@ -126,7 +126,7 @@ static const struct keydef network_keys[] = {
     HEAD,
     K("name", KT_NAME, .dflt = "${project:name}-%n"),
     K("driver", KT_NAME, .dflt = "bridge"),
-    K("subnet", KT_CIDR),
+    K("subnet", KT_CIDRS),
     K("gateway", KT_IP),
     K("ip-range", KT_CIDR),
     K("ipv6", KT_BOOL, .dflt = "false"),

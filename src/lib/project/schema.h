@@ -56,6 +56,7 @@ enum ktype {
     KT_TAGS,      /* image tags: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
     KT_CAPS,      /* kernel capabilities: NET_ADMIN, CAP_NET_ADMIN, ALL */
     KT_EXTRAHOSTS, /* NAME:ADDRESS */
+    KT_CIDRS,     /* subnets: several, one per family (dual stack) */
     /* lists, one item per line */
     KT_ENV,       /* NAME=VALUE */
     KT_KV,        /* key=value */

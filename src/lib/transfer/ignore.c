@@ -300,38 +300,49 @@ int ignore_load(const char *path, struct ignore_rules **out, berr **err)
     return ignore_load_keeping(path, NULL, out, err);
 }
 
+/* "\n" PREFIX NAME, pattern characters in NAME escaped: it matches only itself. */
+static void add_exact(strbuf *sb, const char *prefix, const char *name)
+{
+    sb_addf(sb, "\n%s", prefix);
+    for (const char *c = name; *c; c++) {
+        if (strchr("*?[]\\", *c))
+            sb_addc(sb, '\\');
+        sb_addc(sb, *c);
+    }
+}
+
 int ignore_load_keeping(const char *path, const char *const *keep, struct ignore_rules **out,
                         berr **err)
 {
+    return ignore_load_adjusted(path, NULL, keep, out, err);
+}
+
+int ignore_load_adjusted(const char *path, const char *const *drop, const char *const *keep,
+                         struct ignore_rules **out, berr **err)
+{
     *out = NULL;
     FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT)
-            return ignore_parse("", out, err);
+    if (!f && errno != ENOENT)
         return berr_errno(err, BERR_FAILURE, errno, "open %s", path);
-    }
     strbuf sb = STRBUF_INIT;
     char buf[4096];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
         sb_add(&sb, buf, n);
     int rc = 0;
-    if (ferror(f))
+    if (f && ferror(f))
         rc = berr_errno(err, BERR_FAILURE, errno, "read %s", path);
-    fclose(f);
-    if (rc == 0 && memchr(sb.buf, '\0', sb.len))
+    if (f)
+        fclose(f);
+    if (rc == 0 && sb.len && memchr(sb.buf, '\0', sb.len))
         rc = berr_set(err, BERR_PROJECT, "%s: holds a NUL byte", path);
     /* "!NAME" last: the last matching rule wins, so they are always sent;
      * pattern characters in NAME escaped, so it matches only itself */
-    for (size_t i = 0; rc == 0 && keep && keep[i]; i++) {
-        sb_adds(&sb, "\n!");
-        for (const char *c = keep[i]; *c; c++) {
-            if (strchr("*?[]\\", *c))
-                sb_addc(&sb, '\\');
-            sb_addc(&sb, *c);
-        }
-    }
-    if (rc == 0 && ignore_parse(sb.buf, out, err) < 0)
+    for (size_t i = 0; rc == 0 && drop && drop[i]; i++)
+        add_exact(&sb, "/", drop[i]);
+    for (size_t i = 0; rc == 0 && keep && keep[i]; i++)
+        add_exact(&sb, "!", keep[i]);
+    if (rc == 0 && ignore_parse(sb.len ? sb.buf : "", out, err) < 0)
         rc = berr_wrap(err, "%s", path);
     sb_release(&sb);
     return rc;

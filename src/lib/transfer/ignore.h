@@ -21,6 +21,10 @@ int ignore_load(const char *path, struct ignore_rules **out, berr **err);
  * lists them. */
 int ignore_load_keeping(const char *path, const char *const *keep, struct ignore_rules **out,
                         berr **err);
+/* The same, and the paths in drop (NULL-terminated, from the root) are
+ * excluded after the file's own rules (berth's settings file). */
+int ignore_load_adjusted(const char *path, const char *const *drop, const char *const *keep,
+                         struct ignore_rules **out, berr **err);
 /* Parse rules from text (what ignore_load does after reading the file). */
 int ignore_parse(const char *text, struct ignore_rules **out, berr **err);
 /* True when relpath ("src/a.o", no leading "./") is excluded. NULL rules

@@ -84,7 +84,11 @@ static void test_instances(void)
     ok(env_has(safe.create, "SAFEMODE=true"), "safemode says so");
     ok(env_has(one.create, "MODE=prod"), "the part's env follows");
 
-    is_str(host_ip(one.create, "443/tcp"), "127.0.0.1", "declared ports bind to 127.0.0.1");
+    is_str(host_ip(master.create, "443/tcp"), "127.0.0.1", "declared ports bind to 127.0.0.1");
+    ok(host_ip(one.create, "443/tcp") == NULL,
+       "a standard instance (publish_ports = false) does not publish its declared ports");
+    ok(json_object_get(json_object_get(one.create, "ExposedPorts"), "443/tcp") != NULL,
+       "... it exposes them");
     ok(host_ip(one.create, "80/tcp") == NULL, "standard does not publish the image's EXPOSE");
     is_str(host_ip(master.create, "80/tcp"), "127.0.0.1", "master publishes EXPOSE on 127.0.0.1");
 
@@ -130,8 +134,29 @@ static void test_instances(void)
     is_str(json_string_value(json_array_get(
                json_object_get(json_object_get(dbo.create, "HostConfig"), "ExtraHosts"), 0)),
            "web:10.9.8.7", "and a hosts entry, so the name resolves");
-    ok(!streq(dbo.hash, db.hash), "another link address changes the hash");
+    ok(!streq(dbo.hash, db.hash), "an outside link's address is part of the hash");
     desired_clear(&dbo);
+
+    /* A link inside the project: its target is hashed, not its address,
+     * which the engine may change on every start (issue 12.4). */
+    struct link_ip t1 = {.alias = "web", .ip = "172.20.0.3", .target = "shop-web-one"};
+    struct link_ip t2 = {.alias = "web", .ip = "172.20.0.9", .target = "shop-web-one"};
+    struct link_ip t3 = {.alias = "web", .ip = NULL, .target = "shop-web-one"};
+    struct link_ip t4 = {.alias = "web", .ip = "172.20.0.3", .target = "shop-web-two"};
+    struct desired d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0};
+    make(p, "db", "main", img, &t1, 1, &d1);
+    make(p, "db", "main", img, &t2, 1, &d2);
+    make(p, "db", "main", img, &t3, 1, &d3);
+    make(p, "db", "main", img, &t4, 1, &d4);
+    ok(env_has(d2.create, "WEB_CONTAINER_IP=172.20.0.9"), "the variable holds the address");
+    is_str(d2.hash, d1.hash, "another address of the same linked container: the same hash");
+    is_str(d3.hash, d1.hash, "... and none yet (a dry run) too");
+    is_str(desired_fields(&d2), desired_fields(&d1), "... and the same fields");
+    ok(!streq(d4.hash, d1.hash), "another linked container changes the hash");
+    desired_clear(&d1);
+    desired_clear(&d2);
+    desired_clear(&d3);
+    desired_clear(&d4);
 
     /* Same project again: the same hash (nothing recreated). */
     struct desired again = {0};
