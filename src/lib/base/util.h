@@ -39,6 +39,9 @@ static inline bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 bool ends_with(const char *s, const char *suffix);
+/* Length of the valid UTF-8 prefix of s (strict: no overlongs, no
+ * surrogates, nothing above U+10FFFF); stops at the first NUL. */
+size_t utf8_valid_prefix(const char *s);
 
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);

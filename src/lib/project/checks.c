@@ -389,33 +389,6 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
 }
 
 /* Split an "# ..." comment line out of list values, then check each item. */
-/* Length of the valid UTF-8 prefix of s (strict: no overlongs, no
- * surrogates, nothing above U+10FFFF). */
-static size_t utf8_valid_prefix(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s, *start = u;
-    while (*u) {
-        size_t n = *u < 0x80 ? 1 : (*u & 0xE0) == 0xC0 ? 2 : (*u & 0xF0) == 0xE0 ? 3
-                 : (*u & 0xF8) == 0xF0 ? 4 : 0;
-        if (!n || (n == 2 && *u < 0xC2) || (n == 4 && *u > 0xF4))
-            break;
-        size_t k = 1;
-        while (k < n && (u[k] & 0xC0) == 0x80)
-            k++;
-        if (k < n)
-            break;
-        unsigned cp = n == 1 ? u[0] : n == 2 ? (u[0] & 0x1Fu) << 6 | (u[1] & 0x3Fu)
-                    : n == 3 ? (u[0] & 0x0Fu) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu)
-                             : (u[0] & 0x07u) << 18 | (u[1] & 0x3Fu) << 12 | (u[2] & 0x3Fu) << 6 |
-                                   (u[3] & 0x3Fu);
-        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-            break;
-        u += n;
-    }
-    return (size_t)(u - start);
-}
-
 /* Every value reaches the engine as JSON, whose strings are UTF-8: a value
  * that is not would be dropped on the way (an env variable silently
  * missing). Say where, showing the line with its bad bytes escaped. */

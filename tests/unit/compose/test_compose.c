@@ -1,4 +1,4 @@
-/* The Compose reader through the project loader (25 cases), one row per case: the
+/* The Compose reader through the project loader, one row per case: the
  * files of a folder (compose.yaml and others), the environment, and either
  * resolved settings ("PART.KEY=VALUE" lines; lists joined by '|') or the
  * problem it must report (a substring, with FILE:LINE:COLUMN). The folder
@@ -31,6 +31,10 @@ struct ccase {
 };
 
 static const struct ccase cases[] = {
+    {"bytes that are not UTF-8 are an error at their line and column (a '%' line with them "
+     "made libfyaml 0.7.12 loop for ever)",
+     {{"compose.yaml", "services:\n%\xc3\n"}},
+     {0}, {0}, {0}, NULL, "compose.yaml:2:2: not UTF-8 text (byte 0xc3)"},
     {"interpolation: defaults, required, $$ and unbraced names",
      {{"compose.yaml", "services:\n  web:\n    image: busybox:${TAG:-1.36}\n"
                        "    command: echo $$HOME ${A-dflt} $A ${B:-b-empty} ${C?} ${C:+plus}\n"}},
