@@ -86,10 +86,26 @@ static int post_simple(engine *e, const char *path, long *status, berr **err)
     return engine_call(e, &r, NULL, status, err);
 }
 
+/* For start and stop, 304 Not Modified means "already started" / "already
+ * stopped": the state asked for holds, which is success. It happens
+ * whenever something else (a restart policy, a crash, another client)
+ * changes the container between berth's look and its act. */
+static int already_done(int rc, berr **err, berr **e2)
+{
+    if (rc < 0 && (*e2)->http_status == 304) {
+        berr_free(*e2);
+        return 0;
+    }
+    if (rc < 0)
+        berr_move(err, e2);
+    return rc;
+}
+
 int api_container_start(engine *e, const char *id, berr **err)
 {
     cleanup_free char *p = api_path("/containers", id, "/start");
-    return post_simple(e, p, NULL, err); /* 304: already started, fine */
+    berr *e2 = NULL;
+    return already_done(post_simple(e, p, NULL, &e2), err, &e2);
 }
 
 int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
@@ -99,7 +115,8 @@ int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
     /* The engine waits out the grace itself: allow it plus a margin. */
     struct engine_req r = {.method = "POST", .path = p,
                            .timeout_ms = (long)timeout_s * 1000 + 60000};
-    return engine_call(e, &r, NULL, NULL, err);
+    berr *e2 = NULL;
+    return already_done(engine_call(e, &r, NULL, NULL, &e2), err, &e2);
 }
 
 int api_container_remove(engine *e, const char *id, bool force, berr **err)

@@ -31,6 +31,8 @@ int api_list(engine *e, const char *kind, const char *project, json_t **out, ber
 
 /* Containers. */
 int api_container_create(engine *e, const char *name, json_t *config, char **id, berr **err);
+/* Start and stop succeed when the container already is in that state (the
+ * engine's 304): something else may change it between berth's look and act. */
 int api_container_start(engine *e, const char *id, berr **err);
 /* Stop with a grace of timeout_s seconds, then the engine kills it. */
 int api_container_stop(engine *e, const char *id, int timeout_s, berr **err);
