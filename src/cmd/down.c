@@ -20,6 +20,7 @@
 #include "converge/targets.h"
 #include "base/taskgraph.h"
 #include "base/util.h"
+#include "workspace.h"
 
 #define PARALLEL_DEFAULT 8
 
@@ -43,7 +44,9 @@ static const char usage[] =
     "  --rmi                  also remove the project's images no kept container uses\n"
     "  -t, --timeout SECONDS  grace for every container, overriding their own\n"
     "  --wait-timeout D       how long to wait until every removed object is really\n"
-    "                         gone from the engine (default 30s; exit 6 past it)\n";
+    "                         gone from the engine (default 30s; exit 6 past it)\n"
+    "  --wait-lock            when another berth is converging this project (up or\n"
+    "                         down), wait for it to finish instead of failing\n";
 
 enum kind { K_NETWORK, K_VOLUME, K_IMAGE, K_COUNT };
 static const char *const kind_list[] = {"networks", "volumes", "images"};
@@ -414,10 +417,11 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         {"yes", no_argument, NULL, 'y'},
         {"timeout", required_argument, NULL, 't'},
         {"wait-timeout", required_argument, NULL, 'W'},
+        {"wait-lock", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool volumes = false, rmi = false, yes = false;
+    bool volumes = false, rmi = false, yes = false, wait_lock = false;
     struct down d = {.timeout = -1, .wait_ms = 30000};
     int c;
     while ((c = getopt_long(argc, argv, ":yt:h", opts, NULL)) != -1) {
@@ -434,6 +438,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
             if (parse_duration_option("down", "--wait-timeout", optarg, &d.wait_ms, err) < 0)
                 return -1;
             break;
+        case 'L': wait_lock = true; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':': return cmd_usage_error(err, "down", "option '%s' needs a value", argv[optind - 1]);
         default: return cmd_usage_error(err, "down", "unknown option '%s'", argv[optind - 1]);
@@ -452,6 +457,11 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         .targets = (const char *const *)argv + optind,
         .ntargets = argc - optind,
     };
+    /* Taken before the engine is listed: what an up in progress makes is
+     * seen once it has finished (issue 13). */
+    int lock = -1;
+    if (project_lock(g->dir, wait_lock, NULL, &lock, err) < 0)
+        return berr_wrap(err, "down");
     int rc = scope_open(&so, &d.s, err);
     if (rc < 0 && *err && (*err)->code == BERR_USAGE)
         berr_wrap(err, "down");
@@ -473,5 +483,6 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
     for (int k = 0; k < K_COUNT; k++)
         json_decref(d.lists[k]);
     scope_close(&d.s);
+    project_unlock(lock);
     return rc;
 }

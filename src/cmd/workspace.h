@@ -20,4 +20,12 @@ int workspace_open(const cli *g, const char *const *targets, int ntargets, struc
                    berr **err);
 void workspace_close(struct workspace *ws);
 
+/* One converging berth per project folder at a time (issue 13): hold the
+ * lock DIR/.berth/lock in *fd until project_unlock. Held by another
+ * process: fail with "another berth is converging this project (pid N)",
+ * or with wait (--wait-lock) say so once and wait, until *cancel. A DIR
+ * that is not a folder takes no lock (*fd = -1): loading it fails anyway. */
+int project_lock(const char *dir, bool wait, volatile int *cancel, int *fd, berr **err);
+void project_unlock(int fd);
+
 #endif

@@ -112,3 +112,103 @@ $P-web-two running" ]
     [ "$(ours)" = "$P-web-one running
 $P-web-two running" ]
 }
+
+# A project whose up takes a few seconds from a cold start: a bootstrap
+# (work container, import, commit, temporary tag) and a container on it.
+slow_project() {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[base]
+recipe = bootstrap
+files =
+    /bin/busybox /bin/busybox
+    /bin/busybox /bin/sh
+script = /bin/busybox --install -s /bin && sleep 3
+
+[web]
+recipe = container
+image = $P/base
+command = $QUICK
+stop-timeout = 1s
+EOF
+}
+
+networks_named() {
+    api "http://e/networks" | jq --arg n "$P-default" '[.[] | select(.Name == $n)] | length'
+}
+
+# wait_lock_held PID: until the project's lock file names PID.
+wait_lock_held() {
+    local i
+    for i in $(seq 200); do
+        [ "$(cat "$DIR/.berth/lock" 2>/dev/null)" = "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+@test "two ups at once: the second is refused, naming the first's pid; one network" {
+    slow_project
+    "$BERTH" -C "$DIR" --progress quiet up > "$DIR/first.out" 2>&1 &
+    first=$!
+    wait_lock_held "$first"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 1 ]
+    [ "$output" = "berth: another berth is converging this project (pid $first); wait for it with --wait-lock" ]
+    wait "$first"
+    [ "$(networks_named)" -eq 1 ]
+    [ "$(ours)" = "$P-web-main running" ]
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"0 change(s)"* ]]
+}
+
+@test "up --wait-lock waits for the other up, then finds everything up to date" {
+    slow_project
+    "$BERTH" -C "$DIR" --progress quiet up > "$DIR/first.out" 2>&1 &
+    first=$!
+    wait_lock_held "$first"
+    run berth -C "$DIR" --progress plain up --wait-lock
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"waiting for pid $first, which is converging this project"* ]]
+    [[ "$output" == *"0 change(s)"* ]]
+    wait "$first"
+    [ "$(networks_named)" -eq 1 ]
+}
+
+@test "two ups started together from a cold start: one brings the project up, the other is refused" {
+    slow_project
+    "$BERTH" -C "$DIR" --progress quiet up > "$DIR/a.out" 2>&1 &
+    a=$!
+    "$BERTH" -C "$DIR" --progress quiet up > "$DIR/b.out" 2>&1 &
+    b=$!
+    ra=0 rb=0
+    wait "$a" || ra=$?
+    wait "$b" || rb=$?
+    # (before the lock, both failed: each removed the other's bootstrap
+    # work container or temporary tag)
+    [ $((ra + rb)) -eq 1 ]
+    grep -q "another berth is converging this project (pid $a)" "$DIR/b.out" ||
+        grep -q "another berth is converging this project (pid $b)" "$DIR/a.out"
+    [ "$(networks_named)" -eq 1 ]
+    [ "$(ours)" = "$P-web-main running" ]
+    # no work container left behind
+    [ -z "$(api 'http://e/containers/json?all=1' | jq -r --arg p "$P" '.[].Names[0] | select(contains($p) and (endswith("-main") | not))')" ]
+}
+
+@test "down while up runs: refused with the pid; down --wait-lock waits and removes everything" {
+    slow_project
+    "$BERTH" -C "$DIR" --progress quiet up > "$DIR/first.out" 2>&1 &
+    first=$!
+    wait_lock_held "$first"
+    run berth -C "$DIR" down
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"another berth is converging this project (pid $first)"* ]]
+    run berth -C "$DIR" --progress plain down --wait-lock
+    [ "$status" -eq 0 ]
+    wait "$first"
+    [ -z "$(ours)" ]
+    absent "networks/$P-default"
+}
