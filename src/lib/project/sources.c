@@ -157,8 +157,12 @@ void load_project_file(struct loader *L)
     if (o->text) {
         len = strlen(o->text);
     } else {
-        if (!o->file && access(path, F_OK) != 0)
-            return; /* no project file: the folders alone are the project */
+        struct stat st;
+        /* No project file: the folders alone are the project. But a
+         * berth.ini that is there and cannot be followed (a symbolic link
+         * loop, a dangling link) is reported, not taken for none. */
+        if (!o->file && access(path, F_OK) != 0 && lstat(path, &st) != 0)
+            return;
         const char *why;
         text = slurp_file(path, &len, &why);
         if (!text) {
