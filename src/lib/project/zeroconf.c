@@ -116,6 +116,14 @@ void zeroconf_scan(struct loader *L)
             names[n++] = xstrdup(e->d_name);
         }
         closedir(d);
+        if (n > PROJECT_MAX_FOLDERS) {
+            report_at(L, (struct loc){join_path(L->a, *L->shown_dir ? L->shown_dir : ".", tops[t]), 0},
+                      NULL, NULL, "more than %d container folders: berth's limit",
+                      PROJECT_MAX_FOLDERS);
+            for (size_t i = 0; i < n; i++)
+                free(names[i]);
+            n = 0;
+        }
         if (n > 1)
             qsort(names, n, sizeof *names, cmp_str);
         for (size_t i = 0; i < n; i++) {
@@ -173,6 +181,13 @@ void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const
         if (k >= w.n)
             continue;
         const char *img = w.v[k];
+        if (strlen(img) > PROJECT_MAX_IMAGE_NAME) {
+            /* Refused here: the engine takes minutes over a 1 MB name. */
+            report_at(L, (struct loc){shown, start}, pt->name, NULL,
+                      "FROM %.40s...: the image name is longer than %d bytes", img,
+                      PROJECT_MAX_IMAGE_NAME);
+            continue;
+        }
         bool stage = false;
         for (size_t a = 0; a < aliases.n; a++)
             if (strcasecmp(aliases.v[a], img) == 0)
