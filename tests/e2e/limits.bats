@@ -104,3 +104,10 @@ for i in range(998): print("[v%d]\nrecipe = volume\n" % i + "".join("x-k%d = v\n
     [[ "$output" == *"x=end"* ]]
     [[ "$output" == *"y=end"* ]]
 }
+
+@test "a 1 MB part name, instance name and project name: each problem quoted in under 4 KB" {
+    gen 'print("[" + "a" * (1 << 20) + "]\nrecipe = volume\n[w]\nrecipe = container\nimage = x\ninstances = " + "b" * (1 << 20))'
+    fast_fail -p "$(printf 'p%.0s' $(seq 100000))" config
+    [[ "$output" == *"invalid part name 'aaaa"*"bytes ...]"* ]]
+    [ "${#lines[@]}" -eq 4 ]
+}
