@@ -6,8 +6,16 @@ as another client racing berth would. The real engine then answers berth
 304 Not Modified ("already started" / "already stopped"). Nothing is faked:
 every answer berth sees comes from the real engine.
 
+It can also kill at a chosen step, as a crash would: with ACTION
+"kill-client:REGEX" it kills (SIGKILL) the client itself, found by the
+socket's peer credentials, when a request line matches REGEX, and never
+forwards that request; with "kill-pid:PIDFILE:REGEX" it kills the process
+whose pid PIDFILE holds (a private dockerd) instead. Each kill happens once.
+
 Usage: race_proxy.py LISTEN_SOCKET ENGINE_SOCKET ACTION
 """
+import signal
+import struct
 import os
 import re
 import socket
@@ -43,11 +51,41 @@ def pump(src, dst):
             pass
 
 
+KILLED = threading.Event()
+
+
+def crash(client, action, data):
+    """The kill-* actions: True when this request is where to crash."""
+    kind, _, rest = action.partition(b":")
+    if kind == b"kill-client":
+        pidfile, pattern = None, rest
+    elif kind == b"kill-pid":
+        pidfile, _, pattern = rest.partition(b":")
+    else:
+        return False
+    line = data.split(b"\r\n", 1)[0]
+    if KILLED.is_set() or not re.search(pattern, line):
+        return False
+    KILLED.set()
+    if pidfile is None:
+        cred = client.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid = struct.unpack("3i", cred)[0]
+    else:
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+    os.kill(pid, signal.SIGKILL)
+    with open(LOG, "a") as f:
+        f.write("killed %d at %s\n" % (pid, line.decode(errors="replace")))
+    return True
+
+
 def client_to_engine(client, up, engine, action):
     try:
         while True:
             data = client.recv(65536)
             if not data:
+                break
+            if crash(client, action, data):
                 break
             m = REQ.match(data)
             if m and m.group(2) == action:

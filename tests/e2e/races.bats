@@ -6,29 +6,7 @@
 # first, so the engine answers berth's request with its own 304.
 load helpers
 load project_helpers
-
-# start_race ACTION: a racing proxy in front of the engine; sets RACE_HOST.
-start_race() {
-    RACE_SOCK=$(mktemp -u /tmp/brace.XXXXXX).sock
-    python3 "$E2E_DIR/race_proxy.py" "$RACE_SOCK" "$SOCK" "$1" 2>"$RACE_SOCK.err" &
-    RACE_PID=$!
-    local i
-    for i in $(seq 100); do
-        [ -S "$RACE_SOCK" ] && break
-        sleep 0.05
-    done
-    RACE_HOST=unix://$RACE_SOCK
-}
-
-stop_race() {
-    if [ -n "${RACE_PID:-}" ]; then
-        kill "$RACE_PID" 2>/dev/null || true
-        wait "$RACE_PID" 2>/dev/null || true
-    fi
-    rm -f "${RACE_SOCK:-}" "${RACE_SOCK:-}.log" "${RACE_SOCK:-}.err"
-    RACE_PID=
-    return 0
-}
+load race_helpers
 
 teardown() {
     stop_race

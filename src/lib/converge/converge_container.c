@@ -170,6 +170,10 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
      * old one back): say what up recreates, and on what condition. */
     const char *moved = cv->o->dry_run ? moved_link(cv, c) : NULL;
     bool same = streq(cv_label_of(have, LABEL_HASH), d->hash);
+    /* Created but never started, though it should run: a run killed between
+     * create and start (or an engine killed meanwhile) left it, maybe
+     * before its networks or layout were added. Made anew, not trusted. */
+    bool never_started = same && c->start && streq(state, "created");
     if (same && cv->o->dry_run && (rebuilt || moved)) {
         cleanup_free char *why = rebuilt ? xstrdup("image rebuilt")
                                          : xasprintf("if linked %s comes back on another address",
@@ -178,7 +182,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         mark_remade(cv, d->name);
         return 0;
     }
-    if (same) {
+    if (same && !never_started) {
         if (streq(state, "running") || !c->start) {
             cv_action(cv, subject, "none", "up to date", pt->level);
             /* Ready when it started; --wait asks again (it may have turned
@@ -197,8 +201,9 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     }
     cleanup_free char *why =
         desired_changed_fields(cv_label_of(have, LABEL_FIELDS), desired_fields(d));
-    cleanup_free char *reason = rebuilt ? xstrdup("image rebuilt")
-                                        : xasprintf("changed: %s", why ? why : "configuration");
+    cleanup_free char *reason = never_started ? xstrdup("never started (left by an interrupted run)")
+                                : rebuilt     ? xstrdup("image rebuilt")
+                                              : xasprintf("changed: %s", why ? why : "configuration");
     if (ensure_persistent(cv, d, pt->level, err) < 0)
         return -1;
     cv_action(cv, subject, "recreate", reason, pt->level);

@@ -52,6 +52,13 @@ int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);
 void cv_image_changed(struct cv *cv, const char *ref);
 bool cv_image_rebuilt(struct cv *cv, const char *ref);
 
+/* What a bootstrap makes for a while (berth.kind): its work container and
+ * the image imported under a temporary tag. Found with these labels, what
+ * a killed run left is removed by the next up (leftovers.c) or by down. */
+#define LEFTOVER_WORK "bootstrap"
+#define LEFTOVER_IMPORT "bootstrap-import"
+int cv_clear_leftovers(struct cv *cv, berr **err);
+
 /* Build and bootstrap parts (images.c). */
 int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
 /* Copy parts (copypart.c). */

@@ -361,7 +361,7 @@ static int clear_leftover(struct cv *cv, const char *name, berr **err)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
     bool ours = streq(json_string_value(json_object_get(labels, LABEL_PROJECT)), cv->p->name) &&
-                streq(json_string_value(json_object_get(labels, LABEL_KIND)), "bootstrap");
+                streq(json_string_value(json_object_get(labels, LABEL_KIND)), LEFTOVER_WORK);
     json_decref(j);
     if (!ours)
         return berr_set(err, BERR_FAILURE,
@@ -415,7 +415,13 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     cleanup_free char *tmp_repo = xasprintf("%s-bootstrap", cv->p->name);
     cleanup_free char *tmp_tag = xstrdup(pt->name);
     cleanup_free char *tmp_ref = xasprintf("%s:%s", tmp_repo, tmp_tag);
-    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tarfile_read, &tf, err);
+    /* Labelled, so that what a killed run leaves is found and removed
+     * (leftovers.c, down --rmi); the committed image's own labels replace
+     * these. */
+    json_t *tmp_labels = json_pack("{s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_PART,
+                                   pt->name, LABEL_KIND, LEFTOVER_IMPORT);
+    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tmp_labels, tarfile_read, &tf, err);
+    json_decref(tmp_labels);
     tarfile_close(&tf);
     cleanup_free char *cid = NULL;
     if (rc == 0) {
@@ -434,7 +440,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         }
         json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd", cmd,
                                  "HostConfig", "NetworkMode", "none", "Labels", LABEL_PROJECT,
-                                 cv->p->name, LABEL_KIND, "bootstrap");
+                                 cv->p->name, LABEL_KIND, LEFTOVER_WORK);
         if (part_value(pt, "script-user"))
             json_object_set_new(body, "User", json_string(part_value(pt, "script-user")));
         /* The work container: the part's `container` (its default is

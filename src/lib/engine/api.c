@@ -253,13 +253,26 @@ static int ignore_msg(void *ud, json_t *msg, berr **err)
     return 0;
 }
 
-int api_image_import(engine *e, const char *repo, const char *tag, http_read_cb *rd, void *ud,
-                     berr **err)
+int api_image_import(engine *e, const char *repo, const char *tag, json_t *labels,
+                     http_read_cb *rd, void *ud, berr **err)
 {
     strbuf p = STRBUF_INIT;
     sb_adds(&p, "/images/create?fromSrc=-");
     query_add(&p, "repo", repo);
     query_add(&p, "tag", tag);
+    /* Labels go in as a Dockerfile LABEL instruction ("changes"), each key
+     * and value a JSON string, which that instruction reads as quoted. */
+    const char *k;
+    json_t *v;
+    json_object_foreach(labels, k, v) {
+        json_t *kj = json_string(k);
+        char *ks = json_dumps(kj, JSON_ENCODE_ANY), *vs = json_dumps(v, JSON_ENCODE_ANY);
+        cleanup_free char *change = xasprintf("LABEL %s=%s", ks, vs);
+        query_add(&p, "changes", change);
+        free(ks);
+        free(vs);
+        json_decref(kj);
+    }
     struct engine_req r = {.method = "POST", .path = p.buf, .read = rd, .read_ud = ud,
                            .content_type = "application/x-tar", .timeout_ms = -1,
                            .idle_timeout_ms = 300000, .on_msg = ignore_msg};

@@ -56,9 +56,10 @@ int api_volume_remove(engine *e, const char *name, bool force, berr **err);
 /* Images. NULL *out (and 0) when it does not exist. */
 int api_image_inspect(engine *e, const char *name, json_t **out, berr **err);
 int api_image_remove(engine *e, const char *name, bool force, berr **err);
-/* Import a root file system tar as image repo:tag. */
-int api_image_import(engine *e, const char *repo, const char *tag, http_read_cb *rd, void *ud,
-                     berr **err);
+/* Import a root file system tar as image repo:tag, with labels (a JSON
+ * object of strings, or NULL). */
+int api_image_import(engine *e, const char *repo, const char *tag, json_t *labels,
+                     http_read_cb *rd, void *ud, berr **err);
 /* Commit a container as repo:tag with the given image config overrides. */
 int api_commit(engine *e, const char *container, const char *repo, const char *tag,
                json_t *config, char **image_id, berr **err);
