@@ -366,18 +366,19 @@ static void check_answer_cases(void)
     /* issue 13: a 1 MB JSON message is capped, and says how much is left out */
     {
         size_t n = 1 << 20;
-        char *huge = malloc(n + 32);
-        strcpy(huge, "{\"message\":\"");
-        memset(huge + 12, 'A', n);
-        strcpy(huge + 12 + n, "TAIL\"}");
+        strbuf huge = STRBUF_INIT;
+        sb_adds(&huge, "{\"message\":\"");
+        for (size_t i = 0; i < n; i++)
+            sb_addc(&huge, 'A');
+        sb_adds(&huge, "TAIL\"}");
         berr *err = NULL;
-        engine_error_from_answer(500, huge, strlen(huge), &err);
+        engine_error_from_answer(500, huge.buf, huge.len, &err);
         ok(err && strlen(err->msg) < ENGINE_MESSAGE_MAX + 100, "a 1 MB message is capped");
         has_str(err ? err->msg : NULL, " ... (", "and says it is");
         has_str(err ? err->msg : NULL, "more bytes not shown)", "with how much is not shown");
         ok(err && !strstr(err->msg, "TAIL"), "its end is not shown");
         berr_free(err);
-        free(huge);
+        sb_release(&huge);
     }
 
     /* err NULL: still -1, no crash, no leak */
