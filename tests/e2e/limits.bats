@@ -53,10 +53,16 @@ print("[v]\nrecipe = volume\nlabels = x=" + "${env:X:-" * N + "end" + "}" * N)'
     [[ "$output" == *"more than 1000 sections"* ]]
 }
 
-@test "100k keys: refused, more than 10000" {
+@test "100k keys in one section: refused, more than 1000" {
     gen 'print("[vars]\n" + "".join("k%d = v\n" % i for i in range(100000)) + "[v]\nrecipe = volume")'
     fast_fail config
-    [[ "$output" == *"berth.ini:10002: more than 10000 keys: berth's limit for a file"* ]]
+    [[ "$output" == *"berth.ini:1002: more than 1000 keys in section [vars]: berth's limit"* ]]
+}
+
+@test "100k keys in 100 sections: refused, more than 10000" {
+    gen 'print("".join("[v%d]\nrecipe = volume\n" % s + "".join("x-k%d = v\n" % i for i in range(999)) for s in range(100)))'
+    fast_fail config
+    [[ "$output" == *"berth.ini:10012: more than 10000 keys: berth's limit for a file"* ]]
 }
 
 @test "100k instances of one part: refused, more than 1000" {

@@ -201,6 +201,13 @@ static void parse_key(struct parser *P, const char *l, size_t n, int line)
     if (!P->sec)
         P->sec = add_section(P, NULL, line);
     struct ini_section *s = P->sec;
+    if (s->nkv == INI_MAX_SECTION_KEYS) {
+        diag_add(P->d, P->doc->file, line, NULL, NULL,
+                 "more than %d keys in section [%s]: berth's limit", INI_MAX_SECTION_KEYS,
+                 s->name ? s->name : "");
+        P->stop = true;
+        return;
+    }
     for (size_t i = 0; i < s->nkv; i++) {
         if (strlen(s->kv[i].key) == kn && memcmp(s->kv[i].key, k, kn) == 0) {
             diag_add(P->d, P->doc->file, line, s->name && *s->name ? s->name : NULL,

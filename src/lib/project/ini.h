@@ -30,6 +30,7 @@ struct arena;
  * the input. */
 #define INI_MAX_SECTIONS 1000
 #define INI_MAX_KEYS 10000
+#define INI_MAX_SECTION_KEYS 1000 /* keys of one section */
 
 struct ini_kv {
     const char *key;
