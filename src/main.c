@@ -26,10 +26,17 @@ const struct cmd berth_commands[] = {
     {"clean", cmd_down, "the same as down"},
     {"logs", cmd_logs, "show the containers' output, merged (-f follows)"},
     {"cp", cmd_cp, "copy files between the host and containers, or between containers"},
+    {"pull", cmd_pull, "run the pull parts: fetch images from registries"},
+    {"push", cmd_push, "run the push parts: tag and push images to registries"},
+    {"login", cmd_login, "log in to a registry (kept as the docker CLI keeps it)"},
+    {"logout", cmd_logout, "forget a registry login"},
     {"engine", cmd_engine, "start, stop or query a private Docker engine"},
     {"info", cmd_info, "describe the engine berth talks to"},
     {"version", cmd_version, "print berth's version"},
     {"help", cmd_help, "show help for berth or a command"},
+    /* Hidden (no summary): for the shell completion scripts and the build. */
+    {"__complete", cmd_complete, NULL},
+    {"__man", cmd_man, NULL},
     {NULL, NULL, NULL},
 };
 
@@ -43,6 +50,10 @@ const struct cmd *cmd_find(const char *name)
 
 static const char usage[] =
     "usage: berth [global options] COMMAND [args]\n"
+    "\n"
+    "Build, run, link, inspect and tear down a platform of Docker containers\n"
+    "described by one project file (berth.ini), talking to the Docker Engine\n"
+    "API directly.\n"
     "\n"
     "global options:\n"
     "  -C DIR             run as if started in DIR\n"
@@ -62,7 +73,8 @@ static void print_usage(FILE *out)
     fputs(usage, out);
     fputs("\ncommands:\n", out);
     for (const struct cmd *c = berth_commands; c->name; c++)
-        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+        if (c->summary)
+            fprintf(out, "  %-10s %s\n", c->name, c->summary);
     fputs("\nexit codes: 0 ok, 1 failure, 2 usage, 3 invalid project, 4 engine unreachable,\n"
           "            5 engine error, 6 timeout, 7 not found, 130 interrupted\n",
           out);
@@ -71,6 +83,10 @@ static void print_usage(FILE *out)
 int cmd_help(cli *g, int argc, char **argv, berr **err)
 {
     (void)g;
+    if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+        puts("usage: berth help [COMMAND]\n\nShow berth's usage, or COMMAND's.");
+        return 0;
+    }
     if (argc > 1) {
         const struct cmd *c = cmd_find(argv[1]);
         if (!c)
@@ -79,19 +95,6 @@ int cmd_help(cli *g, int argc, char **argv, berr **err)
         return c->fn(g, 2, sub, err);
     }
     print_usage(stdout);
-    return 0;
-}
-
-int cmd_version(cli *g, int argc, char **argv, berr **err)
-{
-    (void)g;
-    if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-        puts("usage: berth version\n\nPrint berth's version.");
-        return 0;
-    }
-    if (argc > 1)
-        return cmd_usage_error(err, "version", "unexpected argument '%s'", argv[1]);
-    printf("berth %s\n", BERTH_VERSION);
     return 0;
 }
 
@@ -182,7 +185,7 @@ static int run(int argc, char **argv, berr **err)
             break;
         case 'v': g.verbose++; break;
         case 'h': print_usage(stdout); return 0;
-        case 'V': printf("berth %s\n", BERTH_VERSION); return 0;
+        case 'V': print_version_line(); return 0;
         case ':':
             return berr_set(err, BERR_USAGE, "option '%s' needs a value (see 'berth --help')",
                             argv[optind - 1]);

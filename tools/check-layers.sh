@@ -6,8 +6,10 @@
 #   engine    base engine
 #   project   base project
 #   transfer  base engine transfer
-#   converge  base engine project transfer converge
+#   registry  base engine registry
+#   converge  base engine project transfer registry converge
 #   src/cmd, src/main.c: everything
+# Inside project/, tools/loader-calls.sh checks the loader's stages the same way.
 set -euo pipefail
 cd "$(dirname "$0")/../src/lib"
 
@@ -16,7 +18,8 @@ declare -A may=(
     [engine]="base engine"
     [project]="base project"
     [transfer]="base engine transfer"
-    [converge]="base engine project transfer converge"
+    [registry]="base engine registry"
+    [converge]="base engine project transfer registry converge"
 )
 bad=0
 for dir in */; do
@@ -35,4 +38,6 @@ for dir in */; do
     done < <(grep -n '^#include "' "$dir"/*.[ch] || true)
 done
 [ $bad -eq 0 ] && echo "layers: ok (base <- engine, project <- transfer <- converge <- cmd)"
+# Inside project/: the loader's pipeline order (no stage calls back up).
+bash ../../tools/loader-calls.sh || bad=1
 exit $bad

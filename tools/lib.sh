@@ -24,6 +24,9 @@ install_packages() {
 BUILD_PACKAGES=(gcc libc6-dev pkg-config meson ninja-build libcurl4-openssl-dev
                 libjansson-dev libarchive-dev libssl-dev)
 ENGINE_PACKAGES=(docker.io busybox-static curl ca-certificates)
+# tools/make-deb.sh and its test: the package build, lintian, and what the
+# test of the installed package uses (man -w, bash completion, zsh, fish)
+PACKAGE_PACKAGES=(debhelper dpkg-dev lintian man-db bash-completion zsh fish)
 
 # build DIR [meson options...]: configure once, then build.
 build() {

@@ -3,16 +3,17 @@
 # missing (Debian packages), builds berth twice (plain, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer), runs the unit tests and the
 # fuzz targets, then the end-to-end tests against a real engine with both
-# binaries. Uses the engine DOCKER_HOST or /var/run/docker.sock names if one
-# answers; otherwise starts a private one and stops it at the end.
+# binaries, then the Debian package (built, installed, used, purged). Uses
+# the engine DOCKER_HOST or /var/run/docker.sock names if one answers;
+# otherwise starts a private one and stops it at the end.
 # Prints "N passed, N failed" last; exits non-zero if anything failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$BERTH_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
-install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" bats python3 jq clang \
-    libclang-rt-14-dev
+install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" bats \
+    parallel python3 jq clang libclang-rt-14-dev docker-registry apache2-utils openssl git
 
 build build
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false
@@ -87,10 +88,14 @@ engine_up build/berth
 # Both binaries at once, against the same engine: the tests wait mostly on
 # the engine, and each test's objects carry a name of its own (pid and test
 # number), so the two runs never see each other's. Halves the suite's time.
-say "end-to-end with build/berth and build-asan/berth, side by side"
+# Within each run, E2E_JOBS files at a time (GNU parallel under bats --jobs):
+# most of a test's time is spent waiting on the engine, not on these 2 cores.
+E2E_JOBS=${E2E_JOBS:-3}
+say "end-to-end with build/berth and build-asan/berth, side by side, $E2E_JOBS files at a time each"
 pids=()
 for dir in build build-asan; do
-    BERTH="$BERTH_ROOT/$dir/berth" bats --tap tests/e2e > "$dir/e2e.tap" 2>&1 &
+    BERTH="$BERTH_ROOT/$dir/berth" bats --tap --jobs "$E2E_JOBS" --no-parallelize-within-files \
+        tests/e2e > "$dir/e2e.tap" 2>&1 &
     pids+=($!)
 done
 wait "${pids[@]}" || true
@@ -101,6 +106,13 @@ done
 
 engine_down build/berth
 trap - EXIT
+
+# The Debian package: built once, installed with apt-get, used, purged. Once,
+# not per binary: it installs /usr/bin/berth system-wide for the while (the
+# e2e tests above run $BERTH, never a berth on PATH).
+say "package: tests/package (tools/make-deb.sh, apt-get install, purge)"
+bats --tap tests/package > build/package.tap 2>&1 || true
+count package < build/package.tap
 
 if [ ${#failures[@]} -gt 0 ]; then
     echo

@@ -27,7 +27,7 @@ typedef int cmd_fn(cli *g, int argc, char **argv, berr **err);
 struct cmd {
     const char *name;
     cmd_fn *fn;
-    const char *summary;
+    const char *summary; /* NULL: hidden (not listed, no man page) */
 };
 
 /* The table lives in main.c. */
@@ -52,5 +52,12 @@ cmd_fn cmd_exec, cmd_shell, cmd_run;
  * -i runs it (*handled) and returns its exit code. */
 int run_route(cli *g, int ntargets, char **targets, bool *handled, berr **err);
 cmd_fn cmd_logs, cmd_cp;
+cmd_fn cmd_login, cmd_logout, cmd_push, cmd_pull;
+
+/* version.c: "berth 0.1.0 (git ca912a9-dirty)" on stdout. */
+void print_version_line(void);
+/* Hidden: complete.c answers the shell completion scripts; man.c prints
+ * the manual pages (roff) from the commands' --help texts. */
+cmd_fn cmd_complete, cmd_man;
 
 #endif

@@ -78,8 +78,8 @@ static void put_actions_text(const struct plan *pl)
         if (!streq(pl->v[i].verb, "none") && !streq(pl->v[i].verb, "skip"))
             printf("  %-9s %-28s %s\n", pl->v[i].verb, pl->v[i].subject, pl->v[i].reason);
     for (size_t i = 0; i < pl->n; i++)
-        if (streq(pl->v[i].verb, "skip") || (streq(pl->v[i].verb, "none") &&
-                                             !streq(pl->v[i].reason, "up to date")))
+        if (pl->v[i].note != NOTE_NONE &&
+            (streq(pl->v[i].verb, "none") || streq(pl->v[i].verb, "skip")))
             printf("  note: %s: %s\n", pl->v[i].subject, pl->v[i].reason);
 }
 

@@ -75,7 +75,7 @@ static void redraw(progress *p)
 
 static void emit_json(const struct event *ev, long long elapsed)
 {
-    static const char *kinds[] = {"state", "line", "done", "fail", "note"};
+    static const char *kinds[] = {"state", "line", "done", "fail", "note", "progress"};
     json_t *o = json_pack("{s:s, s:I}", "event", kinds[ev->kind], "elapsed_ms", (json_int_t)elapsed);
     if (ev->subject)
         json_object_set_new(o, "subject", json_string(ev->subject));
@@ -92,6 +92,9 @@ static void emit_json(const struct event *ev, long long elapsed)
 static void on_event(reporter *base, const struct event *ev)
 {
     progress *p = (progress *)base;
+    /* Byte counts only make sense redrawn in place. */
+    if (ev->kind == EV_PROGRESS && p->mode != MODE_TTY)
+        return;
     pthread_mutex_lock(&p->lock);
     if (p->mode == MODE_JSON) {
         emit_json(ev, now_ms() - p->t0);
@@ -108,7 +111,7 @@ static void on_event(reporter *base, const struct event *ev)
     struct row *r = row_for(p, ev->subject);
     if (ev->state)
         set(&r->state, ev->state);
-    if (ev->kind == EV_LINE)
+    if (ev->kind == EV_LINE || ev->kind == EV_PROGRESS)
         set(&r->line, ev->text);
     if (ev->kind == EV_DONE || ev->kind == EV_FAIL) {
         r->ended = now_ms();

@@ -122,8 +122,7 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
     for (size_t i = 0; i < pl.n; i++)
         changed += !streq(pl.v[i].verb, "none") && !streq(pl.v[i].verb, "skip");
     for (size_t i = 0; i < pl.n; i++)
-        if (streq(pl.v[i].verb, "skip") || strstr(pl.v[i].reason, "orphan") ||
-            strstr(pl.v[i].reason, "kept with its data"))
+        if (pl.v[i].note != NOTE_NONE)
             reportf(o.rep, EV_NOTE, NULL, NULL, "note: %s: %s", pl.v[i].subject, pl.v[i].reason);
     if (rc == 0)
         reportf(o.rep, EV_NOTE, NULL, NULL, "%s: %zu change(s), %zu up to date, %.1fs",

@@ -19,10 +19,38 @@ load helpers
     done
 }
 
-@test "berth version prints the version" {
+@test "berth version prints the release, and what git says of the checkout it was built from" {
+    release=$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$E2E_DIR/../../meson.build")
     run berth version
     [ "$status" -eq 0 ]
-    [[ "$output" =~ ^berth\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+    if git -C "$E2E_DIR" rev-parse --git-dir >/dev/null 2>&1; then
+        # a commit (and -dirty), or a tag's description: as of the build
+        [[ "$output" =~ ^berth\ $release\ \(git\ [0-9A-Za-z._-]+\)$ ]]
+    else
+        [ "$output" = "berth $release" ]
+    fi
+    run berth --version
+    [ "$status" -eq 0 ]
+    [[ "$output" == "berth $release"* ]]
+}
+
+@test "berth version --format json: release, git, engine API versions, library versions" {
+    run berth version --format json
+    [ "$status" -eq 0 ]
+    release=$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$E2E_DIR/../../meson.build")
+    [ "$(jq -r .version <<< "$output")" = "$release" ]
+    [ "$(jq -r .api.min <<< "$output")" = 1.40 ]
+    [ "$(jq -r .api.max <<< "$output")" = 1.44 ]
+    # the libraries as loaded: what the system's packages say
+    curl_v=$(curl --version | awk 'NR==1 {print $2}')
+    [ "$(jq -r .libraries.libcurl.version <<< "$output")" = "$curl_v" ]
+    [[ "$(jq -r .libraries.jansson <<< "$output")" =~ ^2\.[0-9]+ ]]
+    [[ "$(jq -r .libraries.libarchive.version <<< "$output")" =~ ^3\.[0-9]+ ]]
+    [[ "$(jq -r .libraries.openssl <<< "$output")" == OpenSSL* ]]
+    run berth version --format yaml
+    [ "$status" -eq 2 ]
+    run berth version extra
+    [ "$status" -eq 2 ]
 }
 
 @test "an unknown command is a usage error (exit 2) that names it" {

@@ -478,3 +478,42 @@ EOF
     [ "$status" -eq 0 ]
     [[ "$output" != *$'\033'* ]]
 }
+
+@test "up notes what it leaves as it is: an orphan instance, a changed volume kept with its data" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[store]
+recipe = volume
+labels = tier=one
+
+[web]
+recipe = container
+image = $IMG
+instances = one two
+volumes = store:/data
+command = $QUICK
+stop-timeout = 1s
+EOF
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"orphan"* ]]
+    [[ "$output" != *"kept with its data"* ]]
+
+    # web:two leaves the project, the volume's labels change
+    sed -i -e 's/^instances = one two$/instances = one/' -e 's/^labels = tier=one$/labels = tier=two/' \
+        "$DIR/berth.ini"
+    run berth -C "$DIR" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: web:two: orphan: no longer in the project (--remove-orphans removes it)"* ]]
+    [[ "$output" == *"note: volume store: settings changed; kept with its data (down --volumes recreates it)"* ]]
+    [ "$(state "$P-web-two")" = running ]
+    [ "$(api "http://e/volumes/$P-store" | jq -r .Labels.tier)" = one ]
+
+    run berth -C "$DIR" --progress plain up --remove-orphans
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: web:two: orphan"* ]]
+    absent "containers/$P-web-two"
+    [ "$(ours)" = "$P-web-one running" ]
+}

@@ -10,6 +10,8 @@ enum event_kind {
     EV_DONE,  /* subject finished: state says how ("up to date", "created") */
     EV_FAIL,  /* subject failed: text holds the error */
     EV_NOTE,  /* a message about the whole run (text) */
+    EV_PROGRESS, /* how far a transfer is (text: "layer: 3.1 MB / 10 MB"); a
+                    terminal view shows it in place, line outputs skip it */
 };
 
 struct event {

@@ -23,14 +23,21 @@ void plan_clear(struct plan *pl)
     pl->n = 0;
 }
 
-void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason, int level)
+void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
+                     enum action_note note, int level)
 {
     pthread_mutex_lock(&cv->lock);
     struct plan *pl = cv->plan;
     pl->v = xrealloc(pl->v, sizeof *pl->v * (pl->n + 1));
-    pl->v[pl->n++] = (struct action){xstrdup(subject), xstrdup(verb),
-                                     xstrdup(reason ? reason : ""), level};
+    pl->v[pl->n++] = (struct action){.subject = xstrdup(subject), .verb = xstrdup(verb),
+                                     .reason = xstrdup(reason ? reason : ""), .level = level,
+                                     .note = note};
     pthread_mutex_unlock(&cv->lock);
+}
+
+void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason, int level)
+{
+    cv_noted_action(cv, subject, verb, reason, NOTE_NONE, level);
 }
 
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err)
@@ -361,10 +368,12 @@ static int volume_part(void *ud, struct sched_task *t, berr **err)
     int rc = cv_ensure_volume(pt->cv, d.create, subject, part->level, err);
     if (rc == 0 && have) {
         const char *old = cv_label_of(have, LABEL_HASH);
-        cv_action(pt->cv, subject, "none",
-                  streq(old, d.hash) ? "up to date"
-                                     : "settings changed; kept with its data (down --volumes recreates it)",
-                  part->level);
+        if (streq(old, d.hash))
+            cv_action(pt->cv, subject, "none", "up to date", part->level);
+        else
+            cv_noted_action(pt->cv, subject, "none",
+                            "settings changed; kept with its data (down --volumes recreates it)",
+                            NOTE_KEPT, part->level);
     }
     desired_clear(&d);
     return rc;
@@ -375,6 +384,20 @@ static int image_part(void *ud, struct sched_task *t, berr **err)
     (void)t;
     struct part_task *pt = ud;
     return image_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
+static int pull_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return pull_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
+static int push_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return push_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
 }
 
 /* After both containers: the part depends on both container parts. */
@@ -402,7 +425,8 @@ static int unsupported_part(void *ud, struct sched_task *t, berr **err)
     struct part_task *pt = ud;
     const struct part *part = &pt->cv->p->parts[pt->part];
     cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
-    cv_action(pt->cv, subject, "skip", "not applied by up in this version", part->level);
+    cv_noted_action(pt->cv, subject, "skip", "not applied by up in this version", NOTE_SKIPPED,
+                    part->level);
     return 0;
 }
 
@@ -432,10 +456,12 @@ static int orphans(struct cv *cv, berr **err)
             continue;
         cleanup_free char *subject = xasprintf("%s:%s", part ? part : "?", inst ? inst : "?");
         if (!cv->o->remove_orphans) {
-            cv_action(cv, subject, "none", "orphan: no longer in the project (--remove-orphans removes it)", 0);
+            cv_noted_action(cv, subject, "none",
+                            "orphan: no longer in the project (--remove-orphans removes it)",
+                            NOTE_ORPHAN, 0);
             continue;
         }
-        cv_action(cv, subject, "remove", "orphan", 0);
+        cv_noted_action(cv, subject, "remove", "orphan", NOTE_ORPHAN, 0);
         if (cv->o->dry_run)
             continue;
         const char *to = cv_label_of(c, LABEL_STOP_TIMEOUT);
@@ -515,7 +541,7 @@ static void build_graph(struct cv *cv, struct graph *g)
                     cleanup_free char *s = xasprintf("%s:%s", pt->name, in->name);
                     cleanup_free char *why = xasprintf("%s instance: `berth run -i %s` runs it",
                                                        instance_type_name(in->type), s);
-                    cv_action(cv, s, "skip", why, pt->level);
+                    cv_noted_action(cv, s, "skip", why, NOTE_SKIPPED, pt->level);
                     continue;
                 }
                 struct inst_task *it = xcalloc(1, sizeof *it);
@@ -530,6 +556,8 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_VOLUME  ? volume_part
                         : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
                         : pt->kind == PART_COPY ? copy_part
+                        : pt->kind == PART_PULL ? pull_part
+                        : pt->kind == PART_PUSH ? push_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)

@@ -28,11 +28,21 @@ struct up_opts {
     volatile int *cancel;   /* first Ctrl-C: start nothing new */
 };
 
+/* What the user is told about an action beyond its verb, decided where the
+ * action is made: commands choose on this, never on the reason's wording. */
+enum action_note {
+    NOTE_NONE = 0, /* nothing more: done, or up to date */
+    NOTE_SKIPPED,  /* not applied by up (interactive instance, kind up does not apply) */
+    NOTE_ORPHAN,   /* a labelled container the project no longer has */
+    NOTE_KEPT,     /* changed, yet kept as it is (a volume keeps its data) */
+};
+
 struct action {
     char *subject; /* "web:one", "network front", "image base" */
     char *verb;    /* create, recreate, start, build, remove, none, skip */
-    char *reason;  /* why: "missing", "changed: Env, Cmd", "image rebuilt", "orphan" */
+    char *reason;  /* why, for people: "missing", "changed: Env, Cmd", "orphan" */
     int level;     /* the part's stage, for display */
+    enum action_note note;
 };
 
 struct plan {

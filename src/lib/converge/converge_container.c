@@ -229,7 +229,7 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("%s:%s", pt->name, in->name);
 
     json_t *img = NULL;
-    if (cv_image(cv, c->image, &img, err) < 0)
+    if (cv_pull_needed(cv, pt, err) < 0 || cv_image(cv, c->image, &img, err) < 0)
         return -1;
     bool rebuilt = cv_image_rebuilt(cv, c->image);
     if (!img && !(cv->o->dry_run && rebuilt))

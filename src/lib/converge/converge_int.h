@@ -45,6 +45,9 @@ int instance_converge(void *ud, struct sched_task *t, berr **err);
 /* Record an action (and report it). */
 void cv_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
                int level);
+/* ... with a note the commands show beyond the verb (converge.h). */
+void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
+                     enum action_note note, int level);
 /* The image's id and config, inspecting it once per run. *facts is a new
  * reference, NULL (and 0) when the image does not exist. */
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);
@@ -61,6 +64,11 @@ int cv_clear_leftovers(struct cv *cv, berr **err);
 
 /* Build and bootstrap parts (images.c). */
 int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
+/* Pull and push parts, and the pull of a container's image that no part
+ * makes, as its pull-policy says (registryparts.c). */
+int pull_part_converge(struct cv *cv, const struct part *pt, berr **err);
+int push_part_converge(struct cv *cv, const struct part *pt, berr **err);
+int cv_pull_needed(struct cv *cv, const struct part *pt, berr **err);
 /* Copy parts (copypart.c). */
 int copy_part_converge(struct cv *cv, const struct part *pt, berr **err);
 

@@ -17,6 +17,10 @@
 #include "engine/stream.h"
 #include "transfer/tarball.h"
 #include "base/util.h"
+#include "converge/imagefinish.h"
+#include "converge/remotesrc.h"
+#include "project/values.h"
+#include "registry/creds.h"
 
 #define LABEL_BUILD_HASH "berth.build-hash"
 static const char *image_label(json_t *facts, const char *key)
@@ -59,13 +63,52 @@ static json_t *image_labels(struct cv *cv, const struct part *pt, const char *ha
 
 /* ---- build ---- */
 
-/* A build's messages carry its output as "stream" (or "status") text. */
+/* A build's messages carry its output as "stream" (or "status") text, and
+ * the built image's id as {"aux": {"ID": ...}}. */
+struct build_out {
+    struct outlines lines;
+    char *id;
+};
+
 static int build_msg(void *ud, json_t *msg, berr **err)
 {
+    struct build_out *bo = ud;
+    const char *id = json_string_value(json_object_get(json_object_get(msg, "aux"), "ID"));
+    if (id) {
+        free(bo->id);
+        bo->id = xstrdup(id);
+    }
     const char *s = json_string_value(json_object_get(msg, "stream"));
     if (!s)
         s = json_string_value(json_object_get(msg, "status"));
-    return s ? outlines_feed(ud, s, strlen(s), err) : 0;
+    return s ? outlines_feed(&bo->lines, s, strlen(s), err) : 0;
+}
+
+/* POST /build with the registries' credentials (X-Registry-Config: the
+ * engine pulls base images with them). */
+static int build_call(struct cv *cv, const char *query, struct tarfile *tf, struct build_out *bo,
+                      berr **err)
+{
+    struct reg_config cfg;
+    char *rc_hdr = NULL;
+    int rc = reg_config_load(&cfg, err);
+    if (rc == 0)
+        rc = reg_config_header(&cfg, &rc_hdr, err);
+    reg_config_clear(&cfg);
+    if (rc < 0)
+        return berr_wrap(err, "registry credentials");
+    char *hdr = xasprintf("X-Registry-Config: %s", rc_hdr);
+    const char *headers[] = {hdr, NULL};
+    cleanup_free char *path = xasprintf("/build%s", query);
+    struct engine_req r = {.method = "POST", .path = path, .read = tf->f ? tarfile_read : NULL,
+                           .read_ud = tf, .content_type = "application/x-tar", .timeout_ms = -1,
+                           .on_msg = build_msg, .ud = bo, .headers = headers};
+    rc = engine_call(cv->e, &r, NULL, NULL, err);
+    explicit_bzero(hdr, strlen(hdr));
+    explicit_bzero(rc_hdr, strlen(rc_hdr));
+    free(hdr);
+    free(rc_hdr);
+    return rc;
 }
 
 static int build_part(struct cv *cv, const struct part *pt, berr **err)
@@ -73,21 +116,34 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
     const char *source = part_value(pt, "source");
     const char *dockerfile = part_value(pt, "dockerfile");
     cleanup_free char *subject = xasprintf("image %s", pt->name);
-    cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
-    struct ignore_rules *ign = NULL;
-    if (ignore_load(ignore_path, &ign, err) < 0)
-        return berr_wrap(err, "%s", subject);
+    bool remote = is_url(source), git = remote && remote_is_git(source);
     /* A Dockerfile outside the context is sent inside it under a name of ours. */
-    cleanup_free char *df_abs = dockerfile[0] == '/' ? xstrdup(dockerfile)
-                                                     : xasprintf("%s/%s", source, dockerfile);
+    cleanup_free char *df_abs = dockerfile[0] == '/' || remote
+                                    ? xstrdup(dockerfile)
+                                    : xasprintf("%s/%s", source, dockerfile);
     cleanup_free char *src_slash = xasprintf("%s/", source);
-    bool inside = starts_with(df_abs, src_slash);
-    struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
-                          .extra_path = inside ? NULL : df_abs,
-                          .extra_name = inside ? NULL : ".berth.Dockerfile"};
+    bool inside = remote || starts_with(df_abs, src_slash);
     struct tarfile tf = {0};
-    int rc = tar_folder(source, &to, &tf, err);
-    ignore_free(ign);
+    int rc = 0;
+    if (git) {
+        /* The engine clones it; its commit stands for the content. */
+        cleanup_free char *commit = NULL;
+        rc = remote_git_commit(source, &commit, err);
+        if (rc == 0)
+            snprintf(tf.hash, sizeof tf.hash, "%s", commit);
+    } else if (remote) {
+        rc = remote_download(source, &tf, err);
+    } else {
+        cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
+        struct ignore_rules *ign = NULL;
+        if (ignore_load(ignore_path, &ign, err) < 0)
+            return berr_wrap(err, "%s", subject);
+        struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
+                              .extra_path = inside ? NULL : df_abs,
+                              .extra_name = inside ? NULL : ".berth.Dockerfile"};
+        rc = tar_folder(source, &to, &tf, err);
+        ignore_free(ign);
+    }
     if (rc < 0)
         return berr_wrap(err, "%s: build context", subject);
 
@@ -95,12 +151,14 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
      * the images its FROM lines name (a rebuilt parent rebuilds the child). */
     hasher *h = hasher_new();
     hasher_add_str(h, tf.hash);
-    hasher_add_str(h, inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    hasher_add_str(h, remote ? df_abs : inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
     const char *keys[] = {"build-args", "target", "labels", "no-cache"};
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
         const char *v = part_value(pt, keys[i]);
         hasher_add_str(h, v ? v : "");
     }
+    if (streq(part_value(pt, "squash"), "true"))
+        hasher_add_str(h, "squash"); /* only then: other builds keep their hash */
     for (size_t i = 0; i < pt->from.n && rc == 0; i++) {
         json_t *f = NULL;
         rc = cv_image(cv, pt->from.v[i], &f, err);
@@ -123,20 +181,20 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         return 0;
     }
 
+    /* No "t": the name moves to the image only once it is finished. */
     strbuf q = STRBUF_INIT;
-    query_add(&q, "t", pt->image);
-    query_add(&q, "dockerfile", inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    query_add(&q, "dockerfile",
+              remote ? df_abs : inside ? df_abs + strlen(src_slash) : ".berth.Dockerfile");
+    if (git)
+        query_add(&q, "remote", source);
     query_add(&q, "rm", "1");
     query_add(&q, "forcerm", "1"); /* no intermediate containers left, even on failure */
     if (streq(part_value(pt, "no-cache"), "true"))
         query_add(&q, "nocache", "1");
     if (part_value(pt, "target"))
         query_add(&q, "target", part_value(pt, "target"));
-    json_t *labels = image_labels(cv, pt, hash);
-    char *lj = json_dumps(labels, JSON_COMPACT);
-    query_add(&q, "labels", lj);
-    free(lj);
-    json_decref(labels);
+    if (streq(part_value(pt, "pull"), "true"))
+        query_add(&q, "pull", "1");
     const struct setting *ba = part_setting(pt, "build-args");
     if (ba && ba->items.n) {
         json_t *args = json_object();
@@ -152,18 +210,27 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         json_decref(args);
     }
     report(cv->o->rep, EV_STATE, subject, "building", NULL);
-    struct outlines out;
-    outlines_init(&out, cv->o->rep, subject, false);
-    rc = api_build(cv->e, q.buf, tarfile_read, &tf, build_msg, &out, err);
+    struct build_out bo = {0};
+    outlines_init(&bo.lines, cv->o->rep, subject, false);
+    rc = build_call(cv, q.buf, &tf, &bo, err);
     if (rc == 0)
-        rc = outlines_finish(&out, err);
-    if (rc < 0 && out.n) {
-        cleanup_free char *t = outlines_tail(&out);
+        rc = outlines_finish(&bo.lines, err);
+    if (rc < 0 && bo.lines.n) {
+        cleanup_free char *t = outlines_tail(&bo.lines);
         berr_append(err, t);
     }
-    outlines_release(&out);
+    outlines_release(&bo.lines);
     sb_release(&q);
     tarfile_close(&tf);
+    if (rc == 0 && !bo.id)
+        rc = berr_set(err, BERR_ENGINE, "the engine's build did not say which image it made");
+    /* berth's labels (and squash) in one commit, not as LABEL steps. */
+    if (rc == 0) {
+        json_t *labels = image_labels(cv, pt, hash);
+        rc = image_finish(cv, pt, bo.id, labels, streq(part_value(pt, "squash"), "true"), err);
+        json_decref(labels);
+    }
+    free(bo.id);
     if (rc < 0)
         return berr_wrap(err, "build %s", pt->image);
     cv_image_changed(cv, pt->image);
@@ -391,6 +458,8 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         hasher_add_str(h, v ? v : "");
     }
     free(cfg_s);
+    if (streq(part_value(pt, "squash"), "true"))
+        hasher_add_str(h, "squash"); /* only then: other bootstraps keep their hash */
     char hash[65];
     hasher_finish(h, hash);
     const char *why = staleness(cv, pt->image, hash, err, &rc);
@@ -469,7 +538,20 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
             *colon = '\0';
             tag = colon + 1;
         }
-        rc = api_commit(cv->e, cid, repo, tag, cfg, NULL, err);
+        if (streq(part_value(pt, "squash"), "true")) {
+            /* One layer: the work container's file system, exported and
+             * imported, then given the image's settings. */
+            report(cv->o->rep, EV_STATE, subject, "squashing", NULL);
+            cleanup_free char *sq = xasprintf("%s-squash:%s", cv->p->name, pt->name);
+            rc = image_squash_container(cv, cid, sq, err);
+            if (rc == 0)
+                rc = image_commit_config(cv, sq, cfg, pt->image, err);
+            berr *ignored = NULL;
+            api_image_remove(cv->e, sq, true, &ignored);
+            berr_free(ignored);
+        } else {
+            rc = api_commit(cv->e, cid, repo, tag, cfg, NULL, err);
+        }
     }
     /* The temporary container and tag go, whatever happened. */
     berr *ignored = NULL;

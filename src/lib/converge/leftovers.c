@@ -1,20 +1,24 @@
-/* What an interrupted run left behind (issue 13): a bootstrap's work
- * container and the image it imported under a temporary tag stay when berth
- * (or the engine) is killed mid-bootstrap. Both carry the project's label
- * and a berth.kind of their own, so the next up finds them and removes them
- * before it does anything else, and down --rmi finds them too. The project
- * lock (one up or down at a time) makes every one found a leftover: no other
- * berth of this project is using it. */
+/* What an interrupted run left behind (issue 13): a bootstrap's (or an
+ * image's finishing) work container and the image a bootstrap or a squash
+ * imported under a temporary tag stay when berth (or the engine) is killed
+ * meanwhile. Both carry the project's label and a berth.kind of their own,
+ * so the next up finds them and removes them before it does anything else,
+ * and down --rmi finds them too. The project lock (one up or down at a
+ * time) makes every one found a leftover: no other berth of this project
+ * is using it. */
 #include "engine/api.h"
 #include "converge/converge_int.h"
 #include "converge/desired.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
-static bool has_bootstrap(const struct project *p)
+/* Parts that import an image under a temporary tag: bootstraps, and
+ * squashed builds (imagefinish.c). */
+static bool imports(const struct project *p)
 {
     for (size_t i = 0; i < p->nparts; i++)
-        if (p->parts[i].kind == PART_BOOTSTRAP)
+        if (p->parts[i].kind == PART_BOOTSTRAP ||
+            streq(part_value(&p->parts[i], "squash"), "true"))
             return true;
     return false;
 }
@@ -89,7 +93,7 @@ int cv_clear_leftovers(struct cv *cv, berr **err)
         return -1;
     /* Imports are only looked for where a bootstrap could have made one:
      * a no-op up of a project without any asks nothing more. */
-    if (!found && !has_bootstrap(cv->p))
+    if (!found && !imports(cv->p))
         return 0;
     return clear_imports(cv, err);
 }

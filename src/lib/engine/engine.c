@@ -443,6 +443,7 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
         .on_data = r->on_msg ? on_lines_data : r->on_data,
         .data_ud = r->on_msg ? (void *)&lc : r->ud,
         .want_header = r->want_header,
+        .headers = r->headers,
     };
     struct http_resp resp = {0};
     sb_init(&resp.body);

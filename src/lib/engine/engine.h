@@ -75,6 +75,7 @@ struct engine_req {
     void *ud;
     const char *want_header;   /* a response header to hand back in *header_out */
     char **header_out;         /* (malloc'd, NULL when the answer had none) */
+    const char *const *headers; /* more request headers ("X-Registry-Auth: ..."), NULL-terminated */
 };
 
 /* One request. On 2xx: *out (if out and the body was buffered) gets the

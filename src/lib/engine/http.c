@@ -338,6 +338,8 @@ int http_do(http_client *c, const struct http_req *req, struct http_resp *resp, 
     hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
     if (req->read)
         hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+    for (const char *const *h = req->headers; h && *h; h++)
+        hdrs = curl_slist_append(hdrs, *h);
     cleanup_free char *url = xasprintf("%s%s", c->base_url, req->path);
     char detail[CURL_ERROR_SIZE] = "";
     setup(c, &x, hdrs, url);

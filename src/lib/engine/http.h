@@ -48,6 +48,8 @@ struct http_req {
     http_data_cb *on_data;    /* stream a 2xx body here instead of buffering */
     void *data_ud;
     const char *want_header;  /* one more response header to keep in resp->header */
+    const char *const *headers; /* more request headers, "Name: value", NULL-terminated
+                                   (may carry secrets: never shown) */
 };
 
 #define HTTP_DEFAULT_MAX_BODY (64u << 20)

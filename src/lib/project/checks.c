@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "project/project_int.h"
+#include "project/loader.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "project/values.h"
@@ -288,6 +288,18 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
     case KT_RESTART: why = check_restart(v); break;
     case KT_HOSTNAME:
     case KT_ALIASES: why = check_hostname(v); break;
+    case KT_TAGS: {
+        /* The registry's tag grammar. */
+        size_t n = strlen(v);
+        bool ok = n >= 1 && n <= 128 && v[0] != '.' && v[0] != '-';
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+                 (v[i] >= '0' && v[i] <= '9') || strchr("_.-", v[i]);
+        if (!ok)
+            why = "is not an image tag (letters, digits, '_', '.', '-'; at most 128; not starting "
+                  "with '.' or '-')";
+        break;
+    }
     case KT_IP: why = check_ip(v, &fam); break;
     case KT_CIDR: why = check_cidr(v, &fam); break;
     case KT_URL: why = check_engine_url(v); break;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project/project_int.h"
+#include "project/loader.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "project/project_int.h"
+#include "project/loader.h"
 #include "base/util.h"
 #include "project/values.h"
 
@@ -261,7 +261,7 @@ static struct cref parse_cref(struct loader *L, const char *text)
     return r;
 }
 
-void container_build(struct loader *L, struct part *pt, struct rsec *s)
+static void container_build(struct loader *L, struct part *pt, struct rsec *s)
 {
     (void)s;
     struct container *ct = pt->container;

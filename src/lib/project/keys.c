@@ -1,11 +1,10 @@
 /* After every source is read: each section's kind (its recipe), each key
  * checked against the kind's key table, a container's `build = ./folder`
- * turned into a build part, defaults filled in, and the project name
- * checked before anything is substituted with it. */
-#include <ctype.h>
+ * turned into a build part, and defaults filled in (the next stage,
+ * subst.c, checks the project name before substituting anything). */
 #include <string.h>
 
-#include "project/project_int.h"
+#include "project/loader.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "project/values.h"
@@ -168,26 +167,6 @@ static void check_keys(struct loader *L)
     }
 }
 
-static const char *folder_project_name(struct loader *L)
-{
-    const char *base = strrchr(L->p->dir, '/');
-    base = base && base[1] ? base + 1 : L->p->dir;
-    char *n = arena_strdup(L->a, base), *w = n;
-    for (const char *r = base; *r; r++) {
-        unsigned char c = (unsigned char)tolower((unsigned char)*r);
-        if (isalnum(c) || c == '_' || c == '-')
-            *w++ = (char)c;
-        else if (w > n && w[-1] != '-')
-            *w++ = '-';
-    }
-    *w = '\0';
-    while (*n && !isalnum((unsigned char)*n))
-        n++;
-    while (w > n && !isalnum((unsigned char)w[-1]))
-        *--w = '\0';
-    return *n ? n : "project";
-}
-
 static const char *escape_dollars(struct arena *a, const char *s)
 {
     if (!strchr(s, '$'))
@@ -249,34 +228,10 @@ static void add_defaults(struct loader *L)
     }
 }
 
-/* The project name goes into every image and container name: check it
- * before anything is substituted with it, and use the folder's name in its
- * place when it is wrong, so one mistake gives one message. */
-static void check_project_name(struct loader *L)
-{
-    struct rsec *ps = loader_find_sec(L, "project", NULL);
-    struct rkv *kv = sec_find(ps, "name");
-    if (!subst_one(L, ps, kv))
-        kv->val = folder_project_name(L);
-    const char *n = kv->val;
-    bool ok = *n && strlen(n) <= 64 && !check_image_ref(arena_printf(L->a, "%s/x", n));
-    for (const char *c = n; *c; c++)
-        ok = ok && (islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' ||
-                    *c == '-');
-    if (!ok) {
-        load_problem(L, ps, kv,
-               "'%s' is not a project name (use lower-case letters, digits, '_' and '-', "
-               "starting and ending with a letter or digit)",
-               n);
-        kv->val = folder_project_name(L);
-    }
-}
-
 void keys_check(struct loader *L)
 {
     find_kinds(L);
     inline_builds(L);
     check_keys(L);
     add_defaults(L);
-    check_project_name(L);
 }

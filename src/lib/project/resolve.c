@@ -5,34 +5,9 @@
 
 #include <string.h>
 
-#include "project/project_int.h"
+#include "project/stages.h"
 #include "base/util.h"
 #include "project/values.h"
-
-void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc)
-{
-    struct part *pt = &L->p->parts[from];
-    for (size_t i = 0; i < pt->ndeps; i++)
-        if (pt->deps[i].part == to)
-            return;
-    struct dep *d = ARENA_PUSH(L->a, pt->deps, pt->ndeps, L->dep_cap[from]);
-    d->part = to;
-    d->key = arena_strdup(L->a, key);
-    d->loc = loc;
-}
-
-int find_image_maker(struct loader *L, const char *ref)
-{
-    const char *repo = image_repo(L->a, ref);
-    for (size_t i = 0; i < L->p->nparts; i++) {
-        struct part *pt = &L->p->parts[i];
-        if ((IMAGE_MAKERS & (1u << pt->kind)) && pt->image &&
-            streq(image_repo(L->a, pt->image), repo))
-            return (int)i;
-    }
-    return -1;
-}
-
 
 static void check_combinations(struct loader *L, struct part *pt, struct rsec *s)
 {

@@ -46,6 +46,7 @@ static const struct keydef bootstrap_keys[] = {
     K("labels", KT_KV),
     K("expose", KT_EXPOSE),
     K("commit", KT_BOOL, .dflt = "true"),
+    K("squash", KT_BOOL, .dflt = "false"),
     K("tty", KT_BOOL, .dflt = "false"),
     K("volumes", KT_MOUNTS),
     K("volumes-from", KT_VOLFROM),
@@ -57,6 +58,8 @@ static const struct keydef container_keys[] = {
     HEAD,
     K("image", KT_IMAGE, .flags = F_REQUIRED),
     K("build", KT_BUILD),
+    K("pull-policy", KT_ENUM, .dflt = "missing", .choices = "missing|always|never"),
+    K("platform", KT_STR),
     K("instances", KT_INSTANCES),
     K("instance-type", KT_ENUM, .flags = F_INSTANCE,
       .choices = "standard|published|master|interactive|safemode"),
@@ -132,11 +135,14 @@ static const struct keydef copy_keys[] = {
 
 #define REGISTRY K("registry", KT_STR), K("username", KT_STR), K("password", KT_STR, .flags = F_SECRET)
 
+#define PULL_POLICY K("pull-policy", KT_ENUM, .dflt = "missing", .choices = "missing|always|never")
+
 static const struct keydef pull_keys[] = {
     HEAD,
     K("image", KT_IMAGE, .flags = F_REQUIRED),
     REGISTRY,
     K("platform", KT_STR),
+    PULL_POLICY,
     K("keep", KT_BOOL, .dflt = "false"),
     TAIL,
 };
@@ -145,6 +151,8 @@ static const struct keydef push_keys[] = {
     HEAD,
     K("image", KT_IMAGE, .flags = F_REQUIRED),
     REGISTRY,
+    K("repository", KT_STR),
+    K("tags", KT_TAGS),
     TAIL,
 };
 

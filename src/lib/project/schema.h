@@ -53,6 +53,7 @@ enum ktype {
     KT_PORTS,
     KT_EXPOSE,
     KT_CPATHS,
+    KT_TAGS,      /* image tags: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
     /* lists, one item per line */
     KT_ENV,       /* NAME=VALUE */
     KT_KV,        /* key=value */

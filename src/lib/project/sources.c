@@ -2,46 +2,13 @@
  * of precedence: the project file (one section per part), a container
  * folder's settings file (read by zeroconf.c), and -s / -p on the command
  * line. */
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "project/project_int.h"
-#include "base/strbuf.h"
+#include "project/loader.h"
 #include "base/util.h"
 #include "project/values.h"
-
-#define MAX_FILE_SIZE (16u << 20)
-
-char *slurp_file(const char *path, size_t *len, const char **why)
-{
-    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        *why = strerror(errno);
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        *why = "not a regular file";
-        return NULL;
-    }
-    if ((size_t)st.st_size > MAX_FILE_SIZE) {
-        *why = "larger than 16 MiB";
-        return NULL;
-    }
-    strbuf sb = STRBUF_INIT;
-    char buf[8192];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0 && sb.len <= MAX_FILE_SIZE)
-        sb_add(&sb, buf, (size_t)n);
-    if (n < 0) {
-        *why = strerror(errno);
-        sb_release(&sb);
-        return NULL;
-    }
-    return sb_detach(&sb, len);
-}
 
 /* Split "name" / "name:inst" and check both; report and return false if bad. */
 static bool parse_section_name(struct loader *L, const char *text, struct loc loc,
@@ -107,40 +74,6 @@ static void add_project_doc(struct loader *L, struct ini_doc *doc, const char *b
         for (size_t k = 0; k < is->nkv; k++) {
             struct ini_kv *kv = &is->kv[k];
             sec_set(L, s, kv->key, kv->value, (struct loc){doc->file, kv->line}, base, L_FILE,
-                    kv->append);
-        }
-    }
-}
-
-/* A container folder's berth.ini: top-level keys or [container] for the
- * container, [container:NAME] for an instance, [build] for its image. */
-void folder_doc(struct loader *L, struct ini_doc *doc, const char *part, const char *base)
-{
-    for (size_t i = 0; i < doc->nsec; i++) {
-        struct ini_section *is = &doc->sec[i];
-        if (is->dup_of != -1)
-            continue;
-        const char *n = is->name;
-        struct loc loc = {doc->file, is->line};
-        struct rsec *s;
-        if (!n || streq(n, "container")) {
-            s = sec_get(L, part, NULL, loc, L_FOLDER);
-        } else if (streq(n, "build")) {
-            s = sec_get(L, arena_printf(L->a, "%s_image", part), NULL, loc, L_FOLDER);
-        } else if (starts_with(n, "container:") && valid_part_name(n + 10)) {
-            s = sec_get(L, part, n + 10, loc, L_FOLDER);
-        } else {
-            report_at(L, loc, NULL, NULL,
-                      "section [%s] is not allowed in a container folder's settings file (use "
-                      "[container], [container:INSTANCE] or [build]; instance names use a-z, "
-                      "0-9 and _)",
-                      n);
-            continue;
-        }
-        s->in_file = true;
-        for (size_t k = 0; k < is->nkv; k++) {
-            struct ini_kv *kv = &is->kv[k];
-            sec_set(L, s, kv->key, kv->value, (struct loc){doc->file, kv->line}, base, L_FOLDER,
                     kv->append);
         }
     }

@@ -19,9 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project/project_int.h"
+#include "project/loader.h"
 #include "base/strbuf.h"
 #include "base/util.h"
+#include "project/values.h"
 
 #define MAX_VALUE (1u << 20)
 
@@ -254,13 +255,32 @@ static bool resolve_kv(struct loader *L, struct rsec *s, struct rkv *kv)
     return ok;
 }
 
-bool subst_one(struct loader *L, struct rsec *s, struct rkv *kv)
+/* The project name goes into every image and container name: check it
+ * before anything is substituted with it, and use the folder's name in its
+ * place when it is wrong, so one mistake gives one message. */
+static void check_project_name(struct loader *L)
 {
-    return resolve_kv(L, s, kv);
+    struct rsec *ps = loader_find_sec(L, "project", NULL);
+    struct rkv *kv = sec_find(ps, "name");
+    if (!resolve_kv(L, ps, kv))
+        kv->val = folder_project_name(L);
+    const char *n = kv->val;
+    bool ok = *n && strlen(n) <= 64 && !check_image_ref(arena_printf(L->a, "%s/x", n));
+    for (const char *c = n; *c; c++)
+        ok = ok && (islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' ||
+                    *c == '-');
+    if (!ok) {
+        load_problem(L, ps, kv,
+               "'%s' is not a project name (use lower-case letters, digits, '_' and '-', "
+               "starting and ending with a letter or digit)",
+               n);
+        kv->val = folder_project_name(L);
+    }
 }
 
 void subst_all(struct loader *L)
 {
+    check_project_name(L);
     for (size_t i = 0; i < L->nsec; i++) {
         struct rsec *s = L->sec[i];
         if (s->invalid || s->kind < 0)

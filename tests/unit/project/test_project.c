@@ -787,6 +787,31 @@ static void test_text(void)
     free(dir);
 }
 
+/* The stages' order: the project name is checked before any value is
+ * substituted with it, and the folder's name stands in for a wrong one, so
+ * one mistake gives one message (not one more per default that uses it). */
+static void test_name_first(void)
+{
+    char *dir = xasprintf("%s/demo", tmp_root);
+    rm_rf(dir);
+    mkdir(dir, 0755);
+    struct project_opts o = {.dir = dir,
+                             .text = "[project]\nname = My Shop\n[v]\nrecipe = volume\n"
+                                     "[n]\nrecipe = network\nname = ${project:name}_net\n"};
+    struct project *p;
+    berr *err = NULL;
+    ok(project_load(&o, &p, &err) == -1, "a wrong project name fails the load");
+    const char *msg = err ? err->msg : "";
+    has_str(msg, "berth.ini:2: key 'name': 'My Shop' is not a project name",
+            "the name is named");
+    ok(!strstr(msg, "part 'v'") && !strstr(msg, "part 'n'"),
+       "and no value substituted with it is reported: the folder's name stood in");
+    if (strstr(msg, "part '"))
+        printf("#   %s\n", msg);
+    berr_free(err);
+    free(dir);
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/berth-test-project-XXXXXX";
@@ -799,6 +824,7 @@ int main(void)
         run_case(&cases[i]);
     test_select();
     test_text();
+    test_name_first();
     printf("# %zu table cases\n", ARRAY_SIZE(cases));
     rm_rf(tmp_root);
     return tap_done();

@@ -1,9 +1,11 @@
-/* Inside project_load: the raw, merged sections every source contributes to
- * before they become the typed model of project.h. Shared by project.c
- * (sources and merging), zeroconf.c, subst.c, resolve.c, instances.c and
- * graph.c; nothing outside the project loader includes it. */
-#ifndef BERTH_PROJECT_INT_H
-#define BERTH_PROJECT_INT_H
+/* Inside project_load: the loader's state, the raw merged sections every
+ * source contributes to before they become the typed model of project.h,
+ * and the helpers every stage shares (loader.c: paths, files, diagnostics,
+ * sections, dependencies). The stages themselves are in stages.h; this
+ * header knows none of them, and loader.c calls none of them back.
+ * Nothing outside the project loader includes it. */
+#ifndef BERTH_PROJECT_LOADER_H
+#define BERTH_PROJECT_LOADER_H
 
 #include "base/arena.h"
 #include "project/ini.h"
@@ -60,6 +62,10 @@ struct sref {
     const char *what; /* "${db:hostname}" */
 };
 
+/* What the stages share: the context (arena, diagnostics, options, the
+ * project being built), and each stage's result for the next: the merged
+ * sections (stage 1; kinds and defaults from 2, values from 3), the
+ * references between parts (3, for 4), the parts (4, for 5). */
 struct loader {
     struct arena *a; /* the project's arena */
     struct diags d;
@@ -82,21 +88,19 @@ struct loader {
     size_t *dep_cap;
 };
 
-/* project.c */
-struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst);
-struct rkv *sec_find(struct rsec *s, const char *key);
-/* Add or override key in s from a source of the given layer. */
-void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
-             struct loc loc, const char *base, int layer, bool append);
-struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
-                     int layer);
+/* ---- loader.c: the helpers every stage shares ---- */
+
+/* Paths: rel joined to base (absolute rel as it is); a path relative to the
+ * project folder, and an absolute one inside it, as messages show them. */
+const char *join_path(struct arena *a, const char *base, const char *rel);
+const char *shown_path(struct loader *L, const char *rel);
+const char *shown_abs(struct loader *L, const char *path);
 /* A whole regular file (malloc'd, NUL-terminated), or NULL with *why. */
 char *slurp_file(const char *path, size_t *len, const char **why);
-const char *shown_path(struct loader *L, const char *rel);
-/* An absolute path inside the project folder, as shown in messages. */
-const char *shown_abs(struct loader *L, const char *path);
-const char *join_path(struct arena *a, const char *base, const char *rel);
-/* Report a problem about a section (and key, when kv). */
+/* The project's name when nothing names it: the folder's, normalised. */
+const char *folder_project_name(struct loader *L);
+
+/* Diagnostics: a problem about a section (and key, when kv), or at loc. */
 void load_problem(struct loader *L, struct rsec *s, struct rkv *kv, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void report_at(struct loader *L, struct loc loc, const char *part, const char *key,
@@ -104,45 +108,25 @@ void report_at(struct loader *L, struct loc loc, const char *part, const char *k
 /* " (did you mean 'x'?)" for the nearest part name, optionally only of the
  * kinds in mask (bit per part kind), or "". */
 const char *suggest_part(struct loader *L, const char *name, unsigned mask);
+
+/* Sections: lookup, and the merge of one source's key by precedence. */
 bool key_eq(const char *a, const char *b);
-
-/* sources.c: the project file; -s and -p */
-void load_project_file(struct loader *L);
-void add_sets(struct loader *L);
-
-/* keys.c: kinds, keys checked against their tables, defaults, project name */
-void keys_check(struct loader *L);
-
-/* zeroconf.c: container folders, their settings files; Dockerfile FROM lines */
-void zeroconf_scan(struct loader *L);
-void folder_doc(struct loader *L, struct ini_doc *doc, const char *part, const char *base);
-void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const char *shown);
-
-/* subst.c: ${part:key}, ${:key}, ${env:NAME[:-default]}, $$ */
-void subst_all(struct loader *L);
-bool subst_one(struct loader *L, struct rsec *s, struct rkv *kv);
+struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst);
+struct rkv *sec_find(struct rsec *s, const char *key);
+/* Add or override key in s from a source of the given layer. */
+void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
+             struct loc loc, const char *base, int layer, bool append);
+struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
+                     int layer);
 
 /* Parts that make images: build, bootstrap, assemble, pull (bit per kind). */
 #define IMAGE_MAKERS                                                                       \
     ((1u << PART_BUILD) | (1u << PART_BOOTSTRAP) | (1u << PART_ASSEMBLE) | (1u << PART_PULL))
 
-/* checks.c: one key's value checked against its type; false when reported */
-bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, struct rkv *kv,
-                   struct setting *st);
-
-/* resolve.c: the parts, their settings, references, dependencies */
-void resolve_parts(struct loader *L);
-void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc);
-/* The part that makes the image ref names (matched on the repository, tags
+/* Dependencies between parts (once the parts exist): record one, and find
+ * the part that makes the image ref names (matched on the repository, tags
  * ignored), or -1. */
+void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc);
 int find_image_maker(struct loader *L, const char *ref);
-
-/* instances.c: instance names and per-instance properties */
-void instances_names(struct loader *L);
-void instances_resolve(struct loader *L);
-void container_build(struct loader *L, struct part *pt, struct rsec *s);
-
-/* graph.c: cycles and levels */
-void graph_check(struct loader *L);
 
 #endif

@@ -1,0 +1,240 @@
+/* The helpers every stage of the project loader shares: paths and files,
+ * diagnostics, merged sections, dependencies between parts. They work on
+ * the loader state (loader.h) and call no stage: the stages (stages.h)
+ * call down into them, never the other way. */
+#include "project/loader.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "project/values.h"
+
+#define MAX_FILE_SIZE (16u << 20)
+
+/* ---- paths and files ---- */
+
+const char *join_path(struct arena *a, const char *base, const char *rel)
+{
+    if (rel[0] == '/')
+        return arena_strdup(a, rel);
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    if (streq(rel, ".") || !*rel)
+        return arena_strdup(a, base);
+    return arena_printf(a, "%s%s%s", base, ends_with(base, "/") ? "" : "/", rel);
+}
+
+const char *shown_path(struct loader *L, const char *rel)
+{
+    if (rel[0] == '/' || !*L->shown_dir)
+        return arena_strdup(L->a, rel);
+    return join_path(L->a, L->shown_dir, rel);
+}
+
+const char *shown_abs(struct loader *L, const char *path)
+{
+    size_t n = strlen(L->p->dir);
+    if (strncmp(path, L->p->dir, n) == 0 && path[n] == '/')
+        return shown_path(L, path + n + 1);
+    return path;
+}
+
+char *slurp_file(const char *path, size_t *len, const char **why)
+{
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        *why = strerror(errno);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why = "not a regular file";
+        return NULL;
+    }
+    if ((size_t)st.st_size > MAX_FILE_SIZE) {
+        *why = "larger than 16 MiB";
+        return NULL;
+    }
+    strbuf sb = STRBUF_INIT;
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 && sb.len <= MAX_FILE_SIZE)
+        sb_add(&sb, buf, (size_t)n);
+    if (n < 0) {
+        *why = strerror(errno);
+        sb_release(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb, len);
+}
+
+const char *folder_project_name(struct loader *L)
+{
+    const char *base = strrchr(L->p->dir, '/');
+    base = base && base[1] ? base + 1 : L->p->dir;
+    char *n = arena_strdup(L->a, base), *w = n;
+    for (const char *r = base; *r; r++) {
+        unsigned char c = (unsigned char)tolower((unsigned char)*r);
+        if (isalnum(c) || c == '_' || c == '-')
+            *w++ = (char)c;
+        else if (w > n && w[-1] != '-')
+            *w++ = '-';
+    }
+    *w = '\0';
+    while (*n && !isalnum((unsigned char)*n))
+        n++;
+    while (w > n && !isalnum((unsigned char)w[-1]))
+        *--w = '\0';
+    return *n ? n : "project";
+}
+
+/* ---- diagnostics ---- */
+
+void report_at(struct loader *L, struct loc loc, const char *part, const char *key,
+               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(L->a, fmt, ap);
+    va_end(ap);
+    diag_add(&L->d, loc.file, loc.line, part, key, "%s", msg);
+}
+
+void load_problem(struct loader *L, struct rsec *s, struct rkv *kv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(L->a, fmt, ap);
+    va_end(ap);
+    const char *part = NULL;
+    if (s && s->kind != SCHEMA_PROJECT && s->kind != SCHEMA_VARS)
+        part = s->inst ? arena_printf(L->a, "%s:%s", s->name, s->inst) : s->name;
+    struct loc loc = kv ? kv->loc : s ? s->loc : (struct loc){NULL, 0};
+    diag_add(&L->d, loc.file, loc.line, part, kv ? kv->key : NULL, "%s", msg);
+}
+
+const char *suggest_part(struct loader *L, const char *name, unsigned mask)
+{
+    const char **names = arena_alloc(L->a, (L->nsec + 1) * sizeof *names);
+    size_t n = 0;
+    for (size_t i = 0; i < L->nsec; i++) {
+        struct rsec *s = L->sec[i];
+        /* kind -1: not known yet (-s is read before kinds are) */
+        if (s->inst || s->invalid || s->kind >= PART_KIND_COUNT || streq(s->name, "project") ||
+            streq(s->name, "vars"))
+            continue;
+        if (mask && (s->kind < 0 || !(mask & (1u << s->kind))))
+            continue;
+        names[n++] = s->name;
+    }
+    const char *best = nearest_word(name, names, n);
+    return best ? arena_printf(L->a, " (did you mean '%s'?)", best) : "";
+}
+
+/* ---- merged sections ---- */
+
+bool key_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a == '_' ? '-' : *a, y = *b == '_' ? '-' : *b;
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst)
+{
+    for (size_t i = 0; i < L->nsec; i++) {
+        struct rsec *s = L->sec[i];
+        if (s->name[0] == name[0] && streq(s->name, name) &&
+            (inst ? streq(s->inst, inst) : !s->inst))
+            return s;
+    }
+    return NULL;
+}
+
+struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
+                     int layer)
+{
+    struct rsec *s = loader_find_sec(L, name, inst);
+    if (s) {
+        if (layer > s->layer)
+            s->layer = layer;
+        return s;
+    }
+    s = arena_alloc(L->a, sizeof *s);
+    s->name = arena_strdup(L->a, name);
+    s->inst = arena_strdup(L->a, inst);
+    s->kind = -1;
+    s->loc = loc;
+    s->layer = layer;
+    s->part = -1;
+    *ARENA_PUSH(L->a, L->sec, L->nsec, L->cap) = s;
+    return s;
+}
+
+struct rkv *sec_find(struct rsec *s, const char *key)
+{
+    /* The first letter first: keys never begin with '-' or '_', and a
+     * project of hundreds of parts looks keys up millions of times. */
+    for (size_t i = 0; i < s->nkv; i++)
+        if (s->kv[i].key[0] == key[0] && !s->kv[i].dropped && key_eq(s->kv[i].key, key))
+            return &s->kv[i];
+    return NULL;
+}
+
+void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
+             struct loc loc, const char *base, int layer, bool append)
+{
+    struct rkv *kv = sec_find(s, key);
+    if (kv && layer < kv->layer)
+        return;
+    if (kv && layer == kv->layer && layer != L_CLI && layer != L_DEFAULT) {
+        /* Two spellings of one key in one source (image / [container] image). */
+        report_at(L, loc, s->name, key, "set twice (also at %s:%d; keep one)", kv->loc.file,
+                  kv->loc.line);
+        return;
+    }
+    if (!kv)
+        kv = ARENA_PUSH(L->a, s->kv, s->nkv, s->cap);
+    if (append && kv->raw && *kv->raw)
+        kv->raw = arena_printf(L->a, "%s\n%s", kv->raw, value);
+    else
+        kv->raw = arena_strdup(L->a, value);
+    kv->key = arena_strdup(L->a, key);
+    kv->loc = loc;
+    kv->base = base;
+    kv->layer = layer;
+}
+
+/* ---- dependencies between parts ---- */
+
+void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc)
+{
+    struct part *pt = &L->p->parts[from];
+    for (size_t i = 0; i < pt->ndeps; i++)
+        if (pt->deps[i].part == to)
+            return;
+    struct dep *d = ARENA_PUSH(L->a, pt->deps, pt->ndeps, L->dep_cap[from]);
+    d->part = to;
+    d->key = arena_strdup(L->a, key);
+    d->loc = loc;
+}
+
+int find_image_maker(struct loader *L, const char *ref)
+{
+    const char *repo = image_repo(L->a, ref);
+    for (size_t i = 0; i < L->p->nparts; i++) {
+        struct part *pt = &L->p->parts[i];
+        if ((IMAGE_MAKERS & (1u << pt->kind)) && pt->image &&
+            streq(image_repo(L->a, pt->image), repo))
+            return (int)i;
+    }
+    return -1;
+}

@@ -1,0 +1,36 @@
+/* The typed model's accessors (project.h): for the commands, and for the
+ * loader's stages while they build it. */
+#include <string.h>
+
+#include "project/project.h"
+#include "base/util.h"
+
+int project_find(const struct project *p, const char *name)
+{
+    for (size_t i = 0; i < p->nparts; i++)
+        if (streq(p->parts[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+const struct setting *part_setting(const struct part *pt, const char *key)
+{
+    for (size_t i = 0; i < pt->nsettings; i++)
+        if (pt->settings[i].key[0] == key[0] && streq(pt->settings[i].key, key))
+            return &pt->settings[i];
+    return NULL;
+}
+
+const char *part_value(const struct part *pt, const char *key)
+{
+    const struct setting *s = part_setting(pt, key);
+    return s ? s->value : NULL;
+}
+
+int container_instance(const struct container *c, const char *name)
+{
+    for (size_t i = 0; i < c->ninstances; i++)
+        if (streq(c->instances[i].name, name))
+            return (int)i;
+    return -1;
+}
