@@ -460,7 +460,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
     /* Taken before the engine is listed: what an up in progress makes is
      * seen once it has finished (issue 13). */
     int lock = -1;
-    if (project_lock(g->dir, wait_lock, NULL, &lock, err) < 0)
+    if (project_lock(g->dir, false, wait_lock, NULL, &lock, err) < 0)
         return berr_wrap(err, "down");
     int rc = scope_open(&so, &d.s, err);
     if (rc < 0 && *err && (*err)->code == BERR_USAGE)

@@ -106,7 +106,7 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
     /* One up (or down) of a project at a time: two at once made two default
      * networks and removed each other's bootstrap work (issue 13). */
     int lock = -1;
-    if (project_lock(ws.project->dir, wait_lock, &cancel_start, &lock, err) < 0) {
+    if (project_lock(ws.project->dir, true, wait_lock, &cancel_start, &lock, err) < 0) {
         http_set_cancel_flag(NULL);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);

@@ -40,7 +40,7 @@ static void say_waiting(void *ud, long holder)
         fprintf(stderr, "berth: waiting for another berth converging this project\n");
 }
 
-int project_lock(const char *dir, bool wait, volatile int *cancel, int *fd, berr **err)
+int project_lock(const char *dir, bool make, bool wait, volatile int *cancel, int *fd, berr **err)
 {
     *fd = -1;
     struct stat st;
@@ -49,7 +49,7 @@ int project_lock(const char *dir, bool wait, volatile int *cancel, int *fd, berr
     cleanup_free char *path = xasprintf("%s/.berth/lock", dir);
     struct lockfile_opts o = {.path = path, .what = "converging this project", .wait = wait,
                               .cancel = cancel, .waiting = say_waiting,
-                              .hint = "; wait for it with --wait-lock"};
+                              .hint = "; wait for it with --wait-lock", .keep_out = !make};
     return lockfile_take(&o, fd, err);
 }
 

@@ -24,8 +24,10 @@ void workspace_close(struct workspace *ws);
  * lock DIR/.berth/lock in *fd until project_unlock. Held by another
  * process: fail with "another berth is converging this project (pid N)",
  * or with wait (--wait-lock) say so once and wait, until *cancel. A DIR
- * that is not a folder takes no lock (*fd = -1): loading it fails anyway. */
-int project_lock(const char *dir, bool wait, volatile int *cancel, int *fd, berr **err);
+ * that is not a folder takes no lock (*fd = -1): loading it fails anyway;
+ * nor does one without .berth/ unless make (down run from anywhere with -p
+ * NAME must not leave a .berth/ there; an up makes it). */
+int project_lock(const char *dir, bool make, bool wait, volatile int *cancel, int *fd, berr **err);
 void project_unlock(int fd);
 
 #endif

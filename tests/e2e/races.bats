@@ -190,3 +190,14 @@ wait_lock_held() {
     [ -z "$(ours)" ]
     absent "networks/$P-default"
 }
+
+@test "down -p NAME run from a folder that is no project leaves no .berth there" {
+    two_containers
+    berth -C "$DIR" --progress quiet up
+    other=$(mktemp -d /tmp/btn.XXXXXX)
+    run berth -C "$other" -p "$P" --progress plain down
+    [ "$status" -eq 0 ]
+    [ ! -e "$other/.berth" ]
+    rm -rf "$other"
+    [ -z "$(ours)" ]
+}

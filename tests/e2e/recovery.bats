@@ -184,6 +184,7 @@ EOF
     done
     "$BERTH" engine start --dir "$EDIR" --name "k$$" >/dev/null
     run berth -C "$DIR" --progress plain up
+    echo "$output"
     [ "$status" -eq 0 ]
     no_sanitizer
     [ "$(ours)" = "$P-web-one running

@@ -42,9 +42,11 @@ static int make_parent(const char *path, berr **err)
 int lockfile_take(const struct lockfile_opts *o, int *fd_out, berr **err)
 {
     *fd_out = -1;
-    if (make_parent(o->path, err) < 0)
+    if (!o->keep_out && make_parent(o->path, err) < 0)
         return -1;
     int fd = open(o->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT && o->keep_out)
+        return 0;
     if (fd < 0)
         return berr_errno(err, BERR_FAILURE, errno, "cannot open the lock file %s", o->path);
     bool told = false;

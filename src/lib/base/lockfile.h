@@ -10,7 +10,8 @@
 #include "base/error.h"
 
 struct lockfile_opts {
-    const char *path;     /* made if missing, with its folder */
+    const char *path;     /* made if missing, with its folder (unless keep_out) */
+    bool keep_out;        /* no folder: take no lock (*fd = -1), make nothing */
     const char *what;     /* "converging this project": what the holder is doing */
     const char *hint;     /* after the busy message: "; wait for it with --wait-lock" */
     bool wait;            /* wait for the holder instead of failing */

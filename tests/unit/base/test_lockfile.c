@@ -112,6 +112,14 @@ int main(void)
     waitpid(waiter, &st, 0);
     ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a waiter ends when cancelled (Ctrl-C)");
     lockfile_release(lk);
+
+    char other[300];
+    snprintf(other, sizeof other, "%s/none/lock", dir);
+    struct lockfile_opts k = {.path = other, .what = "x", .keep_out = true};
+    ok(lockfile_take(&k, &lk, &err) == 0 && lk == -1, "keep_out: no folder, no lock, no error");
+    snprintf(other, sizeof other, "%s/none", dir);
+    ok(access(other, F_OK) != 0, "and no folder made");
+
     unlink(path);
     snprintf(path, sizeof path, "%s/.berth", dir);
     rmdir(path);
