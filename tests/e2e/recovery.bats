@@ -174,6 +174,7 @@ stop-timeout = 1s
 EOF
     start_race "kill-pid:$EDIR/dockerd.pid:POST /v[0-9.]+/containers/[^/]+/start" "$SOCK"
     run berth -C "$DIR" --engine "$RACE_HOST" --progress plain up
+    echo "$output"
     [ "$status" -ne 0 ]
     grep -q "^killed " "$RACE_SOCK.log"
     stop_race
