@@ -30,6 +30,7 @@ const struct cmd berth_commands[] = {
     {"push", cmd_push, "run the push parts: tag and push images to registries"},
     {"login", cmd_login, "log in to a registry (kept as the docker CLI keeps it)"},
     {"logout", cmd_logout, "forget a registry login"},
+    {"task", cmd_task, "run a task of the project (--list lists them)"},
     {"engine", cmd_engine, "start, stop or query a private Docker engine"},
     {"info", cmd_info, "describe the engine berth talks to"},
     {"version", cmd_version, "print berth's version"},
@@ -68,7 +69,7 @@ static const char usage[] =
     "  -h, --help         this help; `berth COMMAND --help` for a command's\n"
     "  --version          print the version\n";
 
-static void print_usage(FILE *out)
+static void print_usage(const cli *g, FILE *out)
 {
     fputs(usage, out);
     fputs("\ncommands:\n", out);
@@ -78,11 +79,12 @@ static void print_usage(FILE *out)
     fputs("\nexit codes: 0 ok, 1 failure, 2 usage, 3 invalid project, 4 engine unreachable,\n"
           "            5 engine error, 6 timeout, 7 not found, 130 interrupted\n",
           out);
+    if (g)
+        task_help_list(g, out);
 }
 
 int cmd_help(cli *g, int argc, char **argv, berr **err)
 {
-    (void)g;
     if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
         puts("usage: berth help [COMMAND]\n\nShow berth's usage, or COMMAND's.");
         return 0;
@@ -94,7 +96,7 @@ int cmd_help(cli *g, int argc, char **argv, berr **err)
         char *sub[] = {argv[1], "--help", NULL};
         return c->fn(g, 2, sub, err);
     }
-    print_usage(stdout);
+    print_usage(g, stdout);
     return 0;
 }
 
@@ -184,7 +186,7 @@ static int run(int argc, char **argv, berr **err)
             sets_owner = g.sets;
             break;
         case 'v': g.verbose++; break;
-        case 'h': print_usage(stdout); return 0;
+        case 'h': print_usage(&g, stdout); return 0;
         case 'V': print_version_line(); return 0;
         case ':':
             return berr_set(err, BERR_USAGE, "option '%s' needs a value (see 'berth --help')",
@@ -195,18 +197,24 @@ static int run(int argc, char **argv, berr **err)
         }
     }
     if (optind >= argc) {
-        print_usage(stderr);
+        print_usage(NULL, stderr);
         return BERR_USAGE;
     }
     const struct cmd *cmd = cmd_find(argv[optind]);
-    if (!cmd)
-        return berr_set(err, BERR_USAGE, "'%s' is not a berth command (see 'berth --help')",
-                        argv[optind]);
     /* Commands parse their own options with getopt: reset it. */
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     optind = 0;
     opterr = 0;
+    if (!cmd) {
+        /* The wrapper's `<image> <command>`: a task of the project. */
+        bool handled = false;
+        int rc = task_route(&g, sub_argc, sub_argv, &handled, err);
+        if (handled || rc < 0)
+            return rc;
+        return berr_set(err, BERR_USAGE, "'%s' is not a berth command or task (see 'berth --help')",
+                        sub_argv[0]);
+    }
     return cmd->fn(&g, sub_argc, sub_argv, err);
 }
 

@@ -13,7 +13,8 @@ cd "$BERTH_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" bats \
-    parallel python3 jq clang libclang-rt-14-dev docker-registry apache2-utils openssl git
+    parallel python3 jq clang libclang-rt-14-dev docker-registry apache2-utils openssl git \
+    e2fsprogs qemu-utils
 
 build build
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false

@@ -59,5 +59,12 @@ void print_version_line(void);
 /* Hidden: complete.c answers the shell completion scripts; man.c prints
  * the manual pages (roff) from the commands' --help texts. */
 cmd_fn cmd_complete, cmd_man;
+cmd_fn cmd_task;
+/* berth NAME ARGS, when NAME is no command: the project's task NAME runs
+ * (*handled), and its exit code is returned. */
+int task_route(cli *g, int argc, char **argv, bool *handled, berr **err);
+/* The project's tasks, for berth --help (nothing when there is no project). */
+#include <stdio.h>
+void task_help_list(const cli *g, FILE *out);
 
 #endif

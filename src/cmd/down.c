@@ -16,6 +16,7 @@
 #include "engine/api.h"
 #include "cmd.h"
 #include "converge/desired.h"
+#include "converge/diskimage.h"
 #include "progress.h"
 #include "converge/targets.h"
 #include "base/taskgraph.h"
@@ -76,6 +77,8 @@ struct down {
     size_t nobjs;
     size_t removed[K_COUNT + 1]; /* [K_COUNT]: containers */
     pthread_mutex_t lock;        /* guards removed[] */
+    const char *const *targets;  /* as given (disk image files are not engine objects) */
+    int ntargets;
 };
 
 static const char *label(json_t *o, const char *key)
@@ -368,6 +371,27 @@ static int run_objects(struct down *d, int parallel, berr **err)
     return rc;
 }
 
+/* --rmi: the disk image files diskimage parts wrote (not kept ones), while
+ * each is still the file berth wrote. */
+static int disk_outputs(struct down *d, size_t *n, berr **err)
+{
+    struct project_sel *sel = NULL;
+    if (!d->s.whole && project_select(d->s.p, d->targets, d->ntargets, false, &sel, err) < 0)
+        return -1;
+    strbuf removed = STRBUF_INIT;
+    int rc = diskimage_remove_outputs(d->s.p, sel, false, false, &removed, err);
+    project_sel_free(sel);
+    for (const char *p = removed.buf; rc == 0 && p && *p;) {
+        size_t len = strcspn(p, "\n");
+        cleanup_free char *f = xstrndup(p, len);
+        reportf(d->rep, EV_NOTE, NULL, NULL, "removed disk image %s", f);
+        (*n)++;
+        p += len + (p[len] == '\n');
+    }
+    sb_release(&removed);
+    return rc;
+}
+
 static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, berr **err)
 {
     if (d->s.load_err)
@@ -386,7 +410,12 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
     if ((d->s.whole && plan_kind(d, K_NETWORK, err) < 0) ||
         (volumes && plan_kind(d, K_VOLUME, err) < 0) || (rmi && plan_kind(d, K_IMAGE, err) < 0))
         return -1;
+    size_t nfiles = 0;
+    if (rmi && d->s.p && disk_outputs(d, &nfiles, err) < 0)
+        return -1;
     if (!d->nctr && !d->nobjs) {
+        if (nfiles)
+            return 0;
         reportf(d->rep, EV_NOTE, NULL, NULL, "nothing to remove for project '%s'", d->s.name);
         return 0;
     }
@@ -457,6 +486,8 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         .targets = (const char *const *)argv + optind,
         .ntargets = argc - optind,
     };
+    d.targets = so.targets;
+    d.ntargets = so.ntargets;
     /* Taken before the engine is listed: what an up in progress makes is
      * seen once it has finished (issue 13). */
     int lock = -1;

@@ -112,7 +112,7 @@ static void describe(strbuf *sb, const struct project *p, const struct part *pt,
                 part_value(pt, "container-to"));
         break;
     case PART_DISKIMAGE:
-        sb_addf(sb, "disk image %s from %s", part_value(pt, "output"), part_value(pt, "image"));
+        sb_addf(sb, "disk image %s from %s", part_value(pt, "output"), pt->image ? pt->image : "?");
         break;
     case PART_TASK: sb_addf(sb, "task on %s (runs on demand)", pt->image); break;
     case PART_ENGINE:

@@ -183,3 +183,48 @@ void progress_end(progress *p)
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
+
+/* ---- what changed, not every part that was already fine ---- */
+
+struct quiet_rep {
+    reporter base; /* first: the reporter is the struct */
+    reporter *to;
+    pthread_mutex_t lock;
+    json_t *busy; /* subjects that reported a state */
+};
+
+static void quiet_emit(reporter *r, const struct event *ev)
+{
+    struct quiet_rep *q = (struct quiet_rep *)r;
+    pthread_mutex_lock(&q->lock);
+    bool pass = ev->kind == EV_FAIL || ev->kind == EV_LINE;
+    if (ev->kind == EV_STATE && ev->subject) {
+        json_object_set_new(q->busy, ev->subject, json_true());
+        pass = true;
+    }
+    if (ev->kind == EV_DONE && ev->subject && json_object_get(q->busy, ev->subject))
+        pass = true;
+    pthread_mutex_unlock(&q->lock);
+    if (pass)
+        q->to->emit(q->to, ev);
+}
+
+reporter *progress_quiet_new(reporter *to)
+{
+    struct quiet_rep *q = xcalloc(1, sizeof *q);
+    q->base.emit = quiet_emit;
+    q->to = to;
+    q->busy = json_object();
+    pthread_mutex_init(&q->lock, NULL);
+    return &q->base;
+}
+
+void progress_quiet_free(reporter *r)
+{
+    struct quiet_rep *q = (struct quiet_rep *)r;
+    if (!q)
+        return;
+    pthread_mutex_destroy(&q->lock);
+    json_decref(q->busy);
+    free(q);
+}

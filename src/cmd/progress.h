@@ -12,4 +12,10 @@ reporter *progress_reporter(progress *p);
 /* Final redraw; frees p. */
 void progress_end(progress *p);
 
+/* A filter for commands whose work is something else (run -i, task): the
+ * steps that did something (a state, its output, a failure), not every part
+ * that was already up to date. */
+reporter *progress_quiet_new(reporter *to);
+void progress_quiet_free(reporter *q);
+
 #endif

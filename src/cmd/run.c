@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "converge/converge.h"
 #include "converge/desired.h"
+#include "converge/hostuser.h"
 #include "progress.h"
 #include "project/project.h"
 #include "converge/linkaddr.h"
@@ -48,31 +49,6 @@ static const char usage[] =
     "  -t, --tty           a terminal even when berth is not on one\n"
     "  -T, --no-tty        never a terminal\n"
     "  -h, --help          this help\n";
-
-/* ---- progress: what changed, not every part that was already fine ---- */
-
-struct quiet_rep {
-    reporter base;
-    reporter *to;
-    pthread_mutex_t lock;
-    json_t *busy; /* subjects that reported a state */
-};
-
-static void quiet_emit(reporter *r, const struct event *ev)
-{
-    struct quiet_rep *q = (struct quiet_rep *)r;
-    pthread_mutex_lock(&q->lock);
-    bool pass = ev->kind == EV_FAIL || ev->kind == EV_LINE;
-    if (ev->kind == EV_STATE && ev->subject) {
-        json_object_set_new(q->busy, ev->subject, json_true());
-        pass = true;
-    }
-    if (ev->kind == EV_DONE && ev->subject && json_object_get(q->busy, ev->subject))
-        pass = true;
-    pthread_mutex_unlock(&q->lock);
-    if (pass)
-        q->to->emit(q->to, ev);
-}
 
 /* ---- the container ---- */
 
@@ -151,16 +127,13 @@ static int run_instance(cli *g, struct project *p, const struct run_req *rq, int
 
     /* What it needs, as up makes it (converge leaves the instance itself). */
     progress *pg = progress_new(g->progress);
-    struct quiet_rep q = {.base = {quiet_emit}, .to = progress_reporter(pg),
-                          .busy = json_object()};
-    pthread_mutex_init(&q.lock, NULL);
-    struct up_opts uo = {.parallel = g->parallel ? g->parallel : 8, .rep = &q.base};
+    reporter *q = progress_quiet_new(progress_reporter(pg));
+    struct up_opts uo = {.parallel = g->parallel ? g->parallel : 8, .rep = q};
     struct plan pl;
     int rc = converge(e, p, sel, &uo, &pl, err);
     plan_clear(&pl);
     progress_end(pg);
-    pthread_mutex_destroy(&q.lock);
-    json_decref(q.busy);
+    progress_quiet_free(q);
     project_sel_free(sel);
     if (rc < 0)
         return -1;
@@ -208,6 +181,11 @@ static int run_instance(cli *g, struct project *p, const struct run_req *rq, int
         if ((rc = engine_post(e, path, body, NULL, err)) < 0)
             berr_wrap(err, "join network %s", net);
         json_decref(body);
+    }
+    if (rc == 0 && c->user_is_host) {
+        struct caller who; /* user = host: the caller exists inside */
+        caller_identify(&who, NULL);
+        rc = hostuser_install(e, id, &who, err);
     }
     struct session_end end = {0};
     if (rc == 0) {

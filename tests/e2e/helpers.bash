@@ -57,3 +57,28 @@ gone() {
     state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
     [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
 }
+
+# host_user_begin NAME: a non-root host user (made when missing) who reaches
+# the engine at $DOCKER_HOST as the seed's users do, through the docker
+# group; host_user_end NAME undoes it. State in $BATS_FILE_TMPDIR.
+host_user_begin() {
+    local user=$1 sock=${DOCKER_HOST#unix://}
+    if ! id "$user" >/dev/null 2>&1; then
+        useradd -m "$user"
+        touch "$BATS_FILE_TMPDIR/made-user-$user"
+    fi
+    groupadd -f docker
+    usermod -aG docker "$user"
+    chgrp docker "$sock"
+    chmod g+rw "$sock"
+    stat -c %a "${sock%/*}" > "$BATS_FILE_TMPDIR/sockdir-mode"
+    chmod o+x "${sock%/*}" # passable, not readable
+}
+
+host_user_end() {
+    local user=$1 sock=${DOCKER_HOST#unix://}
+    [ -e "$BATS_FILE_TMPDIR/sockdir-mode" ] && chmod "$(cat "$BATS_FILE_TMPDIR/sockdir-mode")" "${sock%/*}"
+    if [ -e "$BATS_FILE_TMPDIR/made-user-$user" ]; then
+        userdel -r "$user" >/dev/null 2>&1 || true
+    fi
+}

@@ -3,7 +3,9 @@
 #include <stdio.h>
 
 #include "engine/api.h"
+#include "converge/assemble.h"
 #include "converge/converge_int.h"
+#include "converge/diskimage.h"
 #include "converge/desired.h"
 #include "base/strbuf.h"
 #include "base/taskgraph.h"
@@ -408,6 +410,20 @@ static int copy_part(void *ud, struct sched_task *t, berr **err)
     return copy_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
 }
 
+static int assemble_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return assemble_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
+static int diskimage_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct part_task *pt = ud;
+    return diskimage_part_converge(pt->cv, &pt->cv->p->parts[pt->part], err);
+}
+
 static int project_network(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -427,6 +443,19 @@ static int unsupported_part(void *ud, struct sched_task *t, berr **err)
     cleanup_free char *subject = xasprintf("%s %s", part_kind_name(part->kind), part->name);
     cv_noted_action(pt->cv, subject, "skip", "not applied by up in this version", NOTE_SKIPPED,
                     part->level);
+    return 0;
+}
+
+/* A task acts when `berth task NAME` runs it; up makes what it needs (its
+ * image, networks, volumes: its dependencies) and says so. */
+static int task_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t, (void)err;
+    struct part_task *pt = ud;
+    const struct part *part = &pt->cv->p->parts[pt->part];
+    cleanup_free char *subject = xasprintf("task %s", part->name);
+    cleanup_free char *why = xasprintf("runs on demand: `berth task %s`", part->name);
+    cv_action(pt->cv, subject, "none", why, part->level);
     return 0;
 }
 
@@ -558,9 +587,13 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_COPY ? copy_part
                         : pt->kind == PART_PULL ? pull_part
                         : pt->kind == PART_PUSH ? push_part
+                        : pt->kind == PART_TASK ? task_part
+                        : pt->kind == PART_ASSEMBLE ? assemble_part
+                        : pt->kind == PART_DISKIMAGE ? diskimage_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
-            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP)
+            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
+                                pt->kind == PART_ASSEMBLE)
                                    ? "image" : part_kind_name(pt->kind);
             cleanup_free char *name = xasprintf("%s %s", kind, pt->name);
             add_task(g, name, fn, ptk);

@@ -4,6 +4,7 @@
 #include "engine/api.h"
 #include "converge/converge_int.h"
 #include "converge/desired.h"
+#include "converge/hostuser.h"
 #include "converge/linkaddr.h"
 #include "transfer/tarball.h"
 #include "base/taskgraph.h"
@@ -89,6 +90,12 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
             berr_wrap(err, "join network %s", net);
             break;
         }
+    }
+    if (rc == 0 && c->user_is_host) {
+        /* user = host: the caller exists inside it before it starts. */
+        struct caller who;
+        caller_identify(&who, NULL);
+        rc = hostuser_install(cv->e, id, &who, err);
     }
     if (rc == 0 && layout && layout->f)
         rc = startup_layout_put(cv, id, layout, err);

@@ -12,15 +12,23 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 
-/* Parts that import an image under a temporary tag: bootstraps, and
- * squashed builds (imagefinish.c). */
+/* Parts that import an image under a temporary tag: bootstraps, assembles
+ * from archives, and squashed builds (imagefinish.c). */
 static bool imports(const struct project *p)
 {
     for (size_t i = 0; i < p->nparts; i++)
-        if (p->parts[i].kind == PART_BOOTSTRAP ||
+        if (p->parts[i].kind == PART_BOOTSTRAP || p->parts[i].kind == PART_ASSEMBLE ||
             streq(part_value(&p->parts[i], "squash"), "true"))
             return true;
     return false;
+}
+
+/* The berth.kind of temporary work containers: bootstrap and image
+ * finishing (LEFTOVER_WORK), assemble.c's and diskimage.c's (KIND_WORK). */
+static bool work_kind(const char *kind)
+{
+    return kind && (streq(kind, LEFTOVER_WORK) || streq(kind, "assemble") ||
+                    streq(kind, "diskimage"));
 }
 
 static int clear_work_containers(struct cv *cv, bool *found, berr **err)
@@ -28,7 +36,7 @@ static int clear_work_containers(struct cv *cv, bool *found, berr **err)
     size_t i;
     json_t *c;
     json_array_foreach(cv->containers, i, c) {
-        if (!streq(cv_label_of(c, LABEL_KIND), LEFTOVER_WORK))
+        if (!work_kind(cv_label_of(c, LABEL_KIND)))
             continue;
         *found = true;
         const char *name = json_string_value(json_array_get(json_object_get(c, "Names"), 0));

@@ -284,7 +284,16 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
             why = "is an empty command (give one, or leave the key out)";
         break;
     }
-    case KT_USER: why = streq(v, "host") ? NULL : check_user(v); break;
+    case KT_USER:
+        /* host: the caller, made to exist in a container berth creates for
+         * them to run in; an image's USER or a script's user cannot be. */
+        if (!streq(v, "host"))
+            why = check_user(v);
+        else if (!c->pt || !streq(c->kv->def->name, "user") ||
+                 (c->pt->kind != PART_CONTAINER && c->pt->kind != PART_TASK))
+            why = "is for the user of a container or task part (the calling user runs it); "
+                  "here name a user of the image, or a UID[:GID]";
+        break;
     case KT_RESTART: why = check_restart(v); break;
     case KT_HOSTNAME:
     case KT_ALIASES: why = check_hostname(v); break;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/caller.h"
 #include "project/loader.h"
 #include "base/util.h"
 #include "project/values.h"
@@ -319,9 +320,12 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
     }
     ct->user = part_value(pt, "user");
     if (streq(ct->user, "host")) {
+        /* The caller (under sudo, the user who ran sudo): base/caller.h. */
+        struct caller who;
+        caller_identify(&who, L->env);
         ct->user_is_host = true;
-        ct->host_uid = (unsigned)getuid();
-        ct->host_gid = (unsigned)getgid();
+        ct->host_uid = who.uid;
+        ct->host_gid = who.gid;
     }
     ct->tty = flag(pt, "tty");
     ct->start = flag(pt, "start");

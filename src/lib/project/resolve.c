@@ -9,6 +9,19 @@
 #include "base/util.h"
 #include "project/values.h"
 
+/* A key written with a value other than its default: one that would act,
+ * were its part able to act on it. (berth config writes defaults out, so a
+ * resolved file has them written: those are inert.) */
+static struct rkv *written(struct part *pt, struct rsec *s, const char *key)
+{
+    struct rkv *kv = sec_find(s, key);
+    if (!kv || kv->layer == L_DEFAULT)
+        return NULL;
+    const struct keydef *d = schema_find((int)pt->kind, key);
+    const char *v = part_value(pt, key);
+    return d && d->dflt && v && streq(v, d->dflt) ? NULL : kv;
+}
+
 static void check_combinations(struct loader *L, struct part *pt, struct rsec *s)
 {
     const char *user = part_value(pt, "username"), *pass = part_value(pt, "password");
@@ -38,6 +51,69 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
                                "unix:///var/run/docker.sock; or set private = true and dir)");
         if (!part_value(pt, "tls-cert") != !part_value(pt, "tls-key"))
             load_problem(L, s, NULL, "set both 'tls-cert' and 'tls-key', or neither");
+    }
+    if (pt->kind == PART_TASK) {
+        const struct setting *cmd = part_setting(pt, "command");
+        for (size_t i = 0; cmd && i < cmd->items.n; i++)
+            if (strstr(cmd->items.v[i], "${args}") && !streq(cmd->items.v[i], "${args}"))
+                load_problem(L, s, sec_find(s, "command"),
+                             "'${args}' must be a word of its own (the task's arguments go "
+                             "there, one word each): write sh -c 'make \"$@\"' sh ${args}");
+    }
+    if (pt->kind == PART_ASSEMBLE) {
+        if (part_value(pt, "base-image") && part_value(pt, "archives"))
+            load_problem(L, s, sec_find(s, "archives"),
+                         "the assemble container starts from 'base-image' or from 'archives', "
+                         "not both");
+        static const char *const needs_build[] = {"copy", "build-script", "build-command",
+                                                  "build-layout", "build-env",
+                                                  "build-volumes-from"};
+        for (size_t i = 0; i < ARRAY_SIZE(needs_build) && !part_value(pt, "build-image"); i++)
+            if (written(pt, s, needs_build[i]))
+                load_problem(L, s, written(pt, s, needs_build[i]),
+                             "needs 'build-image' (the build container it is about)");
+        static const char *const owner[] = {"layout-uid", "layout-gid"};
+        for (size_t i = 0; i < ARRAY_SIZE(owner) && !part_value(pt, "layout"); i++)
+            if (written(pt, s, owner[i]))
+                load_problem(L, s, written(pt, s, owner[i]), "needs 'layout' (the files it owns)");
+        if (streq(part_value(pt, "squash"), "true"))
+            load_problem(L, s, sec_find(s, "squash"),
+                         "not supported on assemble parts in this version (remove it, or set it "
+                         "to false)");
+    }
+    if (pt->kind == PART_DISKIMAGE) {
+        /* Each flow's keys: one written for the other flow would do nothing. */
+        bool builder = part_value(pt, "build-image") != NULL;
+        const char *fmt = part_value(pt, "format");
+        if (builder && !part_value(pt, "image-file"))
+            load_problem(L, s, sec_find(s, "build-image"),
+                         "needs 'image-file' (the disk image the build script makes in the "
+                         "build container)");
+        static const char *const builder_only[] = {
+            "image-file", "prepare-script", "build-script", "build-command",
+            "build-volumes-from", "privileged", "build-root", "build-script-shell",
+            "build-script-user"};
+        static const char *const builtin_only[] = {"format", "size", "fs", "label",
+                                                   "partition-table"};
+        const char *const *keys = builder ? builtin_only : builder_only;
+        size_t nkeys = builder ? ARRAY_SIZE(builtin_only) : ARRAY_SIZE(builder_only);
+        for (size_t i = 0; i < nkeys; i++) {
+            struct rkv *kv = written(pt, s, keys[i]);
+            if (kv)
+                load_problem(L, s, kv, builder ? "is for berth's own flow, not with "
+                                                 "'build-image' (whose build script makes the "
+                                                 "file): remove it"
+                                               : "needs 'build-image' (the build container of "
+                                                 "dockeroo's flow)");
+        }
+        static const char *const disk_only[] = {"fs", "partition-table"};
+        for (size_t i = 0; i < ARRAY_SIZE(disk_only) && !builder && fmt &&
+                           strncmp(fmt, "ext", 3) == 0; i++) {
+            struct rkv *kv = written(pt, s, disk_only[i]);
+            if (kv)
+                load_problem(L, s, kv, "is for format = raw or qcow2 (format = %s is the file "
+                                       "system itself): remove it", fmt);
+        }
     }
     if (pt->kind == PART_COPY) {
         const char *from = part_value(pt, "container-from"), *to = part_value(pt, "container-to");
@@ -212,8 +288,10 @@ void resolve_parts(struct loader *L)
             add_dep(L, (int)i, p->engine_part, "engine", p->parts[p->engine_part].loc);
         }
         if (!pt->image && (pt->kind == PART_CONTAINER || pt->kind == PART_TASK ||
-                           pt->kind == PART_PUSH || pt->kind == PART_DISKIMAGE))
+                           pt->kind == PART_PUSH))
             pt->image = part_value(pt, "image");
+        if (pt->kind == PART_DISKIMAGE)
+            pt->image = part_value(pt, "base-image");
         if (pt->kind == PART_BUILD) {
             const char *src = part_value(pt, "source"), *df = part_value(pt, "dockerfile");
             if (src && df && !is_url(src)) {
@@ -222,7 +300,7 @@ void resolve_parts(struct loader *L)
             }
         }
         /* image users depend on the part that makes their image */
-        static const char *const uses[] = {"image", "builder", "base"};
+        static const char *const uses[] = {"image", "build-image", "base-image"};
         for (size_t k = 0; k < ARRAY_SIZE(uses); k++) {
             const struct setting *st = part_setting(pt, uses[k]);
             if (!st || (streq(uses[k], "image") && (IMAGE_MAKERS & (1u << pt->kind))))

@@ -156,22 +156,28 @@ static const struct keydef push_keys[] = {
     TAIL,
 };
 
+/* dockeroo's gentoo-build (seed 003), for any distribution: its option
+ * names are the documented ones; berth's earlier builder/base are aliases. */
 static const struct keydef assemble_keys[] = {
     HEAD,
-    IMAGE_OUT,
-    K("builder", KT_IMAGE, .flags = F_REQUIRED),
+    K("image", KT_IMAGE, .dflt = "${project:name}/%n", .alias = "name"),
+    K("build-image", KT_IMAGE, .alias = "builder"),
+    K("build-container", KT_NAME, .dflt = "${project:name}-%n-build"),
     K("build-command", KT_ARGV),
     K("build-env", KT_ENV),
     K("build-layout", KT_DIR),
     SCRIPT("build-"),
     K("build-volumes-from", KT_VOLFROM),
-    K("base", KT_IMAGE),
+    K("base-image", KT_IMAGE, .alias = "base"),
     K("archives", KT_ARCHIVES),
+    K("assemble-container", KT_NAME, .dflt = "${project:name}-%n-assemble"),
     K("layout", KT_DIR),
-    K("layout-uid", KT_INT),
-    K("layout-gid", KT_INT),
+    K("layout-uid", KT_INT, .dflt = "0"),
+    K("layout-gid", KT_INT, .dflt = "0"),
     K("copy", KT_COPYPATHS),
-    SCRIPT(""),
+    K("script", KT_TEXT),
+    K("script-shell", KT_CPATH, .dflt = "/bin/sh", .alias = "shell"), /* dockeroo's `shell` */
+    K("script-user", KT_USER),
     K("command", KT_ARGV),
     K("entrypoint", KT_ARGV),
     K("user", KT_USER),
@@ -180,20 +186,30 @@ static const struct keydef assemble_keys[] = {
     K("labels", KT_KV),
     K("expose", KT_EXPOSE),
     K("volumes", KT_CPATHS),
+    K("squash", KT_BOOL, .dflt = "false"),
     K("tty", KT_BOOL, .dflt = "false"),
     K("keep", KT_BOOL, .dflt = "false"),
     TAIL,
 };
 
+/* dockeroo's gentoo-diskimage (builder flow: build-image, prepare-script,
+ * build-root, build-script, image-file), and berth's own flow that needs no
+ * builder: format, size, fs. */
 static const struct keydef diskimage_keys[] = {
     HEAD,
-    K("image", KT_IMAGE, .flags = F_REQUIRED),
-    K("output", KT_PATH, .flags = F_REQUIRED),
+    K("base-image", KT_IMAGE, .flags = F_REQUIRED, .alias = "image"),
+    K("output", KT_PATH, .flags = F_REQUIRED, .alias = "location"),
+    K("format", KT_ENUM, .dflt = "ext4", .choices = "ext2|ext3|ext4|raw|qcow2"),
     K("size", KT_SIZE, .dflt = "256M"),
     K("fs", KT_ENUM, .dflt = "ext4", .choices = "ext2|ext3|ext4"),
+    K("partition-table", KT_ENUM, .dflt = "msdos", .choices = "msdos|gpt"),
     K("label", KT_STR),
-    K("builder", KT_IMAGE),
+    K("build-image", KT_IMAGE, .alias = "builder"),
+    K("build-command", KT_ARGV),
+    K("build-volumes-from", KT_VOLFROM),
+    K("privileged", KT_BOOL, .dflt = "false"),
     K("build-root", KT_CPATH, .dflt = "/mnt"),
+    K("image-file", KT_CPATH),
     K("prepare-script", KT_TEXT),
     SCRIPT("build-"),
     K("keep", KT_BOOL, .dflt = "false"),
@@ -323,7 +339,8 @@ static bool same_key(const char *a, const char *b)
 const struct keydef *schema_find(int kind, const char *s)
 {
     for (size_t i = 0; i < tables[kind].n; i++)
-        if (same_key(tables[kind].keys[i].name, s))
+        if (same_key(tables[kind].keys[i].name, s) ||
+            (tables[kind].keys[i].alias && same_key(tables[kind].keys[i].alias, s)))
             return &tables[kind].keys[i];
     return NULL;
 }

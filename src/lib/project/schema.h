@@ -77,6 +77,7 @@ struct keydef {
     /* Default text: "%n" stands for the part's name; ${...} is substituted. */
     const char *dflt;
     const char *choices; /* KT_ENUM: "a|b|c" */
+    const char *alias;   /* another name it may be written as (dockeroo's, or berth's older) */
 };
 
 const char *schema_kind_name(int kind);
@@ -84,7 +85,7 @@ const char *schema_kind_name(int kind);
 int schema_kind_from_name(const char *s);
 const char *const *schema_kind_names(size_t *n);
 const struct keydef *schema_keys(int kind, size_t *n);
-/* The key named s in kind's table, '-' and '_' counting as one. */
+/* The key named s (or aliased s) in kind's table, '-' and '_' counting as one. */
 const struct keydef *schema_find(int kind, const char *s);
 /* The nearest key name of kind (for "did you mean"), or NULL. */
 const char *schema_suggest(int kind, const char *s);

@@ -125,6 +125,10 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
                        strbuf *out)
 {
     const char *colon = strchr(inner, ':');
+    if (!colon && streq(inner, "args") && s->kind == PART_TASK && streq(kv->key, "command")) {
+        sb_adds(out, "${args}"); /* where `berth task NAME ARGS` puts ARGS */
+        return true;
+    }
     if (!colon) {
         load_problem(L, s, kv,
                "'${%s}' is not a substitution (use ${part:key}, ${:key} or ${env:NAME}; write "
