@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,11 @@ static long holder_pid(int fd)
     buf[n] = '\0';
     char *end;
     long pid = strtol(buf, &end, 10);
-    return end != buf && pid > 0 ? pid : 0;
+    /* A pid left by an earlier holder that could write (a holder that
+     * could not write leaves the file as it was): only a live one counts. */
+    if (end == buf || pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+        return 0;
+    return pid;
 }
 
 static int make_parent(const char *path, berr **err)
@@ -32,8 +37,12 @@ static int make_parent(const char *path, berr **err)
     int rc = 0;
     if (slash && slash != dir) {
         *slash = '\0';
+        /* A folder berth may not write: no lock (1), as below. */
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-            rc = berr_errno(err, BERR_FAILURE, errno, "cannot make the folder %s for the lock", dir);
+            rc = errno == EACCES || errno == EROFS
+                     ? 1
+                     : berr_errno(err, BERR_FAILURE, errno, "cannot make the folder %s for the lock",
+                                  dir);
     }
     free(dir);
     return rc;
@@ -42,10 +51,20 @@ static int make_parent(const char *path, berr **err)
 int lockfile_take(const struct lockfile_opts *o, int *fd_out, berr **err)
 {
     *fd_out = -1;
-    if (!o->keep_out && make_parent(o->path, err) < 0)
-        return -1;
+    int made = o->keep_out ? 0 : make_parent(o->path, err);
+    if (made != 0)
+        return made < 0 ? -1 : 0;
     int fd = open(o->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT && o->keep_out)
+        return 0;
+    /* Made by another user (root's up, then a user's): flock works on a
+     * file open for reading too; only the pid cannot be written. */
+    bool writable = fd >= 0;
+    if (fd < 0 && (errno == EACCES || errno == EROFS))
+        fd = open(o->path, O_RDONLY | O_CLOEXEC);
+    /* A folder berth may not write, holding no lock file: nothing to lock
+     * with, and nothing of berth's own is written there either. */
+    if (fd < 0 && (errno == EACCES || errno == EROFS || errno == ENOENT))
         return 0;
     if (fd < 0)
         return berr_errno(err, BERR_FAILURE, errno, "cannot open the lock file %s", o->path);
@@ -84,7 +103,7 @@ int lockfile_take(const struct lockfile_opts *o, int *fd_out, berr **err)
     /* Ours: say who holds it (the pid is a hint for people, not a lock). */
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+    if (writable && (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)) {
         int e = errno;
         close(fd);
         return berr_errno(err, BERR_FAILURE, e, "cannot write the lock file %s", o->path);
