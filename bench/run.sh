@@ -89,7 +89,7 @@ else
     say "starting a private engine in $ENGINE_DIR"
     out=$("$BERTH" engine start --dir "$ENGINE_DIR" --name "bench$$") ||
         die "could not start a private engine (see $ENGINE_DIR/dockerd.log)"
-    export "${out?}"
+    eval "$out"   # export DOCKER_HOST=unix://.../docker.sock
 fi
 case $DOCKER_HOST in
     unix://*) SOCK=${DOCKER_HOST#unix://} ;;

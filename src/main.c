@@ -14,6 +14,7 @@ const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
+    {"import", cmd_import, "write a Compose project as the equivalent berth.ini"},
     {"ps", cmd_ps, "list the project's containers"},
     {"stop", cmd_stop, "stop containers (each with its own grace)"},
     {"start", cmd_start, "start stopped containers"},
@@ -22,6 +23,7 @@ const struct cmd berth_commands[] = {
     {"shell", cmd_shell, "open a shell in a running container"},
     {"ssh", cmd_shell, "the same as shell"},
     {"run", cmd_run, "run an interactive or safemode instance in the foreground (-i)"},
+    {"deploy", cmd_deploy, "deploy the project to a Docker Swarm as services (only the difference)"},
     {"down", cmd_down, "stop and remove the project's containers and networks"},
     {"clean", cmd_down, "the same as down"},
     {"logs", cmd_logs, "show the containers' output, merged (-f follows)"},
@@ -58,7 +60,9 @@ static const char usage[] =
     "\n"
     "global options:\n"
     "  -C DIR             run as if started in DIR\n"
-    "  -f FILE            project file (default: DIR/berth.ini)\n"
+    "  -f FILE            project file (default: DIR/berth.ini, and DIR/compose.yaml or\n"
+    "                     docker-compose.yml); several -f: Compose files merged in order\n"
+    "  --profile NAME     a Compose profile to enable (repeatable)\n"
     "  -p NAME            project name (default: the folder's name)\n"
     "  --engine URL       engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
     "  --progress MODE    auto, tty, plain, json or quiet\n"
@@ -152,12 +156,16 @@ static int run(int argc, char **argv, berr **err)
         {"progress", required_argument, NULL, 'P'},
         {"parallel", required_argument, NULL, 'j'},
         {"set", required_argument, NULL, 's'},
+        {"file", required_argument, NULL, 'f'},
+        {"profile", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     cli g = {.dir = ".", .progress = "auto"};
+    g.reader = compose_reader(&g.compose); /* reads g.compose when called: -f and --profile below */
     cleanup_free const char **sets_owner = NULL; /* frees g.sets on every return */
+    cleanup_free const char **files_owner = NULL, **profiles_owner = NULL;
     int c;
     /* '+': stop at the first non-option, the command name. */
     opterr = 0;
@@ -165,7 +173,19 @@ static int run(int argc, char **argv, berr **err)
     while ((c = getopt_long(argc, argv, "+:C:f:p:s:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'C': g.dir = optarg; break;
-        case 'f': g.file = optarg; break;
+        case 'f':
+            if (!g.file)
+                g.file = optarg;
+            files_owner = xrealloc(files_owner, sizeof(*files_owner) * (size_t)(g.compose.nfiles + 1));
+            files_owner[g.compose.nfiles++] = optarg;
+            g.compose.files = files_owner;
+            break;
+        case 'F':
+            profiles_owner =
+                xrealloc(profiles_owner, sizeof(*profiles_owner) * (size_t)(g.compose.nprofiles + 1));
+            profiles_owner[g.compose.nprofiles++] = optarg;
+            g.compose.profiles = profiles_owner;
+            break;
         case 'p': g.project = optarg; break;
         case 'E': g.engine_url = optarg; break;
         case 'P':
@@ -196,6 +216,9 @@ static int run(int argc, char **argv, berr **err)
                             argv[optind - 1]);
         }
     }
+    if (g.compose.nfiles > 1 && !compose_file_name(g.file))
+        return berr_set(err, BERR_USAGE, "-f: several files are Compose files (.yaml, .yml) "
+                        "merged in order; a berth project file is one");
     if (optind >= argc) {
         print_usage(NULL, stderr);
         return BERR_USAGE;

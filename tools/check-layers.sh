@@ -5,9 +5,11 @@
 #   base      base
 #   engine    base engine
 #   project   base project
+#   compose   base project compose
 #   transfer  base engine transfer
 #   registry  base engine registry
 #   converge  base engine project transfer registry converge
+#   swarm     base engine project transfer registry converge swarm
 #   src/cmd, src/main.c: everything
 # Inside project/, tools/loader-calls.sh checks the loader's stages the same way.
 set -euo pipefail
@@ -17,9 +19,11 @@ declare -A may=(
     [base]="base"
     [engine]="base engine"
     [project]="base project"
+    [compose]="base project compose"
     [transfer]="base engine transfer"
     [registry]="base engine registry"
     [converge]="base engine project transfer registry converge"
+    [swarm]="base engine project transfer registry converge swarm"
 )
 bad=0
 for dir in */; do
@@ -37,7 +41,7 @@ for dir in */; do
         esac
     done < <(grep -n '^#include "' "$dir"/*.[ch] || true)
 done
-[ $bad -eq 0 ] && echo "layers: ok (base <- engine, project <- transfer <- converge <- cmd)"
+[ $bad -eq 0 ] && echo "layers: ok (base <- engine, project <- compose, transfer <- converge <- cmd)"
 # Inside project/: the loader's pipeline order (no stage calls back up).
 bash ../../tools/loader-calls.sh || bad=1
 exit $bad

@@ -22,7 +22,7 @@ install_packages() {
 }
 
 BUILD_PACKAGES=(gcc libc6-dev pkg-config meson ninja-build libcurl4-openssl-dev
-                libjansson-dev libarchive-dev libssl-dev)
+                libjansson-dev libarchive-dev libssl-dev libfyaml-dev)
 ENGINE_PACKAGES=(docker.io busybox-static curl ca-certificates)
 # tools/make-deb.sh and its test: the package build, lintian, and what the
 # test of the installed package uses (man -w, bash completion, zsh, fish)
@@ -63,7 +63,7 @@ engine_up() {
     local out
     out=$("$berth" engine start --dir "$STARTED_ENGINE_DIR") ||
         die "could not start a private engine (see $STARTED_ENGINE_DIR/dockerd.log)"
-    export "${out?}"   # DOCKER_HOST=unix://.../docker.sock
+    eval "$out"   # export DOCKER_HOST=unix://.../docker.sock
     say "DOCKER_HOST=$DOCKER_HOST"
 }
 

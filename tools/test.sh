@@ -14,7 +14,7 @@ cd "$BERTH_ROOT"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" bats \
     parallel python3 jq clang libclang-rt-14-dev docker-registry apache2-utils openssl git \
-    e2fsprogs qemu-utils
+    e2fsprogs qemu-utils docker-compose iproute2
 
 build build
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false

@@ -45,7 +45,7 @@ int attach_find(const cli *g, const char *cmd, const char *target, struct scope 
     const char *targets[] = {target};
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .targets = targets,
         .ntargets = 1,

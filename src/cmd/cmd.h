@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "compose/compose.h"
 
 typedef struct cli {
     const char *dir;        /* -C DIR: project folder (default ".") */
@@ -20,6 +21,8 @@ typedef struct cli {
     int verbose;            /* -v, repeatable */
     const char **sets;      /* -s/--set PART[:INSTANCE].KEY=VALUE, repeatable: beats the file */
     int nsets;
+    struct compose_opts compose; /* every -f (Compose files merge in order), --profile */
+    struct project_reader reader; /* reads them: project_opts.reader */
 } cli;
 
 typedef int cmd_fn(cli *g, int argc, char **argv, berr **err);
@@ -66,5 +69,9 @@ int task_route(cli *g, int argc, char **argv, bool *handled, berr **err);
 /* The project's tasks, for berth --help (nothing when there is no project). */
 #include <stdio.h>
 void task_help_list(const cli *g, FILE *out);
+cmd_fn cmd_import;
+/* Swarm (deploy.c): deploy, and plan/ps/logs/down with --swarm. */
+cmd_fn cmd_deploy, cmd_swarm_plan, cmd_swarm_ps, cmd_swarm_logs, cmd_swarm_down;
+bool cmd_wants_swarm(int argc, char **argv);
 
 #endif

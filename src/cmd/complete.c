@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "helptext.h"
 #include "base/util.h"
+#include "compose/compose.h"
 #include "project/project.h"
 
 struct completion {
@@ -24,6 +25,10 @@ struct completion {
     const char *prefix;          /* "--format=": printed before each candidate */
     struct project_opts project; /* from -C, -f, -p, -s */
     const char *sets[64];
+    const char *files[16];       /* every -f: Compose files merge */
+    struct compose_opts compose; /* and --profile */
+    const char *profiles[16];
+    struct project_reader reader;
 };
 
 static void offer(const struct completion *c, const char *s)
@@ -232,8 +237,13 @@ static size_t walk(struct completion *c, char **words, size_t from, size_t n,
             const char *name = o->names[0];
             if (streq(name, "-C"))
                 c->project.dir = v;
-            else if (streq(name, "-f"))
-                c->project.file = v;
+            else if (streq(name, "-f")) {
+                if (!c->project.file)
+                    c->project.file = v;
+                if (c->compose.nfiles < (int)ARRAY_SIZE(c->files))
+                    c->files[c->compose.nfiles++] = v;
+            } else if (streq(name, "--profile") && c->compose.nprofiles < (int)ARRAY_SIZE(c->profiles))
+                c->profiles[c->compose.nprofiles++] = v;
             else if (streq(name, "-p"))
                 c->project.name = v;
             else if (streq(name, "-s") && c->project.nsets < (int)ARRAY_SIZE(c->sets))
@@ -273,6 +283,10 @@ int cmd_complete(cli *g, int argc, char **argv, berr **err)
         words = empty, n = 1;
     struct completion c = {.cur = words[n - 1], .prefix = ""};
     c.project.sets = c.sets;
+    c.compose.files = c.files;
+    c.compose.profiles = c.profiles;
+    c.reader = compose_reader(&c.compose);
+    c.project.reader = &c.reader;
 
     cleanup_free char *gtext = help_capture(NULL);
     struct help_doc *gdoc = help_parse(gtext);

@@ -239,7 +239,7 @@ int cmd_config(cli *g, int argc, char **argv, berr **err)
         }
     }
     struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                             .sets = g->sets, .nsets = g->nsets};
+                             .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
     struct project *p;
     if (project_load(&o, &p, err) < 0)
         return -1;

@@ -144,7 +144,7 @@ int cmd_cp(cli *g, int argc, char **argv, berr **err)
     }
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
     };
     if (scope_open(&so, &s, err) < 0) {

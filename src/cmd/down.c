@@ -11,10 +11,13 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "cmd.h"
+#include "converge/converge.h"
 #include "converge/desired.h"
 #include "converge/diskimage.h"
 #include "progress.h"
@@ -26,13 +29,14 @@
 #define PARALLEL_DEFAULT 8
 
 static const char usage[] =
-    "usage: berth down [--volumes [--yes]] [--rmi] [-t SECONDS] [TARGET...]\n"
+    "usage: berth down [--volumes] [--include-kept] [--yes] [--rmi] [-t SECONDS] [TARGET...]\n"
     "       berth clean ...  (the same)\n"
     "\n"
     "Stop the project's containers in parallel, each with its own grace (label\n"
     "berth.stop-timeout, default 10 seconds), and remove them; for the whole\n"
     "project (no targets, or all) also its networks. Only objects labelled\n"
-    "berth.project=NAME are touched; those labelled berth.keep=true are kept.\n"
+    "berth.project=NAME are touched; those of parts set keep = true are kept\n"
+    "(-s PART.keep=false, or --include-kept, removes them too).\n"
     "When the project cannot be loaded, -p NAME still names what to remove.\n"
     "\n"
     "targets: all (the default), PART, or PART:INSTANCE; several at once.\n"
@@ -41,13 +45,17 @@ static const char usage[] =
     "  --volumes              also remove the project's volumes (of the targets:\n"
     "                         their persistent ones) and delete the host data\n"
     "                         folders of persistent volumes; asks first\n"
-    "  -y, --yes              do not ask (needed for --volumes without a terminal)\n"
+    "  --include-kept         also remove what keep = true keeps; asks first\n"
+    "  -y, --yes              do not ask (needed for --volumes and --include-kept\n"
+    "                         without a terminal)\n"
     "  --rmi                  also remove the project's images no kept container uses\n"
     "  -t, --timeout SECONDS  grace for every container, overriding their own\n"
     "  --wait-timeout D       how long to wait until every removed object is really\n"
     "                         gone from the engine (default 30s; exit 6 past it)\n"
     "  --wait-lock            when another berth is converging this project (up or\n"
-    "                         down), wait for it to finish instead of failing\n";
+    "                         down), wait for it to finish instead of failing\n"
+    "  --swarm                the deployed project (berth deploy): its services, then\n"
+    "                         secrets, configs and networks (--volumes: volumes too)\n";
 
 enum kind { K_NETWORK, K_VOLUME, K_IMAGE, K_COUNT };
 static const char *const kind_list[] = {"networks", "volumes", "images"};
@@ -63,14 +71,18 @@ struct obj {
     json_t *j;
     char *subject;      /* "network P-default" */
     const char *device; /* persistent volumes: the host folder holding the data */
+    bool untag_only;    /* images: another tag (a user's) keeps it; only berth's goes */
 };
 
 struct down {
     struct scope s;
     reporter *rep;
     int timeout; /* -t, or -1 */
+    bool include_kept; /* --include-kept: nothing is kept */
+    size_t nkept;      /* objects removed that keep = true would have kept */
     long wait_ms; /* --wait-timeout */
     json_t *lists[K_COUNT];
+    json_t *layers; /* image id -> its RootFS layers, inspected once */
     struct target **ctr; /* containers to remove */
     size_t nctr;
     struct obj *objs;
@@ -137,6 +149,92 @@ static bool owned_by_removed(struct down *d, enum kind k, json_t *o)
     return false;
 }
 
+/* The listing holds every image whose labels name the project, children
+ * made FROM berth's images too (labels are inherited): berth's own are
+ * tagged with the ref their labels name; an untagged one (the previous
+ * build of a part) only when a container removed now ran it. */
+/* An image's layers (inspected once), for ancestry. */
+static json_t *layers_of(struct down *d, const char *id)
+{
+    if (!d->layers)
+        d->layers = json_object();
+    json_t *l = json_object_get(d->layers, id);
+    if (l)
+        return l;
+    json_t *j = NULL;
+    berr *e = NULL;
+    if (api_image_inspect(d->s.e, id, &j, &e) < 0 || !j) {
+        berr_free(e);
+        return NULL;
+    }
+    l = json_object_get(json_object_get(j, "RootFS"), "Layers");
+    json_object_set(d->layers, id, json_is_array(l) ? l : json_array());
+    json_decref(j);
+    return json_object_get(d->layers, id);
+}
+
+/* x's layers begin y's (as a parent's begin its child's); with the same
+ * layers (a child adding only settings), x is the older. */
+static bool ancestor(struct down *d, json_t *x, json_t *y)
+{
+    json_t *lx = layers_of(d, str(x, "Id")), *ly = layers_of(d, str(y, "Id"));
+    size_t nx = json_array_size(lx), ny = json_array_size(ly);
+    if (!lx || !ly || nx > ny)
+        return false;
+    for (size_t i = 0; i < nx; i++)
+        if (!json_equal(json_array_get(lx, i), json_array_get(ly, i)))
+            return false;
+    return nx < ny || json_integer_value(json_object_get(x, "Created")) <
+                          json_integer_value(json_object_get(y, "Created"));
+}
+
+static bool untagged(json_t *o)
+{
+    json_t *tags = json_object_get(o, "RepoTags");
+    const char *t0 = json_string_value(json_array_get(tags, 0));
+    return json_array_size(tags) <= 1 && (!t0 || streq(t0, "<none>:<none>"));
+}
+
+static bool image_ours(struct down *d, json_t *o)
+{
+    if (owner_image_is(o, d->s.name))
+        return true;
+    if (!untagged(o))
+        return false;
+    /* Untagged: a previous build of a part, or a child someone built FROM a
+     * berth image without a tag (it inherits the labels). Ours when a
+     * container removed now ran it, or when no other image made for the
+     * same ref is its ancestor: a child shares its parent's layers, while
+     * builds of a part share at most their base's, whose ref differs. In
+     * doubt, it stays. */
+    for (size_t i = 0; i < d->nctr; i++)
+        if (streq(str(d->ctr[i]->c, "ImageID"), str(o, "Id")))
+            return true;
+    cleanup_free char *ref = owner_image_ref(o);
+    size_t i;
+    json_t *x;
+    json_array_foreach(d->lists[K_IMAGE], i, x) {
+        cleanup_free char *xref = owner_image_ref(x);
+        if (x != o && ref && streq(ref, xref) && ancestor(d, x, o))
+            return false;
+    }
+    return ref != NULL;
+}
+
+/* Whether keep = true keeps it: the project's setting for its part when the
+ * project loaded (so -s PART.keep=false works for down as everywhere), else
+ * its label. With --include-kept nothing is kept (and counted, to ask). */
+static bool kept(struct down *d, const char *part, bool labelled)
+{
+    int pi = d->s.p && part && *part ? project_find(d->s.p, part) : -1;
+    bool k = pi >= 0 ? streq(part_value(&d->s.p->parts[pi], "keep"), "true") : labelled;
+    if (k && d->include_kept) {
+        d->nkept++;
+        return false;
+    }
+    return k;
+}
+
 static int plan_kind(struct down *d, enum kind k, berr **err)
 {
     if (api_list(d->s.e, kind_list[k], d->s.name, &d->lists[k], err) < 0)
@@ -152,8 +250,16 @@ static int plan_kind(struct down *d, enum kind k, berr **err)
         const struct target *user;
         if (!d->s.whole && !owned_by_removed(d, k, o))
             continue;
-        if (streq(label(o, LABEL_KEEP), "true")) {
-            reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s (berth.keep=true)", subject);
+        if (k == K_IMAGE && !image_ours(d, o))
+            continue;
+        bool keep = k == K_IMAGE ? kept(d, *label(o, LABEL_IMAGE_PART) ? label(o, LABEL_IMAGE_PART)
+                                                                       : label(o, LABEL_PART),
+                                        owner_image_kept(o))
+                  : streq(label(o, LABEL_KIND), "persistent") ? streq(label(o, LABEL_KEEP), "true")
+                                                               : kept(d, label(o, LABEL_PART),
+                                                                      streq(label(o, LABEL_KEEP), "true"));
+        if (keep) {
+            reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s (keep = true)", subject);
         } else if ((user = used_by_remaining(d, k, o))) {
             reportf(d->rep, EV_NOTE, NULL, NULL, "kept %s: container %s uses it", subject,
                     user->subject);
@@ -175,19 +281,79 @@ static int fail(struct down *d, const char *subject, berr **err)
     return -1;
 }
 
+/* Gone already: another down (or a user) removed it since it was listed.
+ * That is what down wants, so no error. The engine says so with a 404, or,
+ * for an image whose last tag went meanwhile, a 500 "unrecognized image ID". */
+static bool already_gone(const berr *e)
+{
+    return e->http_status == 404 ||
+           (e->http_status == 500 && (strstr(e->msg, "unrecognized image ID") ||
+                                      strstr(e->msg, "No such image")));
+}
+
+/* rc of an engine call whose error *e is no error when the object is gone:
+ * 1 when it is gone, 0 when the call succeeded, -1 (moved into *err) else. */
+static int unless_gone(int rc, berr **e, berr **err)
+{
+    if (rc == 0)
+        return 0;
+    if (already_gone(*e)) {
+        berr_freep(e);
+        return 1;
+    }
+    berr_move(err, e);
+    return -1;
+}
+
+static int gone_done(struct down *d, const char *subject)
+{
+    report(d->rep, EV_DONE, subject, "gone", "already removed");
+    return 0;
+}
+
+/* Another down is removing it (409 "already in progress"): wait until it is
+ * gone, so that its volumes and networks are free when this one goes on. */
+static int await_removal(struct down *d, struct target *t, berr **err)
+{
+    long long deadline = now_ms() + d->wait_ms;
+    for (;;) {
+        json_t *j = NULL;
+        if (api_container_inspect(d->s.e, t->id, &j, err) < 0)
+            return -1;
+        if (!j)
+            return 0;
+        json_decref(j);
+        if (now_ms() >= deadline)
+            return berr_set(err, BERR_TIMEOUT, "container %s is still being removed %.1f s later",
+                            t->name, d->wait_ms / 1000.0);
+        sleep_ms(100);
+    }
+}
+
 static int remove_container(void *ud, struct target *t, berr **err)
 {
     struct down *d = ud;
+    berr *e = NULL;
+    int rc;
     if (target_is_up(t)) {
         report(d->rep, EV_STATE, t->subject, "stopping", NULL);
-        if (api_container_stop(d->s.e, t->id, d->timeout >= 0 ? d->timeout : t->stop_timeout,
-                               err) < 0)
-            return fail(d, t->subject, err);
+        rc = api_container_stop(d->s.e, t->id, d->timeout >= 0 ? d->timeout : t->stop_timeout, &e);
+        if (rc < 0 && e->http_status == 304) /* stopped meanwhile */
+            rc = 0, berr_freep(&e);
+        if ((rc = unless_gone(rc, &e, err)) != 0)
+            return rc > 0 ? gone_done(d, t->subject) : fail(d, t->subject, err);
     }
     report(d->rep, EV_STATE, t->subject, "removing", NULL);
     /* force: it was given its grace; a restart policy racing us changes nothing */
-    if (api_container_remove(d->s.e, t->id, true, err) < 0)
-        return fail(d, t->subject, err);
+    rc = api_container_remove(d->s.e, t->id, true, &e);
+    if (rc < 0 && e->http_status == 409 && strstr(e->msg, "already in progress")) {
+        berr_freep(&e);
+        if (await_removal(d, t, err) < 0)
+            return fail(d, t->subject, err);
+        return gone_done(d, t->subject);
+    }
+    if ((rc = unless_gone(rc, &e, err)) != 0)
+        return rc > 0 ? gone_done(d, t->subject) : fail(d, t->subject, err);
     count(d, K_COUNT);
     report(d->rep, EV_DONE, t->subject, "removed", NULL);
     return 0;
@@ -227,6 +393,28 @@ static int delete_data(struct down *d, const char *device, berr **err)
     return 0;
 }
 
+/* The tags berth gave an image: its own ref, and those the project's push
+ * parts gave it (when the project loaded). */
+static char **berth_tags(struct down *d, json_t *img)
+{
+    json_t *labels = json_object_get(img, "Labels");
+    const char *part = json_string_value(json_object_get(labels, LABEL_IMAGE_PART));
+    int pi = d->s.p && part ? project_find(d->s.p, part) : -1;
+    if (pi < 0 || !d->s.p->parts[pi].image)
+        return xcalloc(1, sizeof(char *));
+    return push_tags_of(d->s.p, d->s.p->parts[pi].image);
+}
+
+static bool berth_tag(const char *tag, const char *ref, char **pushed)
+{
+    if (streq(tag, ref))
+        return true;
+    for (; *pushed; pushed++)
+        if (streq(tag, *pushed))
+            return true;
+    return false;
+}
+
 static int remove_obj(void *ud, struct sched_task *task, berr **err)
 {
     struct obj *o = ud;
@@ -234,34 +422,57 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
     (void)task;
     report(d->rep, EV_STATE, o->subject, "removing", NULL);
     int rc = 0;
+    berr *e = NULL;
     if (o->kind == K_NETWORK) {
-        rc = api_network_remove(d->s.e, o->id, err);
+        rc = unless_gone(api_network_remove(d->s.e, o->id, &e), &e, err);
     } else if (o->kind == K_VOLUME) {
-        rc = api_volume_remove(d->s.e, o->id, false, err);
-        if (rc == 0 && o->device) {
-            count(d, o->kind);
+        rc = unless_gone(api_volume_remove(d->s.e, o->id, false, &e), &e, err);
+        if (rc >= 0 && o->device) {
+            if (rc == 0)
+                count(d, o->kind);
+            /* gone or not, its data folder goes with it */
             if (delete_data(d, o->device, err) < 0)
                 return fail(d, o->subject, err);
-            report(d->rep, EV_DONE, o->subject, "removed", NULL);
+            report(d->rep, EV_DONE, o->subject, rc ? "gone" : "removed", NULL);
             return 0;
         }
     } else {
-        /* by each tag: removing the last one deletes the image, and an id
-         * with several tags would need force, which also hits foreign tags */
+        /* by the tag berth gave it: removing the last tag deletes the image,
+         * and one a user added (docker tag) is theirs, and keeps it; an id
+         * with several tags would need force, which also hits such tags */
         json_t *tags = json_object_get(o->j, "RepoTags");
-        size_t i, ntags = 0;
+        size_t i, ntags = 0, ngone = 0;
         json_t *tag;
+        cleanup_free char *ref = owner_image_ref(o->j);
+        char **pushed = berth_tags(d, o->j);
+        json_array_foreach(tags, i, tag)
+            if (!berth_tag(json_string_value(tag), ref, pushed) &&
+                !streq(json_string_value(tag), "<none>:<none>"))
+                o->untag_only = true;
         json_array_foreach(tags, i, tag) {
-            if (streq(json_string_value(tag), "<none>:<none>") || rc < 0)
+            if (streq(json_string_value(tag), "<none>:<none>") || rc < 0 ||
+                !berth_tag(json_string_value(tag), ref, pushed))
                 continue;
             ntags++;
-            rc = api_image_remove(d->s.e, json_string_value(tag), false, err);
+            rc = unless_gone(api_image_remove(d->s.e, json_string_value(tag), false, &e), &e, err);
+            ngone += rc > 0;
         }
-        if (!ntags)
-            rc = api_image_remove(d->s.e, o->id, false, err);
+        for (char **t = pushed; *t; t++)
+            free(*t);
+        free(pushed);
+        if (!ntags && untagged(o->j))
+            rc = unless_gone(api_image_remove(d->s.e, o->id, false, &e), &e, err);
+        else if (rc >= 0)
+            rc = ngone == ntags; /* every tag gone already: someone else removed it */
     }
     if (rc < 0)
         return fail(d, o->subject, err);
+    if (rc > 0)
+        return gone_done(d, o->subject);
+    if (o->untag_only) {
+        report(d->rep, EV_DONE, o->subject, "untagged", "another tag keeps the image");
+        return 0;
+    }
     count(d, o->kind);
     report(d->rep, EV_DONE, o->subject, "removed", NULL);
     return 0;
@@ -269,10 +480,15 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
 
 /* On a terminal: ask before deleting data. Without one, cmd_down refused
  * earlier unless --yes: a script must say so explicitly. */
-static bool confirm(size_t nvol)
+static bool confirm(size_t nvol, size_t nkept)
 {
-    fprintf(stderr, "delete %zu volume%s and %s data? [y/N] ", nvol, nvol == 1 ? "" : "s",
-            nvol == 1 ? "its" : "their");
+    if (nvol)
+        fprintf(stderr, "delete %zu volume%s and %s data", nvol, nvol == 1 ? "" : "s",
+                nvol == 1 ? "its" : "their");
+    if (nkept)
+        fprintf(stderr, "%sremove %zu object%s set keep = true", nvol ? ", and " : "", nkept,
+                nkept == 1 ? "" : "s");
+    fputs("? [y/N] ", stderr);
     fflush(stderr);
     cleanup_free char *line = NULL;
     size_t cap = 0;
@@ -308,7 +524,7 @@ static int still_there(struct down *d, char **left, berr **err)
         if (api_list(d->s.e, kind_list[k], d->s.name, &now, err) < 0)
             return -1;
         for (size_t i = 0; i < d->nobjs && !*left; i++) {
-            if (d->objs[i].kind != (enum kind)k)
+            if (d->objs[i].kind != (enum kind)k || d->objs[i].untag_only)
                 continue;
             size_t j;
             json_t *o;
@@ -400,8 +616,10 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
     d->ctr = xcalloc(d->s.nall ? d->s.nall : 1, sizeof *d->ctr);
     for (size_t i = 0; i < d->s.nall; i++) {
         struct target *t = &d->s.all[i];
+        if (t->selected)
+            t->keep = kept(d, t->part, t->keep);
         if (t->selected && t->keep)
-            reportf(d->rep, EV_NOTE, NULL, NULL, "kept container %s (berth.keep=true)",
+            reportf(d->rep, EV_NOTE, NULL, NULL, "kept container %s (keep = true)",
                     t->subject);
         else if (t->selected)
             d->ctr[d->nctr++] = t;
@@ -422,7 +640,7 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
     size_t nvol = 0;
     for (size_t i = 0; i < d->nobjs; i++)
         nvol += d->objs[i].kind == K_VOLUME;
-    if (nvol && !yes && !confirm(nvol))
+    if ((nvol || d->nkept) && !yes && !confirm(nvol, d->nkept))
         return berr_set(err, BERR_FAILURE, "not confirmed: nothing removed");
 
     berr *e1 = NULL, *e2 = NULL;
@@ -440,10 +658,13 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
 
 int cmd_down(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_down(g, argc, argv, err);
     static const struct option opts[] = {
         {"volumes", no_argument, NULL, 'V'},
         {"rmi", no_argument, NULL, 'R'},
         {"yes", no_argument, NULL, 'y'},
+        {"include-kept", no_argument, NULL, 'K'},
         {"timeout", required_argument, NULL, 't'},
         {"wait-timeout", required_argument, NULL, 'W'},
         {"wait-lock", no_argument, NULL, 'L'},
@@ -458,6 +679,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         case 'V': volumes = true; break;
         case 'R': rmi = true; break;
         case 'y': yes = true; break;
+        case 'K': d.include_kept = true; break;
         case 't':
             if (stop_timeout_parse(optarg, &d.timeout) < 0)
                 return cmd_usage_error(err, "down", "--timeout: '%s' is not a whole number of "
@@ -475,12 +697,15 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
     }
     /* decided before looking at the engine, so a script fails the same way
      * whether or not there happen to be volumes today */
+    if (d.include_kept && !yes && !isatty(STDIN_FILENO))
+        return cmd_usage_error(err, "down", "--include-kept removes what keep = true keeps; "
+                               "without a terminal to ask on, confirm with --yes");
     if (volumes && !yes && !isatty(STDIN_FILENO))
         return cmd_usage_error(err, "down", "--volumes deletes the project's volumes and their "
                                "data; without a terminal to ask on, confirm with --yes");
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .name_fallback = true,
         .targets = (const char *const *)argv + optind,
@@ -513,6 +738,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
     free(d.ctr);
     for (int k = 0; k < K_COUNT; k++)
         json_decref(d.lists[k]);
+    json_decref(d.layers);
     scope_close(&d.s);
     project_unlock(lock);
     return rc;

@@ -16,7 +16,8 @@ static const char usage[] =
     "live in one folder, with its own containerd namespace.\n"
     "\n"
     "  start    start it (if not running) and wait until it answers; prints\n"
-    "           DOCKER_HOST=unix://DIR/docker.sock (eval-able)\n"
+    "           export DOCKER_HOST=unix://DIR/docker.sock, for\n"
+    "           eval \"$(berth engine start)\"; --format json: its status\n"
     "  stop     stop it by its pid and wait until dockerd, containerd and\n"
     "           container shims of it are gone\n"
     "           --purge: first remove all its containers and networks (their\n"
@@ -29,7 +30,7 @@ static const char usage[] =
     "  --dir DIR          state folder (default: $BERTH_ENGINE_DIR, else " DAEMON_DEFAULT_DIR ")\n"
     "  --name NAME        containerd namespace (default: " DAEMON_DEFAULT_NAMESPACE ")\n"
     "  --timeout SECONDS  how long start or stop may take (default: 60)\n"
-    "  --format text|json (status)\n";
+    "  --format text|json (start, status)\n";
 
 static void keep_first(berr **first, berr *e)
 {
@@ -175,7 +176,12 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
             cleanup_free char *host = daemon_host(&conf);
             if (already)
                 fprintf(stderr, "berth: the engine in %s is already running\n", conf.dir);
-            printf("DOCKER_HOST=%s\n", host);
+            /* eval'd by a shell: exported, so that the programs it runs next
+             * (berth, docker) talk to this engine, not the system's */
+            if (fmt == FORMAT_JSON)
+                status(&conf, fmt);
+            else
+                printf("export DOCKER_HOST=%s\n", host);
         }
     } else {
         /* A purge that fails still stops the engine, and says why after. */

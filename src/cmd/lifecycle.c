@@ -122,7 +122,7 @@ static int lifecycle(cli *g, int argc, char **argv, enum op op, berr **err)
     }
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .targets = (const char *const *)argv + optind,
         .ntargets = argc - optind,

@@ -39,6 +39,8 @@ static const char usage[] =
     "                       not a terminal)\n"
     "  --format text|json   json: one object a line, all on stdout:\n"
     "                       {\"part\", \"instance\", \"stream\", \"time\", \"line\"}\n"
+    "  --swarm              the deployed project's services (berth deploy); with -f\n"
+    "                       one service\n"
     "  -h, --help           this help\n"
     "\n"
     "examples:\n"
@@ -187,6 +189,8 @@ static int tail_arg(const char *s, berr **err)
 
 int cmd_logs(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_logs(g, argc, argv, err);
     static const struct option opts[] = {
         {"follow", no_argument, NULL, 'f'},
         {"tail", required_argument, NULL, 'n'},
@@ -233,7 +237,7 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
     int ntargets = argc - optind;
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .targets = targets,
         .ntargets = ntargets,

@@ -12,6 +12,7 @@
 #include "converge/converge.h"
 #include "engine/engine.h"
 #include "project/project.h"
+#include "swarm/refuse.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -30,6 +31,7 @@ static const char usage[] =
     "options:\n"
     "  --format FORMAT   text (the default) or json\n"
     "  --order           the order only: do not ask the engine\n"
+    "  --swarm           what `berth deploy` would change on the swarm, and why\n"
     "  -h, --help        this help\n";
 
 /* A dry-run converge. 1: the engine did not answer (order only); 0: done. */
@@ -45,6 +47,8 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     /* Only an engine that cannot be reached at all leaves the order alone to
      * show; one that answers wrongly, or is lost mid-way, is an error. */
     bool reached = rc == 0;
+    if (rc == 0)
+        rc = swarm_refuse_outside_deploy(p, sel, "plan", &e2); /* plan --swarm: deploy.c */
     if (rc == 0)
         rc = converge(e, p, sel, &o, pl, &e2);
     engine_free(e);
@@ -227,6 +231,8 @@ static int put_json(const struct project *p, const struct project_sel *sel, cons
 
 int cmd_plan(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_plan(g, argc, argv, err);
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'F'},
         {"order", no_argument, NULL, 'O'},
@@ -250,7 +256,7 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         }
     }
     struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                             .sets = g->sets, .nsets = g->nsets};
+                             .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
     struct project *p;
     if (project_load(&o, &p, err) < 0)
         return -1;

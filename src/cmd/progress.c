@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -30,6 +32,7 @@ struct progress {
     struct row *rows;
     int nrows;
     int drawn; /* lines drawn last time (tty) */
+    bool color; /* tty: coloured marks, unless NO_COLOR is set */
     long long t0;
 };
 
@@ -50,9 +53,39 @@ static void set(char **slot, const char *v)
     *slot = v ? xstrdup(v) : NULL;
 }
 
+/* The terminal's width: a row longer than it would wrap onto two lines,
+ * and moving back up by the number of rows would then redraw below what
+ * was drawn, showing lines twice. */
+static int columns(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 8)
+        return ws.ws_col;
+    return 80;
+}
+
+/* Write at most max characters of s (UTF-8: a character is its first byte
+ * and its continuation bytes). */
+static void put_cut(const char *s, int max)
+{
+    const char *e = s;
+    for (int n = 0; *e; e++)
+        if (((unsigned char)*e & 0xC0) != 0x80 && n++ == max)
+            break;
+    fwrite(s, 1, (size_t)(e - s), stderr);
+}
+
+/* Back to the first row of the view, and clear it and all below. */
+static void erase_view(progress *p)
+{
+    if (p->drawn)
+        fprintf(stderr, "\033[%dA\r\033[J", p->drawn);
+    p->drawn = 0;
+}
+
 static void redraw(progress *p)
 {
-    int width = 0;
+    int width = 0, cols = columns();
     for (int i = 0; i < p->nrows; i++) {
         int w = (int)strlen(p->rows[i].subject);
         width = w > width ? w : width;
@@ -62,11 +95,17 @@ static void redraw(progress *p)
     for (int i = 0; i < p->nrows; i++) {
         struct row *r = &p->rows[i];
         long long t = (r->ended ? r->ended : now_ms()) - r->started;
-        const char *mark = r->failed ? "\033[31m✗\033[0m" : r->done ? "\033[32m✓\033[0m" : "…";
-        fprintf(stderr, "\r\033[2K %s %-*s  %-12s %5.1fs", mark, width, r->subject, r->state,
-                (double)t / 1000.0);
-        if (!r->done && r->line)
-            fprintf(stderr, "  %.60s", r->line);
+        const char *mark = r->failed ? (p->color ? "\033[31m✗\033[0m" : "✗")
+                           : r->done ? (p->color ? "\033[32m✓\033[0m" : "✓")
+                                     : "…";
+        char *text = NULL;
+        if (asprintf(&text, "%-*s  %-12s %5.1fs%s%.60s", width, r->subject, r->state,
+                     (double)t / 1000.0, !r->done && r->line ? "  " : "",
+                     !r->done && r->line ? r->line : "") < 0)
+            text = NULL;
+        fprintf(stderr, "\r\033[2K %s ", mark);
+        put_cut(text ? text : r->subject, cols - 4); /* " ✓ " before, one column spare */
+        free(text);
         fputc('\n', stderr);
     }
     p->drawn = p->nrows;
@@ -102,9 +141,19 @@ static void on_event(reporter *base, const struct event *ev)
     }
     if (!ev->subject) {
         if (p->mode != MODE_QUIET || ev->kind == EV_FAIL) {
-            if (p->mode == MODE_TTY && p->drawn)
-                p->drawn = 0; /* notes scroll above; the view redraws below */
+            /* while something runs, a note goes above the view, which is
+             * drawn again below it; once all is done (a summary), below */
+            bool running = false;
+            for (int i = 0; i < p->nrows; i++)
+                running = running || !p->rows[i].done;
+            bool view = p->mode == MODE_TTY && p->drawn && running;
+            if (view)
+                erase_view(p);
+            else
+                p->drawn = 0;
             fprintf(stderr, "%s\n", ev->text ? ev->text : "");
+            if (view)
+                redraw(p);
         }
         goto out;
     }
@@ -121,11 +170,12 @@ static void on_event(reporter *base, const struct event *ev)
     long long t = (r->ended ? r->ended : now_ms()) - r->started;
     switch (p->mode) {
     case MODE_TTY:
-        redraw(p);
         if (ev->kind == EV_FAIL && ev->text) {
+            /* the whole message above the view; its row says failed */
+            erase_view(p);
             fprintf(stderr, "%s: %s\n", ev->subject, ev->text);
-            p->drawn = 0;
         }
+        redraw(p);
         break;
     case MODE_PLAIN:
         if (ev->kind == EV_LINE)
@@ -136,8 +186,8 @@ static void on_event(reporter *base, const struct event *ev)
                     ev->kind == EV_FAIL && ev->text ? ev->text : "");
         break;
     case MODE_QUIET:
-        if (ev->kind == EV_FAIL)
-            fprintf(stderr, "%s: %s\n", ev->subject, ev->text ? ev->text : "failed");
+        /* nothing: the command's error, which berth prints last, says
+         * what failed (printing the failure here too showed it twice) */
         break;
     case MODE_JSON:
         break;
@@ -162,6 +212,8 @@ progress *progress_new(const char *mode)
         p->mode = MODE_QUIET;
     else
         p->mode = isatty(STDERR_FILENO) ? MODE_TTY : MODE_PLAIN;
+    const char *nc = getenv("NO_COLOR"); /* https://no-color.org: set and not empty */
+    p->color = !(nc && *nc);
     return p;
 }
 

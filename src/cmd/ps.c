@@ -23,7 +23,9 @@ static const char usage[] =
     "options:\n"
     "  -a, --all            include stopped containers (default: running ones)\n"
     "  --format text|json   json: an array of objects with the columns in lower\n"
-    "                       case plus id and name; ports as a list\n";
+    "                       case plus id and name; ports as a list\n"
+    "  --swarm              the services of the deployed project (berth deploy):\n"
+    "                       replicas running/desired, tasks with node, state, error\n";
 
 /* "healthy", "unhealthy", "starting", or NULL (no health check). API 1.52+
  * lists Health; older engines only append it to the Status text. */
@@ -164,6 +166,8 @@ static void print_text(json_t *rows)
 
 int cmd_ps(cli *g, int argc, char **argv, berr **err)
 {
+    if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
+        return cmd_swarm_ps(g, argc, argv, err);
     static const struct option opts[] = {
         {"all", no_argument, NULL, 'a'},
         {"format", required_argument, NULL, 'F'},
@@ -186,7 +190,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     }
     struct scope_opts so = {
         .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
-                    .nsets = g->nsets},
+                    .nsets = g->nsets, .reader = &g->reader},
         .engine_url = g->engine_url,
         .targets = (const char *const *)argv + optind,
         .ntargets = argc - optind,

@@ -210,7 +210,7 @@ static int run_kind(cli *g, int argc, char **argv, enum part_kind kind, const ch
     if (ntargets == 0) {
         /* No targets: every part of that kind. */
         struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                                 .sets = g->sets, .nsets = g->nsets};
+                                 .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
         struct project *p;
         if (project_load(&o, &p, err) < 0)
             return -1;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "attach.h"
 #include "cmd.h"
 #include "converge/converge.h"
@@ -62,7 +63,7 @@ static int ensure_volume(engine *e, json_t *body, berr **err)
         return -1;
     if (j) {
         json_decref(j);
-        return 0;
+        return api_volume_folder(body, err); /* .berth/ may have been deleted */
     }
     return api_volume_create(e, body, err);
 }
@@ -79,7 +80,7 @@ static int clear_name(engine *e, const struct project *p, const char *name, cons
     if (!j)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    const char *o = json_string_value(json_object_get(labels, LABEL_PROJECT));
+    const char *o = owner_of_container(labels, name);
     cleanup_free char *owner = o ? xstrdup(o) : NULL;
     bool running = json_is_true(json_object_get(json_object_get(j, "State"), "Running"));
     cleanup_free char *id = xstrdup(json_string_value(json_object_get(j, "Id")));
@@ -213,7 +214,7 @@ static int load(cli *g, const char *target, enum instance_type type, struct proj
                 int *ii, berr **err)
 {
     struct project_opts po = {.dir = g->dir, .file = g->file, .name = g->project,
-                              .sets = g->sets, .nsets = g->nsets, .adhoc_instance = target,
+                              .sets = g->sets, .nsets = g->nsets, .reader = &g->reader, .adhoc_instance = target,
                               .adhoc_type = type};
     *p = NULL;
     if (project_load(&po, p, err) < 0)

@@ -50,7 +50,7 @@ static const char usage[] =
 static int load(const cli *g, struct project **p, berr **err)
 {
     struct project_opts po = {.dir = g->dir, .file = g->file, .name = g->project,
-                              .sets = g->sets, .nsets = g->nsets};
+                              .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
     *p = NULL;
     return project_load(&po, p, err);
 }

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/http.h"
 #include "progress.h"
+#include "swarm/refuse.h"
 #include "project/project.h"
 #include "base/util.h"
 #include "workspace.h"
@@ -95,6 +96,10 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
     struct workspace ws;
     if (workspace_open(g, (const char *const *)argv + optind, argc - optind, &ws, err) < 0)
         return -1;
+    if (swarm_refuse_outside_deploy(ws.project, ws.sel, "up", err) < 0) {
+        workspace_close(&ws);
+        return -1;
+    }
 
     struct sigaction sa = {.sa_handler = on_sigint}, old_int, old_term;
     sigemptyset(&sa.sa_mask);

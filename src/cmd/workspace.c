@@ -12,7 +12,7 @@ int workspace_open(const cli *g, const char *const *targets, int ntargets, struc
 {
     memset(ws, 0, sizeof *ws);
     struct project_opts po = {.dir = g->dir, .file = g->file, .name = g->project,
-                              .sets = g->sets, .nsets = g->nsets};
+                              .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
     if (project_load(&po, &ws->project, err) < 0)
         return -1;
     if (project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0 ||

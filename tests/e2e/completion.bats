@@ -56,7 +56,7 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
 @test "__complete offers a command's options, and the values of its option arguments" {
     [ "$(complete_words up --re)" = "--remove-orphans " ]
     # every option of down --help, short and long, in its order
-    [[ "$(complete_words down -)" == "--volumes -y --yes --rmi -t --timeout --wait-timeout "* ]]
+    [[ "$(complete_words down -)" == "--volumes --include-kept -y --yes --rmi -t --timeout --wait-timeout "* ]]
     [ "$(complete_words down -)" = "$("$BERTH" down --help | sed -n '/^options:/,$p' |
         grep -oE '^  (-[a-zA-Z], )?--?[a-z][a-z-]*' | tr -d ',' | xargs -n1 | tr '\n' ' ')" ]
     [ "$(complete_words ps --format "")" = "text json " ]

@@ -57,7 +57,12 @@ PY
 
     run berth engine start --dir "$dir" --name "e2e$$"
     [ "$status" -eq 0 ]
-    [ "$output" = "DOCKER_HOST=unix://$dir/docker.sock" ]
+    [ "$output" = "export DOCKER_HOST=unix://$dir/docker.sock" ]
+    # the README's recipe: eval'd, DOCKER_HOST reaches the next program
+    [ "$(unset DOCKER_HOST; eval "$output"; sh -c 'echo "$DOCKER_HOST"')" = "unix://$dir/docker.sock" ]
+    out=$(berth engine start --dir "$dir" --name "e2e$$" --format json 2>/dev/null)
+    [ "$(jq -r .docker_host <<<"$out")" = "unix://$dir/docker.sock" ]
+    [ "$(jq -r .state <<<"$out")" = "running" ]
 
     run berth engine status --dir "$dir" --format json
     [ "$status" -eq 0 ]

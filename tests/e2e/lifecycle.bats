@@ -242,20 +242,27 @@ PY
     exists networks "$P-default"
 }
 
-@test "down honours berth.keep" {
-    ctr one start '"berth.keep":"true"'
+@test "down honours keep (the project's setting; the label when the project does not load)" {
+    # keep is the project's setting for a part in the project (so that -s
+    # db.keep=false works), the berth.keep label otherwise
+    printf 'keep = true\n' >> "$DIR/berth.ini"
+    ctr one start '"berth.keep":"true"' db
     ctr two
     api -X POST -H 'Content-Type: application/json' \
         -d "{\"Name\":\"$P-kept\",\"Labels\":{\"berth.project\":\"$P\",\"berth.keep\":\"true\"}}" \
         http://e/networks/create >/dev/null
     run berth -C "$DIR" down
     [ "$status" -eq 0 ]
-    [[ "$output" == *"kept container web:one (berth.keep=true)"* ]]
+    [[ "$output" == *"kept container db:one (keep = true)"* ]]
     [[ "$output" == *"kept network $P-kept"* ]]
     [[ "$output" == *"removed 1 container"* ]]
-    [ "$(state "$P-web-one")" = running ]
+    [ "$(state "$P-db-one")" = running ]
     if exists containers "$P-web-two/json"; then false; fi  # must fail
     exists networks "$P-kept"
+    # without the project, the label decides
+    run berth -C /nonexistent -p "$P" down
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"kept container db:one (keep = true)"* ]]
 }
 
 @test "down --volumes refuses without a terminal unless --yes, then deletes volumes and data" {
@@ -303,7 +310,8 @@ PY
 
 @test "down --rmi removes the project's images, not others" {
     ctr one
-    api -X POST "http://e/commit?container=$P-web-one&repo=$P/web&tag=latest&changes=LABEL%20berth.project%3D$P" >/dev/null
+    # labelled as berth labels the images it makes
+    api -X POST "http://e/commit?container=$P-web-one&repo=$P/web&tag=latest&changes=LABEL%20berth.image.project%3D$P%20berth.image.ref%3D$P/web:latest" >/dev/null
     run berth -C "$DIR" down --rmi
     [ "$status" -eq 0 ]
     [[ "$output" == *"removed 1 container, 1 image"* ]]

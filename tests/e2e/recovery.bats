@@ -142,17 +142,19 @@ EOF
     [ -z "$(remains)" ]
 }
 
-@test "berth killed right after the import: the temporary image carries the project's label" {
+@test "berth killed right after the import: the temporary image carries the project's labels" {
     bootstrap_project
     up_killed_at 'POST /v[0-9.]+/containers/create'
     exists "images/$P-bootstrap:base"
-    [ "$(ins "images/$P-bootstrap:base" '.Config.Labels["berth.project"]')" = "$P" ]
+    [ "$(ins "images/$P-bootstrap:base" '.Config.Labels["berth.image.project"]')" = "$P" ]
+    [ "$(ins "images/$P-bootstrap:base" '.Config.Labels["berth.image.ref"]')" = "$P-bootstrap:base" ]
     run berth -C "$DIR" --progress plain up
     [ "$status" -eq 0 ]
     absent "images/$P-bootstrap:base"
     [ "$(ours)" = "$P-web-main running" ]
-    # the temporary label never reaches the image made from it
-    [ "$(ins "images/$P/base" '.Config.Labels["berth.kind"]')" = image ]
+    # the temporary labels never reach the image made from it
+    [ "$(ins "images/$P/base" '.Config.Labels["berth.image.ref"]')" = "$P/base:latest" ]
+    [ "$(ins "images/$P/base" '.Config.Labels["berth.kind"]')" = null ]
 }
 
 @test "the engine killed at a container's start and restarted: up converges" {

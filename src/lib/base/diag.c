@@ -32,23 +32,40 @@ static char *shorten(char *s, size_t max)
     return r;
 }
 
-void diag_add(struct diags *d, const char *file, int line, const char *part, const char *key,
-              const char *fmt, ...)
+static struct diag *diag_vadd(struct diags *d, const char *file, int line, const char *part,
+                              const char *key, const char *fmt, va_list ap)
 {
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 16;
         d->v = xrealloc(d->v, d->cap * sizeof *d->v);
     }
     struct diag *g = &d->v[d->n];
-    va_list ap;
-    va_start(ap, fmt);
     g->msg = shorten(xvasprintf(fmt, ap), MAX_TEXT);
-    va_end(ap);
+    g->col = 0;
     g->file = file ? shorten(xstrdup(file), MAX_TEXT) : NULL;
     g->part = part ? shorten(xstrdup(part), MAX_TEXT / 4) : NULL;
     g->key = key ? shorten(xstrdup(key), MAX_TEXT / 4) : NULL;
     g->line = line;
     g->seq = d->n++;
+    return g;
+}
+
+void diag_add(struct diags *d, const char *file, int line, const char *part, const char *key,
+              const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vadd(d, file, line, part, key, fmt, ap);
+    va_end(ap);
+}
+
+void diag_add_col(struct diags *d, const char *file, int line, int col, const char *part,
+                  const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vadd(d, file, line, part, key, fmt, ap)->col = col;
+    va_end(ap);
 }
 
 static int strcmp_null(const char *a, const char *b)
@@ -66,12 +83,16 @@ static int cmp_diag(const void *x, const void *y)
         return c;
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 static void format_one(strbuf *sb, const struct diag *g)
 {
-    if (g->file && g->line > 0)
+    if (g->file && g->line > 0 && g->col > 0)
+        sb_addf(sb, "%s:%d:%d: ", g->file, g->line, g->col);
+    else if (g->file && g->line > 0)
         sb_addf(sb, "%s:%d: ", g->file, g->line);
     else if (g->file)
         sb_addf(sb, "%s: ", g->file);

@@ -15,6 +15,7 @@
 struct diag {
     char *file, *part, *key, *msg;
     int line;
+    int col;    /* 0: not known (berth.ini points at lines) */
     size_t seq; /* insertion order: keeps the sort stable */
 };
 
@@ -25,6 +26,9 @@ struct diags {
 
 void diag_add(struct diags *d, const char *file, int line, const char *part, const char *key,
               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The same, at a column too: "FILE:LINE:COLUMN: ..." (YAML sources). */
+void diag_add_col(struct diags *d, const char *file, int line, int col, const char *part,
+                  const char *key, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Sort by file and line, drop repeats, and turn the list into one berr with
  * code (newline-separated lines, a count line when there are several).
  * Returns -1 when there was any problem, 0 when there was none. */

@@ -331,8 +331,7 @@ static int assemble_stage(struct cv *cv, const struct part *pt, struct tarfile *
         w->tmp_ref = xasprintf("%s:%s", repo, pt->name);
         /* Labelled as a temporary import (leftovers.c removes one a killed
          * run leaves). */
-        json_t *labels = json_pack("{s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_PART,
-                                   pt->name, LABEL_KIND, LEFTOVER_IMPORT);
+        json_t *labels = leftover_import_labels(cv, w->tmp_ref);
         rc = tarfile_rewind(root, err);
         if (rc == 0)
             rc = api_image_import(cv->e, repo, pt->name, labels, tarfile_read, root, err);

@@ -4,6 +4,7 @@
 
 #include "engine/api.h"
 #include "converge/assemble.h"
+#include "engine/owner.h"
 #include "converge/converge_int.h"
 #include "converge/diskimage.h"
 #include "converge/desired.h"
@@ -145,9 +146,10 @@ int cv_foreign_check(struct cv *cv, const char *what, const char *path, const ch
         return -1;
     if (!j)
         return 0;
-    const char *owner = cv_label_of(json_is_object(json_object_get(j, "Config"))
-                                     ? json_object_get(j, "Config") : j,
-                                 LABEL_PROJECT);
+    /* A container's labels may be its image's: berth's only by its name too. */
+    const char *owner = streq(what, "container")
+                            ? owner_of_container(json_object_get(json_object_get(j, "Config"), "Labels"), name)
+                            : cv_label_of(j, LABEL_PROJECT);
     int rc = berr_set(err, BERR_FAILURE,
                       "a %s named '%s' already exists and %s; berth never touches it: "
                       "remove or rename it, or choose another name",
@@ -262,15 +264,18 @@ static int preflight(struct cv *cv, berr **err)
         }
         if (!boot)
             o = list_named(all[ki], kind, w[k].name);
-        const char *owner = o ? cv_label_of(o, LABEL_PROJECT) : NULL;
-        bool clash = o && !(owner && streq(owner, p->name) &&
-                            (!boot || streq(cv_label_of(o, LABEL_KIND), "bootstrap")));
+        json_t *ol = o ? json_object_get(o, "Labels") : NULL;
+        const char *owner = !o ? NULL
+                            : boot ? (owner_bootstrap_is(ol, w[k].name, p->name) ? p->name : NULL)
+                            : ki == 0 ? owner_of_container(ol, w[k].name)
+                                      : cv_label_of(o, LABEL_PROJECT);
+        bool clash = o && !streq(owner, p->name);
         if (clash) {
             sb_addf(&msg, "%sa %s named '%s' already exists and ", nclash ? "; " : "", kind,
                     w[k].name);
-            if (owner && !streq(owner, p->name))
+            if (owner)
                 sb_addf(&msg, "belongs to another berth project ('%s')", owner);
-            else if (owner)
+            else if (boot)
                 sb_adds(&msg, "is not this project's bootstrap container");
             else
                 sb_adds(&msg, "was not made by berth");
@@ -651,6 +656,8 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     }
     if (rc == 0)
         rc = orphans(&cv, err);
+    if (rc == 0 && !o->dry_run)
+        rc = settle_check(&cv, err);
     graph_free(&g);
     json_decref(cv.by_name);
     json_decref(cv.containers);

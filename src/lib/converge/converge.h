@@ -51,6 +51,10 @@ struct plan {
 };
 void plan_clear(struct plan *pl);
 
+/* The refs the project's push parts tag image (its ref, as parts name it)
+ * with: tags berth made. NULL-terminated, each and the array malloc'd. */
+char **push_tags_of(const struct project *p, const char *image);
+
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err);
 

@@ -84,6 +84,9 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
         cleanup_free char *path = xasprintf("/networks/%s/connect", net);
         json_t *body = json_pack("{s:s, s:{s:O}}", "Container", id, "EndpointConfig", "Aliases",
                                  json_object_get(v, "aliases"));
+        if (json_object_get(v, "ipam")) /* network-addresses */
+            json_object_set(json_object_get(body, "EndpointConfig"), "IPAMConfig",
+                            json_object_get(v, "ipam"));
         rc = engine_post(cv->e, path, body, NULL, err);
         json_decref(body);
         if (rc < 0) {
@@ -102,6 +105,7 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
     if (rc == 0 && c->start) {
         report(cv->o->rep, EV_STATE, subject, "starting", NULL);
         rc = api_container_start(cv->e, id, err);
+        settle_started(cv);
         if (rc < 0)
             berr_wrap(err, "start");
         else
@@ -113,6 +117,21 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
         berr_free(ignored);
     }
     return rc;
+}
+
+/* A persistent volume is bound to a host folder under the project's data
+ * folder. A fresh clone or a cleaned checkout has lost that folder while the
+ * engine keeps the volume, and mounting it then fails: make it again. Empty,
+ * so the engine seeds it from the image when the container is made, as on a
+ * first run. */
+static int ensure_data_folders(struct cv *cv, struct desired *d, berr **err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(d->volumes, i, v)
+        if (!cv->o->dry_run && api_volume_folder(v, err) < 0)
+            return -1;
+    return 0;
 }
 
 /* The instance's persistent volumes (bound to its host folders), before its
@@ -127,7 +146,7 @@ static int ensure_persistent(struct cv *cv, struct desired *d, int level, berr *
         if (cv_ensure_volume(cv, v, subject, level, err) < 0)
             return -1;
     }
-    return 0;
+    return ensure_data_folders(cv, d, err);
 }
 
 static void mark_remade(struct cv *cv, const char *name)
@@ -190,6 +209,11 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         return 0;
     }
     if (same && !never_started) {
+        /* a oneshot part that ran and exited 0 is done: not run again */
+        if (c->oneshot && streq(state, "exited") && settle_listed_exit(have) == 0) {
+            cv_action(cv, subject, "none", "ran once (oneshot), exited 0", pt->level);
+            return 0;
+        }
         if (streq(state, "running") || !c->start) {
             cv_action(cv, subject, "none", "up to date", pt->level);
             /* Ready when it started; --wait asks again (it may have turned
@@ -202,8 +226,9 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         if (cv->o->dry_run)
             return 0;
         report(cv->o->rep, EV_STATE, subject, "starting", NULL);
-        if (api_container_start(cv->e, id, err) < 0)
+        if (ensure_data_folders(cv, d, err) < 0 || api_container_start(cv->e, id, err) < 0)
             return -1;
+        settle_started(cv);
         return after_start(cv, pt, id, false, subject, err);
     }
     cleanup_free char *why =

@@ -20,6 +20,7 @@ struct cv {
     json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
     json_t *remade;  /* container name -> true: (to be) created or recreated in this run */
     bool *awaited;   /* per part: a selected part needs it, so its start waits for readiness */
+    long long last_start_ms; /* when this run last started a container (settle.c) */
 };
 
 /* Shared by converge.c and converge_container.c. */
@@ -55,11 +56,14 @@ int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);
 void cv_image_changed(struct cv *cv, const char *ref);
 bool cv_image_rebuilt(struct cv *cv, const char *ref);
 
-/* What a bootstrap makes for a while (berth.kind): its work container and
- * the image imported under a temporary tag. Found with these labels, what
- * a killed run left is removed by the next up (leftovers.c) or by down. */
-#define LEFTOVER_WORK "bootstrap"
-#define LEFTOVER_IMPORT "bootstrap-import"
+/* What an interrupted run leaves (leftovers.c): work containers (a
+ * bootstrap's, engine/owner.h; berth.kind assemble or diskimage) and images
+ * imported under a temporary tag <project>-bootstrap|squash|assemble:<part>,
+ * labelled with leftover_import_labels (berth.image.project, and the
+ * temporary tag as berth.image.ref: the committed image's own labels
+ * replace both). The next up removes them before anything else; down
+ * --rmi finds the images as the project's. */
+json_t *leftover_import_labels(struct cv *cv, const char *tmp_ref);
 int cv_clear_leftovers(struct cv *cv, berr **err);
 
 /* Build and bootstrap parts (images.c). */
@@ -88,5 +92,16 @@ int startup_script(struct cv *cv, const struct container *c, const char *id, con
 int startup_wait(struct cv *cv, const struct container *c, const char *id, const char *subject,
                  berr **err);
 bool startup_has_wait(const struct container *c);
+/* The container's last log lines, appended to *err: why it did not start. */
+void startup_blame_logs(struct cv *cv, const struct container *c, const char *id, berr **err);
+
+/* When up ends (settle.c): every selected container that should run, does;
+ * a oneshot part may have exited with 0. Else an error naming each, with its
+ * exit code and last log lines. One list call. */
+int settle_check(struct cv *cv, berr **err);
+/* A container was started now (for settle_check's grace). */
+void settle_started(struct cv *cv);
+/* "Exited (N) ..." in a listing: N, or -1. */
+int settle_listed_exit(json_t *c);
 
 #endif

@@ -179,7 +179,7 @@ int copy_part_converge(struct cv *cv, const struct part *pt, berr **err)
     hasher_finish(h, want);
     json_decref(src);
     if (!why && marker_read(cv->e, to, marker_path, have, err) < 0)
-        return berr_wrap(err, "%s", subject);
+        return -1; /* the task, "copy PART", names the part */
     if (!why && streq(have, want)) {
         cv_action(cv, subject, "none", "up to date", pt->level);
         return 0;
@@ -199,9 +199,9 @@ int copy_part_converge(struct cv *cv, const struct part *pt, berr **err)
         struct copy_end de = {.container = to, .display = part_value(pt, "container-to"),
                               .path = d};
         if (copy_run(cv->e, &se, &de, &o, err) < 0)
-            return berr_wrap(err, "%s: %s", subject, paths->items.v[i]);
+            return berr_wrap(err, "%s", paths->items.v[i]);
     }
     if (marker_write(cv->e, to, marker_name, want, err) < 0)
-        return berr_wrap(err, "%s: record what was copied", subject);
+        return berr_wrap(err, "record what was copied");
     return 0;
 }

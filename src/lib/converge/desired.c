@@ -282,6 +282,11 @@ static void ports_into(json_t *cfg, json_t *host, const struct container *c,
                                 json_pack("[{s:s, s:s}]", "HostIp", c->publish, "HostPort", ""));
         }
     }
+    for (size_t i = 0; i < c->expose.n; i++) { /* exposed only: no binding */
+        const char *e = c->expose.v[i];
+        cleanup_free char *key = strchr(e, '/') ? xstrdup(e) : xasprintf("%s/tcp", e);
+        json_object_set_new(exposed, key, json_object());
+    }
     if (json_object_size(exposed))
         json_object_set_new(cfg, "ExposedPorts", exposed);
     else
@@ -342,6 +347,12 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     json_object_set_new(labels, LABEL_STOP_TIMEOUT, json_string(st));
     if (c->keep)
         json_object_set_new(labels, LABEL_KEEP, json_string("true"));
+    else if (img && img->config &&
+             streq(json_string_value(json_object_get(json_object_get(img->config, "Labels"),
+                                                     LABEL_KEEP)), "true"))
+        /* an image made before images had their own keys says keep for
+         * itself: its containers must not inherit it */
+        json_object_set_new(labels, LABEL_KEEP, json_string("false"));
 
     json_t *env = json_array();
     cleanup_free char *e1 = xasprintf("CONTAINER=%s", pt->name);
@@ -382,11 +393,16 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         json_t *argv = strv_json(&c->healthcheck);
         json_array_extend(test, argv);
         json_decref(argv);
-        json_object_set_new(cfg, "Healthcheck",
-                            json_pack("{s:o, s:I, s:I, s:i}", "Test", test, "Interval",
-                                      (json_int_t)c->healthcheck_interval_ms * 1000000,
-                                      "Timeout", (json_int_t)c->healthcheck_interval_ms * 1000000,
-                                      "Retries", 3));
+        long long timeout = c->healthcheck_timeout_ms > 0 ? c->healthcheck_timeout_ms
+                                                          : c->healthcheck_interval_ms;
+        json_t *hc = json_pack("{s:o, s:I, s:I, s:i}", "Test", test, "Interval",
+                               (json_int_t)c->healthcheck_interval_ms * 1000000, "Timeout",
+                               (json_int_t)timeout * 1000000, "Retries",
+                               c->healthcheck_retries > 0 ? c->healthcheck_retries : 3);
+        if (c->healthcheck_start_period_ms > 0)
+            json_object_set_new(hc, "StartPeriod",
+                                json_integer((json_int_t)c->healthcheck_start_period_ms * 1000000));
+        json_object_set_new(cfg, "Healthcheck", hc);
     }
 
     json_t *host = json_object();
@@ -396,6 +412,8 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
             cleanup_free char *h = xasprintf("%s:%s", links[i].alias, links[i].ip);
             json_array_append_new(extra_hosts, json_string(h));
         }
+    for (size_t i = 0; i < c->extra_hosts.n; i++)
+        json_array_append_new(extra_hosts, json_string(c->extra_hosts.v[i]));
     if (json_array_size(extra_hosts))
         json_object_set_new(host, "ExtraHosts", extra_hosts);
     else
@@ -441,6 +459,30 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         }
         json_object_set_new(host, "VolumesFrom", vf);
     }
+    /* Set only when asked for, so the hash of a container that asks for
+     * none of them stays what it was. */
+    if (c->cap_add.n)
+        json_object_set_new(host, "CapAdd", strv_json(&c->cap_add));
+    if (c->cap_drop.n)
+        json_object_set_new(host, "CapDrop", strv_json(&c->cap_drop));
+    if (c->privileged)
+        json_object_set_new(host, "Privileged", json_true());
+    if (c->init)
+        json_object_set_new(host, "Init", json_true());
+    if (c->read_only)
+        json_object_set_new(host, "ReadonlyRootfs", json_true());
+    if (c->stdin_open)
+        json_object_set_new(cfg, "OpenStdin", json_true());
+    if (c->tmpfs.n) {
+        json_t *t = json_object();
+        for (size_t i = 0; i < c->tmpfs.n; i++) {
+            const char *colon = strchr(c->tmpfs.v[i], ':');
+            cleanup_free char *path = colon ? xstrndup(c->tmpfs.v[i], (size_t)(colon - c->tmpfs.v[i]))
+                                            : xstrdup(c->tmpfs.v[i]);
+            json_object_set_new(t, path, json_string(colon ? colon + 1 : ""));
+        }
+        json_object_set_new(host, "Tmpfs", t);
+    }
     const char *restart = c->restart ? c->restart : "no";
     const char *colon = strchr(restart, ':');
     cleanup_free char *rname = colon ? xstrndup(restart, (size_t)(colon - restart)) : xstrdup(restart);
@@ -463,16 +505,29 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         cleanup_free char *pn = project_network_name(p);
         json_array_append_new(out->connect, json_pack("{s:s, s:O}", "network", pn, "aliases", aliases));
     }
-    for (size_t i = 0; i < c->nnetworks; i++)
-        json_array_append_new(out->connect, json_pack("{s:s, s:O}", "network", c->networks[i].name,
-                                                      "aliases", aliases));
+    for (size_t i = 0; i < c->nnetworks; i++) {
+        json_t *cn = json_pack("{s:s, s:O}", "network", c->networks[i].name, "aliases", aliases);
+        /* network-addresses: only when set, so other containers keep their hash */
+        if (c->networks[i].ipv4 || c->networks[i].ipv6) {
+            json_t *ipam = json_object();
+            if (c->networks[i].ipv4)
+                json_object_set_new(ipam, "IPv4Address", json_string(c->networks[i].ipv4));
+            if (c->networks[i].ipv6)
+                json_object_set_new(ipam, "IPv6Address", json_string(c->networks[i].ipv6));
+            json_object_set_new(cn, "ipam", ipam);
+        }
+        json_array_append_new(out->connect, cn);
+    }
     json_decref(aliases);
     json_t *first = json_array_get(out->connect, 0);
     const char *mode = first ? json_string_value(json_object_get(first, "network")) : "none";
     json_object_set_new(host, "NetworkMode", json_string(mode));
     if (first) {
         json_t *ec = json_object();
-        json_object_set_new(ec, mode, json_pack("{s:O}", "Aliases", json_object_get(first, "aliases")));
+        json_t *ep = json_pack("{s:O}", "Aliases", json_object_get(first, "aliases"));
+        if (json_object_get(first, "ipam"))
+            json_object_set(ep, "IPAMConfig", json_object_get(first, "ipam"));
+        json_object_set_new(ec, mode, ep);
         json_object_set_new(cfg, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", ec));
     }
     json_object_set_new(cfg, "HostConfig", host);

@@ -19,6 +19,7 @@
 #include "converge/desired.h"
 #include "converge/imagefinish.h"
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "transfer/pump.h"
 
 /* The image settings a commit carries over (the rest is the engine's). */
@@ -46,9 +47,11 @@ json_t *image_config_subset(json_t *config)
 static int work_container(struct cv *cv, const char *image, json_t *config, char **id,
                           berr **err)
 {
-    json_t *body = json_pack("{s:s, s:{s:s}, s:{s:s, s:s}}", "Image", image, "HostConfig",
-                             "NetworkMode", "none", "Labels", LABEL_PROJECT, cv->p->name,
-                             LABEL_KIND, LEFTOVER_WORK);
+    /* The commit copies the container's labels into the image (and every
+     * container of it inherits them): one key only, that no container berth
+     * converges has (engine/owner.h). */
+    json_t *body = json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "HostConfig",
+                             "NetworkMode", "none", "Labels", LABEL_BOOTSTRAP, cv->p->name);
     /* The command the image is to have: the commit takes it from the
      * container (an imported file system has none of its own). */
     json_t *cmd = json_object_get(config, "Cmd"), *ep = json_object_get(config, "Entrypoint");
@@ -142,8 +145,7 @@ int image_squash_container(struct cv *cv, const char *cid, const char *tmp_ref, 
     *colon = '\0';
     /* Labelled as a temporary import, so that one a killed run leaves is
      * found and removed (leftovers.c, down --rmi). */
-    json_t *labels = json_pack("{s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_KIND,
-                               LEFTOVER_IMPORT);
+    json_t *labels = leftover_import_labels(cv, tmp_ref);
     int rc = api_image_import(cv->e, repo, colon + 1, labels, import_read, &p, err);
     json_decref(labels);
     return pump_settle(&p, rc, err);

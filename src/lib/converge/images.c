@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "converge/converge_int.h"
 #include "converge/desired.h"
 #include "base/hash.h"
@@ -45,12 +46,15 @@ static const char *staleness(struct cv *cv, const char *ref, const char *hash, b
     return why;
 }
 
+/* Image keys only (engine/owner.h): a container made from the image must not
+ * look like one of berth's. Every key is set, keep too, so none is left
+ * inherited from the parent image. */
 static json_t *image_labels(struct cv *cv, const struct part *pt, const char *hash)
 {
-    json_t *l = json_pack("{s:s, s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_PART, pt->name,
-                          LABEL_KIND, "image", LABEL_BUILD_HASH, hash);
-    if (streq(part_value(pt, "keep"), "true"))
-        json_object_set_new(l, LABEL_KEEP, json_string("true"));
+    cleanup_free char *ref = owner_tagged_ref(pt->image);
+    json_t *l = json_pack("{s:s, s:s, s:s, s:s, s:s}", LABEL_IMAGE_PROJECT, cv->p->name,
+                          LABEL_IMAGE_PART, pt->name, LABEL_IMAGE_REF, ref, LABEL_BUILD_HASH, hash,
+                          LABEL_IMAGE_KEEP, streq(part_value(pt, "keep"), "true") ? "true" : "false");
     const struct setting *ul = part_setting(pt, "labels");
     for (size_t i = 0; ul && i < ul->items.n; i++) {
         const char *eq = strchr(ul->items.v[i], '=');
@@ -135,9 +139,11 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         rc = remote_download(source, &tf, err);
     } else {
         cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
+        /* sent even when .dockerignore lists them, as docker does */
+        const char *keep[] = {".dockerignore", inside ? df_abs + strlen(src_slash) : NULL, NULL};
         struct ignore_rules *ign = NULL;
-        if (ignore_load(ignore_path, &ign, err) < 0)
-            return berr_wrap(err, "%s", subject);
+        if (ignore_load_keeping(ignore_path, keep, &ign, err) < 0)
+            return -1; /* the task, "image PART", names the part */
         struct tar_opts to = {.ignore = ign, .uid = -1, .gid = -1,
                               .extra_path = inside ? NULL : df_abs,
                               .extra_name = inside ? NULL : ".berth.Dockerfile"};
@@ -145,7 +151,7 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         ignore_free(ign);
     }
     if (rc < 0)
-        return berr_wrap(err, "%s: build context", subject);
+        return berr_wrap(err, "build context");
 
     /* The hash: context, Dockerfile name, args, target, labels, and the ids of
      * the images its FROM lines name (a rebuilt parent rebuilds the child). */
@@ -427,8 +433,7 @@ static int clear_leftover(struct cv *cv, const char *name, berr **err)
     if (!j)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    bool ours = streq(json_string_value(json_object_get(labels, LABEL_PROJECT)), cv->p->name) &&
-                streq(json_string_value(json_object_get(labels, LABEL_KIND)), LEFTOVER_WORK);
+    bool ours = owner_bootstrap_is(labels, name, cv->p->name);
     json_decref(j);
     if (!ours)
         return berr_set(err, BERR_FAILURE,
@@ -444,7 +449,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     struct tarfile tf = {0};
     int rc = bootstrap_rootfs(pt, &tf, err);
     if (rc < 0)
-        return berr_wrap(err, "%s", subject);
+        return -1; /* the task, "image PART", names the part */
 
     json_t *cfg = bootstrap_config(pt);
     char *cfg_s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
@@ -487,8 +492,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     /* Labelled, so that what a killed run leaves is found and removed
      * (leftovers.c, down --rmi); the committed image's own labels replace
      * these. */
-    json_t *tmp_labels = json_pack("{s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_PART,
-                                   pt->name, LABEL_KIND, LEFTOVER_IMPORT);
+    json_t *tmp_labels = leftover_import_labels(cv, tmp_ref);
     rc = api_image_import(cv->e, tmp_repo, tmp_tag, tmp_labels, tarfile_read, &tf, err);
     json_decref(tmp_labels);
     tarfile_close(&tf);
@@ -507,9 +511,14 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         } else {
             json_array_append_new(cmd, json_string("/bootstrap-never-runs"));
         }
-        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd", cmd,
-                                 "HostConfig", "NetworkMode", "none", "Labels", LABEL_PROJECT,
-                                 cv->p->name, LABEL_KIND, LEFTOVER_WORK);
+        /* The commit copies the work container's labels into the image, and
+         * so into every container of it: none of the keys that make a
+         * container berth's (instance), and its own name, which only it has
+         * (engine/owner.h). berth.project lets down's one list call find a
+         * leftover. */
+        json_t *body = json_pack("{s:s, s:o, s:{s:s}, s:{s:s, s:s}}", "Image", tmp_ref, "Cmd",
+                                 cmd, "HostConfig", "NetworkMode", "none", "Labels",
+                                 LABEL_BOOTSTRAP, cv->p->name, LABEL_PROJECT, cv->p->name);
         if (part_value(pt, "script-user"))
             json_object_set_new(body, "User", json_string(part_value(pt, "script-user")));
         /* The work container: the part's `container` (its default is
@@ -517,6 +526,8 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
         const char *ckey = part_value(pt, "container");
         cleanup_free char *cname = ckey ? xstrdup(ckey)
                                         : xasprintf("%s-%s-bootstrap", cv->p->name, pt->name);
+        json_object_set_new(json_object_get(body, "Labels"), LABEL_BOOTSTRAP_NAME,
+                            json_string(cname));
         rc = clear_leftover(cv, cname, err);
         if (rc == 0)
             rc = api_container_create(cv->e, cname, body, &cid, err);

@@ -182,6 +182,25 @@ static int push_one(struct cv *cv, const struct part *pt, const char *target,
     return rc;
 }
 
+char **push_tags_of(const struct project *p, const char *image)
+{
+    size_t n = 0;
+    char **v = xcalloc(1, sizeof *v);
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        if (pt->kind != PART_PUSH || !pt->image || !streq(pt->image, image))
+            continue;
+        const struct setting *tags = part_setting(pt, "tags");
+        size_t nt = tags && tags->items.n ? tags->items.n : 1;
+        for (size_t t = 0; t < nt; t++) {
+            v = xrealloc(v, (n + 2) * sizeof *v);
+            v[n++] = push_target(pt, tags && tags->items.n ? tags->items.v[t] : NULL);
+            v[n] = NULL;
+        }
+    }
+    return v;
+}
+
 int push_part_converge(struct cv *cv, const struct part *pt, berr **err)
 {
     const struct setting *tags = part_setting(pt, "tags");

@@ -54,11 +54,11 @@ int startup_script(struct cv *cv, const struct container *c, const char *id, con
 
 bool startup_has_wait(const struct container *c)
 {
-    return c->healthcheck.n || c->ready.n;
+    return c->healthcheck.n || c->ready.n || c->oneshot;
 }
 
 /* The container's last log lines, appended to *err: why it did not start. */
-static void blame_logs(struct cv *cv, const struct container *c, const char *id, berr **err)
+void startup_blame_logs(struct cv *cv, const struct container *c, const char *id, berr **err)
 {
     cleanup_free char *path = xasprintf("/containers/%s/logs?stdout=1&stderr=1&tail=" LOG_TAIL, id);
     struct outlines out;
@@ -106,6 +106,16 @@ static int ready_once(struct cv *cv, const struct container *c, const char *id, 
         return berr_set(err, BERR_FAILURE, "the container is gone");
     json_t *state = json_object_get(j, "State");
     int rc = 1;
+    if (c->oneshot) { /* ready when it has run to completion, and succeeded */
+        long long code = json_integer_value(json_object_get(state, "ExitCode"));
+        if (json_is_true(json_object_get(state, "Running")))
+            rc = 0;
+        else if (code != 0)
+            rc = berr_set(err, BERR_FAILURE, "it exited with code %lld (it must complete with 0)",
+                          code);
+        json_decref(j);
+        return rc;
+    }
     if (!json_is_true(json_object_get(state, "Running"))) {
         rc = berr_set(err, BERR_FAILURE, "the container stopped (exit code %lld)",
                       (long long)json_integer_value(json_object_get(state, "ExitCode")));
@@ -160,7 +170,7 @@ int startup_wait(struct cv *cv, const struct container *c, const char *id, const
         if (rc == 0 && cv->o->cancel && *cv->o->cancel)
             return berr_set(err, BERR_INTERRUPTED, "interrupted while waiting");
         if (rc < 0) {
-            blame_logs(cv, c, id, err);
+            startup_blame_logs(cv, c, id, err);
             return -1;
         }
         sleep_ms(POLL_MS);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "engine/owner.h"
 #include "engine/stream.h"
 #include "base/util.h"
 
@@ -25,9 +26,37 @@ char *api_path(const char *prefix, const char *id, const char *suffix)
     return sb_detach(&sb, NULL);
 }
 
+static int list_labelled(engine *e, const char *kind, const char *key, const char *project,
+                         json_t **out, berr **err);
+
 int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err)
 {
-    cleanup_free char *label = xasprintf(LABEL_PROJECT "=%s", project);
+    if (!streq(kind, "images"))
+        return list_labelled(e, kind, LABEL_PROJECT, project, out, err);
+    /* Images have their own keys; those made before them carry the
+     * project's (berth.project): both, once each. */
+    json_t *old = NULL;
+    if (list_labelled(e, kind, LABEL_IMAGE_PROJECT, project, out, err) < 0)
+        return -1;
+    if (list_labelled(e, kind, LABEL_PROJECT, project, &old, err) < 0) {
+        json_decref(*out);
+        *out = NULL;
+        return -1;
+    }
+    size_t i;
+    json_t *img;
+    json_array_foreach(old, i, img)
+        if (owner_image_claims(img, project) &&
+            !json_object_get(json_object_get(img, "Labels"), LABEL_IMAGE_PROJECT))
+            json_array_append(*out, img);
+    json_decref(old);
+    return 0;
+}
+
+static int list_labelled(engine *e, const char *kind, const char *key, const char *project,
+                         json_t **out, berr **err)
+{
+    cleanup_free char *label = xasprintf("%s=%s", key, project);
     const char *labels[] = {label, NULL};
     strbuf path = STRBUF_INIT;
     if (streq(kind, "containers"))
@@ -53,6 +82,13 @@ int api_list(engine *e, const char *kind, const char *project, json_t **out, ber
     if (!json_is_array(j)) {
         json_decref(j);
         return berr_set(err, BERR_ENGINE, "listing %s: the engine's answer is not a list", kind);
+    }
+    /* The label filter also finds containers made by others from a berth
+     * image (they inherit its labels): only those berth made stay. */
+    if (streq(kind, "containers")) {
+        for (size_t i = json_array_size(j); i-- > 0;)
+            if (!owner_listed_container_is(json_array_get(j, i), project))
+                json_array_remove(j, i);
     }
     *out = j;
     return 0;
@@ -122,7 +158,10 @@ int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
 int api_container_remove(engine *e, const char *id, bool force, berr **err)
 {
     cleanup_free char *base = api_path("/containers", id, "");
-    cleanup_free char *p = xasprintf("%s?force=%d", base, force ? 1 : 0);
+    /* v=1: its anonymous volumes are its own and go with it (else every
+     * recreate leaves one behind, unlabelled, reachable by nothing);
+     * named volumes and bind mounts are never touched by it */
+    cleanup_free char *p = xasprintf("%s?force=%d&v=1", base, force ? 1 : 0);
     struct engine_req r = {.method = "DELETE", .path = p};
     return engine_call(e, &r, NULL, NULL, err);
 }
@@ -202,12 +241,12 @@ int api_network_remove(engine *e, const char *id, berr **err)
     return engine_call(e, &r, NULL, NULL, err);
 }
 
-int api_volume_create(engine *e, json_t *config, berr **err)
+int api_volume_folder(json_t *config, berr **err)
 {
-    /* A local volume bound to a host folder needs the folder first. */
     const char *dev =
         json_string_value(json_object_get(json_object_get(config, "DriverOpts"), "device"));
-    if (dev && dev[0] == '/') {
+    struct stat st;
+    if (dev && dev[0] == '/' && stat(dev, &st) < 0) {
         cleanup_free char *tmp = xstrdup(dev);
         for (char *s = tmp + 1; *s; s++)
             if (*s == '/') {
@@ -218,6 +257,14 @@ int api_volume_create(engine *e, json_t *config, berr **err)
         if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
             return berr_errno(err, BERR_FAILURE, errno, "cannot create data folder %s", dev);
     }
+    return 0;
+}
+
+int api_volume_create(engine *e, json_t *config, berr **err)
+{
+    /* A local volume bound to a host folder needs the folder first. */
+    if (api_volume_folder(config, err) < 0)
+        return -1;
     json_t *j = NULL;
     int rc = engine_post(e, "/volumes/create", config, &j, err);
     json_decref(j);

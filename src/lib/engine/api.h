@@ -21,12 +21,15 @@
 /* "PREFIX/<id percent-encoded>SUFFIX": ids and names never steer a path. */
 char *api_path(const char *prefix, const char *id, const char *suffix);
 
-/* GET the objects of one kind carrying berth.project=PROJECT (one call).
- * kind: "containers" (all states), "networks", "volumes", "images".
- * *out is always an array. */
 /* GET path; the engine's 404 is no error: *out is NULL then. */
 int api_get_found(engine *e, const char *path, json_t **out, berr **err);
 
+/* GET the objects of one kind carrying berth.project=PROJECT (one call).
+ * kind: "containers" (all states; only those berth made for the project,
+ * engine/owner.h), "networks", "volumes", "images" (those whose labels
+ * name the project: two calls, for the image keys and the older ones;
+ * owner_image_is says which of them berth made).
+ * *out is always an array. */
 int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err);
 
 /* Containers. */
@@ -36,6 +39,7 @@ int api_container_create(engine *e, const char *name, json_t *config, char **id,
 int api_container_start(engine *e, const char *id, berr **err);
 /* Stop with a grace of timeout_s seconds, then the engine kills it. */
 int api_container_stop(engine *e, const char *id, int timeout_s, berr **err);
+/* With its anonymous volumes (never named ones). */
 int api_container_remove(engine *e, const char *id, bool force, berr **err);
 /* NULL *out (and 0) when it does not exist. */
 int api_container_inspect(engine *e, const char *id, json_t **out, berr **err);
@@ -51,6 +55,10 @@ int api_network_remove(engine *e, const char *id, berr **err);
 /* A local volume bound to a host folder (DriverOpts device) gets the folder
  * made first. */
 int api_volume_create(engine *e, json_t *config, berr **err);
+/* The host folder of a volume bound to one (its create body's DriverOpts
+ * device), made when missing: a deleted .berth/ leaves the engine's volume
+ * pointing at nothing, and its mount fails. */
+int api_volume_folder(json_t *config, berr **err);
 int api_volume_remove(engine *e, const char *name, bool force, berr **err);
 
 /* Images. NULL *out (and 0) when it does not exist. */

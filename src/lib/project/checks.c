@@ -337,6 +337,27 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
         break;
     }
     case KT_EXPOSE: why = check_expose(v); break;
+    case KT_NETADDRS: {
+        struct strv w;
+        split_words(a, v, &w);
+        if (w.n != 2 || check_ip(w.v[1], &fam)) {
+            why = "is not NETWORK ADDRESS (like backend 10.42.0.5)";
+            break;
+        }
+        return ref_part(c, w.v[0], 1u << PART_NETWORK) >= 0;
+    }
+    case KT_CAPS:
+        why = *v && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(v)
+                  ? NULL
+                  : "is not a capability (like NET_ADMIN, CAP_SYS_TIME or ALL)";
+        break;
+    case KT_EXTRAHOSTS: {
+        const char *colon = strchr(v, ':');
+        char *host = colon ? arena_strndup(a, v, (size_t)(colon - v)) : NULL;
+        if (!host || check_hostname(host) || check_ip(colon + 1, &fam))
+            why = "is not NAME:ADDRESS (like db.local:10.0.0.5)";
+        break;
+    }
     case KT_ENV: why = check_env_item(v); break;
     case KT_KV: why = check_kv_item(v); break;
     case KT_MOUNTS: return check_mount(c, v, norm);

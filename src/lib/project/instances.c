@@ -264,7 +264,6 @@ static struct cref parse_cref(struct loader *L, const char *text)
 
 static void container_build(struct loader *L, struct part *pt, struct rsec *s)
 {
-    (void)s;
     struct container *ct = pt->container;
     ct->image = part_value(pt, "image");
     ct->image_part = ct->image ? find_image_maker(L, ct->image) : -1;
@@ -318,6 +317,35 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
         n->part = project_find(L->p, v.v[i]);
         n->name = n->part >= 0 ? part_value(&L->p->parts[n->part], "name") : v.v[i];
     }
+    /* network-addresses: NETWORK ADDRESS, for networks the part joins; a
+     * fixed address belongs to one container. */
+    const struct setting *na = part_setting(pt, "network-addresses");
+    v = items(L, pt, "network-addresses");
+    for (size_t i = 0; i < v.n; i++) {
+        struct strv w;
+        split_words(L->a, v.v[i], &w);
+        if (w.n != 2)
+            continue; /* checks.c said so */
+        struct netref *n = NULL;
+        for (size_t j = 0; j < ct->nnetworks; j++)
+            if (ct->networks[j].part >= 0 && streq(L->p->parts[ct->networks[j].part].name, w.v[0]))
+                n = &ct->networks[j];
+        if (!n) {
+            report_at(L, na->loc, pt->name, "network-addresses",
+                      "'%s' is not one of the part's networks (add it to networks)", w.v[0]);
+            continue;
+        }
+        if (ct->ninstances > 1) {
+            report_at(L, na->loc, pt->name, "network-addresses",
+                      "a fixed address fits one container, and this part has %zu instances",
+                      ct->ninstances);
+            continue;
+        }
+        if (strchr(w.v[1], ':'))
+            n->ipv6 = w.v[1];
+        else
+            n->ipv4 = w.v[1];
+    }
     ct->user = part_value(pt, "user");
     if (streq(ct->user, "host")) {
         /* The caller (under sudo, the user who ran sudo): base/caller.h. */
@@ -330,12 +358,31 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->tty = flag(pt, "tty");
     ct->start = flag(pt, "start");
     ct->keep = flag(pt, "keep");
+    ct->oneshot = flag(pt, "oneshot");
     ct->hostname = part_value(pt, "hostname");
     ct->workdir = part_value(pt, "workdir");
     ct->restart = part_value(pt, "restart");
+    /* A part that runs once and exits 0 must not be restarted by the engine:
+     * up would never see it finished. */
+    if (ct->oneshot && ct->restart && !streq(ct->restart, "no"))
+        load_problem(L, s, sec_find(s, "oneshot"), "'oneshot = true' runs the container once: "
+                     "it needs 'restart = no', not '%s'", ct->restart);
     ct->healthcheck_interval_ms = duration(pt, "healthcheck-interval");
     ct->ready_timeout_ms = duration(pt, "ready-timeout");
     ct->stop_timeout_ms = duration(pt, "stop-timeout");
+    ct->healthcheck_timeout_ms = duration(pt, "healthcheck-timeout");
+    ct->healthcheck_start_period_ms = duration(pt, "healthcheck-start-period");
+    const char *retries = part_value(pt, "healthcheck-retries");
+    ct->healthcheck_retries = retries ? atoi(retries) : 3;
+    ct->cap_add = items(L, pt, "cap-add");
+    ct->cap_drop = items(L, pt, "cap-drop");
+    ct->tmpfs = items(L, pt, "tmpfs");
+    ct->extra_hosts = items(L, pt, "extra-hosts");
+    ct->privileged = flag(pt, "privileged");
+    ct->init = flag(pt, "init");
+    ct->read_only = flag(pt, "read-only");
+    ct->stdin_open = flag(pt, "stdin-open");
+    ct->expose = items(L, pt, "expose");
     ct->layout = part_value(pt, "layout");
     ct->hosts_file = part_value(pt, "hosts-file");
     ct->script = part_value(pt, "script");

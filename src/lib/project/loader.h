@@ -18,8 +18,9 @@ enum layer {
     L_DEFAULT = 0,  /* key table defaults, instance-type defaults */
     L_IMPLICIT = 1, /* what a container folder implies (build = containers/web) */
     L_FOLDER = 2,   /* containers/<name>/berth.ini */
-    L_FILE = 3,     /* the project file */
-    L_CLI = 4,      /* -s and -p */
+    L_READER = 3,   /* another format's files (compose.yaml): project/source.h */
+    L_FILE = 4,     /* the project file */
+    L_CLI = 5,      /* -s and -p */
 };
 
 enum subst_state { S_TODO, S_BUSY, S_DONE, S_FAILED };

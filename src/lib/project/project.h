@@ -109,6 +109,7 @@ struct cref {
 struct netref {
     const char *name; /* engine network name */
     int part;         /* network part, or -1 for the engine's host, bridge or none */
+    const char *ipv4, *ipv6; /* network-addresses: fixed addresses on it, or NULL */
 };
 
 struct instance {
@@ -149,12 +150,21 @@ struct container {
     bool user_is_host;            /* run as the calling user: host_uid:host_gid */
     unsigned host_uid, host_gid;
     bool tty, start, keep;
+    bool oneshot;                 /* runs once: exited with 0 is its finished state */
     const char *hostname, *workdir; /* NULL: engine default */
     const char *restart;          /* no | always | unless-stopped | on-failure[:N] */
     struct strv labels;           /* key=value */
     struct strv healthcheck;      /* argv run by the engine; n == 0: none */
     struct strv ready;            /* argv run with exec until it succeeds; n == 0: none */
     long long healthcheck_interval_ms, ready_timeout_ms, stop_timeout_ms;
+    long long healthcheck_timeout_ms;      /* -1: the interval */
+    long long healthcheck_start_period_ms; /* -1: the engine's default */
+    int healthcheck_retries;
+    struct strv cap_add, cap_drop;  /* capability names */
+    struct strv tmpfs;              /* /path[:options] */
+    struct strv extra_hosts;        /* NAME:ADDRESS, added to /etc/hosts */
+    struct strv expose;             /* PORT[/PROTO]: exposed, not published */
+    bool privileged, init, read_only, stdin_open;
     const char *layout;           /* absolute host folder copied onto / before start, or NULL */
     const char *script;           /* run with exec after start, or NULL */
     const char *script_shell, *script_user;
@@ -222,6 +232,9 @@ struct project_opts {
      * unless its name is a type's name or settings say otherwise. */
     const char *adhoc_instance;
     enum instance_type adhoc_type;
+    /* A reader of another project format (compose.yaml: compose/compose.h),
+     * read before the project file, which beats it (project/source.h). */
+    const struct project_reader *reader;
 };
 
 int project_load(const struct project_opts *o, struct project **out, berr **err);

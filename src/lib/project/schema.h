@@ -54,6 +54,8 @@ enum ktype {
     KT_EXPOSE,
     KT_CPATHS,
     KT_TAGS,      /* image tags: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
+    KT_CAPS,      /* kernel capabilities: NET_ADMIN, CAP_NET_ADMIN, ALL */
+    KT_EXTRAHOSTS, /* NAME:ADDRESS */
     /* lists, one item per line */
     KT_ENV,       /* NAME=VALUE */
     KT_KV,        /* key=value */
@@ -63,6 +65,7 @@ enum ktype {
     KT_ARCHIVES,  /* host file [sha256:HEX] */
     KT_HOSTFILES, /* HOST_FILE [/IMAGE_PATH] */
     KT_COPYPATHS, /* SOURCE [DESTINATION], absolute container paths */
+    KT_NETADDRS,  /* NETWORK ADDRESS: a fixed address on one of the part's networks */
 };
 
 #define F_REQUIRED 1u /* must be set (container image/build: one of the two) */

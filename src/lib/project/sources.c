@@ -8,6 +8,7 @@
 
 #include "project/loader.h"
 #include "base/util.h"
+#include "project/source.h"
 #include "project/values.h"
 
 /* Split "name" / "name:inst" and check both; report and return false if bad. */
@@ -79,10 +80,59 @@ static void add_project_doc(struct loader *L, struct ini_doc *doc, const char *b
     }
 }
 
+/* ---- another format's reader (project/source.h) hands its sections over ---- */
+
+struct reader_state {
+    struct loader *L;
+    struct rsec *cur; /* NULL after a section that was refused */
+};
+
+static void reader_section(struct source_sink *k, const char *name, struct loc loc,
+                           const char *origin)
+{
+    (void)origin;
+    struct reader_state *st = k->impl;
+    const char *n, *inst;
+    st->cur = NULL;
+    if (!parse_section_name(st->L, name, loc, &n, &inst))
+        return;
+    st->cur = sec_get(st->L, n, inst, loc, L_READER);
+    st->cur->in_file = true;
+}
+
+static void reader_key(struct source_sink *k, const char *key, const char *value, struct loc loc,
+                       const char *base)
+{
+    struct reader_state *st = k->impl;
+    if (st->cur)
+        sec_set(st->L, st->cur, key, value, loc, base, L_READER, false);
+}
+
+static void reader_file(struct source_sink *k, const char *shown)
+{
+    struct reader_state *st = k->impl;
+    if (!st->L->p->file)
+        st->L->p->file = arena_strdup(st->L->a, shown);
+}
+
+/* True when the reader read its files: then -f named those, and the
+ * project file is berth.ini beside them, if there is one. */
+static bool read_other_format(struct loader *L)
+{
+    if (!L->o->reader || !L->o->reader->read || L->o->text)
+        return false;
+    struct reader_state st = {.L = L};
+    struct source_sink k = {.section = reader_section, .key = reader_key, .file = reader_file,
+                            .a = L->a, .d = &L->d, .dir = L->p->dir, .shown_dir = L->shown_dir,
+                            .env = L->env, .impl = &st};
+    return L->o->reader->read(L->o->reader, &k);
+}
+
 void load_project_file(struct loader *L)
 {
     const struct project_opts *o = L->o;
-    const char *rel = o->file ? o->file : "berth.ini";
+    bool other = read_other_format(L);
+    const char *rel = o->file && !other ? o->file : "berth.ini";
     const char *path = join_path(L->a, L->p->dir, rel);
     const char *shown = shown_path(L, rel);
     char *text = NULL;
@@ -91,10 +141,11 @@ void load_project_file(struct loader *L)
         len = strlen(o->text);
     } else {
         struct stat st;
-        /* No project file: the folders alone are the project. But a
-         * berth.ini that is there and cannot be followed (a symbolic link
-         * loop, a dangling link) is reported, not taken for none. */
-        if (!o->file && access(path, F_OK) != 0 && lstat(path, &st) != 0)
+        /* No project file: the folders (or the reader's files) are the
+         * project. But a berth.ini that is there and cannot be followed (a
+         * symbolic link loop, a dangling link) is reported, not taken for
+         * none. */
+        if ((!o->file || other) && access(path, F_OK) != 0 && lstat(path, &st) != 0)
             return;
         const char *why;
         text = slurp_file(path, &len, &why);

@@ -118,8 +118,11 @@ static const char *match_class(const char *p, unsigned c, bool *hit)
 static bool pattern_valid(const char *p)
 {
     for (; *p; p++) {
-        if (*p == '\\' && *++p == '\0')
-            return false;
+        if (*p == '\\') { /* an escaped character, '[' too, is itself */
+            if (*++p == '\0')
+                return false;
+            continue;
+        }
         if (*p == '[') {
             bool hit;
             if (!(p = match_class(p + 1, 0, &hit)))
@@ -294,6 +297,12 @@ int ignore_parse(const char *text, struct ignore_rules **out, berr **err)
 
 int ignore_load(const char *path, struct ignore_rules **out, berr **err)
 {
+    return ignore_load_keeping(path, NULL, out, err);
+}
+
+int ignore_load_keeping(const char *path, const char *const *keep, struct ignore_rules **out,
+                        berr **err)
+{
     *out = NULL;
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -312,6 +321,16 @@ int ignore_load(const char *path, struct ignore_rules **out, berr **err)
     fclose(f);
     if (rc == 0 && memchr(sb.buf, '\0', sb.len))
         rc = berr_set(err, BERR_PROJECT, "%s: holds a NUL byte", path);
+    /* "!NAME" last: the last matching rule wins, so they are always sent;
+     * pattern characters in NAME escaped, so it matches only itself */
+    for (size_t i = 0; rc == 0 && keep && keep[i]; i++) {
+        sb_adds(&sb, "\n!");
+        for (const char *c = keep[i]; *c; c++) {
+            if (strchr("*?[]\\", *c))
+                sb_addc(&sb, '\\');
+            sb_addc(&sb, *c);
+        }
+    }
     if (rc == 0 && ignore_parse(sb.buf, out, err) < 0)
         rc = berr_wrap(err, "%s", path);
     sb_release(&sb);

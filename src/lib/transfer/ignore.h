@@ -16,6 +16,11 @@ struct ignore_rules;
 /* Read a .dockerignore file. A missing file gives empty rules (not an
  * error); a malformed pattern is BERR_PROJECT naming the file and line. */
 int ignore_load(const char *path, struct ignore_rules **out, berr **err);
+/* The same, and the paths in keep (NULL-terminated) are never excluded:
+ * docker always sends the Dockerfile and .dockerignore, even when the file
+ * lists them. */
+int ignore_load_keeping(const char *path, const char *const *keep, struct ignore_rules **out,
+                        berr **err);
 /* Parse rules from text (what ignore_load does after reading the file). */
 int ignore_parse(const char *text, struct ignore_rules **out, berr **err);
 /* True when relpath ("src/a.o", no leading "./") is excluded. NULL rules

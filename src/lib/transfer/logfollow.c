@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "transfer/logs.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -181,6 +182,9 @@ static int on_event(void *ud, json_t *msg, berr **err)
     struct log_src s = {0};
     const char *part = json_string_value(json_object_get(attrs, LABEL_PART));
     const char *inst = json_string_value(json_object_get(attrs, LABEL_INSTANCE));
+    /* the attributes are the container's labels, and its name */
+    if (!owner_container_is(attrs, json_string_value(json_object_get(attrs, "name")), f->o->project))
+        return 0;
     if (!f->o->select || !f->o->select(f->o->select_ud, id, part ? part : "", inst ? inst : "", &s))
         return 0;
     /* TTY or not decides how its stream is framed */

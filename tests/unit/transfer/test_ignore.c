@@ -1,4 +1,5 @@
 /* .dockerignore parsing and matching, checked against Docker's behaviour. */
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,19 @@ int main(void)
     ok(truncate(path, 6) == 0, "keep only the good line");
     is_int(ignore_load(path, &r, &err), 0, "load a file");
     ok(r && ignore_match(r, "x.tmp") && !ignore_match(r, "x.txt"), "loaded rules apply");
+    ignore_free(r);
+
+    /* ignore_load_keeping: the Dockerfile and .dockerignore stay, whatever the
+     * file says; a kept name matches only itself. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ok(fd >= 0 && write(fd, "Dockerfile\n.dockerignore\n*\n", 26) == 26, "rules excluding both");
+    close(fd);
+    const char *keep[] = {".dockerignore", "build/Docker[file]*", NULL};
+    is_int(ignore_load_keeping(path, keep, &r, &err), 0, "load, keeping two names");
+    ok(r && !ignore_match(r, ".dockerignore"), ".dockerignore is kept");
+    ok(r && !ignore_match(r, "build/Docker[file]*"), "a name with pattern characters is kept");
+    ok(r && ignore_match(r, "build/Dockerf"), "and matches only itself");
+    ok(r && ignore_match(r, "Dockerfile") && ignore_match(r, "other"), "the rest is excluded");
     ignore_free(r);
     unlink(path);
     return tap_done();

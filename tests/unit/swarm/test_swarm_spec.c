@@ -1,0 +1,200 @@
+/* The service specs berth deploy sends, from small projects: names, replicas,
+ * ports in host mode, links as DNS aliases, secrets by content-addressed
+ * name (never their content), the hash moving exactly when the desired
+ * spec does, and what swarm cannot do refused with FILE:LINE. */
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "../tap.h"
+#include "base/util.h"
+#include "converge/desired.h"
+#include "engine/api.h"
+#include "swarm/refuse.h"
+#include "swarm/spec.h"
+
+static char root[] = "/tmp/berth-test-swarm.XXXXXX";
+
+static struct project *load(const char *text)
+{
+    struct project_opts o = {.dir = root, .file = "berth.ini", .text = text};
+    struct project *p = NULL;
+    berr *err = NULL;
+    if (project_load(&o, &p, &err) < 0) {
+        printf("# load failed: %s\n", err->msg);
+        berr_free(err);
+        return NULL;
+    }
+    return p;
+}
+
+static const char *image(void *ud, int part, json_t **exposed)
+{
+    (void)part;
+    *exposed = ud;
+    return "sha256:abcd";
+}
+
+static int desired(const char *text, struct swarm_desired *d, berr **err)
+{
+    struct project *p = load(text);
+    if (!p)
+        return -2;
+    json_t *exposed = json_pack("{s:{}}", "8080/tcp");
+    int rc = swarm_desired(p, NULL, image, exposed, d, err);
+    json_decref(exposed);
+    project_free(p);
+    return rc;
+}
+
+static json_t *cs(const struct swarm_service *s)
+{
+    return json_object_get(json_object_get(s->spec, "TaskTemplate"), "ContainerSpec");
+}
+
+static const char base[] = "[project]\nname = shop\n"
+                           "[web]\nrecipe = container\nimage = shop/web\n"
+                           "instances = one published\n"
+                           "env = MODE=prod\n"
+                           "[db]\nrecipe = container\nimage = shop/db\nlinks = web\nreplicas = 3\n";
+
+static void test_services(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired(base, &d, &err) == 0, "a project deploys");
+    is_int(d.nsvc, 3, "two instances and one replicated part: three services");
+    is_str(d.svc[0].name, "shop-web-one", "an instance's service is <project>-<part>-<instance>");
+    is_str(d.svc[2].name, "shop-db", "a replicated part's service is <project>-<part>");
+    is_int(json_integer_value(json_object_get(json_object_get(json_object_get(d.svc[2].spec, "Mode"),
+                                                               "Replicated"), "Replicas")),
+           3, "replicas = 3");
+    is_str(json_string_value(json_object_get(cs(&d.svc[0]), "Image")), "sha256:abcd",
+           "the service runs the image by id");
+    json_t *ports = json_object_get(json_object_get(d.svc[1].spec, "EndpointSpec"), "Ports");
+    is_int(json_array_size(ports), 1, "the published instance publishes the image's EXPOSE port");
+    is_str(json_string_value(json_object_get(json_array_get(ports, 0), "PublishMode")), "host",
+           "in host mode (the node's bind address, not the routing mesh on every address)");
+    ports = json_object_get(json_object_get(d.svc[0].spec, "EndpointSpec"), "Ports");
+    is_int(json_array_size(ports), 0, "the standard instance publishes nothing");
+    json_t *net = json_array_get(json_object_get(json_object_get(d.svc[0].spec, "TaskTemplate"),
+                                                 "Networks"), 0);
+    is_str(json_string_value(json_object_get(net, "Target")), "shop-default", "on the project network");
+    is_str(json_string_value(json_array_get(json_object_get(net, "Aliases"), 0)), "web",
+           "found by its part's name (links are DNS names)");
+    is_str(json_string_value(json_object_get(json_array_get(d.networks, 0), "Driver")), "overlay",
+           "the project network is an overlay network");
+    ok(json_is_true(json_object_get(json_array_get(d.networks, 0), "Attachable")), "attachable");
+    json_t *labels = json_object_get(d.svc[0].spec, "Labels");
+    is_str(json_string_value(json_object_get(labels, LABEL_SWARM_PROJECT)), "shop", "labelled");
+    is_str(json_string_value(json_object_get(labels, LABEL_HASH)), d.svc[0].hash,
+           "the hash of the asked spec is a label");
+    ok(!json_object_get(labels, "berth.project"),
+       "no berth.project label: up, ps and down of containers never take it for theirs");
+    swarm_desired_clear(&d);
+}
+
+static void test_mesh(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+               "publish = 0.0.0.0\nports = 8080:80\n", &d, &err) == 0,
+       "publish = 0.0.0.0 deploys");
+    json_t *ep = json_object_get(d.svc[0].spec, "EndpointSpec");
+    json_t *port = json_array_get(json_object_get(ep, "Ports"), 0);
+    is_str(json_string_value(json_object_get(port, "PublishMode")), "ingress",
+           "through the routing mesh (every node, every address)");
+    is_int(json_integer_value(json_object_get(port, "PublishedPort")), 8080, "on the port asked");
+    is_str(json_string_value(json_object_get(ep, "Mode")), "vip", "which needs the service's VIP");
+    swarm_desired_clear(&d);
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\nports = 80\n",
+               &d, &err) == 0, "the default publish address deploys");
+    ep = json_object_get(d.svc[0].spec, "EndpointSpec");
+    is_str(json_string_value(json_object_get(ep, "Mode")), "dnsrr",
+           "links resolve to the tasks' addresses (no VIP: no IPVS needed)");
+    swarm_desired_clear(&d);
+}
+
+static void test_hash(void)
+{
+    struct swarm_desired a, b;
+    berr *err = NULL;
+    desired(base, &a, &err);
+    desired(base, &b, &err);
+    is_str(a.svc[0].hash, b.svc[0].hash, "the same project: the same hash");
+    swarm_desired_clear(&b);
+    cleanup_free char *changed_text = xstrdup(base);
+    char *m = strstr(changed_text, "MODE=prod");
+    memcpy(m, "MODE=test", 9);
+    desired(changed_text, &b, &err);
+    ok(!streq(a.svc[0].hash, b.svc[0].hash), "an env change: another hash");
+    is_str(a.svc[2].hash, b.svc[2].hash, "the other part's hash is unchanged");
+    cleanup_free char *what = desired_changed_fields(a.svc[0].fields, b.svc[0].fields);
+    is_str(what, "Env", "and the fields say it is Env");
+    swarm_desired_clear(&a);
+    swarm_desired_clear(&b);
+}
+
+static void test_secrets(void)
+{
+    cleanup_free char *path = xasprintf("%s/db_password", root);
+    FILE *f = fopen(path, "w");
+    fputs("s3cret-value\n", f);
+    fclose(f);
+    cleanup_free char *text = xasprintf("[project]\nname = shop\n[db]\nrecipe = container\n"
+                                        "image = shop/db\nsecrets = %s\n", path);
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired(text, &d, &err) == 0, "secrets from a file");
+    is_int(d.nsecrets, 1, "one secret");
+    ok(starts_with(d.secrets[0].name, "shop-db_password-"), "named after the project and file");
+    json_t *ref = json_array_get(json_object_get(cs(&d.svc[0]), "Secrets"), 0);
+    is_str(json_string_value(json_object_get(json_object_get(ref, "File"), "Name")), "db_password",
+           "read at /run/secrets/db_password");
+    char *dump = json_dumps(d.svc[0].spec, 0);
+    ok(!strstr(dump, "s3cret"), "the secret's content is nowhere in the spec");
+    free(dump);
+    swarm_desired_clear(&d);
+    unlink(path);
+}
+
+static void test_refused(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    int rc = desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                     "publish = 10.0.0.1\nports = 80\nready = true\n", &d, &err);
+    is_int(rc, -1, "what swarm cannot honour is refused");
+    is_int(err ? err->code : 0, BERR_PROJECT, "as a project error (exit 3)");
+    ok(err && strstr(err->msg, "berth.ini:6: part 'web': key 'publish'"), "publish: with file:line");
+    ok(err && strstr(err->msg, "berth.ini:8: part 'web': key 'ready'"), "ready: with file:line");
+    berr_free(err);
+    err = NULL;
+    rc = desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                 "[db]\nrecipe = container\nimage = y\nlinks = web site\n", &d, &err);
+    is_int(rc, -1, "a link alias other than the part's name is refused");
+    ok(err && strstr(err->msg, "berth.ini:9: part 'db': key 'links': under swarm a link is the "
+                               "linked part's DNS name ('web'), not 'site'"),
+       "with file:line and the way to get it (network-aliases)");
+    berr_free(err);
+    err = NULL;
+    struct project *p = load(base);
+    is_int(swarm_refuse_outside_deploy(p, NULL, "up", &err), -1, "up refuses replicas");
+    ok(err && strstr(err->msg, "berth.ini:12: part 'db': key 'replicas': only `berth deploy`"),
+       "with file:line");
+    berr_free(err);
+    project_free(p);
+}
+
+int main(void)
+{
+    if (!mkdtemp(root))
+        return 1;
+    test_services();
+    test_mesh();
+    test_hash();
+    test_secrets();
+    test_refused();
+    rmdir(root);
+    return tap_done();
+}
