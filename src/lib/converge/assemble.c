@@ -329,9 +329,10 @@ static int assemble_stage(struct cv *cv, const struct part *pt, struct tarfile *
         report(cv->o->rep, EV_STATE, subject, "importing", NULL);
         cleanup_free char *repo = xasprintf("%s-assemble", cv->p->name);
         w->tmp_ref = xasprintf("%s:%s", repo, pt->name);
-        /* Labelled as a temporary import (leftovers.c removes one a killed
-         * run leaves). */
-        json_t *labels = leftover_import_labels(cv, w->tmp_ref);
+        /* Not labelled as a temporary import (leftovers.c): the image
+         * committed from it sets no berth.image.* keys of its own, so it
+         * would inherit the temporary ref and no longer be the project's. */
+        json_t *labels = NULL;
         rc = tarfile_rewind(root, err);
         if (rc == 0)
             rc = api_image_import(cv->e, repo, pt->name, labels, tarfile_read, root, err);
