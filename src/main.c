@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "engine/engine.h"
 #include "base/util.h"
 #include "project/values.h"
 
@@ -14,8 +15,10 @@ const struct cmd berth_commands[] = {
     {"up", cmd_up, "bring the project to the state it describes (only the difference)"},
     {"config", cmd_config, "print the resolved project (every default and substitution applied)"},
     {"plan", cmd_plan, "show what `up` would do, in dependency order"},
+    {"build", cmd_build, "build only the images (DockerOps' build), skipping unchanged ones"},
     {"import", cmd_import, "write a Compose project as the equivalent berth.ini"},
     {"ps", cmd_ps, "list the project's containers"},
+    {"ip", cmd_ip, "print a container's IP address on the project network"},
     {"stop", cmd_stop, "stop containers (each with its own grace)"},
     {"start", cmd_start, "start stopped containers"},
     {"restart", cmd_restart, "stop, then start containers"},
@@ -65,6 +68,8 @@ static const char usage[] =
     "  --profile NAME     a Compose profile to enable (repeatable)\n"
     "  -p NAME            project name (default: the folder's name)\n"
     "  --engine URL       engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+    "  --context NAME     the docker context NAME's engine (default: $DOCKER_CONTEXT, else\n"
+    "                     currentContext in ~/.docker/config.json, when DOCKER_HOST is unset)\n"
     "  --progress MODE    auto, tty, plain, json or quiet\n"
     "  --parallel N       how many engine operations may run at once\n"
     "  -s, --set PART[:INSTANCE].KEY=VALUE\n"
@@ -153,6 +158,7 @@ static int run(int argc, char **argv, berr **err)
 {
     static const struct option opts[] = {
         {"engine", required_argument, NULL, 'E'},
+        {"context", required_argument, NULL, 'X'},
         {"progress", required_argument, NULL, 'P'},
         {"parallel", required_argument, NULL, 'j'},
         {"set", required_argument, NULL, 's'},
@@ -188,6 +194,7 @@ static int run(int argc, char **argv, berr **err)
             break;
         case 'p': g.project = optarg; break;
         case 'E': g.engine_url = optarg; break;
+        case 'X': engine_set_flag_context(optarg); break;
         case 'P':
             if (!streq(optarg, "auto") && !streq(optarg, "tty") && !streq(optarg, "plain") &&
                 !streq(optarg, "json") && !streq(optarg, "quiet"))

@@ -12,7 +12,7 @@
 #
 # Ranks, from the top (docs/architecture.md):
 #   0  project.c                       project_load: the pipeline
-#   1  zeroconf sources keys subst resolve graph   the stages
+#   1  zeroconf dockeropsconf sources keys subst resolve graph   the stages
 #   2  checks instances dockerfile     steps of the resolve stage
 #   3  loader model                    shared helpers, the model's accessors
 #   4  ini schema values               the language: no loader state
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../src/lib/project"
 
 declare -A rank=(
     [project]=0
-    [zeroconf]=1 [sources]=1 [keys]=1 [subst]=1 [resolve]=1 [graph]=1
+    [zeroconf]=1 [dockeropsconf]=1 [sources]=1 [keys]=1 [subst]=1 [resolve]=1 [graph]=1
     [checks]=2 [instances]=2 [dockerfile]=2
     [loader]=3 [model]=3
     [ini]=4 [schema]=4 [values]=4

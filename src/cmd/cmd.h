@@ -49,7 +49,10 @@ int cmd_usage_error(berr **err, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 cmd_fn cmd_help, cmd_version, cmd_info, cmd_engine;
-cmd_fn cmd_config, cmd_plan, cmd_up, cmd_ps, cmd_down, cmd_stop, cmd_start, cmd_restart;
+/* engineinstall.c: berth engine install / uninstall (docker.io through apt). */
+int engine_install(const char *dir, long timeout_ms, berr **err);
+int engine_uninstall(const char *dir, bool purge_data, bool yes, long timeout_ms, berr **err);
+cmd_fn cmd_config, cmd_plan, cmd_up, cmd_build, cmd_ps, cmd_ip, cmd_down, cmd_stop, cmd_start, cmd_restart;
 cmd_fn cmd_exec, cmd_shell, cmd_run;
 /* up TARGET, when TARGET is an interactive or safemode instance: berth run
  * -i runs it (*handled) and returns its exit code. */

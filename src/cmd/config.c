@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "workspace.h"
 #include "project/project.h"
 #include "base/util.h"
 
@@ -38,6 +39,10 @@ static void put_escaped(FILE *f, const char *s)
 
 static void put_setting(FILE *f, const struct setting *st)
 {
+    /* DockerOps' run.conf and build.conf: say which object a setting is from */
+    if (!st->is_default && st->loc.file &&
+        (strstr(st->loc.file, "run.conf[") || strstr(st->loc.file, "build.conf[")))
+        fprintf(f, "# from %s\n", st->loc.file);
     fprintf(f, "%s =", st->key);
     if (st->secret) {
         fputs(" " SECRET "\n", f);
@@ -110,8 +115,10 @@ static void put_ini(FILE *f, const struct project *p, const struct project_sel *
             const struct instance *in = &pt->container->instances[j];
             if (!sel->instance[i][j])
                 continue;
-            fprintf(f, "\n# container %s, persistent folders in %s\n[%s:%s]\n",
-                    in->container_name, in->data_dir, pt->name, in->name);
+            fprintf(f, "\n# container %s, persistent folders in %s%s\n[%s:%s]\n",
+                    in->container_name, in->data_dir,
+                    in->on_the_fly ? " (made on the fly: `berth up` keeps it)" : "", pt->name,
+                    in->name);
             for (size_t k = 0; k < in->nsettings; k++)
                 put_setting(f, &in->settings[k]);
         }
@@ -238,10 +245,17 @@ int cmd_config(cli *g, int argc, char **argv, berr **err)
             return cmd_usage_error(err, "config", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                             .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
-    struct project *p;
-    if (project_load(&o, &p, err) < 0)
+    /* With the instances made on the fly that exist, when an engine
+     * answers; with none, the project as its files say. */
+    struct project *p = NULL;
+    if (workspace_load(g, NULL, 0, NULL, &p, err) < 0)
+        return -1; /* an invalid project reaches no engine */
+    engine *fly_e = NULL;
+    int loaded = 0;
+    if (engine_open(g->engine_url, &fly_e, NULL) == 0)
+        loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
+    engine_free(fly_e);
+    if (loaded < 0)
         return -1;
     struct project_sel *sel;
     if (project_select(p, (const char *const *)argv + optind, argc - optind, false, &sel, err) <

@@ -10,7 +10,7 @@
 #include "base/util.h"
 
 static const char usage[] =
-    "usage: berth engine start|stop|status [options]\n"
+    "usage: berth engine start|stop|status|install|uninstall [options]\n"
     "\n"
     "Run a private Docker engine (Debian's dockerd) whose state, socket and log\n"
     "live in one folder, with its own containerd namespace.\n"
@@ -25,12 +25,20 @@ static const char usage[] =
     "           is deleted next; a network left when its folder is deleted\n"
     "           keeps its bridge and address range on the host\n"
     "  status   running or stopped, version and socket\n"
+    "  install  (root) install Debian's docker.io through apt, start the system\n"
+    "           engine (systemd's when systemd runs, else berth's own in the\n"
+    "           default folder) and run a container from a local image on it;\n"
+    "           when installed and running: \"nothing to do\"\n"
+    "  uninstall (root) stop the system engine and purge docker.io\n"
+    "           --purge-data: also remove /var/lib/docker (asks unless --yes)\n"
     "\n"
     "options:\n"
     "  --dir DIR          state folder (default: $BERTH_ENGINE_DIR, else " DAEMON_DEFAULT_DIR ")\n"
     "  --name NAME        containerd namespace (default: " DAEMON_DEFAULT_NAMESPACE ")\n"
     "  --timeout SECONDS  how long start or stop may take (default: 60)\n"
-    "  --format text|json (start, status)\n";
+    "  --format text|json (start, status)\n"
+    "  --purge-data       (uninstall) remove /var/lib/docker too\n"
+    "  --yes              (uninstall) do not ask\n";
 
 static void keep_first(berr **first, berr *e)
 {
@@ -126,11 +134,13 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
         {"timeout", required_argument, NULL, 't'},
         {"format", required_argument, NULL, 'F'},
         {"purge", no_argument, NULL, 'P'},
+        {"purge-data", no_argument, NULL, 'D'},
+        {"yes", no_argument, NULL, 'y'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dir = NULL, *name = NULL;
-    bool purge_first = false;
+    bool purge_first = false, purge_data = false, yes = false;
     long timeout_s = 60;
     enum out_format fmt = FORMAT_TEXT;
     int c;
@@ -151,15 +161,24 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
                 return -1;
             break;
         case 'P': purge_first = true; break;
+        case 'D': purge_data = true; break;
+        case 'y': yes = true; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return cmd_usage_error(err, "engine", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
-        return cmd_usage_error(err, "engine", "say start, stop or status");
+        return cmd_usage_error(err, "engine", "say start, stop, status, install or uninstall");
     const char *verb = argv[optind];
+    if (streq(verb, "install") && !purge_data && !yes)
+        return engine_install(dir, timeout_s * 1000, err);
+    if (streq(verb, "uninstall"))
+        return engine_uninstall(dir, purge_data, yes, timeout_s * 1000, err);
+    if (purge_data || yes)
+        return cmd_usage_error(err, "engine", "--purge-data and --yes go with uninstall");
     if (!streq(verb, "start") && !streq(verb, "stop") && !streq(verb, "status"))
-        return cmd_usage_error(err, "engine", "'%s' is not start, stop or status", verb);
+        return cmd_usage_error(err, "engine",
+                               "'%s' is not start, stop, status, install or uninstall", verb);
     if (purge_first && !streq(verb, "stop"))
         return cmd_usage_error(err, "engine", "--purge goes with stop");
 

@@ -10,7 +10,8 @@
 static const char usage[] =
     "usage: berth info [--format text|json]\n"
     "\n"
-    "Describe the engine at --engine, $DOCKER_HOST or unix:///var/run/docker.sock:\n"
+    "Describe the engine at --engine, --context, $DOCKER_HOST, $DOCKER_CONTEXT, the\n"
+    "docker CLI's current context or unix:///var/run/docker.sock: which context,\n"
     "its version and API version (the engine's and the one berth negotiated), OS,\n"
     "kernel, storage driver, counts of containers and images, and the address.\n";
 
@@ -67,11 +68,18 @@ int cmd_info(cli *g, int argc, char **argv, berr **err)
             "kernel", str(info, "KernelVersion"), "storage_driver", str(info, "Driver"),
             "containers", "total", total, "running", running, "images", images,
             "podman", engine_podman_api(e) != NULL);
+        json_object_set_new(o, "context", engine_context(e) ? json_string(engine_context(e))
+                                                             : json_null());
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
         puts(s);
         free(s);
         json_decref(o);
     } else {
+        if (engine_context(e))
+            printf("context:        %s (from %s)\n", engine_context(e),
+                   engine_context_origin(e));
+        else
+            printf("context:        none\n");
         printf("address:        %s\n", engine_address(e));
         printf("engine:         %s %s\n", engine_podman_api(e) ? "Podman" : "Docker",
                str(ver, "Version"));

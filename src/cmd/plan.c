@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "workspace.h"
 #include "converge/converge.h"
+#include "converge/engines.h"
 #include "engine/engine.h"
 #include "project/project.h"
 #include "swarm/refuse.h"
@@ -41,7 +43,15 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     engine *e = NULL;
     struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true};
     berr *e2 = NULL;
-    int rc = engine_open(g->engine_url, &e, &e2);
+    int ei;
+    /* Parts on several engines: the order still shows; the diff is per
+     * engine, so it needs targets of one engine. */
+    if (engines_part_of(p, sel, &ei, &e2) < 0) {
+        *unreachable = xstrdup(e2->msg);
+        berr_free(e2);
+        return 1;
+    }
+    int rc = engines_open(p, sel, g->engine_url, false, &e, &e2);
     if (rc == 0)
         rc = engine_connect(e, &e2);
     /* Only an engine that cannot be reached at all leaves the order alone to
@@ -255,10 +265,17 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         default: return cmd_usage_error(err, "plan", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    struct project_opts o = {.dir = g->dir, .file = g->file, .name = g->project,
-                             .sets = g->sets, .nsets = g->nsets, .reader = &g->reader};
-    struct project *p;
-    if (project_load(&o, &p, err) < 0)
+    /* With the instances made on the fly that exist (the engine knows them
+     * by label); plan makes none, so web:tow stays a typo to point out. */
+    struct project *p = NULL;
+    if (workspace_load(g, NULL, 0, NULL, &p, err) < 0)
+        return -1; /* an invalid project reaches no engine */
+    engine *fly_e = NULL;
+    int loaded = 0;
+    if (!order_only && engine_open(g->engine_url, &fly_e, NULL) == 0)
+        loaded = workspace_load(g, NULL, 0, fly_e, &p, err);
+    engine_free(fly_e);
+    if (loaded < 0)
         return -1;
     struct project_sel *sel = NULL;
     size_t *order = NULL, n = 0;

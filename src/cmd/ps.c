@@ -16,7 +16,10 @@ static const char usage[] =
     "\n"
     "List the project's containers (found by their berth.project label, so\n"
     "containers whose part left the project show too), sorted by part and\n"
-    "instance: PART, INSTANCE, TYPE, STATE, HEALTH, PORTS, IMAGE, STATUS.\n"
+    "instance: PART, INSTANCE, TYPE, STATE, HEALTH, IP, PORTS, IMAGE, ENGINE, STATUS.\n"
+    "IP is the address on the project network (<project>-default), else on the\n"
+    "first network that gave one; ENGINE the engine part it lives on, else the\n"
+    "engine's address.\n"
     "\n"
     "targets: all (the default), PART, or PART:INSTANCE; several at once.\n"
     "\n"
@@ -102,7 +105,26 @@ static json_t *ports_of(json_t *c)
     return out;
 }
 
-static json_t *row_of(const struct target *t)
+/* The container's address on the project network, else on its first
+ * network with one; NULL when it has none (stopped, network none). */
+static const char *ip_of(const struct target *t, const char *project)
+{
+    json_t *nets = json_object_get(json_object_get(t->c, "NetworkSettings"), "Networks");
+    cleanup_free char *own = xasprintf("%s-default", project);
+    const char *ip = json_string_value(json_object_get(json_object_get(nets, own), "IPAddress"));
+    if (ip && *ip)
+        return ip;
+    const char *key;
+    json_t *n;
+    json_object_foreach(nets, key, n) {
+        ip = json_string_value(json_object_get(n, "IPAddress"));
+        if (ip && *ip)
+            return ip;
+    }
+    return NULL;
+}
+
+static json_t *row_of(const struct target *t, const char *project, const char *engine)
 {
     const char *type = json_string_value(
         json_object_get(json_object_get(t->c, "Labels"), LABEL_TYPE));
@@ -114,16 +136,19 @@ static json_t *row_of(const struct target *t)
                           "type", type ? type : "", "state", t->state, "health",
                           health ? json_string(health) : json_null(), "ports", ports_of(t->c),
                           "image", image ? image : "", "status", status);
+    const char *ip = ip_of(t, project);
+    json_object_set_new(o, "ip", ip ? json_string(ip) : json_null());
+    json_object_set_new(o, "engine", json_string(engine));
     free(status);
     return o;
 }
 
 static void print_text(json_t *rows)
 {
-    static const char *cols[] = {"PART", "INSTANCE", "TYPE", "STATE", "HEALTH", "PORTS",
-                                 "IMAGE", "STATUS"};
-    static const char *keys[] = {"part", "instance", "type", "state", "health", "ports",
-                                 "image", "status"};
+    static const char *cols[] = {"PART", "INSTANCE", "TYPE", "STATE", "HEALTH", "IP", "PORTS",
+                                 "IMAGE", "ENGINE", "STATUS"};
+    static const char *keys[] = {"part", "instance", "type", "state", "health", "ip", "ports",
+                                 "image", "engine", "status"};
     enum { NCOL = ARRAY_SIZE(cols) };
     size_t nrows = json_array_size(rows);
     /* cells[r][c], row 0 the header */
@@ -205,7 +230,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     json_t *rows = json_array();
     for (size_t i = 0; i < s.nall; i++)
         if (s.all[i].selected && (all || target_is_up(&s.all[i])))
-            json_array_append_new(rows, row_of(&s.all[i]));
+            json_array_append_new(rows, row_of(&s.all[i], s.name, s.engine_name));
     if (fmt == FORMAT_JSON) {
         char *out = json_dumps(rows, JSON_INDENT(2) | JSON_SORT_KEYS);
         puts(out);
@@ -218,4 +243,67 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     json_decref(rows);
     scope_close(&s);
     return 0;
+}
+
+static const char ip_usage[] =
+    "usage: berth ip TARGET...\n"
+    "\n"
+    "Print the IP address of each container the targets name (PART or\n"
+    "PART:INSTANCE), on the project network (as ps shows it): the address alone\n"
+    "for one container, else PART:INSTANCE and the address, one a line.\n"
+    "DockerOps' `ip`.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help   this help\n";
+
+int cmd_ip(cli *g, int argc, char **argv, berr **err)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(ip_usage, stdout);
+            return 0;
+        }
+        return cmd_usage_error(err, "ip", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind >= argc)
+        return cmd_usage_error(err, "ip", "name a target: berth ip web:main");
+    struct scope_opts so = {
+        .project = {.dir = g->dir, .file = g->file, .name = g->project, .sets = g->sets,
+                    .nsets = g->nsets},
+        .engine_url = g->engine_url,
+        .targets = (const char *const *)argv + optind,
+        .ntargets = argc - optind,
+    };
+    struct scope s;
+    if (scope_open(&so, &s, err) < 0) {
+        if (*err && (*err)->code == BERR_USAGE)
+            berr_wrap(err, "ip");
+        scope_close(&s);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < s.nall; i++)
+        n += s.all[i].selected;
+    int rc = 0;
+    for (size_t i = 0; i < s.nall && rc == 0; i++) {
+        if (!s.all[i].selected)
+            continue;
+        const char *ip = ip_of(&s.all[i], s.name);
+        if (!ip)
+            rc = berr_set(err, BERR_FAILURE, "%s has no IP address (it is %s)", s.all[i].subject,
+                          s.all[i].state);
+        else if (n == 1)
+            printf("%s\n", ip);
+        else
+            printf("%s %s\n", s.all[i].subject, ip);
+    }
+    if (rc == 0 && n == 0)
+        rc = berr_set(err, BERR_FAILURE, "no container of the project matches");
+    scope_close(&s);
+    return rc;
 }

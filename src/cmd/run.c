@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "converge/converge.h"
 #include "converge/desired.h"
+#include "converge/engines.h"
 #include "converge/hostuser.h"
 #include "progress.h"
 #include "project/project.h"
@@ -121,7 +122,7 @@ static int run_instance(cli *g, struct project *p, const struct run_req *rq, int
     struct project_sel *sel = NULL;
     cleanup_engine engine *e = NULL;
     if (project_select(p, &rq->target, 1, true, &sel, err) < 0 ||
-        engine_open(g->engine_url, &e, err) < 0) {
+        engines_open(p, sel, g->engine_url, true, &e, err) < 0) {
         project_sel_free(sel);
         return -1;
     }

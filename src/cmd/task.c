@@ -15,6 +15,7 @@
 #include "base/util.h"
 #include "cmd.h"
 #include "converge/converge.h"
+#include "converge/engines.h"
 #include "converge/hostuser.h"
 #include "converge/task.h"
 #include "engine/api.h"
@@ -169,7 +170,13 @@ static int run_task(const cli *g, struct project *p, const struct part *pt,
                     const char *const *args, int tty_opt, berr **err)
 {
     cleanup_engine engine *e = NULL;
-    if (engine_open(g->engine_url, &e, err) < 0 || bring_up(g, e, p, pt->name, err) < 0)
+    /* The engine the task and what it needs live on (converge/engines.h). */
+    struct project_sel *sel = NULL;
+    int orc = project_select(p, &pt->name, 1, true, &sel, err);
+    if (orc == 0)
+        orc = engines_open(p, sel, g->engine_url, true, &e, err);
+    project_sel_free(sel);
+    if (orc < 0 || bring_up(g, e, p, pt->name, err) < 0)
         return -1;
     json_t *img = NULL;
     if (api_image_inspect(e, pt->image, &img, err) < 0)

@@ -57,8 +57,22 @@ static void on_sigint(int sig)
     (void)w;
 }
 
-int cmd_up(cli *g, int argc, char **argv, berr **err)
+static const char build_usage[] =
+    "usage: berth build [options] [targets]\n"
+    "\n"
+    "Build (and bootstrap) only the images of the project, or those the targets\n"
+    "need (web builds web's image and the images it is made FROM), in dependency\n"
+    "order; an image whose inputs are unchanged is left alone, as `up` does.\n"
+    "No container, network or volume is touched. DockerOps' `build`.\n"
+    "\n"
+    "options:\n"
+    "  --force            rebuild images even when their inputs are unchanged\n"
+    "  -h, --help         this help\n";
+
+/* up and build: one converge, build limited to the image parts. */
+static int converge_command(cli *g, int argc, char **argv, bool images_only, berr **err)
 {
+    const char *name = images_only ? "build" : "up";
     static const struct option opts[] = {
         {"force", no_argument, NULL, 'F'},
         {"remove-orphans", no_argument, NULL, 'O'},
@@ -80,17 +94,20 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
         case 'K': o.keep_failed = true; break;
         case 'L': wait_lock = true; break;
         case 'T':
-            if (parse_duration_option("up", "--wait-timeout", optarg, &o.wait_timeout_ms, err) < 0)
+            if (parse_duration_option(name, "--wait-timeout", optarg, &o.wait_timeout_ms, err) < 0)
                 return -1;
             o.wait = true;
             break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return cmd_usage_error(err, "up", "unknown option '%s'", argv[optind - 1]);
+        case 'h': fputs(images_only ? build_usage : usage, stdout); return 0;
+        default: return cmd_usage_error(err, name, "unknown option '%s'", argv[optind - 1]);
         }
+        if (images_only && c != 'F')
+            return cmd_usage_error(err, name, "unknown option '%s'", argv[optind - 1]);
     }
+    o.images_only = images_only;
     /* up web:interactive: a shell in the foreground, as berth run -i. */
-    bool handled;
-    int routed = run_route(g, argc - optind, argv + optind, &handled, err);
+    bool handled = false;
+    int routed = images_only ? 0 : run_route(g, argc - optind, argv + optind, &handled, err);
     if (handled || routed < 0)
         return routed;
     struct workspace ws;
@@ -140,4 +157,14 @@ int cmd_up(cli *g, int argc, char **argv, berr **err)
     project_unlock(lock);
     workspace_close(&ws);
     return rc;
+}
+
+int cmd_up(cli *g, int argc, char **argv, berr **err)
+{
+    return converge_command(g, argc, argv, false, err);
+}
+
+int cmd_build(cli *g, int argc, char **argv, berr **err)
+{
+    return converge_command(g, argc, argv, true, err);
 }

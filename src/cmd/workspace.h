@@ -15,9 +15,15 @@ struct workspace {
 };
 
 /* Load the project from g (dir, file, project name, -s overrides), select
- * targets (with what they need), and open the engine. */
+ * targets (with what they need), and open the engine they live on
+ * (converge/engines.h), starting it when it is a private engine part. */
 int workspace_open(const cli *g, const char *const *targets, int ntargets, struct workspace *ws,
                    berr **err);
+/* Load the project with the instances made on the fly: those the targets
+ * name (web:nodea) and, when e is given, those e holds (their labels).
+ * *out: NULL, or a project loaded by an earlier call without e. */
+int workspace_load(const cli *g, const char *const *targets, int ntargets, engine *e,
+                   struct project **out, berr **err);
 void workspace_close(struct workspace *ws);
 
 /* One converging berth per project folder at a time (issue 13): hold the

@@ -46,6 +46,7 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
     [[ "$listed" == "up config plan "*" help " ]]
     [ "$(complete_words "")" = "$listed" ]
     [ "$(complete_words --pa)" = "--parallel " ]
+    [ "$(complete_words --con)" = "--context " ]
     [ "$(complete_words --progress "")" = "auto tty plain json quiet " ]
     [ "$(complete_words -C "")" = ":dirs " ]
     [ "$(complete_words -f "")" = ":files " ]
@@ -62,7 +63,7 @@ complete_words() { (cd "$WORK/proj" && "$BERTH" __complete "$@" | tr '\n' ' '); 
     [ "$(complete_words ps --format "")" = "text json " ]
     [ "$(complete_words ps --format=j)" = "--format=json " ]
     [ "$(complete_words --progress=p)" = "--progress=plain " ]
-    [ "$(complete_words engine "")" = "start stop status " ]
+    [ "$(complete_words engine "")" = "start stop status install uninstall " ]
     [ "$(complete_words engine --dir "")" = ":dirs " ]
     [ "$(complete_words help pl)" = "plan " ]
 }

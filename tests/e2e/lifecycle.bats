@@ -81,7 +81,7 @@ exists() { api "http://e/$1/$2" >/dev/null; }
     ctr one start '' db
     run berth -C "$DIR" ps
     [ "$status" -eq 0 ]
-    [[ "${lines[0]}" == "PART"*"INSTANCE"*"TYPE"*"STATE"*"HEALTH"*"PORTS"*"IMAGE"*"STATUS" ]]
+    [[ "${lines[0]}" == "PART"*"INSTANCE"*"TYPE"*"STATE"*"HEALTH"*"IP"*"PORTS"*"IMAGE"*"STATUS" ]]
     [ "${#lines[@]}" -eq 4 ]
     [[ "${lines[1]}" == "db "*"one "*"standard"*"running"* ]]
     [[ "${lines[2]}" == "web "*"one "*"running"*"$IMG"*"Up "* ]]
@@ -131,7 +131,7 @@ PY
     done
     run berth -C "$DIR" ps
     [ "$status" -eq 0 ]
-    [[ "${lines[1]}" =~ \ healthy\ +53/udp,127\.0\.0\.1:[0-9]+-\>80/tcp\  ]]
+    [[ "${lines[1]}" =~ \ healthy\ +[0-9.]+\ +53/udp,127\.0\.0\.1:[0-9]+-\>80/tcp\  ]]
     [[ "${lines[1]}" == *" Up "* && "${lines[1]}" != *"(healthy)"* ]]
     run berth -C "$DIR" ps --format json
     python3 - "$output" <<'PY'

@@ -101,3 +101,57 @@ teardown_file() {
     berth -C "$d" -p tlsx --progress quiet down
     rm -rf "$d"
 }
+
+@test "a docker context with a TLS endpoint (contexts/tls/<sha256>/docker) reaches the engine" {
+    cfg=$(mktemp -d)
+    sum=$(printf tlsctx | sha256sum | cut -c1-64)
+    mkdir -p "$cfg/contexts/meta/$sum" "$cfg/contexts/tls/$sum/docker"
+    printf '{"Name":"tlsctx","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://127.0.0.1:%s","SkipTLSVerify":false}}}' \
+        "$TLS_PORT" > "$cfg/contexts/meta/$sum/meta.json"
+    cp "$TLS_DIR/certs/ca.pem" "$TLS_DIR/certs/cert.pem" "$TLS_DIR/certs/key.pem" \
+        "$cfg/contexts/tls/$sum/docker/"
+    run env -u DOCKER_HOST DOCKER_CONFIG="$cfg" "$BERTH" --context tlsctx info
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"context:        tlsctx (from --context)"* ]]
+    [[ "$output" == *"address:        tcp://127.0.0.1:$TLS_PORT"* ]]
+    # without the TLS material the engine refuses the plain connection
+    rm -rf "$cfg/contexts/tls"
+    run env -u DOCKER_HOST DOCKER_CONFIG="$cfg" DOCKER_CONTEXT=tlsctx "$BERTH" info
+    [ "$status" -ne 0 ]
+    rm -rf "$cfg"
+}
+
+@test "an engine part with a tcp:// url and its TLS files (tls-ca, tls-cert, tls-key) reaches the engine" {
+    d=$(mktemp -d)
+    cat > "$d/berth.ini" <<INI
+[project]
+name = tlspart
+engine = secure
+[secure]
+recipe = engine
+url = tcp://127.0.0.1:$TLS_PORT
+tls-verify = true
+tls-ca = $TLS_DIR/certs/ca.pem
+tls-cert = $TLS_DIR/certs/cert.pem
+tls-key = $TLS_DIR/certs/key.pem
+[box]
+recipe = container
+image = berth-busybox
+command = sleep 300
+INI
+    run env -u DOCKER_HOST "$BERTH" -C "$d" ps
+    [ "$status" -eq 0 ]
+    run env -u DOCKER_HOST "$BERTH" -C "$d" plan
+    [[ "$output" == *"box:main"* ]]
+    [[ "$output" != *"did not answer"* ]]
+    # https://HOST:PORT is the same endpoint with TLS
+    sed -i "s|^url = .*|url = https://127.0.0.1:$TLS_PORT|" "$d/berth.ini"
+    run env -u DOCKER_HOST "$BERTH" -C "$d" ps
+    [ "$status" -eq 0 ]
+    # without the client certificate the engine refuses berth
+    sed -i '/^tls-cert\|^tls-key/d' "$d/berth.ini"
+    run env -u DOCKER_HOST "$BERTH" -C "$d" ps
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"engine part 'secure'"* ]]
+    rm -rf "$d"
+}

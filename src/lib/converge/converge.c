@@ -194,6 +194,12 @@ static json_t *list_named(json_t *list, const char *kind, const char *name)
  * reported at once, before anything is written, so a failed `up` leaves the
  * engine as it found it. Costs nothing when every name is already ours; else
  * one list call per kind that has a missing name. */
+/* What `berth build` runs: the parts that make images. */
+static bool is_image_part(const struct part *pt)
+{
+    return pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP;
+}
+
 static int preflight(struct cv *cv, berr **err)
 {
     const struct project *p = cv->p;
@@ -202,7 +208,7 @@ static int preflight(struct cv *cv, berr **err)
     bool linked = false;
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
-        if (!cv->sel->part[i])
+        if (!cv->sel->part[i] || (cv->o->images_only && !is_image_part(pt)))
             continue;
         if (pt->kind == PART_CONTAINER) {
             for (size_t j = 0; j < pt->container->ninstances; j++) {
@@ -440,6 +446,14 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     return rc;
 }
 
+/* The run's engine was opened from this part (converge/engines.c), and
+ * answered before the graph started: nothing is left to do here. */
+static int engine_part(void *ud, struct sched_task *t, berr **err)
+{
+    (void)ud, (void)t, (void)err;
+    return 0;
+}
+
 static int unsupported_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)t, (void)err;
@@ -550,7 +564,7 @@ static void build_graph(struct cv *cv, struct graph *g)
     g->count = xcalloc(p->nparts, sizeof *g->count);
     /* The project network, when any selected instance is linked. */
     bool linked = false;
-    for (size_t i = 0; i < p->nparts; i++) {
+    for (size_t i = 0; i < p->nparts && !cv->o->images_only; i++) {
         if (!cv->sel->part[i] || p->parts[i].kind != PART_CONTAINER)
             continue;
         for (size_t j = 0; j < p->parts[i].container->ninstances; j++)
@@ -564,7 +578,7 @@ static void build_graph(struct cv *cv, struct graph *g)
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
         g->first[i] = g->n;
-        if (!cv->sel->part[i])
+        if (!cv->sel->part[i] || (cv->o->images_only && !is_image_part(pt)))
             continue;
         if (pt->kind == PART_CONTAINER) {
             for (size_t j = 0; j < pt->container->ninstances; j++) {
@@ -595,6 +609,7 @@ static void build_graph(struct cv *cv, struct graph *g)
                         : pt->kind == PART_TASK ? task_part
                         : pt->kind == PART_ASSEMBLE ? assemble_part
                         : pt->kind == PART_DISKIMAGE ? diskimage_part
+                        : pt->kind == PART_ENGINE ? engine_part
                                                  : unsupported_part;
             /* Named as the part's progress lines are. */
             const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
@@ -654,7 +669,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
                                 .observe = observe, .observe_ud = &cv};
         rc = sched_run(g.t, g.n, &so, err);
     }
-    if (rc == 0)
+    if (rc == 0 && !o->images_only)
         rc = orphans(&cv, err);
     if (rc == 0 && !o->dry_run)
         rc = settle_check(&cv, err);

@@ -24,6 +24,7 @@ struct up_opts {
     bool wait;              /* wait until every container is healthy and ready */
     long wait_timeout_ms;   /* > 0: instead of each container's ready-timeout */
     bool keep_failed;       /* leave a container that failed its script or readiness */
+    bool images_only;       /* berth build: the build and bootstrap parts only */
     reporter *rep;
     volatile int *cancel;   /* first Ctrl-C: start nothing new */
 };

@@ -6,6 +6,7 @@
 #include "converge/desired.h"
 #include "converge/hostuser.h"
 #include "converge/linkaddr.h"
+#include "converge/persistdirs.h"
 #include "transfer/tarball.h"
 #include "base/taskgraph.h"
 #include "base/util.h"
@@ -136,10 +137,18 @@ static int ensure_data_folders(struct cv *cv, struct desired *d, berr **err)
 
 /* The instance's persistent volumes (bound to its host folders), before its
  * container is made: in a dry run too, so plan lists what up makes. */
-static int ensure_persistent(struct cv *cv, struct desired *d, int level, berr **err)
+static int ensure_persistent(struct cv *cv, const struct part *pt, struct desired *d, int level,
+                             berr **err)
 {
     size_t i;
     json_t *v;
+    /* user = host: berth makes the folders, the caller's, before the engine
+     * (root) would make them root's. */
+    const struct container *c = pt->container;
+    if (c->user_is_host && !cv->o->dry_run && json_array_size(d->volumes)) {
+        if (persist_dirs_make(d->volumes, cv->p->data_dir, c->host_uid, c->host_gid, err) < 0)
+            return -1;
+    }
     json_array_foreach(d->volumes, i, v) {
         cleanup_free char *subject =
             xasprintf("volume %s", json_string_value(json_object_get(v, "Name")));
@@ -183,7 +192,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
         cleanup_free char *path = xasprintf("/containers/%s/json", d->name);
         if (cv_foreign_check(cv, "container", path, d->name, err) < 0)
             return -1;
-        if (ensure_persistent(cv, d, pt->level, err) < 0)
+        if (ensure_persistent(cv, pt, d, pt->level, err) < 0)
             return -1;
         cv_action(cv, subject, "create", "missing", pt->level);
         mark_remade(cv, d->name);
@@ -236,7 +245,7 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     cleanup_free char *reason = never_started ? xstrdup("never started (left by an interrupted run)")
                                 : rebuilt     ? xstrdup("image rebuilt")
                                               : xasprintf("changed: %s", why ? why : "configuration");
-    if (ensure_persistent(cv, d, pt->level, err) < 0)
+    if (ensure_persistent(cv, pt, d, pt->level, err) < 0)
         return -1;
     cv_action(cv, subject, "recreate", reason, pt->level);
     mark_remade(cv, d->name);

@@ -236,7 +236,7 @@ static const char *yes(bool b)
 }
 
 static void add_persistent(json_t *mounts, json_t *vols, json_t *labels, const struct instance *in,
-                           const char *what, const char *target)
+                           const char *what, const char *target, bool host_user)
 {
     cleanup_free char *name = xasprintf("%s-%s", in->container_name, what);
     cleanup_free char *dir = xasprintf("%s/%s", in->data_dir, what);
@@ -247,13 +247,18 @@ static void add_persistent(json_t *mounts, json_t *vols, json_t *labels, const s
     json_array_append_new(vols, json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:o}", "Name", name,
                                           "Driver", "local", "DriverOpts", "type", "none", "o",
                                           "bind", "device", dir, "Labels", vl));
-    json_array_append_new(mounts, json_pack("{s:s, s:s, s:s}", "Type", "volume", "Source", name,
-                                            "Target", target));
+    json_t *m = json_pack("{s:s, s:s, s:s}", "Type", "volume", "Source", name, "Target", target);
+    /* user = host: the folder is the caller's (berth makes it so). Seeding
+     * would also give it the image's owner (root): not seeded. */
+    if (host_user)
+        json_object_set_new(m, "VolumeOptions", json_pack("{s:b}", "NoCopy", 1));
+    json_array_append_new(mounts, m);
 }
 
 /* Ports: declared ones, plus the image's EXPOSE ports when publish_ports. */
 static void ports_into(json_t *cfg, json_t *host, const struct container *c,
-                       const struct instance *in, const struct image_facts *img)
+                       const struct instance *in, const struct image_facts *img,
+                       const struct strv *udp)
 {
     json_t *exposed = json_object(), *bindings = json_object();
     for (size_t i = 0; i < c->nports; i++) {
@@ -287,6 +292,15 @@ static void ports_into(json_t *cfg, json_t *host, const struct container *c,
         cleanup_free char *key = strchr(e, '/') ? xstrdup(e) : xasprintf("%s/tcp", e);
         json_object_set_new(exposed, key, json_object());
     }
+    /* DockerOps' "#UDP_EXPOSE 53": published as the image's EXPOSE ports are. */
+    for (size_t i = 0; in->publish_ports && udp && i < udp->n; i++) {
+        cleanup_free char *key = xasprintf("%s/udp", udp->v[i]);
+        if (json_object_get(bindings, key))
+            continue;
+        json_object_set_new(exposed, key, json_object());
+        json_object_set_new(bindings, key,
+                            json_pack("[{s:s, s:s}]", "HostIp", c->publish, "HostPort", ""));
+    }
     if (json_object_size(exposed))
         json_object_set_new(cfg, "ExposedPorts", exposed);
     else
@@ -317,8 +331,11 @@ static void command_into(json_t *cfg, json_t *binds, const struct container *c,
             json_array_extend(full, icmd);
         json_decref(ep);
         json_decref(cmd);
+        /* A script without the execute bit (DockerOps ran it with a shell
+         * either way) runs with sh rather than failing the instance. */
         ep = json_pack("[s, s, s, s]", "/bin/sh", "-c",
-                       LOCAL_ENTRYPOINT " && exec \"$@\"", "berth-entrypoint");
+                       "if [ -x " LOCAL_ENTRYPOINT " ]; then " LOCAL_ENTRYPOINT "; else sh "
+                       LOCAL_ENTRYPOINT "; fi && exec \"$@\"", "berth-entrypoint");
         cmd = full;
         cleanup_free char *bind = xasprintf("%s:" LOCAL_ENTRYPOINT ":ro", c->entrypoint_local);
         json_array_append_new(binds, json_string(bind));
@@ -353,6 +370,8 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         /* an image made before images had their own keys says keep for
          * itself: its containers must not inherit it */
         json_object_set_new(labels, LABEL_KEEP, json_string("false"));
+    if (in->on_the_fly) /* the next load finds it by this label */
+        json_object_set_new(labels, LABEL_ON_THE_FLY, json_string(in->fly_sets));
 
     json_t *env = json_array();
     cleanup_free char *e1 = xasprintf("CONTAINER=%s", pt->name);
@@ -382,8 +401,16 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     } else if (c->user) {
         json_object_set_new(cfg, "User", json_string(c->user));
     }
-    if (c->hostname)
+    if (c->hostname) {
         json_object_set_new(cfg, "Hostname", json_string(c->hostname));
+    } else if (strlen(pt->name) + strlen(in->name) < 63) {
+        /* DockerOps' <container>-<instance>, with '-' for '_' (a host name) */
+        char *h = xasprintf("%s-%s", pt->name, in->name);
+        for (char *q = h; *q; q++)
+            *q = *q == '_' ? '-' : *q;
+        json_object_set_new(cfg, "Hostname", json_string(h));
+        free(h);
+    }
     if (c->workdir)
         json_object_set_new(cfg, "WorkingDir", json_string(c->workdir));
     json_object_set_new(cfg, "StopTimeout", json_integer((c->stop_timeout_ms + 999) / 1000));
@@ -420,16 +447,17 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         json_decref(extra_hosts);
     json_t *binds = json_array(), *mounts = json_array();
     command_into(cfg, binds, c, in, img);
-    ports_into(cfg, host, c, in, img);
+    ports_into(cfg, host, c, in, img,
+               c->image_part >= 0 ? &p->parts[c->image_part].udp_expose : NULL);
     out->volumes = json_array();
     json_t *plabels = base_labels(p, pt, "persistent");
     json_object_set_new(plabels, LABEL_INSTANCE, json_string(in->name));
     if (in->persistent_data)
-        add_persistent(mounts, out->volumes, plabels, in, "data", "/data");
+        add_persistent(mounts, out->volumes, plabels, in, "data", "/data", c->user_is_host);
     if (in->persistent_opt)
-        add_persistent(mounts, out->volumes, plabels, in, "opt", "/opt");
+        add_persistent(mounts, out->volumes, plabels, in, "opt", "/opt", c->user_is_host);
     if (in->persistent_log)
-        add_persistent(mounts, out->volumes, plabels, in, "log", "/var/log");
+        add_persistent(mounts, out->volumes, plabels, in, "log", "/var/log", c->user_is_host);
     json_decref(plabels);
     for (size_t i = 0; i < c->nvolumes; i++) {
         const struct mount *m = &c->volumes[i];

@@ -5,6 +5,7 @@
 
 #include "engine/api.h"
 #include "converge/desired.h"
+#include "converge/engines.h"
 #include "base/strbuf.h"
 #include "base/taskgraph.h"
 #include "base/util.h"
@@ -186,7 +187,22 @@ int scope_open(const struct scope_opts *o, struct scope *s, berr **err)
     } else {
         s->name = s->p->name;
     }
-    if (engine_open(o->engine_url, &s->e, err) < 0 ||
+    /* The engine the targets live on (all of the project's without them). */
+    struct project_sel *sel = NULL;
+    berr *serr = NULL;
+    if (s->p && o->ntargets > 0 &&
+        project_select(s->p, o->targets, o->ntargets, false, &sel, &serr) < 0) {
+        berr_free(serr); /* targets_select below names the unknown target */
+        sel = NULL;
+    }
+    int orc = engines_open(s->p, sel, o->engine_url, false, &s->e, err);
+    int ei = -1;
+    if (orc == 0 && s->p && engines_part_of(s->p, sel, &ei, NULL) == 0 && ei >= 0)
+        s->engine_name = s->p->parts[ei].name;
+    else if (orc == 0)
+        s->engine_name = engine_address(s->e);
+    project_sel_free(sel);
+    if (orc < 0 ||
         api_list(s->e, "containers", s->name, &s->listed, err) < 0)
         return -1;
     s->nall = json_array_size(s->listed);

@@ -39,6 +39,7 @@ struct scope {
     const char *name;    /* the project name the labels carry */
     berr *load_err;      /* why p is NULL (for a note), else NULL */
     engine *e;
+    const char *engine_name; /* the engine part e came from, else e's address */
     json_t *listed;      /* every container with the project label, any state */
     struct target *all;  /* one per listed container, sorted by part, instance, name */
     size_t nall;

@@ -17,6 +17,8 @@
 #define LABEL_INSTANCE "berth.instance"
 #define LABEL_TYPE "berth.instance-type"
 #define LABEL_HASH "berth.config-hash"
+/* made on the fly (up web:nodea); its value: its -s settings, one a line */
+#define LABEL_ON_THE_FLY "berth.on-the-fly"
 
 /* "PREFIX/<id percent-encoded>SUFFIX": ids and names never steer a path. */
 char *api_path(const char *prefix, const char *id, const char *suffix);

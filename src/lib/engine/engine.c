@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "engine/context.h"
 #include "engine/stream.h"
 #include "base/util.h"
 
 struct engine {
     http_client *http;
     char *display;
+    char *context, *context_origin;
+    char *api_max;    /* an engine part's api-version, or NULL */
     char *api;        /* negotiated, e.g. "1.41" */
     char *server_api; /* the engine's maximum */
     char *podman_api;
@@ -28,9 +31,64 @@ static int bad_address(const struct engine_env *env, const char *why, berr **err
                     env->origin, env->host, why);
 }
 
-void engine_env_from_process(struct engine_env *env, const char *flag_address)
+static const char *flag_context;
+
+void engine_set_flag_context(const char *name) { flag_context = name; }
+
+void engine_env_clear(struct engine_env *env)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(env->owned); i++)
+        free(env->owned[i]);
+    memset(env, 0, sizeof *env);
+}
+
+/* The endpoint of a docker context: its host, and TLS when it keeps TLS
+ * material or says to skip verifying (the CLI's own rule). */
+static int env_from_context(struct engine_env *env, const char *cfgdir, const char *name,
+                            const char *named_by, berr **err)
 {
     memset(env, 0, sizeof *env);
+    env->home = getenv("HOME");
+    struct engine_context c;
+    if (engine_context_load(cfgdir, name, &c, err) < 0)
+        return berr_wrap(err, "%s", named_by);
+    env->owned[0] = c.host;
+    env->owned[1] = c.tls_dir;
+    env->owned[2] = xasprintf("docker context '%s' (from %s)", name, named_by);
+    env->owned[3] = c.name;
+    env->host = c.host;
+    env->cert_path = c.tls_dir;
+    env->tls = c.tls_dir || c.skip_tls_verify;
+    env->tls_verify = env->tls && !c.skip_tls_verify;
+    env->origin = env->owned[2];
+    env->context = c.name;
+    env->context_origin = env->owned[4] = xstrdup(named_by);
+    free(c.meta_path);
+    return 0;
+}
+
+int engine_env_from_context(struct engine_env *env, const char *name, const char *named_by,
+                            berr **err)
+{
+    cleanup_free char *cfgdir = engine_context_config_dir();
+    return env_from_context(env, cfgdir, name, named_by, err);
+}
+
+int engine_env_from_process(struct engine_env *env, const char *flag_address, berr **err)
+{
+    memset(env, 0, sizeof *env);
+    env->home = getenv("HOME");
+    if (flag_address && flag_context)
+        return berr_set(err, BERR_USAGE,
+                        "--engine and --context both name the engine: give one of them");
+    if (!flag_address) {
+        cleanup_free char *cfgdir = engine_context_config_dir();
+        cleanup_free char *name = NULL, *origin = NULL;
+        if (engine_context_choose(cfgdir, flag_context, &name, &origin, err) < 0)
+            return -1;
+        if (name)
+            return env_from_context(env, cfgdir, name, origin, err);
+    }
     const char *dh = getenv("DOCKER_HOST");
     if (flag_address) {
         env->host = flag_address;
@@ -47,7 +105,7 @@ void engine_env_from_process(struct engine_env *env, const char *flag_address)
     env->tls = env->tls_verify || (t && *t);
     const char *cp = getenv("DOCKER_CERT_PATH");
     env->cert_path = cp && *cp ? cp : NULL;
-    env->home = getenv("HOME");
+    return 0;
 }
 
 int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *ep, char **display,
@@ -106,9 +164,9 @@ int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *
         if (env.tls) {
             cleanup_free char *dir = env.cert_path ? xstrdup(env.cert_path)
                                                    : xasprintf("%s/.docker", env.home ? env.home : "");
-            ep->ca = xasprintf("%s/ca.pem", dir);
-            ep->cert = xasprintf("%s/cert.pem", dir);
-            ep->key = xasprintf("%s/key.pem", dir);
+            ep->ca = env.ca ? xstrdup(env.ca) : xasprintf("%s/ca.pem", dir);
+            ep->cert = env.cert ? xstrdup(env.cert) : xasprintf("%s/cert.pem", dir);
+            ep->key = env.key ? xstrdup(env.key) : xasprintf("%s/key.pem", dir);
         }
     } else if (strstr(a, "://")) {
         return bad_address(&env, "berth speaks to engines over unix:// and tcp:// only", err);
@@ -122,7 +180,16 @@ int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *
 int engine_open(const char *flag_address, engine **out, berr **err)
 {
     struct engine_env env;
-    engine_env_from_process(&env, flag_address);
+    int rc = engine_env_from_process(&env, flag_address, err);
+    if (rc == 0)
+        rc = engine_open_env(&env, out, err);
+    engine_env_clear(&env);
+    return rc;
+}
+
+int engine_open_env(const struct engine_env *envp, engine **out, berr **err)
+{
+    const struct engine_env env = *envp;
     struct http_endpoint ep;
     char *display = NULL;
     if (engine_parse_address(&env, &ep, &display, err) < 0)
@@ -151,6 +218,9 @@ int engine_open(const char *flag_address, engine **out, berr **err)
     engine *e = xcalloc(1, sizeof *e);
     e->http = http_client_new(&ep, display);
     e->display = display;
+    e->context = env.context ? xstrdup(env.context) : NULL;
+    e->context_origin = env.context ? xstrdup(env.context_origin) : NULL;
+    e->api_max = env.api_max ? xstrdup(env.api_max) : NULL;
     pthread_mutex_init(&e->lock, NULL);
     e->timeout_ms = ENGINE_DEFAULT_TIMEOUT_MS;
     const char *t = getenv("BERTH_ENGINE_TIMEOUT");
@@ -175,6 +245,9 @@ void engine_free(engine *e)
         return;
     http_client_free(e->http);
     free(e->display);
+    free(e->context);
+    free(e->context_origin);
+    free(e->api_max);
     free(e->api);
     free(e->server_api);
     free(e->podman_api);
@@ -183,6 +256,8 @@ void engine_free(engine *e)
 }
 
 const char *engine_address(const engine *e) { return e->display; }
+const char *engine_context(const engine *e) { return e->context; }
+const char *engine_context_origin(const engine *e) { return e->context_origin; }
 const struct http_endpoint *engine_endpoint(const engine *e) { return http_client_endpoint(e->http); }
 const char *engine_api_version(const engine *e) { return e->api; }
 const char *engine_server_api(const engine *e) { return e->server_api; }
@@ -379,8 +454,10 @@ int engine_connect(engine *e, berr **err)
                       e->display, resp.api_version, ENGINE_API_MIN);
     if (rc == 0) {
         e->server_api = xstrdup(resp.api_version);
-        e->api = xstrdup(api_version_cmp(resp.api_version, ENGINE_API_MAX) > 0 ? ENGINE_API_MAX
-                                                                                : resp.api_version);
+        const char *cap = ENGINE_API_MAX;
+        if (e->api_max && api_version_cmp(e->api_max, cap) < 0)
+            cap = e->api_max;
+        e->api = xstrdup(api_version_cmp(resp.api_version, cap) > 0 ? cap : resp.api_version);
         e->podman_api = resp.podman_api ? xstrdup(resp.podman_api) : NULL;
     }
     http_resp_clear(&resp);

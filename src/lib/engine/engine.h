@@ -31,14 +31,30 @@ struct engine_env {
     bool tls_verify;       /* DOCKER_TLS_VERIFY set */
     const char *cert_path; /* DOCKER_CERT_PATH, or NULL for ~/.docker */
     const char *home;
+    const char *context;   /* the docker context it came from (context.h), or NULL */
+    const char *context_origin; /* what named that context: "--context", ... */
+    const char *ca, *cert, *key; /* TLS files named one by one (beat cert_path) */
+    const char *api_max;   /* use no newer API than this (an engine part's api-version) */
+    char *owned[5];        /* strings the env holds; engine_env_clear frees them */
 };
+void engine_env_clear(struct engine_env *env);
 
 /* Pure: parse an address into an endpoint. Errors are BERR_UNREACHABLE and
  * name the address, its origin and the accepted forms. */
 int engine_parse_address(const struct engine_env *env, struct http_endpoint *ep, char **display,
                          berr **err);
-/* Read --engine (may be NULL) and the environment. */
-void engine_env_from_process(struct engine_env *env, const char *flag_address);
+/* Read --engine (may be NULL), --context (engine_set_flag_context), the
+ * environment and the docker CLI's configured context, in the CLI's order:
+ * --engine, --context, DOCKER_HOST, DOCKER_CONTEXT, currentContext. */
+int engine_env_from_process(struct engine_env *env, const char *flag_address, berr **err);
+/* The endpoint of docker context `name` (named_by says who named it). */
+int engine_env_from_context(struct engine_env *env, const char *name, const char *named_by,
+                            berr **err);
+/* Open the engine env describes (engine_open reads it from the process). */
+int engine_open_env(const struct engine_env *env, engine **out, berr **err);
+/* The global --context NAME (main.c sets it once; NULL: none). Naming both
+ * --engine and --context is refused when an engine is opened. */
+void engine_set_flag_context(const char *name);
 
 int engine_open(const char *flag_address, engine **out, berr **err);
 void engine_free(engine *e);
@@ -48,6 +64,10 @@ static inline void engine_freep(engine **e) { engine_free(*e); *e = NULL; }
 /* Ping and negotiate (done once; later calls return at once). */
 int engine_connect(engine *e, berr **err);
 const char *engine_address(const engine *e);
+/* The docker context the address came from, or NULL; and where that was
+ * named ("--context", "DOCKER_CONTEXT", "currentContext in ..."). */
+const char *engine_context(const engine *e);
+const char *engine_context_origin(const engine *e);
 /* The resolved address, for a connection berth makes itself (hijack.c). */
 const struct http_endpoint *engine_endpoint(const engine *e);
 const char *engine_api_version(const engine *e);  /* negotiated */

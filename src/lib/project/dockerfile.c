@@ -1,5 +1,6 @@
 /* What the loader reads from a build part's Dockerfile: its FROM lines,
- * each a dependency on the part that makes that image (a step of the
+ * each a dependency on the part that makes that image, and DockerOps'
+ * "#UDP_EXPOSE PORT..." comments (a step of the
  * resolve stage: the parts and their images are known by then). */
 #include <ctype.h>
 #include <errno.h>
@@ -30,7 +31,7 @@ void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const
         return;
     }
     struct strv aliases = {0};
-    size_t acap = 0, fcap = 0;
+    size_t acap = 0, fcap = 0, ucap = 0;
     int line = 0;
     strbuf logical = STRBUF_INIT;
     int start = 0;
@@ -51,6 +52,18 @@ void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const
         struct strv w;
         split_words(L->a, logical.buf, &w);
         sb_reset(&logical);
+        if (w.n >= 2 && streq(w.v[0], "#UDP_EXPOSE")) { /* DockerOps: published as UDP */
+            for (size_t k = 1; k < w.n; k++) {
+                long long port;
+                const char *bad = parse_int(w.v[k], 1, 65535, &port);
+                if (bad)
+                    report_at(L, (struct loc){shown, start}, pt->name, NULL,
+                              "#UDP_EXPOSE %s: %s (use port numbers, 1 to 65535)", w.v[k], bad);
+                else
+                    strv_push(L->a, &pt->udp_expose, &ucap, w.v[k]);
+            }
+            continue;
+        }
         if (w.n < 2 || strcasecmp(w.v[0], "FROM") != 0)
             continue;
         size_t k = 1;

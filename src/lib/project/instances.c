@@ -10,6 +10,7 @@
  * file), the instance type's default. For instance-type, an instance named
  * like a type (master, published, interactive, safemode) has that type
  * unless [part:inst] or the command line says otherwise. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,6 +50,39 @@ int instance_type_from_name(const char *s)
         if (streq(type_names[t], s))
             return t;
     return -1;
+}
+
+/* up web:nodea: entry "part:inst" adds inst to part when no file lists it. */
+static void add_on_the_fly(struct loader *L, const struct part *pt, const char *entry,
+                           struct strv *names, size_t *cap)
+{
+    const char *colon = strchr(entry, ':');
+    if (!colon || strlen(pt->name) != (size_t)(colon - entry) ||
+        strncmp(entry, pt->name, (size_t)(colon - entry)) || !valid_part_name(colon + 1))
+        return;
+    for (size_t j = 0; j < names->n; j++)
+        if (streq(names->v[j], colon + 1))
+            return;
+    strv_push(L->a, names, cap, arena_strdup(L->a, colon + 1));
+}
+
+/* The -s settings of an instance made on the fly, one a line, so its label
+ * remembers them and the next `up` (which has none) makes the same one. */
+static const char *fly_sets(struct loader *L, const char *part, const char *inst)
+{
+    size_t lp = strlen(part), li = strlen(inst), len = 0;
+    for (int i = 0; i < L->o->nsets; i++)
+        len += strlen(L->o->sets[i]) + 1;
+    char *out = arena_alloc(L->a, len + 1), *at = out;
+    for (int i = 0; i < L->o->nsets; i++) {
+        const char *e = L->o->sets[i];
+        if (strncmp(e, part, lp) || e[lp] != ':' || strncmp(e + lp + 1, inst, li) ||
+            e[lp + 1 + li] != '.')
+            continue;
+        at += sprintf(at, "%s%s", at == out ? "" : "\n", e);
+    }
+    *at = 0;
+    return out;
 }
 
 static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
@@ -108,6 +142,9 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
             strv_push(L->a, &names, &cap, arena_strdup(L->a, colon + 1));
         }
     }
+    size_t fly_from = names.n;
+    for (int f = 0; f < L->o->nfly; f++)
+        add_on_the_fly(L, pt, L->o->fly[f], &names, &cap);
     ct->ninstances = names.n;
     ct->instances = arena_alloc(L->a, names.n * sizeof *ct->instances);
     for (size_t i = 0; i < names.n; i++) {
@@ -115,6 +152,10 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
         struct rsec *is = loader_find_sec(L, pt->name, names.v[i]);
         ct->instances[i].loc = is && is->loc.file ? is->loc : at;
         ct->instances[i].adhoc = i == adhoc_at;
+        if (i >= fly_from) {
+            ct->instances[i].on_the_fly = true;
+            ct->instances[i].fly_sets = fly_sets(L, pt->name, names.v[i]);
+        }
     }
     /* Every [part:inst] must name a listed instance. */
     for (size_t i = 0; i < L->nsec; i++) {

@@ -49,6 +49,7 @@ int project_load(const struct project_opts *o, struct project **out, berr **err)
 
     /* 1. the sources, merged by precedence: folders, the file, -s and -p */
     zeroconf_scan(&L);
+    dockerops_conf(&L);
     load_project_file(&L);
     if (!p->file && L.nsec == 0 && L.d.n == 0)
         report_at(&L, (struct loc){*L.shown_dir ? L.shown_dir : ".", 0}, NULL, NULL,

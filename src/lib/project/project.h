@@ -121,6 +121,8 @@ struct instance {
     bool interactive;          /* interactive and safemode: a shell instead of the command */
     bool run_entrypoint_local; /* false in safemode */
     bool adhoc;                /* declared by no file: project_opts.adhoc_instance */
+    bool on_the_fly;           /* declared by no file: project_opts.fly (up web:nodea) */
+    const char *fly_sets;      /* on the fly: its -s settings, a JSON list, for its label */
     struct loc loc;            /* its [part:instance] section, else where it was listed */
     struct setting *settings;  /* instance-type and the five properties, resolved */
     size_t nsettings;
@@ -193,6 +195,7 @@ struct part {
     const char *image;         /* build/bootstrap/assemble/pull: the image it makes;
                                   container/task/push/diskimage: the image it uses */
     struct strv from;          /* build: images the Dockerfile's FROM lines name */
+    struct strv udp_expose;    /* build: DockerOps' "#UDP_EXPOSE 53" lines' ports */
     int engine_part;           /* engine part it runs on, or -1 for the default engine */
     struct container *container; /* PART_CONTAINER only */
 };
@@ -235,6 +238,12 @@ struct project_opts {
     /* A reader of another project format (compose.yaml: compose/compose.h),
      * read before the project file, which beats it (project/source.h). */
     const struct project_reader *reader;
+    /* up web:nodea (DockerOps): "part:instance" entries added to their
+     * container part when no file declares them (struct instance.on_the_fly),
+     * of the type their name or their settings say, else standard; those
+     * already made are found by their labels (src/cmd/workspace.c). */
+    const char *const *fly;
+    int nfly;
 };
 
 int project_load(const struct project_opts *o, struct project **out, berr **err);

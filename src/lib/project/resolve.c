@@ -46,9 +46,14 @@ static void check_combinations(struct loader *L, struct part *pt, struct rsec *s
         bool priv = streq(part_value(pt, "private"), "true");
         if (priv && !part_value(pt, "dir"))
             load_problem(L, s, NULL, "a private engine needs 'dir' (the folder its state lives in)");
-        if (!priv && !part_value(pt, "url"))
+        const char *ctx = part_value(pt, "context");
+        if (!priv && !ctx && !part_value(pt, "url"))
             load_problem(L, s, NULL, "key 'url': missing (the engine's address, like "
-                               "unix:///var/run/docker.sock; or set private = true and dir)");
+                               "unix:///var/run/docker.sock; or a docker context = NAME; or "
+                               "private = true and dir)");
+        if (ctx && (priv || sec_find(s, "url")))
+            load_problem(L, s, sec_find(s, "context"),
+                         "'context' names the engine: give it, or url, or private = true, not two");
         if (!part_value(pt, "tls-cert") != !part_value(pt, "tls-key"))
             load_problem(L, s, NULL, "set both 'tls-cert' and 'tls-key', or neither");
     }

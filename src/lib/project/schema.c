@@ -257,7 +257,8 @@ static const struct keydef task_keys[] = {
 
 static const struct keydef engine_keys[] = {
     HEAD,
-    K("url", KT_URL), /* required unless private: resolve.c */
+    K("url", KT_URL), /* required unless private or context: resolve.c */
+    K("context", KT_STR), /* a docker context's name (engine/context.h) */
     K("private", KT_BOOL, .dflt = "false"),
     K("dir", KT_PATH),
     K("api-version", KT_STR),

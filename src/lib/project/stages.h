@@ -17,6 +17,8 @@
  * Read: the options (L->o), the folder. Leave: L->sec, raw values by layer.
  * zeroconf.c: container folders and their settings files */
 void zeroconf_scan(struct loader *L);
+/* dockeropsconf.c: DockerOps' build.conf and run.conf, at the folder layer */
+void dockerops_conf(struct loader *L);
 /* sources.c: the project file; -s and -p */
 void load_project_file(struct loader *L);
 void add_sets(struct loader *L);

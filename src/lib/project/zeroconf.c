@@ -1,7 +1,8 @@
 /* The zero-config DockerOps layout: a folder of container folders is a
  * project. containers/<name>/ (or apps_containers/<name>/) holding a
  * Dockerfile gives a build part <name>_image (image <project>/<name>) and a
- * container part <name>; a berth.ini in the folder adds settings. The build
+ * container part <name> (a folder named with '-' or '.' gives the part its
+ * name with '_', the image keeps the folder's); a berth.ini in the folder adds settings. The build
  * order comes from the Dockerfiles' FROM lines (dockerfile.c, once the parts
  * exist). */
 #include <dirent.h>
@@ -65,9 +66,9 @@ static void folder_doc(struct loader *L, struct ini_doc *doc, const char *part, 
     }
 }
 
-static void add_folder(struct loader *L, const char *top, const char *name)
+static void add_folder(struct loader *L, const char *top, const char *fname)
 {
-    const char *rel = arena_printf(L->a, "%s/%s", top, name);
+    const char *rel = arena_printf(L->a, "%s/%s", top, fname);
     const char *folder = join_path(L->a, L->p->dir, rel);
     const char *df = arena_printf(L->a, "%s/Dockerfile", folder);
     const char *ini = arena_printf(L->a, "%s/berth.ini", folder);
@@ -76,11 +77,16 @@ static void add_folder(struct loader *L, const char *top, const char *name)
         return; /* not a container folder */
     const char *shown = shown_path(L, rel);
     struct loc loc = {shown, 0};
-    if (!valid_part_name(name)) {
+    /* A DockerOps folder such as dockerops-base: the part is dockerops_base,
+     * the image keeps the folder's name, so FROM <project>/dockerops-base
+     * lines resolve as they did. */
+    const char *name = valid_part_name(fname) ? fname : fix_part_name(L->a, fname);
+    bool image_ok = strspn(fname, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == strlen(fname);
+    if (!valid_part_name(name) || !image_ok) {
         report_at(L, loc, NULL, NULL,
                   "folder name '%s' cannot name a part (use lower-case letters, digits and '_': "
                   "rename it '%s')",
-                  name, fix_part_name(L->a, name));
+                  fname, name);
         return;
     }
     struct rsec *other = loader_find_sec(L, name, NULL);
@@ -101,7 +107,7 @@ static void add_folder(struct loader *L, const char *top, const char *name)
         b->folder_shown = shown;
         sec_set(L, b, "recipe", "build", loc, L->p->dir, L_IMPLICIT, false);
         sec_set(L, b, "source", rel, loc, L->p->dir, L_IMPLICIT, false);
-        sec_set(L, b, "image", arena_printf(L->a, "${project:name}/%s", name), loc, L->p->dir,
+        sec_set(L, b, "image", arena_printf(L->a, "${project:name}/%s", fname), loc, L->p->dir,
                 L_IMPLICIT, false);
     }
     struct rsec *s = sec_get(L, name, NULL, loc, L_IMPLICIT);

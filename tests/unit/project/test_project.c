@@ -462,9 +462,48 @@ static const struct pcase cases[] = {
      {DF("base", BUSY), DF("web", "FROM demo/bse\n")}, {0}, NULL, NULL,
      "containers/web/Dockerfile:1: part 'web_image': FROM demo/bse: no part of this project "
      "makes that image (did you mean 'demo/base'?)"},
-    {"folder name that cannot name a part", NULL, {DF("my-app", BUSY)}, {0}, NULL, NULL,
-     "containers/my-app: folder name 'my-app' cannot name a part (use lower-case letters, "
+    {"folder name that cannot name a part", NULL, {DF("My-App", BUSY)}, {0}, NULL, NULL,
+     "containers/My-App: folder name 'My-App' cannot name a part (use lower-case letters, "
      "digits and '_': rename it 'my_app')"},
+    {"run.conf: instances with their settings, a link with its alias, a sleep", NULL,
+     {DF("db", BUSY), DF("web", BUSY),
+      {"run.conf",
+       "[{\"container\": \"db\", \"instance\": \"one\", \"sleep\": 2},\n"
+       " {\"container\": \"web\", \"instance\": \"nodea\", \"instance_type\": \"master\",\n"
+       "  \"links\": [{\"name\": \"database\", \"container\": \"db\", \"instance\": \"one\"}],\n"
+       "  \"env_vars\": {\"A\": \"1\"}, \"persistent_log\": true},\n"
+       " {\"container\": \"web\", \"instance\": \"nodeb\", \"env_vars\": {\"A\": \"1\"}}]\n"}},
+     {0}, NULL,
+     "db.instances=one\nweb.instances=nodea,nodeb\nweb:nodea.type=master\n"
+     "web:nodea.props=1,1,1,0,1\nweb:nodeb.type=standard\nweb.@links=db:database\n"
+     "web.env=A=1\ndb.ready=[\"sleep\", \"2\"]\nweb.deps=db,web_image",
+     NULL},
+    {"run.conf: an unknown key names the file, the object's index and the key", NULL,
+     {DF("web", BUSY), {"run.conf", "[{\"container\": \"web\"}, {\"container\": \"web\", "
+                                    "\"instance\": \"b\", \"ports\": 80}]"}},
+     {0}, NULL, NULL, "run.conf[1]: key 'ports': unknown key"},
+    {"run.conf: a per-container key that differs between instances", NULL,
+     {DF("web", BUSY), {"run.conf", "[{\"container\": \"web\", \"instance\": \"a\", "
+                                    "\"hostname\": \"x\"}, {\"container\": \"web\", "
+                                    "\"instance\": \"b\", \"hostname\": \"y\"}]"}},
+     {0}, NULL, NULL,
+     "run.conf[1]: part 'web': key 'hostname': differs from run.conf[0]: berth sets it per "
+     "container"},
+    {"run.conf: a container with no folder", NULL,
+     {DF("web", BUSY), {"run.conf", "[{\"container\": \"wbe\"}]"}}, {0}, NULL, NULL,
+     "run.conf[0]: key 'container': 'wbe': no container folder of that name"},
+    {"build.conf: the order builds follow", NULL,
+     {DF("dockerops-base", BUSY), DF("a", BUSY), DF("b", BUSY),
+      {"build.conf", "[\"dockerops-base\", \"b\", \"a\"]"}},
+     {0}, NULL, "b_image.deps=dockerops_base_image\na_image.deps=b_image", NULL},
+    {"build.conf: an order against the FROM lines is a cycle at build.conf", NULL,
+     {DF("base", BUSY), DF("web", "FROM demo/base\n"), {"build.conf", "[\"web\", \"base\"]"}},
+     {0}, NULL, NULL, "build.conf[1]: part 'base_image': key 'depends': dependency cycle"},
+    {"a DockerOps folder with '-': part with '_', image with the folder's name", NULL,
+     {DF("dockerops-base", BUSY), DF("web", "FROM demo/dockerops-base\n")}, {0}, NULL,
+     "dockerops_base_image.image=demo/dockerops-base\ndockerops_base.image=demo/dockerops-base\n"
+     "web_image.deps=dockerops_base_image",
+     NULL},
     {"bad section in a folder's file", NULL,
      {DF("web", BUSY), {"containers/web/berth.ini", "[web]\ntty = true\n"}}, {0}, NULL, NULL,
      "containers/web/berth.ini:1: section [web] is not allowed in a container folder's settings"},
