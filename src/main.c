@@ -175,7 +175,8 @@ static int run(int argc, char **argv, berr **err)
     int c;
     /* '+': stop at the first non-option, the command name. */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+C:f:p:s:vh", opts, NULL)) != -1) {
+    /* leading ':': a missing value is told from an unknown option */
+    while ((c = getopt_long(argc, argv, "+:C:f:p:s:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'C': g.dir = optarg; break;
         case 'f':

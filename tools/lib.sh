@@ -34,6 +34,10 @@ build() {
     if [ ! -f "$BERTH_ROOT/$dir/build.ninja" ]; then
         say "configuring $dir"
         meson setup "$BERTH_ROOT/$dir" "$BERTH_ROOT" "$@" >/dev/null
+    elif [ $# -gt 0 ]; then
+        # A folder set up before with other options (say, a fuzz build from
+        # before it had sanitizers) gets these ones.
+        meson configure "$BERTH_ROOT/$dir" "$@" >/dev/null
     fi
     say "building $dir"
     ninja -C "$BERTH_ROOT/$dir" >/dev/null || { ninja -C "$BERTH_ROOT/$dir"; die "build failed"; }

@@ -18,7 +18,9 @@ install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" "${PACKAGE_PACKA
 
 build build
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false
-CC=clang build build-fuzz -Dfuzz=true -Db_lundef=false
+# The fuzz targets run under AddressSanitizer and UndefinedBehaviorSanitizer:
+# without them a read past an array (issue 13's crash) goes unseen.
+CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 
 passed=0 failed=0 failures=()
 # count NAME: read TAP on stdin, echo it, add its results to the totals.
@@ -62,11 +64,18 @@ done
 for f in build-fuzz/fuzz_*; do
     [ -f "$f" ] && [ -x "$f" ] || continue
     say "fuzz: $f for ${FUZZ_SECONDS}s"
-    # New inputs go to the build folder; tests/fuzz/seeds/NAME holds the seeds.
-    corpus="build-fuzz/corpus/$(basename "$f")" seeds="tests/fuzz/seeds/${f#build-fuzz/fuzz_}"
+    # New inputs go to the build folder; tests/fuzz/seeds/NAME holds the
+    # seeds, tests/fuzz/regress/NAME every input that once crashed a target
+    # (the unit tests test_replay_NAME replay both in every build). A new
+    # crash leaves its input in build-fuzz/crash-*: keep it in regress/.
+    name=${f#build-fuzz/fuzz_}
+    corpus="build-fuzz/corpus/$name" kept=()
     mkdir -p "$corpus"
-    [ -d "$seeds" ] || seeds=
-    if "$f" -max_total_time="$FUZZ_SECONDS" "$corpus" $seeds > "$f.log" 2>&1; then
+    for d in "tests/fuzz/seeds/$name" "tests/fuzz/regress/$name"; do
+        [ -d "$d" ] && kept+=("$d")
+    done
+    if "$f" -max_total_time="$FUZZ_SECONDS" -artifact_prefix=build-fuzz/ "$corpus" \
+            "${kept[@]}" > "$f.log" 2>&1; then
         echo "ok - $f ran ${FUZZ_SECONDS}s without a crash" | count "$f"
     else
         tail -20 "$f.log"

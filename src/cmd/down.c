@@ -24,6 +24,7 @@
 #include "converge/targets.h"
 #include "base/taskgraph.h"
 #include "base/util.h"
+#include "workspace.h"
 
 #define PARALLEL_DEFAULT 8
 
@@ -51,6 +52,8 @@ static const char usage[] =
     "  -t, --timeout SECONDS  grace for every container, overriding their own\n"
     "  --wait-timeout D       how long to wait until every removed object is really\n"
     "                         gone from the engine (default 30s; exit 6 past it)\n"
+    "  --wait-lock            when another berth is converging this project (up or\n"
+    "                         down), wait for it to finish instead of failing\n"
     "  --swarm                the deployed project (berth deploy): its services, then\n"
     "                         secrets, configs and networks (--volumes: volumes too)\n";
 
@@ -664,10 +667,11 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         {"include-kept", no_argument, NULL, 'K'},
         {"timeout", required_argument, NULL, 't'},
         {"wait-timeout", required_argument, NULL, 'W'},
+        {"wait-lock", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool volumes = false, rmi = false, yes = false;
+    bool volumes = false, rmi = false, yes = false, wait_lock = false;
     struct down d = {.timeout = -1, .wait_ms = 30000};
     int c;
     while ((c = getopt_long(argc, argv, ":yt:h", opts, NULL)) != -1) {
@@ -685,6 +689,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
             if (parse_duration_option("down", "--wait-timeout", optarg, &d.wait_ms, err) < 0)
                 return -1;
             break;
+        case 'L': wait_lock = true; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':': return cmd_usage_error(err, "down", "option '%s' needs a value", argv[optind - 1]);
         default: return cmd_usage_error(err, "down", "unknown option '%s'", argv[optind - 1]);
@@ -708,6 +713,11 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
     };
     d.targets = so.targets;
     d.ntargets = so.ntargets;
+    /* Taken before the engine is listed: what an up in progress makes is
+     * seen once it has finished (issue 13). */
+    int lock = -1;
+    if (project_lock(g->dir, false, wait_lock, NULL, &lock, err) < 0)
+        return berr_wrap(err, "down");
     int rc = scope_open(&so, &d.s, err);
     if (rc < 0 && *err && (*err)->code == BERR_USAGE)
         berr_wrap(err, "down");
@@ -730,5 +740,6 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         json_decref(d.lists[k]);
     json_decref(d.layers);
     scope_close(&d.s);
+    project_unlock(lock);
     return rc;
 }

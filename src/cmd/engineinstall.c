@@ -168,7 +168,7 @@ static int hello_check(const char *host, berr **err)
     }
     struct tar_opts to = {.uid = 0, .gid = 0};
     if (tar_folder(root, &to, &t, err) < 0 || engine_open(host, &e, err) < 0 ||
-        api_image_import(e, "berth-hello", "latest", tarfile_read, &t, &image, err) < 0) {
+        api_image_import(e, "berth-hello", "latest", NULL, tarfile_read, &t, &image, err) < 0) {
         rc = -1;
         goto out;
     }

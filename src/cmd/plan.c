@@ -61,12 +61,15 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     int rc = engines_open(p, sel, g->engine_url, false, &e, &e2);
     if (rc == 0)
         rc = engine_connect(e, &e2);
+    /* Only an engine that cannot be reached at all leaves the order alone to
+     * show; one that answers wrongly, or is lost mid-way, is an error. */
+    bool reached = rc == 0;
     if (rc == 0)
         rc = swarm_refuse_outside_deploy(p, sel, "plan", &e2); /* plan --swarm: deploy.c */
     if (rc == 0)
         rc = converge(e, p, sel, &o, pl, &e2);
     engine_free(e);
-    if (rc < 0 && e2->code == BERR_UNREACHABLE) {
+    if (rc < 0 && !reached && e2->code == BERR_UNREACHABLE) {
         *unreachable = xstrdup(e2->msg);
         berr_free(e2);
         return 1;

@@ -32,6 +32,8 @@ static const char usage[] =
     "  --wait-timeout D   the limit for each container (default: its ready-timeout)\n"
     "  --keep-failed      leave a container whose script or readiness failed\n"
     "                     (it is removed by default, so the next up makes it anew)\n"
+    "  --wait-lock        when another berth is converging this project (up or\n"
+    "                     down), wait for it to finish instead of failing\n"
     "  -h, --help         this help\n"
     "\n"
     "A container that others need always waits for its healthcheck and ready\n"
@@ -77,10 +79,12 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
         {"wait", no_argument, NULL, 'W'},
         {"wait-timeout", required_argument, NULL, 'T'},
         {"keep-failed", no_argument, NULL, 'K'},
+        {"wait-lock", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct up_opts o = {.parallel = g->parallel ? g->parallel : 8};
+    bool wait_lock = false;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -88,6 +92,7 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
         case 'O': o.remove_orphans = true; break;
         case 'W': o.wait = true; break;
         case 'K': o.keep_failed = true; break;
+        case 'L': wait_lock = true; break;
         case 'T':
             if (parse_duration_option(name, "--wait-timeout", optarg, &o.wait_timeout_ms, err) < 0)
                 return -1;
@@ -120,6 +125,16 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
     http_set_cancel_flag(&cancel_transfers);
     o.cancel = &cancel_start;
 
+    /* One up (or down) of a project at a time: two at once made two default
+     * networks and removed each other's bootstrap work (issue 13). */
+    int lock = -1;
+    if (project_lock(ws.project->dir, true, wait_lock, &cancel_start, &lock, err) < 0) {
+        http_set_cancel_flag(NULL);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        workspace_close(&ws);
+        return -1;
+    }
     progress *pg = progress_new(g->progress);
     o.rep = progress_reporter(pg);
     struct plan pl;
@@ -139,6 +154,7 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
     http_set_cancel_flag(NULL);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    project_unlock(lock);
     workspace_close(&ws);
     return rc;
 }

@@ -26,4 +26,14 @@ int workspace_load(const cli *g, const char *const *targets, int ntargets, engin
                    struct project **out, berr **err);
 void workspace_close(struct workspace *ws);
 
+/* One converging berth per project folder at a time (issue 13): hold the
+ * lock DIR/.berth/lock in *fd until project_unlock. Held by another
+ * process: fail with "another berth is converging this project (pid N)",
+ * or with wait (--wait-lock) say so once and wait, until *cancel. A DIR
+ * that is not a folder takes no lock (*fd = -1): loading it fails anyway;
+ * nor does one without .berth/ unless make (down run from anywhere with -p
+ * NAME must not leave a .berth/ there; an up makes it). */
+int project_lock(const char *dir, bool make, bool wait, volatile int *cancel, int *fd, berr **err);
+void project_unlock(int fd);
+
 #endif

@@ -9,7 +9,13 @@ produce on demand. Usage: fake_engine.py SOCKET MODE
   wrongshape /_ping answers; every other request gets 200 with a JSON array
   cutoff     /_ping answers; every other request is cut off mid-body
   noversion  /_ping answers 200 without an Api-Version header
+  escapes    /_ping answers; every other request gets a 500 whose JSON message
+             holds terminal escape sequences and 10 MB of text
+  rawescapes /_ping answers; every other request gets a 500 whose body is not
+             JSON and holds terminal escape sequences
+  nomessage  /_ping answers; every other request gets a 500 with an empty body
 """
+import json
 import os
 import socket
 import sys
@@ -51,6 +57,17 @@ def respond(conn, mode, path):
         body = b"[1, 2, 3]"
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    elif mode == "escapes":
+        msg = "\x1b]0;pwned\x07\x1b[2J\x1b[31mboom\x1b[0m\r\n" + "A" * (10 << 20) + "TAIL"
+        body = json.dumps({"message": msg}).encode()
+        conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    elif mode == "rawescapes":
+        body = b"\x1b[2J\x1b[31mnot json\x1b[0m\x00 \x9b31m"
+        conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(body), body))
+    elif mode == "nomessage":
+        conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
     elif mode == "cutoff":
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 1000\r\n\r\n{\"Version\": ")

@@ -41,9 +41,12 @@ teardown() { stop_fake_engine; }
 @test "a socket that answers garbage: a clear error, not a crash" {
     start_fake_engine garbage
     DOCKER_HOST=unix://$FAKE_SOCK run berth info
-    [ "$status" -eq 4 ]
+    # something answered, wrongly: an engine error (5), as for a missing
+    # Api-Version, not "unreachable" (issue 13: plan then showed the order
+    # and exited 0)
+    [ "$status" -eq 5 ]
     [ "${#lines[@]}" -eq 1 ]
-    [[ "$output" == *"unix://$FAKE_SOCK"* ]]
+    [[ "$output" == *"what answers at unix://$FAKE_SOCK is not a Docker engine"* ]]
 }
 
 @test "an engine that never answers: the timeout applies" {
@@ -106,4 +109,106 @@ teardown() { stop_fake_engine; }
     berth engine stop --dir "$dir"
     if pgrep -f -- "$dir/" >/dev/null; then false; fi  # must fail
     rm -rf "$dir"
+}
+
+# ---- issue 13.6: each error names its real cause ----
+
+# clean: no terminal control byte anywhere in $output but its line ends
+# (ESC, BEL, NUL, the C1 CSI 0x9b...).
+clean() {
+    ! printf '%s' "$output" | LC_ALL=C tr -d '\n' | LC_ALL=C grep -q $'[\x01-\x1f\x7f\x9b]'
+}
+
+@test "an engine message with escape sequences and 10 MB of text: stripped and capped" {
+    start_fake_engine escapes
+    DOCKER_HOST=unix://$FAKE_SOCK run berth info
+    [ "$status" -eq 5 ]
+    [ "${#lines[@]}" -eq 1 ]
+    clean
+    [[ "$output" == *"boom"* ]]
+    [ "${#output}" -lt 2000 ]
+    [[ "$output" == *"more bytes not shown)"* ]]
+    [[ "$output" != *TAIL* ]]
+}
+
+@test "an engine error body that is not JSON, with escape sequences: stripped" {
+    start_fake_engine rawescapes
+    DOCKER_HOST=unix://$FAKE_SOCK run berth info
+    [ "$status" -eq 5 ]
+    [ "${#lines[@]}" -eq 1 ]
+    clean
+    [[ "$output" == *"not json"* ]]
+}
+
+@test "an engine error with no message: the status and its meaning, not 'no message'" {
+    start_fake_engine nomessage
+    DOCKER_HOST=unix://$FAKE_SOCK run berth info
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"HTTP 500 (Internal Server Error) with an empty body"* ]]
+    [[ "$output" != *"no message"* ]]
+}
+
+@test "a stale socket (an engine killed left its file): connection refused, not 'localhost port 80'" {
+    sock=$(mktemp -u /tmp/bstale.XXXXXX).sock
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+    DOCKER_HOST=unix://$sock run berth info
+    rm -f "$sock"
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"unix://$sock"* ]]
+    [[ "$output" == *"nothing listens on that socket"* ]]
+    [[ "$output" != *"localhost port 80"* ]]
+}
+
+@test "out of file descriptors: says so, not 'localhost port 80'" {
+    dir=$(mktemp -d /tmp/btf.XXXXXX)
+    printf '[v]\nrecipe = volume\n' > "$dir/berth.ini"
+    start_fake_engine notjson
+    # only 0, 1 and 2 open (bats holds more), and room for one more: the
+    # dynamic loader opens the libraries one at a time; then whichever of
+    # up's lock file or the engine's socket cannot open says why
+    run bash -c 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+                 ulimit -n 4; DOCKER_HOST=unix://$1 exec "$2" -C "$3" up' _ "$FAKE_SOCK" "$BERTH" "$dir"
+    rm -rf "$dir"
+    [ "$status" -eq 1 ]
+    [[ "${output,,}" == *"too many open files"* ]]
+    [[ "$output" != *"localhost port 80"* ]]
+}
+
+@test "a global option without its value: 'needs a value', not 'unknown option'" {
+    for o in -C -f -p -s --engine --progress --parallel --set; do
+        run berth "$o"
+        [ "$status" -eq 2 ]
+        [ "$output" = "berth: option '$o' needs a value (see 'berth --help')" ]
+    done
+}
+
+@test "a user name and password in a tcp:// address: named, not 'port must be a number'" {
+    DOCKER_HOST=tcp://u:p@h:1 run berth info
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"'tcp://u:p@h:1' is not a usable engine address: berth takes no user name or password in the address"* ]]
+    [[ "$output" != *"port must be a number"* ]]
+}
+
+@test "berth.ini a symbolic link loop: named, not 'no project here'" {
+    dir=$(mktemp -d /tmp/btf.XXXXXX)
+    ln -s "$dir/berth.ini" "$dir/berth.ini"
+    run berth -C "$dir" config
+    rm -rf "$dir"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini"*"symbolic link"* ]]
+    [[ "$output" != *"no project here"* ]]
+}
+
+@test "plan against an engine answering garbage: fails, naming it (no order-only exit 0)" {
+    dir=$(mktemp -d /tmp/btf.XXXXXX)
+    printf '[v]\nrecipe = volume\n' > "$dir/berth.ini"
+    start_fake_engine garbage
+    DOCKER_HOST=unix://$FAKE_SOCK run berth -C "$dir" plan
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"not a Docker engine: its answer is not HTTP"* ]]
+    # and with no engine at all, plan still shows the order
+    DOCKER_HOST=unix://$dir/none.sock run berth -C "$dir" plan
+    rm -rf "$dir"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"order only"* ]]
 }

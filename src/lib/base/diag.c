@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -9,6 +10,27 @@
 /* A broken file can produce thousands of problems; past this many the rest
  * only repeat the lesson. */
 #define MAX_SHOWN 100
+
+/* A problem quotes what it is about, which may be a 1 MB name: past this,
+ * the middle is left out (the start says what, the end how to fix it). */
+#define MAX_TEXT 1024
+
+/* s (malloc'd), or a shortened copy of it: head, "[... N bytes ...]", tail,
+ * cut at UTF-8 character boundaries. */
+static char *shorten(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return s;
+    size_t head = max / 2, tail = n - max / 2;
+    while (head && (s[head] & 0xc0) == 0x80)
+        head--;
+    while (tail < n && (s[tail] & 0xc0) == 0x80)
+        tail++;
+    char *r = xasprintf("%.*s[... %zu bytes ...]%s", (int)head, s, tail - head, s + tail);
+    free(s);
+    return r;
+}
 
 static struct diag *diag_vadd(struct diags *d, const char *file, int line, const char *part,
                               const char *key, const char *fmt, va_list ap)
@@ -18,11 +40,11 @@ static struct diag *diag_vadd(struct diags *d, const char *file, int line, const
         d->v = xrealloc(d->v, d->cap * sizeof *d->v);
     }
     struct diag *g = &d->v[d->n];
-    g->msg = xvasprintf(fmt, ap);
+    g->msg = shorten(xvasprintf(fmt, ap), MAX_TEXT);
     g->col = 0;
-    g->file = file ? xstrdup(file) : NULL;
-    g->part = part ? xstrdup(part) : NULL;
-    g->key = key ? xstrdup(key) : NULL;
+    g->file = file ? shorten(xstrdup(file), MAX_TEXT) : NULL;
+    g->part = part ? shorten(xstrdup(part), MAX_TEXT / 4) : NULL;
+    g->key = key ? shorten(xstrdup(key), MAX_TEXT / 4) : NULL;
     g->line = line;
     g->seq = d->n++;
     return g;

@@ -329,9 +329,12 @@ static int assemble_stage(struct cv *cv, const struct part *pt, struct tarfile *
         report(cv->o->rep, EV_STATE, subject, "importing", NULL);
         cleanup_free char *repo = xasprintf("%s-assemble", cv->p->name);
         w->tmp_ref = xasprintf("%s:%s", repo, pt->name);
+        /* Not labelled as a temporary import (leftovers.c): the image
+         * committed from it sets no berth.image.* keys of its own, so it
+         * would inherit the temporary ref and no longer be the project's. */
         cleanup_free char *id = NULL; /* used by name: w->tmp_ref */
         if (tarfile_rewind(root, err) < 0 ||
-            api_image_import(cv->e, repo, pt->name, tarfile_read, root, &id, err) < 0)
+            api_image_import(cv->e, repo, pt->name, NULL, tarfile_read, root, &id, err) < 0)
             return berr_wrap(err, "import the assemble container's file system");
         image = w->tmp_ref;
     }

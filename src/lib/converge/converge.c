@@ -705,6 +705,8 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
         rc = api_list(e, "volumes", p->name, &cv.volumes, err);
     if (rc == 0)
         rc = preflight(&cv, err);
+    if (rc == 0)
+        rc = cv_clear_leftovers(&cv, err);
     struct graph g = {0};
     if (rc == 0) {
         build_graph(&cv, &g);

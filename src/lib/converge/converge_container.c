@@ -190,12 +190,16 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
      * hash), so up recreates the container. (A linked container's address
      * is not part of the desired state: see struct link_ip.) */
     bool same = streq(cv_label_of(have, LABEL_HASH), d->hash);
+    /* Created but never started, though it should run: a run killed between
+     * create and start (or an engine killed meanwhile) left it, maybe
+     * before its networks or layout were added. Made anew, not trusted. */
+    bool never_started = same && c->start && streq(state, "created");
     if (same && cv->o->dry_run && rebuilt) {
         cv_action(cv, subject, "recreate", "image rebuilt", pt->level);
         mark_remade(cv, d->name);
         return 0;
     }
-    if (same) {
+    if (same && !never_started) {
         /* a oneshot part that ran and exited 0 is done: not run again */
         if (c->oneshot && streq(state, "exited") && settle_listed_exit(have) == 0) {
             cv_action(cv, subject, "none", "ran once (oneshot), exited 0", pt->level);
@@ -220,8 +224,9 @@ static int apply_container(struct cv *cv, const struct part *pt, struct desired 
     }
     cleanup_free char *why =
         desired_changed_fields(cv_label_of(have, LABEL_FIELDS), desired_fields(d));
-    cleanup_free char *reason = rebuilt ? xstrdup("image rebuilt")
-                                        : xasprintf("changed: %s", why ? why : "configuration");
+    cleanup_free char *reason = never_started ? xstrdup("never started (left by an interrupted run)")
+                                : rebuilt     ? xstrdup("image rebuilt")
+                                              : xasprintf("changed: %s", why ? why : "configuration");
     if (ensure_persistent(cv, pt, d, pt->level, err) < 0)
         return -1;
     cv_action(cv, subject, "recreate", reason, pt->level);

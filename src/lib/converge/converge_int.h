@@ -72,6 +72,16 @@ int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);
 void cv_image_changed(struct cv *cv, const char *ref);
 bool cv_image_rebuilt(struct cv *cv, const char *ref);
 
+/* What an interrupted run leaves (leftovers.c): work containers (a
+ * bootstrap's, engine/owner.h; berth.kind assemble or diskimage) and images
+ * imported under a temporary tag <project>-bootstrap|squash|assemble:<part>,
+ * labelled with leftover_import_labels (berth.image.project, and the
+ * temporary tag as berth.image.ref: the committed image's own labels
+ * replace both). The next up removes them before anything else; down
+ * --rmi finds the images as the project's. */
+json_t *leftover_import_labels(struct cv *cv, const char *tmp_ref);
+int cv_clear_leftovers(struct cv *cv, berr **err);
+
 /* Build and bootstrap parts (images.c). */
 int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
 /* Pull and push parts, and the pull of a container's image that no part

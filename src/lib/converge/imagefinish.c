@@ -143,8 +143,12 @@ int image_squash_container(struct cv *cv, const char *cid, const char *tmp_ref, 
     cleanup_free char *repo = xstrdup(tmp_ref);
     char *colon = strrchr(repo, ':');
     *colon = '\0';
+    /* Labelled as a temporary import, so that one a killed run leaves is
+     * found and removed (leftovers.c, down --rmi). */
+    json_t *labels = leftover_import_labels(cv, tmp_ref);
     cleanup_free char *id = NULL; /* used by name: tmp_ref */
-    int rc = api_image_import(cv->e, repo, colon + 1, import_read, &p, &id, err);
+    int rc = api_image_import(cv->e, repo, colon + 1, labels, import_read, &p, &id, err);
+    json_decref(labels);
     return pump_settle(&p, rc, err);
 }
 

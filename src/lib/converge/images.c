@@ -522,8 +522,13 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     cleanup_free char *tmp_repo = xasprintf("%s-bootstrap", cv->p->name);
     cleanup_free char *tmp_tag = xstrdup(pt->name);
     cleanup_free char *tmp_ref = xasprintf("%s:%s", tmp_repo, tmp_tag);
+    /* Labelled, so that what a killed run leaves is found and removed
+     * (leftovers.c, down --rmi); the committed image's own labels replace
+     * these. */
+    json_t *tmp_labels = leftover_import_labels(cv, tmp_ref);
     cleanup_free char *tmp_id = NULL;
-    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tarfile_read, &tf, &tmp_id, err);
+    rc = api_image_import(cv->e, tmp_repo, tmp_tag, tmp_labels, tarfile_read, &tf, &tmp_id, err);
+    json_decref(tmp_labels);
     tarfile_close(&tf);
     cleanup_free char *cid = NULL;
     if (rc == 0) {

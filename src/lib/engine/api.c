@@ -122,10 +122,26 @@ static int post_simple(engine *e, const char *path, long *status, berr **err)
     return engine_call(e, &r, NULL, status, err);
 }
 
+/* For start and stop, 304 Not Modified means "already started" / "already
+ * stopped": the state asked for holds, which is success. It happens
+ * whenever something else (a restart policy, a crash, another client)
+ * changes the container between berth's look and its act. */
+static int already_done(int rc, berr **err, berr **e2)
+{
+    if (rc < 0 && (*e2)->http_status == 304) {
+        berr_free(*e2);
+        return 0;
+    }
+    if (rc < 0)
+        berr_move(err, e2);
+    return rc;
+}
+
 int api_container_start(engine *e, const char *id, berr **err)
 {
     cleanup_free char *p = api_path("/containers", id, "/start");
-    return post_simple(e, p, NULL, err); /* 304: already started, fine */
+    berr *e2 = NULL;
+    return already_done(post_simple(e, p, NULL, &e2), err, &e2);
 }
 
 int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
@@ -135,7 +151,8 @@ int api_container_stop(engine *e, const char *id, int timeout_s, berr **err)
     /* The engine waits out the grace itself: allow it plus a margin. */
     struct engine_req r = {.method = "POST", .path = p,
                            .timeout_ms = (long)timeout_s * 1000 + 60000};
-    return engine_call(e, &r, NULL, NULL, err);
+    berr *e2 = NULL;
+    return already_done(engine_call(e, &r, NULL, NULL, &e2), err, &e2);
 }
 
 int api_container_remove(engine *e, const char *id, bool force, berr **err)
@@ -299,14 +316,27 @@ static int import_msg(void *ud, json_t *msg, berr **err)
     return 0;
 }
 
-int api_image_import(engine *e, const char *repo, const char *tag, http_read_cb *rd, void *ud,
-                     char **image_id, berr **err)
+int api_image_import(engine *e, const char *repo, const char *tag, json_t *labels,
+                     http_read_cb *rd, void *ud, char **image_id, berr **err)
 {
     strbuf p = STRBUF_INIT;
     sb_adds(&p, "/images/create?fromSrc=-");
     query_add(&p, "repo", repo);
     query_add(&p, "tag", tag);
     char *id = NULL;
+    /* Labels go in as a Dockerfile LABEL instruction ("changes"), each key
+     * and value a JSON string, which that instruction reads as quoted. */
+    const char *k;
+    json_t *v;
+    json_object_foreach(labels, k, v) {
+        json_t *kj = json_string(k);
+        char *ks = json_dumps(kj, JSON_ENCODE_ANY), *vs = json_dumps(v, JSON_ENCODE_ANY);
+        cleanup_free char *change = xasprintf("LABEL %s=%s", ks, vs);
+        query_add(&p, "changes", change);
+        free(ks);
+        free(vs);
+        json_decref(kj);
+    }
     struct engine_req r = {.method = "POST", .path = p.buf, .read = rd, .read_ud = ud,
                            .content_type = "application/x-tar", .timeout_ms = -1,
                            .idle_timeout_ms = 300000, .on_msg = import_msg, .ud = &id};

@@ -36,6 +36,8 @@ int api_list(engine *e, const char *kind, const char *project, json_t **out, ber
 
 /* Containers. */
 int api_container_create(engine *e, const char *name, json_t *config, char **id, berr **err);
+/* Start and stop succeed when the container already is in that state (the
+ * engine's 304): something else may change it between berth's look and act. */
 int api_container_start(engine *e, const char *id, berr **err);
 /* Stop with a grace of timeout_s seconds, then the engine kills it. */
 int api_container_stop(engine *e, const char *id, int timeout_s, berr **err);
@@ -64,11 +66,11 @@ int api_volume_remove(engine *e, const char *name, bool force, berr **err);
 /* Images. NULL *out (and 0) when it does not exist. */
 int api_image_inspect(engine *e, const char *name, json_t **out, berr **err);
 int api_image_remove(engine *e, const char *name, bool force, berr **err);
-/* Import a root file system tar as image repo:tag; *image_id (malloc'd)
- * names it. Use the id, not the name: Podman 4.3 ignores the tag (it names
- * the image repo:latest). */
-int api_image_import(engine *e, const char *repo, const char *tag, http_read_cb *rd, void *ud,
-                     char **image_id, berr **err);
+/* Import a root file system tar as image repo:tag, with labels (a JSON
+ * object of strings, or NULL); *image_id (malloc'd) names it. Use the id,
+ * not the name: Podman 4.3 ignores the tag (it names the image repo:latest). */
+int api_image_import(engine *e, const char *repo, const char *tag, json_t *labels,
+                     http_read_cb *rd, void *ud, char **image_id, berr **err);
 /* Commit a container as repo:tag with the given image config overrides. */
 int api_commit(engine *e, const char *container, const char *repo, const char *tag,
                json_t *config, char **image_id, berr **err);

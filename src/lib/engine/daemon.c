@@ -254,6 +254,18 @@ int daemon_start(const struct daemon_conf *c, long timeout_ms, bool *already, be
             return berr_errno(err, BERR_FAILURE, errno, "cannot create engine folder %s", c->dir);
     }
     unlink(c->socket); /* a stale socket of a dead daemon */
+    /* and its pid file: dockerd refuses to start while the pid it names
+     * exists, and a daemon killed with -9 whose parent is gone stays a
+     * zombie where no init reaps (daemon_running_pid saw it is not ours
+     * or not alive) */
+    unlink(c->pidfile);
+    /* The same for the containerd dockerd started: it dies with dockerd,
+     * and dockerd would wait for a zombie's socket, then give up. A live
+     * one (still serving) is left for dockerd to reuse. */
+    cleanup_free char *cpid = xasprintf("%s/exec/containerd/containerd.pid", c->dir);
+    pid_t old = read_pidfile(cpid);
+    if (old && !alive(old))
+        unlink(cpid);
     int logfd = open(c->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (logfd < 0)
         return berr_errno(err, BERR_FAILURE, errno, "cannot open %s", c->log);

@@ -126,6 +126,10 @@ int engine_parse_address(const struct engine_env *env_in, struct http_endpoint *
         ep->path = xstrdup(path);
     } else if (starts_with(a, "tcp://")) {
         const char *hp = a + strlen("tcp://");
+        if (memchr(hp, '@', strcspn(hp, "/")))
+            return bad_address(&env, "berth takes no user name or password in the address "
+                               "(the engine authenticates clients by TLS certificates: "
+                               "DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)", err);
         size_t hostlen;
         const char *portp;
         if (hp[0] == '[') { /* [ipv6]:port */
@@ -275,31 +279,108 @@ int api_version_cmp(const char *a, const char *b)
     }
 }
 
+/* The engine's words, made safe to print on one terminal line: escape
+ * sequences (CSI, OSC and the rest) and other control characters go, line
+ * breaks and tabs become spaces, bytes that are not UTF-8 become '?', and
+ * past ENGINE_MESSAGE_MAX bytes the rest is counted, not shown. An engine
+ * (or what pretends to be one) must not steer the terminal or flood it. */
+char *engine_clean_text(const char *s, size_t len)
+{
+    strbuf sb = STRBUF_INIT;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end && sb.len < ENGINE_MESSAGE_MAX) {
+        unsigned char c = *p;
+        if (c == 0x1b) { /* ESC: skip the whole sequence */
+            p++;
+            if (p < end && *p == '[') { /* CSI: parameters, then one final byte */
+                for (p++; p < end && (*p < 0x40 || *p > 0x7e); p++)
+                    ;
+                p += p < end;
+            } else if (p < end && *p == ']') { /* OSC: up to BEL or ESC \ */
+                for (p++; p < end && *p != 0x07 && *p != 0x1b; p++)
+                    ;
+                p += p < end && *p == 0x07;
+                p += (p + 1 < end && p[0] == 0x1b && p[1] == '\\') ? 2 : 0;
+            } else {
+                p += p < end;
+            }
+            continue;
+        }
+        if (c == '\n' || c == '\r' || c == '\t') {
+            if (sb.len && sb.buf[sb.len - 1] != ' ')
+                sb_addc(&sb, ' ');
+            p++;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            p++;
+            continue;
+        }
+        if (c < 0x80) {
+            sb_addc(&sb, (char)c);
+            p++;
+            continue;
+        }
+        /* UTF-8: a whole well-formed sequence, and not a C1 control (U+0080..U+009F) */
+        size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        bool good = n && p + n <= end;
+        for (size_t k = 1; good && k < n; k++)
+            good = (p[k] & 0xc0) == 0x80;
+        if (good && c == 0xc2 && p[1] < 0xa0) {
+            p += 2; /* a C1 control, such as the one-byte CSI */
+            continue;
+        }
+        if (good) {
+            sb_add(&sb, (const char *)p, n);
+            p += n;
+        } else {
+            sb_addc(&sb, '?');
+            p++;
+        }
+    }
+    while (sb.len && sb.buf[sb.len - 1] == ' ')
+        sb.len--;
+    sb.buf[sb.len] = '\0';
+    if (p < end)
+        sb_addf(&sb, " ... (%zu more bytes not shown)", (size_t)(end - p));
+    return sb_detach(&sb, NULL);
+}
+
+static const char *status_meaning(long status)
+{
+    switch (status) {
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 406: return "Not Acceptable";
+    case 409: return "Conflict";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "a server error" : status >= 400 ? "a request error"
+                                                                        : "not a success";
+    }
+}
+
 int engine_error_from_answer(long status, const char *body, size_t len, berr **err)
 {
     json_error_t jerr;
     json_t *j = len ? json_loadb(body, len, 0, &jerr) : NULL;
-    const char *msg = j ? json_string_value(json_object_get(j, "message")) : NULL;
-    cleanup_free char *text = NULL;
-    if (!msg) {
-        /* Not the engine's JSON error shape: show the start of the raw body. */
-        size_t n = len > 200 ? 200 : len;
-        while (n && (body[n - 1] == '\n' || body[n - 1] == '\r'))
-            n--;
-        text = n ? xstrndup(body, n) : xstrdup("no message");
-        for (char *p = text; *p; p++)
-            if (*p == '\n' || *p == '\r')
-                *p = ' ';
-    }
-    if (msg) {
-        /* One error, one line: the engine's own message may span several. */
-        text = xstrdup(msg);
-        for (char *p = text; *p; p++)
-            if (*p == '\n' || *p == '\r')
-                *p = ' ';
-    }
+    json_t *m = j ? json_object_get(j, "message") : NULL;
+    const char *msg = json_string_value(m);
+    /* One error, one line: the engine's own message may span several; when
+     * it is not the engine's JSON error shape, the raw body is shown. */
+    cleanup_free char *text = msg ? engine_clean_text(msg, json_string_length(m))
+                                  : engine_clean_text(body ? body : "", len > 200 ? 200 : len);
     int code = status == 404 ? BERR_NOTFOUND : BERR_ENGINE;
-    berr_set(err, code, "engine said (HTTP %ld): %s", status, text);
+    if (*text)
+        berr_set(err, code, "engine said (HTTP %ld): %s", status, text);
+    else
+        berr_set(err, code, "the engine answered HTTP %ld (%s) with an empty body", status,
+                 status_meaning(status));
     if (err && *err)
         (*err)->http_status = (int)status;
     json_decref(j);
@@ -314,7 +395,9 @@ int engine_error_from_message(json_t *msg, berr **err)
         text = json_string_value(json_object_get(msg, "error"));
     if (!text && !detail && !json_object_get(msg, "error"))
         return 0;
-    return berr_set(err, BERR_ENGINE, "engine said: %s", text ? text : "an unspecified error");
+    cleanup_free char *clean = text ? engine_clean_text(text, strlen(text)) : NULL;
+    return berr_set(err, BERR_ENGINE, "engine said: %s",
+                    clean && *clean ? clean : "an error, with no message");
 }
 
 void query_add(strbuf *path, const char *key, const char *value)
@@ -395,9 +478,10 @@ static int on_line(void *ud, const char *line, size_t len, berr **err)
     struct lines_ctx *lc = ud;
     json_error_t jerr;
     json_t *msg = json_loadb(line, len, 0, &jerr);
-    if (!msg)
-        return berr_set(err, BERR_ENGINE, "the engine sent a message that is not JSON: %.*s",
-                        (int)(len > 120 ? 120 : len), line);
+    if (!msg) {
+        cleanup_free char *text = engine_clean_text(line, len > 120 ? 120 : len);
+        return berr_set(err, BERR_ENGINE, "the engine sent a message that is not JSON: %s", text);
+    }
     int rc = engine_error_from_message(msg, err);
     if (rc == 0 && lc->cb)
         rc = lc->cb(lc->ud, msg, err);

@@ -109,7 +109,13 @@ int engine_get(engine *e, const char *path, json_t **out, berr **err);
 int engine_post(engine *e, const char *path, json_t *body, json_t **out, berr **err);
 
 /* Pure helpers (unit-tested). */
-/* Engine error answer -> berr: "engine said (HTTP 404): No such container: x". */
+/* Text from the engine made fit for one terminal line: no escape sequence or
+ * control character, '?' for bytes that are not UTF-8, at most
+ * ENGINE_MESSAGE_MAX bytes, then " ... (N more bytes not shown)". */
+#define ENGINE_MESSAGE_MAX 1024
+char *engine_clean_text(const char *s, size_t len);
+/* Engine error answer -> berr: "engine said (HTTP 404): No such container: x",
+ * its text cleaned by engine_clean_text. */
 int engine_error_from_answer(long status, const char *body, size_t len, berr **err);
 /* Error carried in a JSON-lines message, or 0 when there is none. */
 int engine_error_from_message(json_t *msg, berr **err);

@@ -1,9 +1,13 @@
 #include "engine/http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/util.h"
 
@@ -282,6 +286,49 @@ static int transport_error(http_client *c, struct xfer *x, CURLcode rc, const ch
                         c->display, x->max_body >> 20);
     if (deadline_passed() && (rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OPERATION_TIMEDOUT))
         return berr_set(err, BERR_TIMEOUT, "the deadline passed while waiting for the engine");
+    long os_errno = 0;
+    curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &os_errno);
+    if (rc == CURLE_COULDNT_CONNECT && os_errno == 0) {
+        /* curl leaves no errno when it could not even make a socket: try
+         * one, to learn why (out of file descriptors, mostly). */
+        int fd = socket(c->ep.unix_socket ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            os_errno = errno;
+        else
+            close(fd);
+    }
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+        /* curl's own words name "localhost port 80" for a unix socket, and
+         * hide a local cause: say what really failed. */
+        if (os_errno == EMFILE || os_errno == ENFILE)
+            return berr_set(err, BERR_FAILURE,
+                            "cannot connect to the engine at %s: too many open files (%s); "
+                            "raise the limit (ulimit -n) or run fewer operations at once",
+                            c->display, strerror((int)os_errno));
+        if (c->ep.unix_socket && os_errno == ECONNREFUSED)
+            return berr_set(err, BERR_UNREACHABLE,
+                            "cannot reach the engine at %s: nothing listens on that socket "
+                            "(connection refused; an engine that stopped may have left it "
+                            "behind): 'berth engine start' starts one; --engine or DOCKER_HOST "
+                            "names another",
+                            c->display);
+        if (c->ep.unix_socket && os_errno)
+            return berr_set(err, BERR_UNREACHABLE, "cannot reach the engine at %s: %s",
+                            c->display, strerror((int)os_errno));
+        break;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL: /* "Received HTTP/0.9 when not allowed" */
+        return berr_set(err, BERR_ENGINE,
+                        "what answers at %s is not a Docker engine: its answer is not HTTP (%s)",
+                        c->display, what);
+    default:
+        break;
+    }
+    if (os_errno == EMFILE || os_errno == ENFILE)
+        return berr_set(err, BERR_FAILURE, "talking to the engine at %s: too many open files; "
+                        "raise the limit (ulimit -n) or run fewer operations at once",
+                        c->display);
     switch (rc) {
     case CURLE_ABORTED_BY_CALLBACK:
         return berr_set(err, BERR_INTERRUPTED, "interrupted");

@@ -62,21 +62,23 @@ static bool check_cref(struct ck *c, const char *text, bool allow_mode, struct c
 {
     memset(out, 0, sizeof *out);
     out->instance = -1;
+    /* Split on every ':' and count all the fields: parts[] keeps the first
+     * three, n counts them all, so a reference with too many fields is
+     * refused below instead of read past the array (issue 13). */
     char *t = arena_strdup(c->L->a, text);
     char *parts[3] = {t, NULL, NULL};
-    int n = 1;
-    for (char *p = t; *p && n <= 3; p++) {
+    size_t n = 1;
+    for (char *p = t; *p; p++) {
         if (*p == ':') {
             *p = '\0';
-            if (n == 3) {
-                n = 4;
-                break;
-            }
-            parts[n++] = p + 1;
+            if (n < ARRAY_SIZE(parts))
+                parts[n] = p + 1;
+            n++;
         }
     }
-    if (n > 1 && allow_mode && (streq(parts[n - 1], "ro") || streq(parts[n - 1], "rw"))) {
-        out->read_only = streq(parts[n - 1], "ro");
+    const char *last = n <= ARRAY_SIZE(parts) ? parts[n - 1] : NULL;
+    if (n > 1 && n <= ARRAY_SIZE(parts) && allow_mode && (streq(last, "ro") || streq(last, "rw"))) {
+        out->read_only = streq(last, "ro");
         n--;
     }
     if (n > 2) {

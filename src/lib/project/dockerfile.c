@@ -72,6 +72,13 @@ void dockerfile_froms(struct loader *L, struct part *pt, const char *path, const
         if (k >= w.n)
             continue;
         const char *img = w.v[k];
+        if (strlen(img) > PROJECT_MAX_IMAGE_NAME) {
+            /* Refused here: the engine takes minutes over a 1 MB name. */
+            report_at(L, (struct loc){shown, start}, pt->name, NULL,
+                      "FROM %.40s...: the image name is longer than %d bytes", img,
+                      PROJECT_MAX_IMAGE_NAME);
+            continue;
+        }
         bool stage = false;
         for (size_t a = 0; a < aliases.n; a++)
             if (strcasecmp(aliases.v[a], img) == 0)

@@ -22,6 +22,8 @@ struct parser {
     strbuf first;            /* the value's text on the key's own line */
     strbuf cont;             /* continuation lines, raw, '\n'-terminated */
     size_t pending_blank;    /* blank lines seen inside the value so far */
+    size_t nkeys;            /* in the whole file, for INI_MAX_KEYS */
+    bool stop;               /* a limit passed: reported, the rest is not read */
 };
 
 static bool is_blank(const char *s, size_t n)
@@ -149,6 +151,12 @@ static void parse_header(struct parser *P, const char *l, size_t n, int line)
     if (!nn)
         diag_add(P->d, P->doc->file, line, NULL, NULL,
                  "empty section name (write [name])");
+    if (P->doc->nsec == INI_MAX_SECTIONS) {
+        diag_add(P->d, P->doc->file, line, NULL, NULL,
+                 "more than %d sections: berth's limit for a file", INI_MAX_SECTIONS);
+        P->stop = true;
+        return;
+    }
     P->sec = add_section(P, nm, line);
     if (!nn)
         P->sec->dup_of = INI_BROKEN;
@@ -184,9 +192,22 @@ static void parse_key(struct parser *P, const char *l, size_t n, int line)
             return;
         }
     }
+    if (P->nkeys++ == INI_MAX_KEYS) {
+        diag_add(P->d, P->doc->file, line, NULL, NULL,
+                 "more than %d keys: berth's limit for a file", INI_MAX_KEYS);
+        P->stop = true;
+        return;
+    }
     if (!P->sec)
         P->sec = add_section(P, NULL, line);
     struct ini_section *s = P->sec;
+    if (s->nkv == INI_MAX_SECTION_KEYS) {
+        diag_add(P->d, P->doc->file, line, NULL, NULL,
+                 "more than %d keys in section [%s]: berth's limit", INI_MAX_SECTION_KEYS,
+                 s->name ? s->name : "");
+        P->stop = true;
+        return;
+    }
     for (size_t i = 0; i < s->nkv; i++) {
         if (strlen(s->kv[i].key) == kn && memcmp(s->kv[i].key, k, kn) == 0) {
             diag_add(P->d, P->doc->file, line, s->name && *s->name ? s->name : NULL,
@@ -260,7 +281,7 @@ struct ini_doc *ini_parse(const char *file, const char *text, size_t len, struct
     /* A UTF-8 byte order mark is noise some editors add. */
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         off = 3;
-    while (off < len) {
+    while (off < len && !P.stop) {
         const char *l = text + off;
         const char *e = memchr(l, '\n', len - off);
         size_t n = e ? (size_t)(e - l) : len - off;

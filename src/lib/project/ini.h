@@ -25,6 +25,13 @@ struct arena;
 
 #define INI_BROKEN (-2)
 
+/* A file with more sections or keys is reported at the first one too many
+ * and read no further (README "Limits"): the parser stays fast, whatever
+ * the input. */
+#define INI_MAX_SECTIONS 1000
+#define INI_MAX_KEYS 10000
+#define INI_MAX_SECTION_KEYS 1000 /* keys of one section */
+
 struct ini_kv {
     const char *key;
     const char *value; /* first line, then continuation lines, joined by '\n' */

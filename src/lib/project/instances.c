@@ -102,6 +102,11 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
             split_words(L->a, lines.v[i], &w);
             for (size_t k = 0; k < w.n; k++) {
                 const char *n = w.v[k];
+                if (names.n == PROJECT_MAX_INSTANCES) {
+                    load_problem(L, s, kv, "more than %d instances: berth's limit for a part",
+                                 PROJECT_MAX_INSTANCES);
+                    break;
+                }
                 bool dup = false;
                 for (size_t j = 0; j < names.n; j++)
                     dup = dup || streq(names.v[j], n);

@@ -80,6 +80,7 @@ struct loader {
     struct rkv **stack;
     struct rsec **stack_sec;
     size_t depth, stack_cap;
+    bool subst_too_deep; /* PROJECT_MAX_DEPTH passed: reported once, substitution ends */
     struct sref *refs;
     size_t nrefs, refs_cap;
     /* per part: its merged section */

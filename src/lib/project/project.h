@@ -200,6 +200,14 @@ struct part {
     struct container *container; /* PART_CONTAINER only */
 };
 
+/* Limits (README "Limits"): past one, loading fails at once with exit 3, so
+ * no project file makes the loader work for long (issue 13). */
+/* (and ini.h: INI_MAX_SECTIONS sections, INI_MAX_KEYS keys in one file) */
+#define PROJECT_MAX_FOLDERS 1000   /* container folders */
+#define PROJECT_MAX_INSTANCES 1000 /* instances of one part */
+#define PROJECT_MAX_DEPTH 64       /* substitutions within or through one another */
+#define PROJECT_MAX_IMAGE_NAME 255 /* an image a Dockerfile's FROM names */
+
 struct project {
     const char *name;      /* [a-z0-9][a-z0-9_-]* */
     const char *dir;       /* absolute project folder */

@@ -3,6 +3,8 @@
  * folder's settings file (read by zeroconf.c), and -s / -p on the command
  * line. */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "project/loader.h"
 #include "base/util.h"
@@ -138,8 +140,13 @@ void load_project_file(struct loader *L)
     if (o->text) {
         len = strlen(o->text);
     } else {
-        if ((!o->file || other) && access(path, F_OK) != 0)
-            return; /* no project file: the folders (or the reader's files) are the project */
+        struct stat st;
+        /* No project file: the folders (or the reader's files) are the
+         * project. But a berth.ini that is there and cannot be followed (a
+         * symbolic link loop, a dangling link) is reported, not taken for
+         * none. */
+        if ((!o->file || other) && access(path, F_OK) != 0 && lstat(path, &st) != 0)
+            return;
         const char *why;
         text = slurp_file(path, &len, &why);
         if (!text) {

@@ -10,7 +10,11 @@
  *
  * Values are resolved lazily and at most once; a reference to a value being
  * resolved closes a cycle, reported with the whole chain. A reference to
- * another part is a dependency on it (recorded for resolve.c). */
+ * another part is a dependency on it (recorded for resolve.c).
+ *
+ * Nesting, of defaults within defaults or of values through values, stops
+ * at PROJECT_MAX_DEPTH: deeper, the first such problem is reported and
+ * substitution ends (each level costs a pass over the rest of the text). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +184,15 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
     return true;
 }
 
+static bool too_deep(struct loader *L, struct rsec *s, struct rkv *kv)
+{
+    if (!L->subst_too_deep)
+        load_problem(L, s, kv, "substitutions nested more than %d deep: berth's limit",
+                     PROJECT_MAX_DEPTH);
+    L->subst_too_deep = true;
+    return false;
+}
+
 static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char *text,
                    strbuf *out)
 {
@@ -202,7 +215,8 @@ static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char 
         const char *e = p + 2;
         for (; *e; e++) {
             if (e[0] == '$' && e[1] == '{') {
-                depth++;
+                if (++depth + (int)L->depth >= PROJECT_MAX_DEPTH)
+                    return too_deep(L, s, kv);
                 e++;
             } else if (*e == '}' && depth-- == 0) {
                 break;
@@ -231,6 +245,8 @@ static bool resolve_kv(struct loader *L, struct rsec *s, struct rkv *kv)
     case S_BUSY: report_cycle(L, kv); return false;
     case S_TODO: break;
     }
+    if (L->subst_too_deep || L->depth >= PROJECT_MAX_DEPTH)
+        return too_deep(L, s, kv);
     kv->state = S_BUSY;
     push(L, s, kv);
     strbuf out = STRBUF_INIT;

@@ -154,6 +154,14 @@ void zeroconf_scan(struct loader *L)
             names[n++] = xstrdup(e->d_name);
         }
         closedir(d);
+        if (n > PROJECT_MAX_FOLDERS) {
+            report_at(L, (struct loc){join_path(L->a, *L->shown_dir ? L->shown_dir : ".", tops[t]), 0},
+                      NULL, NULL, "more than %d container folders: berth's limit",
+                      PROJECT_MAX_FOLDERS);
+            for (size_t i = 0; i < n; i++)
+                free(names[i]);
+            n = 0;
+        }
         if (n > 1)
             qsort(names, n, sizeof *names, cmp_str);
         for (size_t i = 0; i < n; i++) {

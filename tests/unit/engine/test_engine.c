@@ -318,8 +318,18 @@ static void check_answer_cases(void)
         {500, "plain text error\n", BERR_ENGINE, {"plain text error", "500", NULL}, "\n", 0},
         {500, "{\"nomessage\":true}", BERR_ENGINE, {"nomessage", "500", NULL}, NULL, 0},
         {500, "[1,2]", BERR_ENGINE, {"[1,2]", NULL, NULL}, NULL, 0},
-        {404, "", BERR_NOTFOUND, {"no message", "404", NULL}, NULL, 0},
-        {503, "\n\r\n", BERR_ENGINE, {"no message", "503", NULL}, NULL, 0},
+        /* issue 13: an empty answer says the status and what it means */
+        {404, "", BERR_NOTFOUND,
+         {"the engine answered HTTP 404 (Not Found) with an empty body", NULL, NULL}, "no message",
+         0},
+        {503, "\n\r\n", BERR_ENGINE, {"HTTP 503 (Service Unavailable) with an empty body", NULL,
+         NULL}, "no message", 0},
+        /* issue 13: escape sequences and control characters never reach the terminal */
+        {500, "{\"message\":\"\\u001b]0;title\\u0007\\u001b[2J\\u001b[31mred\\u001b[0m\\u0001 "
+              "bell\\u0007 c1\\u009b31m end\"}",
+         BERR_ENGINE, {"engine said (HTTP 500): red bell c131m end", NULL, NULL}, "\x1b", 0},
+        {500, "\x1b[31mraw\x1b[0m \xff\x9b body", BERR_ENGINE,
+         {"engine said (HTTP 500): raw ?? body", NULL, NULL}, "\x1b", 0},
         {500, NULL, BERR_ENGINE, {"START", "500", NULL}, "END", 1024},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -351,6 +361,24 @@ static void check_answer_cases(void)
                 printf("#   message is %zu bytes\n", strlen(err->msg));
         }
         berr_free(err);
+    }
+
+    /* issue 13: a 1 MB JSON message is capped, and says how much is left out */
+    {
+        size_t n = 1 << 20;
+        strbuf huge = STRBUF_INIT;
+        sb_adds(&huge, "{\"message\":\"");
+        for (size_t i = 0; i < n; i++)
+            sb_addc(&huge, 'A');
+        sb_adds(&huge, "TAIL\"}");
+        berr *err = NULL;
+        engine_error_from_answer(500, huge.buf, huge.len, &err);
+        ok(err && strlen(err->msg) < ENGINE_MESSAGE_MAX + 100, "a 1 MB message is capped");
+        has_str(err ? err->msg : NULL, " ... (", "and says it is");
+        has_str(err ? err->msg : NULL, "more bytes not shown)", "with how much is not shown");
+        ok(err && !strstr(err->msg, "TAIL"), "its end is not shown");
+        berr_free(err);
+        sb_release(&huge);
     }
 
     /* err NULL: still -1, no crash, no leak */

@@ -347,6 +347,19 @@ static const struct pcase cases[] = {
      {{0}}, {0}, NULL, NULL,
      "berth.ini:8: part 'c': key 'volumes-from': part 'd' has no instance 'oen' (did you mean "
      "'one'?)"},
+    {"volumes-from with four fields (issue 13: read past the fields)",
+     "[d]\nrecipe = container\nimage = x\n[c]\nrecipe = container\nimage = x\nvolumes-from = "
+     "d:a:b:c\n",
+     {{0}}, {0}, NULL, NULL,
+     "key 'volumes-from': 'd:a:b:c' is not a container reference (use PART, PART:INSTANCE, "
+     "optionally followed by :ro or :rw)"},
+    {"volumes-from with many fields ending in a mode",
+     "[d]\nrecipe = container\nimage = x\n[c]\nrecipe = container\nimage = x\nvolumes-from = "
+     "d:a:b:c:d:ro\n",
+     {{0}}, {0}, NULL, NULL, "'d:a:b:c:d:ro' is not a container reference"},
+    {"a link with three fields", "[d]\nrecipe = container\nimage = x\n[c]\nrecipe = container\n"
+     "image = x\nlinks = d:a:b\n",
+     {{0}}, {0}, NULL, NULL, "'d:a:b' is not a container reference (use PART or PART:INSTANCE)"},
     {"volumes-from a volume", "[v]\nrecipe = volume\n[c]\nrecipe = container\nimage = x\n"
      "volumes-from = v\n",
      {{0}}, {0}, NULL, NULL, "'v' is a volume part, but this must name a container part"},

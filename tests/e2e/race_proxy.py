@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""A pass-through proxy to the real engine that makes a race happen on
+demand: before it forwards berth's `POST /containers/ID/ACTION` (ACTION one
+of start, stop, kill), it does the same thing to the same container itself,
+as another client racing berth would. The real engine then answers berth
+304 Not Modified ("already started" / "already stopped"). Nothing is faked:
+every answer berth sees comes from the real engine.
+
+It can also kill at a chosen step, as a crash would: with ACTION
+"kill-client:REGEX" it kills (SIGKILL) the client itself, found by the
+socket's peer credentials, when a request line matches REGEX, and never
+forwards that request; with "kill-pid:PIDFILE:REGEX" it kills the process
+whose pid PIDFILE holds (a private dockerd) instead. Each kill happens once.
+
+Usage: race_proxy.py LISTEN_SOCKET ENGINE_SOCKET ACTION
+"""
+import signal
+import struct
+import os
+import re
+import socket
+import sys
+import threading
+
+REQ = re.compile(rb"^POST /v[0-9.]+/containers/([^/ ?]+)/(start|stop|kill)[? ]")
+
+
+def engine_call(engine, method, path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(engine)
+    s.sendall(b"%s %s HTTP/1.1\r\nHost: e\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+              % (method, path))
+    while s.recv(65536):
+        pass
+    s.close()
+
+
+def pump(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+KILLED = threading.Event()
+
+
+def crash(client, action, data):
+    """The kill-* actions: True when this request is where to crash."""
+    kind, _, rest = action.partition(b":")
+    if kind == b"kill-client":
+        pidfile, pattern = None, rest
+    elif kind == b"kill-pid":
+        pidfile, _, pattern = rest.partition(b":")
+    else:
+        return False
+    line = data.split(b"\r\n", 1)[0]
+    if KILLED.is_set() or not re.search(pattern, line):
+        return False
+    KILLED.set()
+    if pidfile is None:
+        cred = client.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid = struct.unpack("3i", cred)[0]
+    else:
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+    os.kill(pid, signal.SIGKILL)
+    with open(LOG, "a") as f:
+        f.write("killed %d at %s\n" % (pid, line.decode(errors="replace")))
+    return True
+
+
+def client_to_engine(client, up, engine, action):
+    try:
+        while True:
+            data = client.recv(65536)
+            if not data:
+                break
+            if crash(client, action, data):
+                break
+            m = REQ.match(data)
+            if m and m.group(2) == action:
+                # The racing client acts first (stop: at once, t=0).
+                path = b"/containers/%s/%s" % (m.group(1), action)
+                if action == b"stop":
+                    path += b"?t=0"
+                engine_call(engine, b"POST", path)
+                with open(LOG, "a") as f:
+                    f.write("raced %s %s\n" % (action.decode(), m.group(1).decode()))
+            up.sendall(data)
+    except OSError:
+        pass
+    for s in (client, up):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def main():
+    listen, engine, action = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+    global LOG
+    LOG = listen + ".log"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(listen + ".tmp")
+    os.rename(listen + ".tmp", listen)
+    srv.listen(64)
+    while True:
+        client, _ = srv.accept()
+        up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        up.connect(engine)
+        threading.Thread(target=pump, args=(up, client), daemon=True).start()
+        threading.Thread(target=client_to_engine, args=(client, up, engine, action),
+                         daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
