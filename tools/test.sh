@@ -74,7 +74,9 @@ for f in build-fuzz/fuzz_*; do
     for d in "tests/fuzz/seeds/$name" "tests/fuzz/regress/$name"; do
         [ -d "$d" ] && kept+=("$d")
     done
-    if "$f" -max_total_time="$FUZZ_SECONDS" -artifact_prefix=build-fuzz/ "$corpus" \
+    # -timeout: an input that runs for 10 s is a hang, and fails the run
+    # (libFuzzer checks -max_total_time only between inputs).
+    if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -artifact_prefix=build-fuzz/ "$corpus" \
             "${kept[@]}" > "$f.log" 2>&1; then
         echo "ok - $f ran ${FUZZ_SECONDS}s without a crash" | count "$f"
     else
