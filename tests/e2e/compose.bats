@@ -267,6 +267,10 @@ networks:
       config:
         - subnet: 10.231.7.0/24
 YAML
+    # A fixed subnet: the suite's other run makes the same network at the
+    # same time on the same engine; one at a time (held until the test ends).
+    exec 9>/tmp/berth-e2e-compose-subnet.lock
+    flock 9
     run berth -C "$DIR" --progress plain up
     [ "$status" -eq 0 ]
     [ "$(ins "containers/$P-db-1" ".NetworkSettings.Networks[\"$P-back\"].IPAddress")" = 10.231.7.50 ]

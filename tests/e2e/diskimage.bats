@@ -11,7 +11,7 @@
 load helpers
 
 IMG=berth-e2e-busybox
-TUSER=berth_disk_e2e
+TUSER=bdisk${BATS_ROOT_PID:-$$}  # one per run: the suite runs two at once
 
 setup_file() {
     export SOCK=${DOCKER_HOST#unix://}

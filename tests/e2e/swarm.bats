@@ -32,6 +32,15 @@ PY
 }
 
 setup_file() {
+    # A swarm is the whole engine's state: this file makes one on an engine
+    # of its own (the suite runs two binaries' tests against one engine at
+    # once, and a swarm left or made by one run would pull the floor from
+    # under the other). Stopped by its pid in teardown_file.
+    SWARM_ENGINE_DIR=$(mktemp -d /tmp/bsw.XXXXXX)
+    local out
+    out=$("$BERTH" engine start --dir "$SWARM_ENGINE_DIR") || return 1
+    eval "$out"   # export DOCKER_HOST=unix://.../docker.sock
+    export SWARM_ENGINE_DIR DOCKER_HOST
     local state
     state=$(api http://e/info | jq -r .Swarm.LocalNodeState)
     if [ "$state" = active ]; then
@@ -60,6 +69,12 @@ setup_file() {
 }
 
 teardown_file() {
+    stop_swarm
+    "$BERTH" engine stop --purge --dir "$SWARM_ENGINE_DIR" >/dev/null 2>&1 || true
+    rm -rf "$SWARM_ENGINE_DIR"
+}
+
+stop_swarm() {
     if [ "$(cat "$BATS_FILE_TMPDIR/made" 2>/dev/null)" = yes ]; then
         api -X POST "http://e/swarm/leave?force=1" >/dev/null || true
         local i

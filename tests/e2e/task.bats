@@ -9,7 +9,7 @@
 load helpers
 
 IMG=berth-e2e-busybox
-TUSER=berth_task_e2e
+TUSER=btask${BATS_ROOT_PID:-$$}  # one per run: the suite runs two at once
 
 setup_file() {
     export SOCK=${DOCKER_HOST#unix://}

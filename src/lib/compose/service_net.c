@@ -47,6 +47,10 @@ void k_ports(struct svc *S, struct ynode *n)
         bad(S, n, "ports", "must be a list, not %s", ykind_name(n->kind));
         return;
     }
+    /* Compose publishes what ports lists; berth's instances publish their
+     * ports only where publish_ports says so (a standard instance does not). */
+    if (n->n)
+        set1(S, "publish_ports", "true", n);
     for (size_t i = 0; i < n->n; i++) {
         struct ynode *it = n->v[i];
         if (it->kind == Y_SCALAR) {

@@ -167,7 +167,16 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         cleanup_free char *ignore_path = xasprintf("%s/.dockerignore", source);
         /* sent even when .dockerignore lists them, as docker does */
         const char *keep[] = {".dockerignore", inside ? df_abs + strlen(src_slash) : NULL, NULL};
-        const char *drop[] = {berth_ini_used(df_abs) ? NULL : "berth.ini", NULL};
+        /* berth's own state (.berth/: the lock, records, persistent data)
+         * is no build input, when the context holds the project's folder */
+        cleanup_free char *state = xasprintf("%s/.berth", cv->p->dir);
+        const char *state_rel = starts_with(state, src_slash) ? state + strlen(src_slash) : NULL;
+        const char *drop[3] = {0};
+        size_t ndrop = 0;
+        if (state_rel)
+            drop[ndrop++] = state_rel;
+        if (!berth_ini_used(df_abs))
+            drop[ndrop++] = "berth.ini";
         struct ignore_rules *ign = NULL;
         if (ignore_load_adjusted(ignore_path, drop, keep, &ign, err) < 0)
             return -1; /* the task, "image PART", names the part */
