@@ -693,7 +693,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
 {
     memset(out, 0, sizeof *out);
     struct cv cv = {.e = e, .p = p, .sel = sel, .o = o, .plan = out,
-                    .images = json_object(), .rebuilt = json_object(),
+                    .images = json_object(), .rebuilt = json_object(), .pull_checked = json_object(),
                     .remade = json_object(), .awaited = xcalloc(p->nparts + 1, sizeof(bool))};
     pthread_mutex_init(&cv.lock, NULL);
     int rc = api_list(e, "containers", p->name, &cv.containers, err);
@@ -725,6 +725,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     json_decref(cv.volumes);
     json_decref(cv.images);
     json_decref(cv.rebuilt);
+    json_decref(cv.pull_checked);
     json_decref(cv.remade);
     free(cv.awaited);
     pthread_mutex_destroy(&cv.lock);

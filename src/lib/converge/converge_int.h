@@ -20,6 +20,8 @@ struct cv {
     json_t *images;  /* ref -> {"Id", "Config"}: what each image is now */
     json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
     json_t *remade;  /* container name -> true: (to be) created or recreated in this run */
+    json_t *pull_checked; /* ref -> true: a container's image no part makes, pulled or
+                           * found in this run (once for all its instances) */
     bool *awaited;   /* per part: a selected part needs it, so its start waits for readiness */
     long long last_start_ms; /* when this run last started a container (settle.c) */
 };

@@ -85,12 +85,14 @@ int cv_pull_needed(struct cv *cv, const struct part *pt, berr **err)
     const char *policy = part_value(pt, "pull-policy");
     pthread_mutex_lock(&need_lock);
     int rc = 0;
-    if (!cv_image_rebuilt(cv, c->image)) { /* not pulled in this run already */
+    /* Pulled (or found) once per run: the other instances go on. Not
+     * marked rebuilt for that: an image found as it was rebuilds nothing
+     * made FROM it (pull_policy marks an image a pull changed). */
+    if (!json_object_get(cv->pull_checked, c->image) && !cv_image_rebuilt(cv, c->image)) {
         cleanup_free char *subject = xasprintf("image %s", c->image);
         rc = pull_policy(cv, c->image, policy ? policy : "missing", pt, subject, pt->level, err);
-        /* Pulled (or found) once per run: the other instances go on. */
-        if (rc == 0 && !cv->o->dry_run)
-            cv_image_changed(cv, c->image);
+        if (rc == 0)
+            json_object_set_new(cv->pull_checked, c->image, json_true());
     }
     pthread_mutex_unlock(&need_lock);
     return rc;
