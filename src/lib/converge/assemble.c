@@ -71,46 +71,6 @@ static int image_input(struct cv *cv, struct inputs *in, const char *name, const
     return 0;
 }
 
-static json_t *strv_json(const struct strv *sv)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
-    return a;
-}
-
-/* The committed image's settings. */
-static json_t *image_config(const struct part *pt)
-{
-    json_t *cfg = json_object();
-    const struct setting *s;
-    if ((s = part_setting(pt, "command")) && s->items.n)
-        json_object_set_new(cfg, "Cmd", strv_json(&s->items));
-    if ((s = part_setting(pt, "entrypoint")) && s->items.n)
-        json_object_set_new(cfg, "Entrypoint", strv_json(&s->items));
-    if ((s = part_setting(pt, "env")) && s->items.n)
-        json_object_set_new(cfg, "Env", strv_json(&s->items));
-    if (part_value(pt, "workdir"))
-        json_object_set_new(cfg, "WorkingDir", json_string(part_value(pt, "workdir")));
-    if (part_value(pt, "user"))
-        json_object_set_new(cfg, "User", json_string(part_value(pt, "user")));
-    if ((s = part_setting(pt, "expose")) && s->items.n) {
-        json_t *ex = json_object();
-        for (size_t i = 0; i < s->items.n; i++) {
-            cleanup_free char *k = strchr(s->items.v[i], '/') ? xstrdup(s->items.v[i])
-                                                              : xasprintf("%s/tcp", s->items.v[i]);
-            json_object_set_new(ex, k, json_object());
-        }
-        json_object_set_new(cfg, "ExposedPorts", ex);
-    }
-    if ((s = part_setting(pt, "volumes")) && s->items.n) {
-        json_t *v = json_object();
-        for (size_t i = 0; i < s->items.n; i++)
-            json_object_set_new(v, s->items.v[i], json_object());
-        json_object_set_new(cfg, "Volumes", v);
-    }
-    return cfg;
-}
 
 static json_t *image_labels(struct cv *cv, const struct part *pt, const char *hash,
                             const char *fields)
@@ -439,7 +399,7 @@ int assemble_part_converge(struct cv *cv, const struct part *pt, berr **err)
         "script", "script-shell", "script-user", "labels", "tty"};
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
         input(&in, keys[i], part_value(pt, keys[i]));
-    json_t *cfg = image_config(pt);
+    json_t *cfg = cv_image_settings(pt);
     char *cfg_s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
     input(&in, "image settings", cfg_s);
     free(cfg_s);

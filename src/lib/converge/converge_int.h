@@ -122,4 +122,8 @@ void settle_started(struct cv *cv);
 /* "Exited (N) ..." in a listing: N, or -1. */
 int settle_listed_exit(json_t *c);
 
+/* The settings an image that a part commits gets: command, entrypoint,
+ * env, workdir, user, expose, volumes (images.c). */
+json_t *cv_image_settings(const struct part *pt);
+
 #endif

@@ -26,7 +26,7 @@ char *project_network_name(const struct project *p)
     return xasprintf("%s-default", p->name);
 }
 
-static json_t *strv_json(const struct strv *sv)
+json_t *strv_json(const struct strv *sv)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < sv->n; i++)

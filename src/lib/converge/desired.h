@@ -80,4 +80,7 @@ const char *desired_fields(struct desired *d);
  * "Env, Cmd" (malloc'd), or NULL when the label is missing or equal. */
 char *desired_changed_fields(const char *old_fields, const char *new_fields);
 
+/* A JSON array of the strings of sv. */
+json_t *strv_json(const struct strv *sv);
+
 #endif

@@ -287,16 +287,8 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
 
 /* ---- bootstrap ---- */
 
-static json_t *strv_json(const struct strv *sv)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
-    return a;
-}
-
-/* The image settings the committed image gets. */
-static json_t *bootstrap_config(const struct part *pt)
+/* The settings an image that a part commits gets (bootstrap, assemble). */
+json_t *cv_image_settings(const struct part *pt)
 {
     json_t *cfg = json_object();
     const struct setting *s;
@@ -318,6 +310,12 @@ static json_t *bootstrap_config(const struct part *pt)
             json_object_set_new(ex, k, json_object());
         }
         json_object_set_new(cfg, "ExposedPorts", ex);
+    }
+    if ((s = part_setting(pt, "volumes")) && s->items.n) {
+        json_t *v = json_object();
+        for (size_t i = 0; i < s->items.n; i++)
+            json_object_set_new(v, s->items.v[i], json_object());
+        json_object_set_new(cfg, "Volumes", v);
     }
     return cfg;
 }
@@ -493,7 +491,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     if (rc < 0)
         return -1; /* the task, "image PART", names the part */
 
-    json_t *cfg = bootstrap_config(pt);
+    json_t *cfg = cv_image_settings(pt);
     char *cfg_s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
     hasher *h = hasher_new();
     hasher_add_str(h, tf.hash);

@@ -46,14 +46,6 @@ static void hash_json(json_t *j, char out[65])
     free(s);
 }
 
-static json_t *strv_json(const struct strv *sv)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
-    return a;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
