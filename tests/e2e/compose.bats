@@ -329,6 +329,8 @@ $P-web-1 running" ]
 
 @test "examples/compose: a Compose project whose base image a berth.ini beside it bootstraps" {
     cp -r "$E2E_DIR/../../examples/compose/." "$DIR/"
+    # the example names its base image; the suite's other run uses it too
+    sed -i "s|composedemo/base|$P/base|g" "$DIR/compose.yaml" "$DIR/berth.ini" "$DIR/web/Dockerfile"
     GREETING=hi-from-test run berth -C "$DIR" -p "$P" --progress plain up
     [ "$status" -eq 0 ]
     [ "$(ours)" = "$P-cache-1 running

@@ -33,15 +33,17 @@ EOF
     [[ "$output" == *"bad:main is not running: it exited with code 3"* ]]
 }
 
-@test "up fails when entrypoint-local.sh cannot run (no execute bit)" {
+@test "up fails when entrypoint-local.sh fails, with its exit code and last lines" {
+    # (Without its execute bit it runs with sh, as DockerOps ran it:
+    # dockerops.bats. Here it runs, and fails.)
     mkdir -p "$DIR/containers/web"
     printf 'FROM %s\nCMD ["sleep", "1000"]\n' "$IMG" > "$DIR/containers/web/Dockerfile"
-    printf '#!/bin/sh\necho local\n' > "$DIR/containers/web/entrypoint-local.sh"
-    chmod 644 "$DIR/containers/web/entrypoint-local.sh"
+    printf '#!/bin/sh\necho local setup broke\nexit 5\n' > "$DIR/containers/web/entrypoint-local.sh"
+    chmod 755 "$DIR/containers/web/entrypoint-local.sh"
     run berth -C "$DIR" -p "$P" --progress plain up
     [ "$status" -eq 1 ]
-    [[ "$output" == *"web:"*" is not running: it exited with code 126"* ]]
-    [[ "$output" == *"Permission denied"* ]]
+    [[ "$output" == *"web:"*" is not running: it exited with code 5"* ]]
+    [[ "$output" == *"local setup broke"* ]]
 }
 
 @test "a part declared oneshot may exit 0, and is not run again by the next up; a non-zero exit still fails" {
@@ -83,7 +85,7 @@ EOF
     [[ "$output" == *"berth.ini:8: part 'init': key 'oneshot'"*"restart = no"* ]]
 }
 
-@test "down: what is already gone is no error (two downs at once, each removing the same objects)" {
+@test "down: what is already gone is no error (the docker CLI removing the same objects at once)" {
     mkdir -p "$DIR/da" "$DIR/db" "$DIR/dc"
     for x in a b c; do printf 'FROM %s\nRUN echo %s > /x\n' "$IMG" "$x" > "$DIR/d$x/Dockerfile"; done
     cat > "$DIR/berth.ini" <<EOF
@@ -117,12 +119,17 @@ EOF
     for round in 1 2 3; do
         run berth -C "$DIR" --progress quiet up
         [ "$status" -eq 0 ]
-        berth -C "$DIR" --progress plain down --rmi --volumes --yes > "$DIR/one.log" 2>&1 &
+        # Two berths cannot race (one up or down of a project at a time:
+        # races.bats); anyone else can: the docker CLI removes the same
+        # containers and images while berth does.
+        ids=$(api "http://e/containers/json?all=1" | jq -r --arg p "$P" \
+            '.[] | select((.Labels // {})["berth.project"] == $p) | .Id')
+        ( /usr/bin/docker -H "$DOCKER_HOST" rm -f $ids
+          /usr/bin/docker -H "$DOCKER_HOST" rmi -f "$P/a" "$P/b" "$P/c" ) > "$DIR/cli.log" 2>&1 &
         pid=$!
         run berth -C "$DIR" --progress plain down --rmi --volumes --yes
-        wait "$pid" && first=0 || first=$?
-        [ "$status" -eq 0 ]
-        [ "$first" -eq 0 ] || { cat "$DIR/one.log"; false; }
+        wait "$pid" || true
+        [ "$status" -eq 0 ] || { echo "# $output" >&3; false; }
         [ -z "$(ours)" ]
         absent "images/$P/a"; absent "images/$P/c"
     done
