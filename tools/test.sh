@@ -18,9 +18,6 @@ install_packages "${BUILD_PACKAGES[@]}" "${ENGINE_PACKAGES[@]}" "${PACKAGE_PACKA
 
 build build
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false
-# The fuzz targets run under AddressSanitizer and UndefinedBehaviorSanitizer:
-# without them a read past an array (issue 13's crash) goes unseen.
-CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 
 passed=0 failed=0 failures=()
 # count NAME: read TAP on stdin, echo it, add its results to the totals.
@@ -61,29 +58,35 @@ for dir in build build-asan; do
     done
 done
 
-for f in build-fuzz/fuzz_*; do
-    [ -f "$f" ] && [ -x "$f" ] || continue
-    say "fuzz: $f for ${FUZZ_SECONDS}s"
-    # New inputs go to the build folder; tests/fuzz/seeds/NAME holds the
-    # seeds, tests/fuzz/regress/NAME every input that once crashed a target
-    # (the unit tests test_replay_NAME replay both in every build). A new
-    # crash leaves its input in build-fuzz/crash-*: keep it in regress/.
-    name=${f#build-fuzz/fuzz_}
-    corpus="build-fuzz/corpus/$name" kept=()
-    mkdir -p "$corpus"
-    for d in "tests/fuzz/seeds/$name" "tests/fuzz/regress/$name"; do
-        [ -d "$d" ] && kept+=("$d")
+# fuzz_all: build the fuzz targets and run each for FUZZ_SECONDS; TAP on
+# stdout. CPU work, so it runs while the end-to-end tests wait on the engine.
+# The fuzz targets run under AddressSanitizer and UndefinedBehaviorSanitizer:
+# without them a read past an array (issue 13's crash) goes unseen.
+fuzz_all() {
+    CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+    for f in build-fuzz/fuzz_*; do
+        [ -f "$f" ] && [ -x "$f" ] || continue
+        # New inputs go to the build folder; tests/fuzz/seeds/NAME holds the
+        # seeds, tests/fuzz/regress/NAME every input that once crashed a target
+        # (the unit tests test_replay_NAME replay both in every build). A new
+        # crash leaves its input in build-fuzz/crash-*: keep it in regress/.
+        name=${f#build-fuzz/fuzz_}
+        corpus="build-fuzz/corpus/$name" kept=()
+        mkdir -p "$corpus"
+        for d in "tests/fuzz/seeds/$name" "tests/fuzz/regress/$name"; do
+            [ -d "$d" ] && kept+=("$d")
+        done
+        # -timeout: an input that runs for 10 s is a hang, and fails the run
+        # (libFuzzer checks -max_total_time only between inputs).
+        if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -artifact_prefix=build-fuzz/ "$corpus" \
+                "${kept[@]}" > "$f.log" 2>&1; then
+            echo "ok - $f ran ${FUZZ_SECONDS}s without a crash"
+        else
+            tail -20 "$f.log"
+            echo "not ok - $f found a crash (see $f.log)"
+        fi
     done
-    # -timeout: an input that runs for 10 s is a hang, and fails the run
-    # (libFuzzer checks -max_total_time only between inputs).
-    if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -artifact_prefix=build-fuzz/ "$corpus" \
-            "${kept[@]}" > "$f.log" 2>&1; then
-        echo "ok - $f ran ${FUZZ_SECONDS}s without a crash" | count "$f"
-    else
-        tail -20 "$f.log"
-        echo "not ok - $f found a crash (see $f.log)" | count "$f"
-    fi
-done
+}
 
 trap 'engine_down build/berth' EXIT
 engine_up build/berth
@@ -94,6 +97,9 @@ engine_up build/berth
 # Within each run, E2E_JOBS files at a time (GNU parallel under bats --jobs):
 # most of a test's time is spent waiting on the engine, not on these 2 cores.
 E2E_JOBS=${E2E_JOBS:-3}
+say "fuzz targets, ${FUZZ_SECONDS}s each, in the background"
+fuzz_all > build/fuzz.tap &
+fuzz_pid=$!
 say "end-to-end with build/berth and build-asan/berth, side by side, $E2E_JOBS files at a time each"
 pids=()
 for dir in build build-asan; do
@@ -106,6 +112,12 @@ for dir in build build-asan; do
     say "end-to-end results of $dir/berth"
     count "e2e($dir)" < "$dir/e2e.tap"
 done
+say "fuzz results"
+wait "$fuzz_pid" && fuzz_rc=0 || fuzz_rc=$?
+count fuzz < build/fuzz.tap
+if [ "$fuzz_rc" -ne 0 ]; then # the fuzz build failed (build() exits)
+    failed=$((failed + 1)); failures+=("fuzz: exited $fuzz_rc (see above)")
+fi
 
 engine_down build/berth
 trap - EXIT
