@@ -460,10 +460,20 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
         for (char **t = pushed; *t; t++)
             free(*t);
         free(pushed);
-        if (!ntags && untagged(o->j))
+        if (!ntags && untagged(o->j)) {
             rc = unless_gone(api_image_remove(d->s.e, o->id, false, &e), &e, err);
-        else if (rc >= 0)
-            rc = ngone == ntags; /* every tag gone already: someone else removed it */
+        } else if (rc >= 0 && ngone == ntags) {
+            /* Every tag gone already: someone else removed it, or untagged
+             * it only (docker rmi -f on an image a container uses), leaving
+             * the image berth made dangling: remove that, by its id, unless
+             * something still uses it (then it is not berth's to wait for). */
+            rc = unless_gone(api_image_remove(d->s.e, o->id, false, &e), &e, err);
+            if (rc < 0 && (*err)->http_status == 409) {
+                berr_freep(err);
+                o->untag_only = true;
+            }
+            rc = rc < 0 && !o->untag_only ? -1 : 1;
+        }
     }
     if (rc < 0)
         return fail(d, o->subject, err);

@@ -85,7 +85,7 @@ EOF
     [[ "$output" == *"berth.ini:8: part 'init': key 'oneshot'"*"restart = no"* ]]
 }
 
-@test "down: what is already gone is no error (the docker CLI removing the same objects at once)" {
+@test "down --rmi: an image already gone is no error (the docker CLI removing the same images at once)" {
     mkdir -p "$DIR/da" "$DIR/db" "$DIR/dc"
     for x in a b c; do printf 'FROM %s\nRUN echo %s > /x\n' "$IMG" "$x" > "$DIR/d$x/Dockerfile"; done
     cat > "$DIR/berth.ini" <<EOF
@@ -120,12 +120,10 @@ EOF
         run berth -C "$DIR" --progress quiet up
         [ "$status" -eq 0 ]
         # Two berths cannot race (one up or down of a project at a time:
-        # races.bats); anyone else can: the docker CLI removes the same
-        # containers and images while berth does.
-        ids=$(api "http://e/containers/json?all=1" | jq -r --arg p "$P" \
-            '.[] | select((.Labels // {})["berth.project"] == $p) | .Id')
-        ( /usr/bin/docker -H "$DOCKER_HOST" rm -f $ids
-          /usr/bin/docker -H "$DOCKER_HOST" rmi -f "$P/a" "$P/b" "$P/c" ) > "$DIR/cli.log" 2>&1 &
+        # races.bats); anyone else can: the docker CLI removes the project's
+        # images (the defect: "HTTP 500: unrecognized image ID") while berth
+        # removes the containers, then the images.
+        /usr/bin/docker -H "$DOCKER_HOST" rmi -f "$P/a" "$P/b" "$P/c" > "$DIR/cli.log" 2>&1 &
         pid=$!
         run berth -C "$DIR" --progress plain down --rmi --volumes --yes
         wait "$pid" || true
