@@ -51,24 +51,29 @@ static const char pull_usage[] =
     "pull-policy says (missing: only when the engine lacks the image; always;\n"
     "never). Logins come from config.json, as for the docker CLI.\n";
 
-/* One line from fd, without its newline; echo off on a terminal. */
-static char *read_line(int fd, bool secret)
+/* Ask on fd, and read one line without its newline; a secret with echo
+ * off on a terminal. Echo goes off before the prompt shows, and nothing
+ * typed is flushed: an answer typed (or pasted) right after the prompt was
+ * thrown away by a flush, and berth then waited for ever. */
+static char *read_line(int fd, const char *prompt, bool secret)
 {
     struct termios old, quiet;
     bool tty = isatty(fd) && tcgetattr(fd, &old) == 0;
     if (tty && secret) {
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(fd, TCSAFLUSH, &quiet);
+        tcsetattr(fd, TCSANOW, &quiet);
     }
+    ssize_t w = write(fd, prompt, strlen(prompt));
+    (void)w;
     strbuf sb = STRBUF_INIT;
     char c;
     ssize_t n;
     while ((n = read(fd, &c, 1)) == 1 && c != '\n')
         sb_addc(&sb, c);
     if (tty && secret) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        ssize_t w = write(fd, "\n", 1);
+        tcsetattr(fd, TCSANOW, &old);
+        w = write(fd, "\n", 1);
         (void)w;
     }
     if (sb.len && sb.buf[sb.len - 1] == '\r')
@@ -98,9 +103,7 @@ static char *ask(const char *prompt, bool secret, berr **err)
                  secret ? "password" : "user");
         return NULL;
     }
-    ssize_t w = write(fd, prompt, strlen(prompt));
-    (void)w;
-    char *s = read_line(fd, secret);
+    char *s = read_line(fd, prompt, secret);
     close(fd);
     return s;
 }
