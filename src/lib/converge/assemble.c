@@ -34,42 +34,6 @@
 
 /* ---- inputs and their hashes ---- */
 
-struct inputs {
-    strbuf fields; /* "name:8hex,..." as desired_fields makes them */
-    hasher *all;
-};
-
-static void input(struct inputs *in, const char *name, const char *value)
-{
-    hasher *h = hasher_new();
-    hasher_add_str(h, value ? value : "");
-    char hex[65];
-    hasher_finish(h, hex);
-    sb_addf(&in->fields, "%s%s:%.8s", in->fields.len ? "," : "", name, hex);
-    hasher_add_str(in->all, name);
-    hasher_add_str(in->all, value ? value : "");
-}
-
-/* An image input by id: a rebuilt base rebuilds what is made from it. In a
- * dry run an image this run rebuilds counts as changed. */
-static int image_input(struct cv *cv, struct inputs *in, const char *name, const char *ref,
-                       berr **err)
-{
-    if (!ref) {
-        input(in, name, "");
-        return 0;
-    }
-    json_t *f = NULL;
-    if (cv_image(cv, ref, &f, err) < 0)
-        return -1;
-    const char *id = json_string_value(json_object_get(f, "Id"));
-    cleanup_free char *v = cv->o->dry_run && cv_image_rebuilt(cv, ref)
-                               ? xasprintf("%s (rebuilt)", ref)
-                               : xasprintf("%s@%s", ref, id ? id : "missing");
-    json_decref(f);
-    input(in, name, v);
-    return 0;
-}
 
 
 static json_t *image_labels(struct cv *cv, const struct part *pt, const char *hash,
@@ -374,7 +338,7 @@ int assemble_part_converge(struct cv *cv, const struct part *pt, berr **err)
 {
     cleanup_free char *subject = xasprintf("image %s", pt->name);
     struct tarfile root = {0}, layout = {0}, blayout = {0};
-    struct inputs in = {STRBUF_INIT, hasher_new()};
+    struct cv_inputs in = {STRBUF_INIT, hasher_new()};
     int rc = 0;
     /* Files by content. */
     if (!part_value(pt, "base-image"))
@@ -384,24 +348,24 @@ int assemble_part_converge(struct cv *cv, const struct part *pt, berr **err)
                         atoi(part_value(pt, "layout-gid")), &layout, err);
     if (rc == 0 && part_value(pt, "build-layout"))
         rc = layout_tar(part_value(pt, "build-layout"), -1, -1, &blayout, err);
-    input(&in, "archives", root.f ? root.hash : "");
-    input(&in, "layout", layout.f ? layout.hash : "");
-    input(&in, "build-layout", blayout.f ? blayout.hash : "");
+    cv_input(&in, "archives", root.f ? root.hash : "");
+    cv_input(&in, "layout", layout.f ? layout.hash : "");
+    cv_input(&in, "build-layout", blayout.f ? blayout.hash : "");
     /* Images by id. */
     if (rc == 0)
-        rc = image_input(cv, &in, "build-image", part_value(pt, "build-image"), err);
+        rc = cv_image_input(cv, &in, "build-image", part_value(pt, "build-image"), err);
     if (rc == 0)
-        rc = image_input(cv, &in, "base-image", part_value(pt, "base-image"), err);
+        rc = cv_image_input(cv, &in, "base-image", part_value(pt, "base-image"), err);
     /* Every setting that shapes the result. */
     static const char *const keys[] = {
         "build-command", "build-env", "build-script", "build-script-shell",
         "build-script-user", "build-volumes-from", "copy", "layout-uid", "layout-gid",
         "script", "script-shell", "script-user", "labels", "tty"};
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-        input(&in, keys[i], part_value(pt, keys[i]));
+        cv_input(&in, keys[i], part_value(pt, keys[i]));
     json_t *cfg = cv_image_settings(pt);
     char *cfg_s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
-    input(&in, "image settings", cfg_s);
+    cv_input(&in, "image settings", cfg_s);
     free(cfg_s);
     char hash[65];
     hasher_finish(in.all, hash);

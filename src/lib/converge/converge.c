@@ -731,3 +731,37 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
     pthread_mutex_destroy(&cv.lock);
     return rc;
 }
+
+/* ---- inputs of a part that makes a thing (assemble, diskimage) ---- */
+
+void cv_input(struct cv_inputs *in, const char *name, const char *value)
+{
+    hasher *h = hasher_new();
+    hasher_add_str(h, value ? value : "");
+    char hex[65];
+    hasher_finish(h, hex);
+    sb_addf(&in->fields, "%s%s:%.8s", in->fields.len ? "," : "", name, hex);
+    hasher_add_str(in->all, name);
+    hasher_add_str(in->all, value ? value : "");
+}
+
+/* An image input by id: a rebuilt base rebuilds what is made from it. In a
+ * dry run an image this run rebuilds counts as changed. */
+int cv_image_input(struct cv *cv, struct cv_inputs *in, const char *name, const char *ref,
+                   berr **err)
+{
+    if (!ref) {
+        cv_input(in, name, "");
+        return 0;
+    }
+    json_t *f = NULL;
+    if (cv_image(cv, ref, &f, err) < 0)
+        return -1;
+    const char *id = json_string_value(json_object_get(f, "Id"));
+    cleanup_free char *v = cv->o->dry_run && cv_image_rebuilt(cv, ref)
+                               ? xasprintf("%s (rebuilt)", ref)
+                               : xasprintf("%s@%s", ref, id ? id : "missing");
+    json_decref(f);
+    cv_input(in, name, v);
+    return 0;
+}

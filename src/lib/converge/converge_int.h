@@ -6,6 +6,8 @@
 #include <pthread.h>
 
 #include "converge/converge.h"
+#include "base/hash.h"
+#include "base/strbuf.h"
 #include "engine/http.h"
 
 struct cv {
@@ -125,5 +127,18 @@ int settle_listed_exit(json_t *c);
 /* The settings an image that a part commits gets: command, entrypoint,
  * env, workdir, user, expose, volumes (images.c). */
 json_t *cv_image_settings(const struct part *pt);
+
+/* The inputs of a part that makes a thing (assemble, diskimage): each
+ * one's short hash in fields ("name:8hex,..." as desired_fields makes
+ * them, for plan's "changed:"), and all of them in one hash. */
+struct cv_inputs {
+    strbuf fields;
+    hasher *all;
+};
+void cv_input(struct cv_inputs *in, const char *name, const char *value);
+/* An image input by id: a rebuilt base rebuilds what is made from it. In a
+ * dry run an image this run rebuilds counts as changed. */
+int cv_image_input(struct cv *cv, struct cv_inputs *in, const char *name, const char *ref,
+                   berr **err);
 
 #endif

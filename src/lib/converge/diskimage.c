@@ -104,40 +104,6 @@ static int record_write(const struct project *p, const struct part *pt, const ch
 
 /* ---- inputs ---- */
 
-struct inputs {
-    strbuf fields;
-    hasher *all;
-};
-
-static void input(struct inputs *in, const char *name, const char *value)
-{
-    hasher *h = hasher_new();
-    hasher_add_str(h, value ? value : "");
-    char hex[65];
-    hasher_finish(h, hex);
-    sb_addf(&in->fields, "%s%s:%.8s", in->fields.len ? "," : "", name, hex);
-    hasher_add_str(in->all, name);
-    hasher_add_str(in->all, value ? value : "");
-}
-
-static int image_input(struct cv *cv, struct inputs *in, const char *name, const char *ref,
-                       berr **err)
-{
-    if (!ref) {
-        input(in, name, "");
-        return 0;
-    }
-    json_t *f = NULL;
-    if (cv_image(cv, ref, &f, err) < 0)
-        return -1;
-    const char *id = json_string_value(json_object_get(f, "Id"));
-    cleanup_free char *v = cv->o->dry_run && cv_image_rebuilt(cv, ref)
-                               ? xasprintf("%s (rebuilt)", ref)
-                               : xasprintf("%s@%s", ref, id ? id : "missing");
-    json_decref(f);
-    input(in, name, v);
-    return 0;
-}
 
 /* ---- the image's file system ---- */
 
@@ -355,17 +321,17 @@ int diskimage_part_converge(struct cv *cv, const struct part *pt, berr **err)
 {
     cleanup_free char *subject = xasprintf("diskimage %s", pt->name);
     const char *output = part_value(pt, "output");
-    struct inputs in = {STRBUF_INIT, hasher_new()};
-    int rc = image_input(cv, &in, "base-image", pt->image, err);
+    struct cv_inputs in = {STRBUF_INIT, hasher_new()};
+    int rc = cv_image_input(cv, &in, "base-image", pt->image, err);
     if (rc == 0)
-        rc = image_input(cv, &in, "build-image", part_value(pt, "build-image"), err);
+        rc = cv_image_input(cv, &in, "build-image", part_value(pt, "build-image"), err);
     static const char *const keys[] = {"output", "format", "size", "fs", "partition-table",
                                        "label", "build-command", "build-volumes-from",
                                        "privileged", "build-root", "image-file",
                                        "prepare-script", "build-script", "build-script-shell",
                                        "build-script-user"};
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-        input(&in, keys[i], part_value(pt, keys[i]));
+        cv_input(&in, keys[i], part_value(pt, keys[i]));
     char hash[65];
     hasher_finish(in.all, hash);
     if (rc < 0) {
