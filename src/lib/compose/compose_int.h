@@ -40,6 +40,7 @@ struct creader {
     struct ynode *doc;        /* the merged document */
     const char *project_name; /* name: of the file, else NULL */
     size_t nodes;             /* YAML nodes made so far (a budget) */
+    const void *path[66];     /* the libfyaml nodes being converted, outermost first */
     size_t diags_before;      /* problems found before this reader started */
     bool dry;                 /* looking for problems: hand nothing over */
 };

@@ -131,11 +131,18 @@ static struct ynode *convert(struct creader *R, struct fy_node *fn, const struct
             cproblem(R, at, NULL, NULL, "more than a million YAML nodes (aliases of aliases?)");
         return n;
     }
+    R->path[depth] = fn;
     if (fy_node_is_alias(fn)) {
         struct fy_node *t = fy_node_resolve_alias(fn);
-        if (!t) {
+        const char *why = t ? NULL : "an alias of an unknown anchor (or a cycle of aliases)";
+        /* An alias inside the node it names would be copied into itself
+         * again at every level (a million nodes before the budget stops it). */
+        for (int i = 0; t && !why && i < depth; i++)
+            if (R->path[i] == t)
+                why = "an alias inside its own anchor: the value would contain itself";
+        if (why) {
             token_mark(fy_node_get_scalar_token(fn), &n->line, &n->col);
-            cproblem(R, n, NULL, NULL, "an alias of an unknown anchor (or a cycle of aliases)");
+            cproblem(R, n, NULL, NULL, "%s", why);
             return n;
         }
         return convert(R, t, at, depth + 1);

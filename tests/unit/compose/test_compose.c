@@ -35,6 +35,12 @@ static const struct ccase cases[] = {
      "made libfyaml 0.7.12 loop for ever)",
      {{"compose.yaml", "services:\n%\xc3\n"}},
      {0}, {0}, {0}, NULL, "compose.yaml:2:2: not UTF-8 text (byte 0xc3)"},
+    {"an alias inside its own anchor is an error at the alias (a file of such aliases made "
+     "fuzz_compose time out: each level copied the mapping again, a million nodes deep)",
+     {{"compose.yaml", "x-common: &common\n  image: busybox\n  environment: &env\n"
+                       "    T: *common\n    again:\n      <<: *env\n"
+                       "services:\n  web: *common\n"}},
+     {0}, {0}, {0}, NULL, "compose.yaml:4:9: an alias inside its own anchor"},
     {"interpolation: defaults, required, $$ and unbraced names",
      {{"compose.yaml", "services:\n  web:\n    image: busybox:${TAG:-1.36}\n"
                        "    command: echo $$HOME ${A-dflt} $A ${B:-b-empty} ${C?} ${C:+plus}\n"}},
