@@ -120,6 +120,30 @@ int parse_format(const char *s, enum out_format *out, berr **err)
     return 0;
 }
 
+int parse_format_options(const char *cmd, const char *usage, int argc, char **argv,
+                         enum out_format *fmt, berr **err)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *fmt = FORMAT_TEXT;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F':
+            if (parse_format(optarg, fmt, err) < 0)
+                return -1;
+            break;
+        case 'h': fputs(usage, stdout); return 1;
+        case ':': return cmd_usage_error(err, cmd, "option '%s' needs a value", argv[optind - 1]);
+        default: return cmd_usage_error(err, cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    return 0;
+}
+
 int parse_duration_option(const char *cmd, const char *opt, const char *arg, long *ms, berr **err)
 {
     long long v = 0;

@@ -40,6 +40,11 @@ const struct cmd *cmd_find(const char *name);
 /* Output format of listing commands: --format text|json. */
 enum out_format { FORMAT_TEXT, FORMAT_JSON };
 int parse_format(const char *s, enum out_format *out, berr **err);
+/* The options of a command that has only --format and --help: 1 when --help
+ * printed usage (the command is done), 0 to go on (optind at the first
+ * operand), -1 with *err set. */
+int parse_format_options(const char *cmd, const char *usage, int argc, char **argv,
+                         enum out_format *fmt, berr **err);
 
 /* A --OPTION DURATION ("10s", "2m", "500ms"): more than zero, or a usage error. */
 int parse_duration_option(const char *cmd, const char *opt, const char *arg, long *ms, berr **err);

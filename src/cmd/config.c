@@ -1,7 +1,6 @@
 /* berth config: the resolved project, with every default, instance type
  * and substitution applied, as INI (which loads back to the same project)
  * or JSON. Passwords print as ********. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,26 +224,10 @@ static int put_json(FILE *f, const struct project *p, const struct project_sel *
 
 int cmd_config(cli *g, int argc, char **argv, berr **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    enum out_format fmt = FORMAT_TEXT;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'F':
-            if (parse_format(optarg, &fmt, err) < 0)
-                return -1;
-            break;
-        case 'h': fputs(usage, stdout); return 0;
-        case ':':
-            return cmd_usage_error(err, "config", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cmd_usage_error(err, "config", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    enum out_format fmt;
+    int parsed = parse_format_options("config", usage, argc, argv, &fmt, err);
+    if (parsed != 0)
+        return parsed < 0 ? -1 : 0;
     /* With the instances made on the fly that exist, when an engine
      * answers; with none, the project as its files say. */
     struct project *p = NULL;

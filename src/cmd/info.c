@@ -1,5 +1,4 @@
 /* berth info: what engine berth talks to, and what it holds. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 
@@ -23,23 +22,10 @@ static const char *str(json_t *o, const char *k)
 
 int cmd_info(cli *g, int argc, char **argv, berr **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    enum out_format fmt = FORMAT_TEXT;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'F':
-            if (parse_format(optarg, &fmt, err) < 0)
-                return -1;
-            break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return cmd_usage_error(err, "info", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    enum out_format fmt;
+    int parsed = parse_format_options("info", usage, argc, argv, &fmt, err);
+    if (parsed != 0)
+        return parsed < 0 ? -1 : 0;
     if (optind < argc)
         return cmd_usage_error(err, "info", "unexpected argument '%s'", argv[optind]);
 

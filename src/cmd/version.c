@@ -4,7 +4,6 @@
  * was compiled against, since a Debian upgrade replaces them underneath. */
 #include <archive.h>
 #include <curl/curl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -81,24 +80,10 @@ static int print_json(void)
 int cmd_version(cli *g, int argc, char **argv, berr **err)
 {
     (void)g;
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    enum out_format fmt = FORMAT_TEXT;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'F':
-            if (parse_format(optarg, &fmt, err) < 0)
-                return -1;
-            break;
-        case 'h': fputs(usage, stdout); return 0;
-        case ':': return cmd_usage_error(err, "version", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error(err, "version", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    enum out_format fmt;
+    int parsed = parse_format_options("version", usage, argc, argv, &fmt, err);
+    if (parsed != 0)
+        return parsed < 0 ? -1 : 0;
     if (optind < argc)
         return cmd_usage_error(err, "version", "unexpected argument '%s'", argv[optind]);
     if (fmt == FORMAT_JSON) {
