@@ -29,6 +29,16 @@ const char *check_image_ref(const char *s);
 char *image_repo(struct arena *a, const char *ref);
 /* Whether ref names a tag or digest. */
 bool image_has_tag(const char *ref);
+/* The one spelling of an image reference that every spelling of the same
+ * image shares, so that two references are one image when their normal
+ * forms are equal: the registry named (docker.io when none is, as
+ * index.docker.io), library/ for docker.io's one-word names, :latest when
+ * neither a tag nor a digest is given. demo/web, demo/web:latest and
+ * docker.io/demo/web:latest are docker.io/demo/web:latest; demo/web:1 and
+ * demo/web:2 stay two. Written to buf (IMAGE_REF_NORMAL_MAX bytes, enough
+ * for any reference check_image_ref accepts), which it returns. */
+#define IMAGE_REF_NORMAL_MAX 320
+const char *image_ref_normal(const char *ref, char buf[IMAGE_REF_NORMAL_MAX]);
 const char *check_user(const char *s);
 const char *check_restart(const char *s);
 const char *check_hostname(const char *s);

@@ -202,7 +202,7 @@ static const struct pcase cases[] = {
      "v.x-anything=goes", NULL},
     {"images made by parts are dependencies",
      "[b]\nrecipe = build\nsource = .\nimage = acme/app\n[c]\nrecipe = container\nimage = "
-     "acme/app:2\n[p]\nrecipe = push\nimage = acme/app\n",
+     "acme/app:latest\n[p]\nrecipe = push\nimage = acme/app\n",
      {{"Dockerfile", BUSY}}, {0}, NULL, "c.deps=b\np.deps=b\np.image=acme/app:latest", NULL},
     {"build = a folder makes a build part",
      "[c]\nrecipe = container\nbuild = ./app\n", {{"app/Dockerfile", BUSY}}, {0}, NULL,
@@ -391,9 +391,29 @@ static const struct pcase cases[] = {
     {"instance section not listed", "[c]\nrecipe = container\nimage = x\ninstances = one two\n"
      "[c:tow]\n",
      {{0}}, {0}, NULL, NULL, "berth.ini:5: part 'c': no instance 'tow' (did you mean 'two'?)"},
-    {"two parts make one image",
-     "[a]\nrecipe = build\nsource = .\nimage = x/y\n[b]\nrecipe = pull\nimage = x/y:2\n", {{0}},
-     {0}, NULL, NULL, "berth.ini:7: part 'b': key 'image': 'x/y:2' is made by part 'a' already"},
+    {"two parts make one image (x/y is docker.io/x/y:latest)",
+     "[a]\nrecipe = build\nsource = .\nimage = x/y\n[b]\nrecipe = pull\n"
+     "image = docker.io/x/y:latest\n",
+     {{0}}, {0}, NULL, NULL,
+     "berth.ini:7: part 'b': key 'image': 'docker.io/x/y:latest' is made by part 'a' already"},
+    /* ---- which part makes a container's image: the tag counts ---- */
+    {"image demo/web:1 is not the image of a part that makes demo/web:2",
+     "[b]\nrecipe = pull\nimage = demo/web:2\n[c]\nrecipe = container\nimage = demo/web:1\n",
+     {{0}}, {0}, NULL, "c.deps=\nb.image=demo/web:2", NULL},
+    {"two parts may make two tags of one repository",
+     "[a]\nrecipe = build\nsource = .\nimage = demo/web:1\n[b]\nrecipe = pull\n"
+     "image = demo/web:2\n[c]\nrecipe = container\nimage = demo/web:2\n",
+     {{"Dockerfile", BUSY}}, {0}, NULL, "c.deps=b", NULL},
+    {"demo/web, demo/web:latest and docker.io/demo/web:latest are one image",
+     "[b]\nrecipe = pull\nimage = docker.io/demo/web:latest\n[c]\nrecipe = container\n"
+     "image = demo/web\n[d]\nrecipe = container\nimage = demo/web:latest\n"
+     "[e]\nrecipe = build\nsource = .\nimage = demo/e\n[f]\nrecipe = container\n"
+     "image = index.docker.io/demo/e:latest\n",
+     {{"Dockerfile", BUSY}}, {0}, NULL, "c.deps=b\nd.deps=b\nf.deps=e", NULL},
+    {"busybox is docker.io/library/busybox:latest",
+     "[b]\nrecipe = pull\nimage = docker.io/library/busybox\n[c]\nrecipe = container\n"
+     "image = busybox\n[d]\nrecipe = container\nimage = localhost:5000/busybox\n",
+     {{0}}, {0}, NULL, "c.deps=b\nd.deps=", NULL},
     {"tty on a bootstrap is refused until it acts",
      "[b]\nrecipe = bootstrap\ntty = true\n", {{0}}, {0}, NULL, NULL,
      "berth.ini:3: part 'b': key 'tty': not supported"},
