@@ -2,7 +2,9 @@
  * 001), and the typed struct container built from checked settings.
  *
  * Which instances: the `instances` key; else the [part:NAME] sections of
- * the files; else one instance named "main".
+ * the files; else one instance named "main" (on demand when a run.conf
+ * does not name the folder: `berth up` leaves it out, `berth up web`
+ * starts it).
  *
  * Each instance property (instance-type and the five below) is taken from
  * the first of: -s part:inst.KEY, -s part.KEY, [part:inst] (project file,
@@ -127,6 +129,9 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
                 strv_push(L->a, &names, &cap, is->inst);
         }
     }
+    /* With a run.conf, DockerOps ran exactly what it lists: the implied
+     * main of a folder it does not name runs only when a target names it. */
+    bool on_demand = names.n == 0 && L->run_conf && pt->folder;
     if (names.n == 0)
         strv_push(L->a, &names, &cap, "main");
     /* berth run -i web:debug: an instance no file declares, for this run. */
@@ -152,6 +157,7 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
         struct rsec *is = loader_find_sec(L, pt->name, names.v[i]);
         ct->instances[i].loc = is && is->loc.file ? is->loc : at;
         ct->instances[i].adhoc = i == adhoc_at;
+        ct->instances[i].on_demand = on_demand && i == 0;
         if (i >= fly_from) {
             ct->instances[i].on_the_fly = true;
             ct->instances[i].fly_sets = fly_sets(L, pt->name, names.v[i]);

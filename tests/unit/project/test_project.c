@@ -822,6 +822,52 @@ static void test_select(void)
     free(dir);
 }
 
+/* With a run.conf, all selects exactly its instances: a folder it does not
+ * name is on demand, selected when a target names it or a part that runs
+ * needs it (a link). */
+static void test_select_run_conf(void)
+{
+    char *dir = xasprintf("%s/demo", tmp_root);
+    rm_rf(dir);
+    mkdir(dir, 0755);
+    write_file(dir, "containers/web/Dockerfile", BUSY);
+    write_file(dir, "containers/db/Dockerfile", BUSY);
+    write_file(dir, "containers/cache/Dockerfile", BUSY);
+    write_file(dir, "run.conf",
+               "[{\"container\": \"web\", \"instance\": \"a\", \"links\": "
+               "[{\"name\": \"c\", \"container\": \"cache\"}]}]\n");
+    struct project_opts o = {.dir = dir};
+    struct project *p;
+    berr *err = NULL;
+    if (project_load(&o, &p, &err) < 0) {
+        ok(0, err->msg);
+        berr_free(err);
+        free(dir);
+        return;
+    }
+    int web = project_find(p, "web"), db = project_find(p, "db"), cache = project_find(p, "cache");
+    ok(web >= 0 && db >= 0 && cache >= 0, "three folders, three container parts");
+    if (web < 0 || db < 0 || cache < 0)
+        goto out;
+    ok(!p->parts[web].container->instances[0].on_demand, "web:a, named by run.conf, runs");
+    ok(p->parts[db].container->ninstances == 1 && p->parts[db].container->instances[0].on_demand,
+       "db:main, in no run.conf object, is on demand");
+    struct project_sel *s;
+    ok(project_select(p, NULL, 0, true, &s, &err) == 0 && s->instance[web][0] &&
+           !s->instance[db][0],
+       "all: web:a, not db:main");
+    ok(s->instance[cache][0], "all: cache:main, which web:a links to, comes along");
+    project_sel_free(s);
+    const char *t1[] = {"db"};
+    ok(project_select(p, t1, 1, true, &s, &err) == 0 && s->instance[db][0] && !s->part[web],
+       "db named: db:main is selected");
+    project_sel_free(s);
+out:
+    project_free(p);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* The project file given as text (as tests and the fuzzer do). */
 static void test_text(void)
 {
@@ -885,6 +931,7 @@ int main(void)
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
         run_case(&cases[i]);
     test_select();
+    test_select_run_conf();
     test_text();
     test_name_first();
     printf("# %zu table cases\n", ARRAY_SIZE(cases));
