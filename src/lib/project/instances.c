@@ -285,6 +285,82 @@ static long long duration(struct part *pt, const char *key)
     return ms;
 }
 
+/* The length of an environment item's name: "A" in "A=1". */
+static size_t env_name_len(const char *item)
+{
+    return strcspn(item, "=");
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    size_t n = env_name_len(a);
+    return n == env_name_len(b) && !strncmp(a, b, n);
+}
+
+/* The container's environment: its env-files' lines (docker's env-file
+ * format, values.h env_file_line; a later line or file wins over an
+ * earlier one for a name), then its env items, which win over the files.
+ * Each name once: the engine keeps duplicates, and which one a process
+ * sees is up to its libc. The values are in the create body, so a change
+ * of a file's content recreates the container; config shows only the
+ * files' names. */
+static void container_env(struct loader *L, struct part *pt, struct rsec *s)
+{
+    struct container *ct = pt->container;
+    struct strv own = items(L, pt, "env"), all = {0};
+    size_t cap = 0;
+    for (size_t f = 0; f < ct->env_files.n; f++) {
+        const char *path = ct->env_files.v[f], *why = NULL;
+        cleanup_free char *text = slurp_file(path, NULL, &why);
+        if (!text) {
+            load_problem(L, s, sec_find(s, "env-files"), "cannot read '%s': %s",
+                         shown_abs(L, path), why);
+            continue;
+        }
+        char *line = text;
+        if (!strncmp(line, "\xEF\xBB\xBF", 3)) /* a byte order mark, as docker skips it */
+            line += 3;
+        for (int no = 1; line; no++) {
+            char *end = strchr(line, '\n'), *next = end ? end + 1 : NULL;
+            if (end)
+                *end = '\0';
+            else
+                end = line + strlen(line);
+            if (end > line && end[-1] == '\r')
+                end[-1] = '\0';
+            const char *item;
+            why = env_file_line(L->a, line, L->env, &item);
+            if (why)
+                report_at(L, (struct loc){shown_abs(L, path), no}, pt->name, "env-files",
+                          "'%s' %s", line + strspn(line, " \t"), why);
+            size_t k = 0;
+            while (item && k < all.n && !same_name(all.v[k], item))
+                k++;
+            if (item && k < all.n)
+                all.v[k] = item;
+            else if (item)
+                strv_push(L->a, &all, &cap, item);
+            line = next;
+        }
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < all.n; k++) {
+        bool overridden = false;
+        for (size_t e = 0; e < own.n && !overridden; e++)
+            overridden = same_name(all.v[k], own.v[e]);
+        if (!overridden)
+            all.v[kept++] = all.v[k];
+    }
+    all.n = kept;
+    if (all.v)
+        all.v[kept] = NULL;
+    for (size_t e = 0; e < own.n; e++)
+        strv_push(L->a, &all, &cap, own.v[e]);
+    if (!all.v) /* no file and no env: an empty list, as items() gives */
+        split_words(L->a, "", &all);
+    ct->env = all;
+}
+
 /* PART[:INSTANCE][:ro|:rw] [ALIAS], known to be valid. */
 static struct cref parse_cref(struct loader *L, const char *text)
 {
@@ -316,8 +392,8 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->image_part = ct->image ? find_image_maker(L, ct->image) : -1;
     ct->command = items(L, pt, "command");
     ct->entrypoint = items(L, pt, "entrypoint");
-    ct->env = items(L, pt, "env");
     ct->env_files = items(L, pt, "env-files");
+    container_env(L, pt, s);
     ct->labels = items(L, pt, "labels");
     ct->aliases = items(L, pt, "network-aliases");
     ct->healthcheck = items(L, pt, "healthcheck");

@@ -135,7 +135,8 @@ struct container {
     int image_part;               /* part that makes it (build, bootstrap, assemble, pull), or -1 */
     struct strv command;          /* argv; n == 0: the image's default */
     struct strv entrypoint;       /* argv; n == 0: the image's default */
-    struct strv env;              /* NAME=VALUE */
+    struct strv env;              /* NAME=VALUE, each name once: the env-files' lines, then
+                                   * env's items (which win); instances.c container_env */
     struct strv env_files;        /* absolute paths */
     struct port *ports;
     size_t nports;

@@ -402,6 +402,30 @@ const char *image_ref_normal(const char *ref, char buf[IMAGE_REF_NORMAL_MAX])
     return buf;
 }
 
+const char *env_file_line(struct arena *a, const char *line, char *const *env,
+                          const char **item)
+{
+    *item = NULL;
+    line += strspn(line, " \t\v\f\r");
+    if (!*line || *line == '#')
+        return NULL;
+    size_t n = strcspn(line, "=");
+    if (n == 0)
+        return "has no variable name before '='";
+    if (strcspn(line, " \t\v\f\r") < n)
+        return "is not NAME=VALUE or NAME: the name has blanks";
+    if (line[n] == '=') {
+        *item = arena_strdup(a, line);
+        return NULL;
+    }
+    for (char *const *e = env; e && *e; e++)
+        if (!strncmp(*e, line, n) && (*e)[n] == '=') {
+            *item = arena_strdup(a, *e);
+            break;
+        }
+    return NULL;
+}
+
 static bool user_word(const char *s, size_t n)
 {
     if (!n || n > 64)

@@ -39,6 +39,14 @@ bool image_has_tag(const char *ref);
  * for any reference check_image_ref accepts), which it returns. */
 #define IMAGE_REF_NORMAL_MAX 320
 const char *image_ref_normal(const char *ref, char buf[IMAGE_REF_NORMAL_MAX]);
+/* One line of an env file, in docker's --env-file format: leading blanks
+ * dropped; a blank line or a # comment adds nothing; NAME=VALUE as it is
+ * (the value verbatim, spaces and quotes kept); NAME alone takes NAME's
+ * value from env (environ-style), and adds nothing when env has none.
+ * *item: "NAME=VALUE" (in a), or NULL when the line adds nothing. Returns
+ * NULL, or why the line is wrong (a name empty or with blanks). */
+const char *env_file_line(struct arena *a, const char *line, char *const *env,
+                          const char **item);
 const char *check_user(const char *s);
 const char *check_restart(const char *s);
 const char *check_hostname(const char *s);

@@ -228,6 +228,40 @@ int main(void)
         ok(!streq(image_ref_normal("demo/web", b1), image_ref_normal("other/web", b2)),
            "two repositories are two images");
     }
+    /* Env files, line by line, as docker's --env-file reads them. */
+    {
+        static char *const env[] = {"HOSTV=from-berth", "EMPTY=", NULL};
+        static const struct {
+            const char *line, *item; /* item NULL: adds nothing */
+            bool bad;
+        } el[] = {
+            {"A=1", "A=1", false},
+            {"  A= x y ", "A= x y ", false},
+            {"Q=\"quoted\"", "Q=\"quoted\"", false},
+            {"EQ=a=b", "EQ=a=b", false},
+            {"E=", "E=", false},
+            {"", NULL, false},
+            {"   ", NULL, false},
+            {"# A=1", NULL, false},
+            {"  # A=1", NULL, false},
+            {"HOSTV", "HOSTV=from-berth", false},
+            {"EMPTY", "EMPTY=", false},
+            {"UNSET_HERE", NULL, false},
+            {"=x", NULL, true},
+            {"A B=1", NULL, true},
+            {"HOSTV ", NULL, true},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(el); i++) {
+            const char *item = "?", *why = env_file_line(a, el[i].line, env, &item);
+            char desc[200];
+            snprintf(desc, sizeof desc, "env file line '%s' is %s", el[i].line,
+                     el[i].bad ? "refused" : el[i].item ? el[i].item : "nothing");
+            if (el[i].bad)
+                ok(why != NULL && item == NULL, desc);
+            else if (ok(why == NULL, desc))
+                is_str(item, el[i].item, desc);
+        }
+    }
     is_str(fix_part_name(a, "My-App"), "my_app", "a suggested part name");
     struct strv w;
     split_words(a, "  one\n two\tthree  ", &w);
