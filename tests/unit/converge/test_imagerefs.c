@@ -21,7 +21,8 @@ int main(void)
     ok(!cv_image_rebuilt(&cv, "demo/web2"), "... not as another repository");
 
     cv_image_changed(&cv, "demo/db:2");
-    ok(cv_image_rebuilt(&cv, "docker.io/demo/db:2"), "made as demo/db:2: rebuilt as docker.io/demo/db:2");
+    ok(cv_image_rebuilt(&cv, "docker.io/demo/db:2"),
+       "made as demo/db:2: rebuilt as docker.io/demo/db:2");
     ok(!cv_image_rebuilt(&cv, "demo/db"), "... not as demo/db (that is demo/db:latest)");
     ok(!cv_image_rebuilt(&cv, "demo/db:1"), "... not as demo/db:1");
 

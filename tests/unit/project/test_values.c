@@ -214,7 +214,8 @@ int main(void)
         {"localhost:5000/web", "localhost:5000/web:latest"},
         {"localhost/web:2", "localhost/web:2"},
         {"reg.example/a/b", "reg.example/a/b:latest"},
-        {"demo/web@sha256:0123456789abcdef0123456789abcdef", "docker.io/demo/web@sha256:0123456789abcdef0123456789abcdef"},
+        {"demo/web@sha256:0123456789abcdef0123456789abcdef",
+         "docker.io/demo/web@sha256:0123456789abcdef0123456789abcdef"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
         char buf[IMAGE_REF_NORMAL_MAX], desc[200];
