@@ -112,6 +112,14 @@ static void put_ini(FILE *f, const struct project *p, const struct project_sel *
             continue;
         for (size_t j = 0; j < pt->container->ninstances; j++) {
             const struct instance *in = &pt->container->instances[j];
+            if (!sel->instance[i][j] && in->on_demand) {
+                /* shown as a comment: as a section, the output would run it */
+                fprintf(f,
+                        "\n# [%s:%s] is not started by `berth up`: run.conf does not name %s "
+                        "(`berth up %s` starts it)\n",
+                        pt->name, in->name, pt->name, pt->name);
+                continue;
+            }
             if (!sel->instance[i][j])
                 continue;
             fprintf(f, "\n# container %s, persistent folders in %s%s\n[%s:%s]\n",
@@ -164,6 +172,8 @@ static json_t *instance_json(const struct instance *in)
     json_object_set_new(o, "persistent_log", json_boolean(in->persistent_log));
     json_object_set_new(o, "interactive", json_boolean(in->interactive));
     json_object_set_new(o, "run_entrypoint_local", json_boolean(in->run_entrypoint_local));
+    /* true: `berth up` leaves it out (a folder run.conf does not name) */
+    json_object_set_new(o, "on_demand", json_boolean(in->on_demand));
     return o;
 }
 
@@ -196,7 +206,7 @@ static json_t *part_json(const struct project *p, const struct part *pt, const b
             json_object_set_new(o, "entrypoint_local", json_string(c->entrypoint_local));
         json_t *insts = json_array();
         for (size_t j = 0; j < c->ninstances; j++)
-            if (inst_sel[j])
+            if (inst_sel[j] || c->instances[j].on_demand)
                 json_array_append_new(insts, instance_json(&c->instances[j]));
         json_object_set_new(o, "instances", insts);
     }

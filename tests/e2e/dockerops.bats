@@ -197,6 +197,61 @@ EOF
     rm -rf "$E"
 }
 
+# run.conf decides what runs, as in DockerOps: up starts exactly its
+# instances; a folder it does not name is built (something is FROM it) but
+# its instance starts only when a target names it.
+@test "run.conf decides what up runs: folders it does not name start only when named" {
+    local R=tdq$$ E
+    E=$(mktemp -d /tmp/bdq.XXXXXX)
+    mkdir -p "$E/containers/dockerops-base" "$E/containers/db" "$E/containers/web"
+    printf 'FROM %s\nCMD ["sh", "-c", "trap \\"exit 0\\" TERM; sleep 1000 & wait"]\n' "$IMG" \
+        > "$E/containers/dockerops-base/Dockerfile"
+    printf 'FROM %s/dockerops-base\n' "$R" > "$E/containers/db/Dockerfile"
+    printf 'FROM %s/dockerops-base\n' "$R" > "$E/containers/web/Dockerfile"
+    echo '[{"container": "db", "instance": "one"}]' > "$E/run.conf"
+    r() { "$BERTH" -C "$E" -p "$R" "$@"; }
+    run r config
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"[db:one]"* ]]
+    [[ "$output" != *"[db:main]"* ]]
+    # web and dockerops_base: shown, and said not to be started by up
+    [[ "$output" == *"[web]"* ]]
+    [[ "$output" == *"# [web:main] is not started by \`berth up\`: run.conf does not name web (\`berth up web\` starts it)"* ]]
+    [[ "$output" == *"# [dockerops_base:main] is not started by \`berth up\`"* ]]
+    run r plan
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"db:one"* ]]
+    [[ "$output" != *"web:main"* ]]
+    [[ "$output" != *"dockerops_base:main"* ]]
+    run r up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    inspect "$R-db-one" >/dev/null
+    absent "$R-web-main"
+    absent "$R-dockerops_base-main"
+    # named by a target, web's instance starts; the next up keeps it as it
+    # is, and it is no orphan
+    run r up web
+    [ "$status" -eq 0 ]
+    local id
+    id=$(id_of "$R-web-main")
+    run r up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"orphan"* ]]
+    [ "$(id_of "$R-web-main")" = "$id" ]
+    absent "$R-dockerops_base-main"
+    run r ps
+    [[ "$output" == *"web "*"main "*"running"* ]]
+    run r down --yes --volumes --rmi
+    [ "$status" -eq 0 ]
+    absent "$R-web-main"
+    absent "$R-db-one"
+    rm -rf "$E"
+}
+
 @test "run.conf: an unknown key is an error with the file, the object's index and the key" {
     local E
     E=$(mktemp -d /tmp/bdr.XXXXXX)

@@ -78,10 +78,15 @@ void cv_action(struct cv *cv, const char *subject, const char *verb, const char 
     cv_noted_action(cv, subject, verb, reason, NOTE_NONE, level);
 }
 
+/* What a run knows of images is keyed by the normal form of their
+ * references (project/values.h): a part makes demo/web, a container runs
+ * demo/web:latest, and they are one image; demo/web:1 is not demo/web:2. */
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err)
 {
+    char key[IMAGE_REF_NORMAL_MAX];
+    image_ref_normal(ref, key);
     pthread_mutex_lock(&cv->lock);
-    json_t *f = json_incref(json_object_get(cv->images, ref));
+    json_t *f = json_incref(json_object_get(cv->images, key));
     pthread_mutex_unlock(&cv->lock);
     if (!f) {
         json_t *img = NULL;
@@ -92,7 +97,7 @@ int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err)
                 : json_null();
         json_decref(img);
         pthread_mutex_lock(&cv->lock);
-        json_object_set(cv->images, ref, f);
+        json_object_set(cv->images, key, f);
         pthread_mutex_unlock(&cv->lock);
     }
     if (json_is_null(f)) {
@@ -103,18 +108,31 @@ int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err)
     return 0;
 }
 
+void cv_image_forget(struct cv *cv, const char *ref)
+{
+    char key[IMAGE_REF_NORMAL_MAX];
+    image_ref_normal(ref, key);
+    pthread_mutex_lock(&cv->lock);
+    json_object_del(cv->images, key);
+    pthread_mutex_unlock(&cv->lock);
+}
+
 void cv_image_changed(struct cv *cv, const char *ref)
 {
+    char key[IMAGE_REF_NORMAL_MAX];
+    image_ref_normal(ref, key);
     pthread_mutex_lock(&cv->lock);
-    json_object_del(cv->images, ref);
-    json_object_set_new(cv->rebuilt, ref, json_true());
+    json_object_del(cv->images, key);
+    json_object_set_new(cv->rebuilt, key, json_true());
     pthread_mutex_unlock(&cv->lock);
 }
 
 bool cv_image_rebuilt(struct cv *cv, const char *ref)
 {
+    char key[IMAGE_REF_NORMAL_MAX];
+    image_ref_normal(ref, key);
     pthread_mutex_lock(&cv->lock);
-    bool r = json_object_get(cv->rebuilt, ref) != NULL;
+    bool r = json_object_get(cv->rebuilt, key) != NULL;
     pthread_mutex_unlock(&cv->lock);
     return r;
 }

@@ -19,6 +19,7 @@ struct cv {
     json_t *by_name;                          /* container name -> its entry in containers */
     pthread_mutex_t lock;                     /* guards what follows */
     struct plan *plan;
+    /* keyed by a reference's normal form (image_ref_normal): any spelling */
     json_t *images;  /* ref -> {"Id", "Config"}: what each image is now */
     json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
     json_t *remade;  /* container name -> true: (to be) created or recreated in this run */
@@ -72,6 +73,8 @@ int cv_dry_outcome(struct cv *cv, const char *subject, int level, int rc, berr *
 /* The image's id and config, inspecting it once per run. *facts is a new
  * reference, NULL (and 0) when the image does not exist. */
 int cv_image(struct cv *cv, const char *ref, json_t **facts, berr **err);
+/* Forget what is known of ref: the next cv_image inspects it. */
+void cv_image_forget(struct cv *cv, const char *ref);
 /* Forget what is known of ref (it was just made); mark it rebuilt. */
 void cv_image_changed(struct cv *cv, const char *ref);
 bool cv_image_rebuilt(struct cv *cv, const char *ref);

@@ -56,9 +56,7 @@ static int pull_policy(struct cv *cv, const char *ref, const char *policy, const
         return -1;
     /* Forget the cached facts; mark it changed only when it did. */
     json_t *after = NULL;
-    pthread_mutex_lock(&cv->lock);
-    json_object_del(cv->images, ref);
-    pthread_mutex_unlock(&cv->lock);
+    cv_image_forget(cv, ref);
     if (cv_image(cv, ref, &after, err) < 0)
         return -1;
     if (!after)

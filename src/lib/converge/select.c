@@ -42,6 +42,42 @@ static void select_part(const struct project *p, struct project_sel *s, size_t i
             s->instance[i][j] = true;
 }
 
+/* "all": every part, and every instance but those on demand (a folder a
+ * run.conf does not name: struct instance.on_demand); a target naming the
+ * part or instance, or a part that needs it, selects one of those. */
+static void select_all(const struct project *p, struct project_sel *s, size_t i)
+{
+    select_part(p, s, i, -1);
+    for (size_t j = 0; s->instance[i] && j < p->parts[i].container->ninstances; j++)
+        if (p->parts[i].container->instances[j].on_demand)
+            s->instance[i][j] = false;
+}
+
+/* Whether a selected part acts in this run: a container part only through
+ * its selected instances (all of them when it is needed). */
+static bool acts(const struct project *p, const struct project_sel *s, size_t i)
+{
+    if (!s->part[i])
+        return false;
+    if (!s->instance[i] || s->needed[i])
+        return true;
+    for (size_t j = 0; j < p->parts[i].container->ninstances; j++)
+        if (s->instance[i][j])
+            return true;
+    return false;
+}
+
+/* A selected part that another needs: its instances on demand join in
+ * (DockerOps' run.conf links to a container it does not list). */
+static bool wake_on_demand(const struct project *p, struct project_sel *s, size_t j)
+{
+    bool woke = false;
+    for (size_t k = 0; s->instance[j] && k < p->parts[j].container->ninstances; k++)
+        if (!s->instance[j][k] && p->parts[j].container->instances[k].on_demand)
+            woke = s->instance[j][k] = true;
+    return woke;
+}
+
 static void one_target(const struct project *p, struct project_sel *s, const char *t,
                        struct diags *d)
 {
@@ -108,7 +144,7 @@ int project_select(const struct project *p, const char *const *targets, int ntar
     for (int k = 0; k < ntargets; k++)
         all = all || streq(targets[k], "all");
     for (size_t i = 0; all && i < p->nparts; i++)
-        select_part(p, s, i, -1);
+        select_all(p, s, i);
     for (int k = 0; k < ntargets && !all; k++)
         one_target(p, s, targets[k], &d);
     if (diags_to_berr(&d, BERR_USAGE, err) < 0) {
@@ -122,13 +158,17 @@ int project_select(const struct project *p, const char *const *targets, int ntar
     for (bool grew = with_deps; grew;) {
         grew = false;
         for (size_t i = 0; i < p->nparts; i++) {
-            if (!s->part[i])
+            if (!acts(p, s, i))
                 continue;
             for (size_t k = 0; k < p->parts[i].ndeps; k++) {
                 size_t j = (size_t)p->parts[i].deps[k].part;
-                if (!s->part[j] && !outside_only(p, s, i, &p->parts[i].deps[k])) {
+                if (outside_only(p, s, i, &p->parts[i].deps[k]))
+                    continue;
+                if (!s->part[j]) {
                     select_part(p, s, j, -1);
                     s->needed[j] = true;
+                    grew = true;
+                } else if (wake_on_demand(p, s, j)) {
                     grew = true;
                 }
             }

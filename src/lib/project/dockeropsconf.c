@@ -252,6 +252,7 @@ static void run_conf(struct loader *L)
     json_t *doc = read_json(L, "run.conf", &shown);
     size_t i;
     json_t *o;
+    L->run_conf = doc != NULL;
     json_array_foreach(doc, i, o) {
         struct loc loc = {arena_printf(L->a, "%s[%zu]", shown, i), 0};
         if (!json_is_object(o))

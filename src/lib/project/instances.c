@@ -2,7 +2,9 @@
  * 001), and the typed struct container built from checked settings.
  *
  * Which instances: the `instances` key; else the [part:NAME] sections of
- * the files; else one instance named "main".
+ * the files; else one instance named "main" (on demand when a run.conf
+ * does not name the folder: `berth up` leaves it out, `berth up web`
+ * starts it).
  *
  * Each instance property (instance-type and the five below) is taken from
  * the first of: -s part:inst.KEY, -s part.KEY, [part:inst] (project file,
@@ -127,6 +129,9 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
                 strv_push(L->a, &names, &cap, is->inst);
         }
     }
+    /* With a run.conf, DockerOps ran exactly what it lists: the implied
+     * main of a folder it does not name runs only when a target names it. */
+    bool on_demand = names.n == 0 && L->run_conf && pt->folder;
     if (names.n == 0)
         strv_push(L->a, &names, &cap, "main");
     /* berth run -i web:debug: an instance no file declares, for this run. */
@@ -152,6 +157,7 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
         struct rsec *is = loader_find_sec(L, pt->name, names.v[i]);
         ct->instances[i].loc = is && is->loc.file ? is->loc : at;
         ct->instances[i].adhoc = i == adhoc_at;
+        ct->instances[i].on_demand = on_demand && i == 0;
         if (i >= fly_from) {
             ct->instances[i].on_the_fly = true;
             ct->instances[i].fly_sets = fly_sets(L, pt->name, names.v[i]);
@@ -279,6 +285,82 @@ static long long duration(struct part *pt, const char *key)
     return ms;
 }
 
+/* The length of an environment item's name: "A" in "A=1". */
+static size_t env_name_len(const char *item)
+{
+    return strcspn(item, "=");
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    size_t n = env_name_len(a);
+    return n == env_name_len(b) && !strncmp(a, b, n);
+}
+
+/* The container's environment: its env-files' lines (docker's env-file
+ * format, values.h env_file_line; a later line or file wins over an
+ * earlier one for a name), then its env items, which win over the files.
+ * Each name once: the engine keeps duplicates, and which one a process
+ * sees is up to its libc. The values are in the create body, so a change
+ * of a file's content recreates the container; config shows only the
+ * files' names. */
+static void container_env(struct loader *L, struct part *pt, struct rsec *s)
+{
+    struct container *ct = pt->container;
+    struct strv own = items(L, pt, "env"), all = {0};
+    size_t cap = 0;
+    for (size_t f = 0; f < ct->env_files.n; f++) {
+        const char *path = ct->env_files.v[f], *why = NULL;
+        cleanup_free char *text = slurp_file(path, NULL, &why);
+        if (!text) {
+            load_problem(L, s, sec_find(s, "env-files"), "cannot read '%s': %s",
+                         shown_abs(L, path), why);
+            continue;
+        }
+        char *line = text;
+        if (!strncmp(line, "\xEF\xBB\xBF", 3)) /* a byte order mark, as docker skips it */
+            line += 3;
+        for (int no = 1; line; no++) {
+            char *end = strchr(line, '\n'), *next = end ? end + 1 : NULL;
+            if (end)
+                *end = '\0';
+            else
+                end = line + strlen(line);
+            if (end > line && end[-1] == '\r')
+                end[-1] = '\0';
+            const char *item;
+            why = env_file_line(L->a, line, L->env, &item);
+            if (why)
+                report_at(L, (struct loc){shown_abs(L, path), no}, pt->name, "env-files",
+                          "'%s' %s", line + strspn(line, " \t"), why);
+            size_t k = 0;
+            while (item && k < all.n && !same_name(all.v[k], item))
+                k++;
+            if (item && k < all.n)
+                all.v[k] = item;
+            else if (item)
+                strv_push(L->a, &all, &cap, item);
+            line = next;
+        }
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < all.n; k++) {
+        bool overridden = false;
+        for (size_t e = 0; e < own.n && !overridden; e++)
+            overridden = same_name(all.v[k], own.v[e]);
+        if (!overridden)
+            all.v[kept++] = all.v[k];
+    }
+    all.n = kept;
+    if (all.v)
+        all.v[kept] = NULL;
+    for (size_t e = 0; e < own.n; e++)
+        strv_push(L->a, &all, &cap, own.v[e]);
+    if (!all.v) /* no file and no env: an empty list, as items() gives */
+        split_words(L->a, "", &all);
+    ct->env = all;
+}
+
 /* PART[:INSTANCE][:ro|:rw] [ALIAS], known to be valid. */
 static struct cref parse_cref(struct loader *L, const char *text)
 {
@@ -310,8 +392,8 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->image_part = ct->image ? find_image_maker(L, ct->image) : -1;
     ct->command = items(L, pt, "command");
     ct->entrypoint = items(L, pt, "entrypoint");
-    ct->env = items(L, pt, "env");
     ct->env_files = items(L, pt, "env-files");
+    container_env(L, pt, s);
     ct->labels = items(L, pt, "labels");
     ct->aliases = items(L, pt, "network-aliases");
     ct->healthcheck = items(L, pt, "healthcheck");

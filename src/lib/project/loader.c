@@ -227,13 +227,34 @@ void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc
     d->loc = loc;
 }
 
+/* The last component of a reference's repository ("web" in demo/web:2):
+ * equal in two spellings of one image. */
+static size_t last_name(const char *ref, const char **at)
+{
+    size_t n = strcspn(ref, "@");
+    const char *s = ref;
+    for (size_t i = 0; i < n; i++)
+        if (ref[i] == '/')
+            s = ref + i + 1;
+    *at = s;
+    return strcspn(s, ":@");
+}
+
+/* The tag counts: a part that makes demo/web:2 does not make demo/web:1,
+ * and demo/web is demo/web:latest (image_ref_normal, the rule converge's
+ * images of a run follow too). The last names are compared first: a
+ * project of many folders calls this for every FROM line. */
 int find_image_maker(struct loader *L, const char *ref)
 {
-    const char *repo = image_repo(L->a, ref);
+    char want[IMAGE_REF_NORMAL_MAX], made[IMAGE_REF_NORMAL_MAX];
+    const char *wn, *mn;
+    size_t wl = last_name(ref, &wn);
+    image_ref_normal(ref, want);
     for (size_t i = 0; i < L->p->nparts; i++) {
         struct part *pt = &L->p->parts[i];
         if ((IMAGE_MAKERS & (1u << pt->kind)) && pt->image &&
-            streq(image_repo(L->a, pt->image), repo))
+            last_name(pt->image, &mn) == wl && !strncmp(mn, wn, wl) &&
+            streq(image_ref_normal(pt->image, made), want))
             return (int)i;
     }
     return -1;

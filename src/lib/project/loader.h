@@ -87,6 +87,10 @@ struct loader {
     struct rsec **part_sec;
     /* per part: dependencies found so far */
     size_t *dep_cap;
+    /* The project has a run.conf (dockeropsconf.c): it says what runs, so a
+     * container folder it does not name runs only when a target names it
+     * (struct instance.on_demand, instances.c). */
+    bool run_conf;
 };
 
 /* ---- loader.c: the helpers every stage shares ---- */

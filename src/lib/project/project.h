@@ -122,6 +122,8 @@ struct instance {
     bool run_entrypoint_local; /* false in safemode */
     bool adhoc;                /* declared by no file: project_opts.adhoc_instance */
     bool on_the_fly;           /* declared by no file: project_opts.fly (up web:nodea) */
+    bool on_demand;            /* up (all) leaves it out: the "main" of a container folder
+                                * a run.conf does not name; a target naming it starts it */
     const char *fly_sets;      /* on the fly: its -s settings, a JSON list, for its label */
     struct loc loc;            /* its [part:instance] section, else where it was listed */
     struct setting *settings;  /* instance-type and the five properties, resolved */
@@ -133,7 +135,8 @@ struct container {
     int image_part;               /* part that makes it (build, bootstrap, assemble, pull), or -1 */
     struct strv command;          /* argv; n == 0: the image's default */
     struct strv entrypoint;       /* argv; n == 0: the image's default */
-    struct strv env;              /* NAME=VALUE */
+    struct strv env;              /* NAME=VALUE, each name once: the env-files' lines, then
+                                   * env's items (which win); instances.c container_env */
     struct strv env_files;        /* absolute paths */
     struct port *ports;
     size_t nports;

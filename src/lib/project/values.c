@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,6 +377,53 @@ bool image_has_tag(const char *ref)
         return true;
     const char *lastslash = strrchr(ref, '/');
     return strchr(lastslash ? lastslash : ref, ':') != NULL;
+}
+
+const char *image_ref_normal(const char *ref, char buf[IMAGE_REF_NORMAL_MAX])
+{
+    /* A first component is a registry when it looks like a host: a dot, a
+     * port, or localhost (the docker CLI's rule). */
+    const char *slash = strchr(ref, '/');
+    size_t hn = slash ? (size_t)(slash - ref) : 0;
+    bool host = slash && (memchr(ref, '.', hn) || memchr(ref, ':', hn) ||
+                          (hn == 9 && !strncmp(ref, "localhost", 9)));
+    const char *registry = "docker.io", *path = ref;
+    char hostbuf[IMAGE_REF_NORMAL_MAX];
+    if (host) {
+        snprintf(hostbuf, sizeof hostbuf, "%.*s", (int)hn, ref);
+        registry = streq(hostbuf, "index.docker.io") ? "docker.io" : hostbuf;
+        path = slash + 1;
+    }
+    bool library = streq(registry, "docker.io") && !strchr(path, '/');
+    int n = snprintf(buf, IMAGE_REF_NORMAL_MAX, "%s/%s%s%s", registry, library ? "library/" : "",
+                     path, image_has_tag(path) ? "" : ":latest");
+    if (n < 0 || n >= IMAGE_REF_NORMAL_MAX) /* longer than any valid reference: as it is */
+        snprintf(buf, IMAGE_REF_NORMAL_MAX, "%s", ref);
+    return buf;
+}
+
+const char *env_file_line(struct arena *a, const char *line, char *const *env,
+                          const char **item)
+{
+    *item = NULL;
+    line += strspn(line, " \t\v\f\r");
+    if (!*line || *line == '#')
+        return NULL;
+    size_t n = strcspn(line, "=");
+    if (n == 0)
+        return "has no variable name before '='";
+    if (strcspn(line, " \t\v\f\r") < n)
+        return "is not NAME=VALUE or NAME: the name has blanks";
+    if (line[n] == '=') {
+        *item = arena_strdup(a, line);
+        return NULL;
+    }
+    for (char *const *e = env; e && *e; e++)
+        if (!strncmp(*e, line, n) && (*e)[n] == '=') {
+            *item = arena_strdup(a, *e);
+            break;
+        }
+    return NULL;
 }
 
 static bool user_word(const char *s, size_t n)

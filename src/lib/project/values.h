@@ -29,6 +29,24 @@ const char *check_image_ref(const char *s);
 char *image_repo(struct arena *a, const char *ref);
 /* Whether ref names a tag or digest. */
 bool image_has_tag(const char *ref);
+/* The one spelling of an image reference that every spelling of the same
+ * image shares, so that two references are one image when their normal
+ * forms are equal: the registry named (docker.io when none is, as
+ * index.docker.io), library/ for docker.io's one-word names, :latest when
+ * neither a tag nor a digest is given. demo/web, demo/web:latest and
+ * docker.io/demo/web:latest are docker.io/demo/web:latest; demo/web:1 and
+ * demo/web:2 stay two. Written to buf (IMAGE_REF_NORMAL_MAX bytes, enough
+ * for any reference check_image_ref accepts), which it returns. */
+#define IMAGE_REF_NORMAL_MAX 320
+const char *image_ref_normal(const char *ref, char buf[IMAGE_REF_NORMAL_MAX]);
+/* One line of an env file, in docker's --env-file format: leading blanks
+ * dropped; a blank line or a # comment adds nothing; NAME=VALUE as it is
+ * (the value verbatim, spaces and quotes kept); NAME alone takes NAME's
+ * value from env (environ-style), and adds nothing when env has none.
+ * *item: "NAME=VALUE" (in a), or NULL when the line adds nothing. Returns
+ * NULL, or why the line is wrong (a name empty or with blanks). */
+const char *env_file_line(struct arena *a, const char *line, char *const *env,
+                          const char **item);
 const char *check_user(const char *s);
 const char *check_restart(const char *s);
 const char *check_hostname(const char *s);

@@ -202,7 +202,7 @@ static const struct pcase cases[] = {
      "v.x-anything=goes", NULL},
     {"images made by parts are dependencies",
      "[b]\nrecipe = build\nsource = .\nimage = acme/app\n[c]\nrecipe = container\nimage = "
-     "acme/app:2\n[p]\nrecipe = push\nimage = acme/app\n",
+     "acme/app:latest\n[p]\nrecipe = push\nimage = acme/app\n",
      {{"Dockerfile", BUSY}}, {0}, NULL, "c.deps=b\np.deps=b\np.image=acme/app:latest", NULL},
     {"build = a folder makes a build part",
      "[c]\nrecipe = container\nbuild = ./app\n", {{"app/Dockerfile", BUSY}}, {0}, NULL,
@@ -391,9 +391,29 @@ static const struct pcase cases[] = {
     {"instance section not listed", "[c]\nrecipe = container\nimage = x\ninstances = one two\n"
      "[c:tow]\n",
      {{0}}, {0}, NULL, NULL, "berth.ini:5: part 'c': no instance 'tow' (did you mean 'two'?)"},
-    {"two parts make one image",
-     "[a]\nrecipe = build\nsource = .\nimage = x/y\n[b]\nrecipe = pull\nimage = x/y:2\n", {{0}},
-     {0}, NULL, NULL, "berth.ini:7: part 'b': key 'image': 'x/y:2' is made by part 'a' already"},
+    {"two parts make one image (x/y is docker.io/x/y:latest)",
+     "[a]\nrecipe = build\nsource = .\nimage = x/y\n[b]\nrecipe = pull\n"
+     "image = docker.io/x/y:latest\n",
+     {{0}}, {0}, NULL, NULL,
+     "berth.ini:7: part 'b': key 'image': 'docker.io/x/y:latest' is made by part 'a' already"},
+    /* ---- which part makes a container's image: the tag counts ---- */
+    {"image demo/web:1 is not the image of a part that makes demo/web:2",
+     "[b]\nrecipe = pull\nimage = demo/web:2\n[c]\nrecipe = container\nimage = demo/web:1\n",
+     {{0}}, {0}, NULL, "c.deps=\nb.image=demo/web:2", NULL},
+    {"two parts may make two tags of one repository",
+     "[a]\nrecipe = build\nsource = .\nimage = demo/web:1\n[b]\nrecipe = pull\n"
+     "image = demo/web:2\n[c]\nrecipe = container\nimage = demo/web:2\n",
+     {{"Dockerfile", BUSY}}, {0}, NULL, "c.deps=b", NULL},
+    {"demo/web, demo/web:latest and docker.io/demo/web:latest are one image",
+     "[b]\nrecipe = pull\nimage = docker.io/demo/web:latest\n[c]\nrecipe = container\n"
+     "image = demo/web\n[d]\nrecipe = container\nimage = demo/web:latest\n"
+     "[e]\nrecipe = build\nsource = .\nimage = demo/e\n[f]\nrecipe = container\n"
+     "image = index.docker.io/demo/e:latest\n",
+     {{"Dockerfile", BUSY}}, {0}, NULL, "c.deps=b\nd.deps=b\nf.deps=e", NULL},
+    {"busybox is docker.io/library/busybox:latest",
+     "[b]\nrecipe = pull\nimage = docker.io/library/busybox\n[c]\nrecipe = container\n"
+     "image = busybox\n[d]\nrecipe = container\nimage = localhost:5000/busybox\n",
+     {{0}}, {0}, NULL, "c.deps=b\nd.deps=", NULL},
     {"tty on a bootstrap is refused until it acts",
      "[b]\nrecipe = bootstrap\ntty = true\n", {{0}}, {0}, NULL, NULL,
      "berth.ini:3: part 'b': key 'tty': not supported"},
@@ -802,6 +822,52 @@ static void test_select(void)
     free(dir);
 }
 
+/* With a run.conf, all selects exactly its instances: a folder it does not
+ * name is on demand, selected when a target names it or a part that runs
+ * needs it (a link). */
+static void test_select_run_conf(void)
+{
+    char *dir = xasprintf("%s/demo", tmp_root);
+    rm_rf(dir);
+    mkdir(dir, 0755);
+    write_file(dir, "containers/web/Dockerfile", BUSY);
+    write_file(dir, "containers/db/Dockerfile", BUSY);
+    write_file(dir, "containers/cache/Dockerfile", BUSY);
+    write_file(dir, "run.conf",
+               "[{\"container\": \"web\", \"instance\": \"a\", \"links\": "
+               "[{\"name\": \"c\", \"container\": \"cache\"}]}]\n");
+    struct project_opts o = {.dir = dir};
+    struct project *p;
+    berr *err = NULL;
+    if (project_load(&o, &p, &err) < 0) {
+        ok(0, err->msg);
+        berr_free(err);
+        free(dir);
+        return;
+    }
+    int web = project_find(p, "web"), db = project_find(p, "db"), cache = project_find(p, "cache");
+    ok(web >= 0 && db >= 0 && cache >= 0, "three folders, three container parts");
+    if (web < 0 || db < 0 || cache < 0)
+        goto out;
+    ok(!p->parts[web].container->instances[0].on_demand, "web:a, named by run.conf, runs");
+    ok(p->parts[db].container->ninstances == 1 && p->parts[db].container->instances[0].on_demand,
+       "db:main, in no run.conf object, is on demand");
+    struct project_sel *s;
+    ok(project_select(p, NULL, 0, true, &s, &err) == 0 && s->instance[web][0] &&
+           !s->instance[db][0],
+       "all: web:a, not db:main");
+    ok(s->instance[cache][0], "all: cache:main, which web:a links to, comes along");
+    project_sel_free(s);
+    const char *t1[] = {"db"};
+    ok(project_select(p, t1, 1, true, &s, &err) == 0 && s->instance[db][0] && !s->part[web],
+       "db named: db:main is selected");
+    project_sel_free(s);
+out:
+    project_free(p);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* The project file given as text (as tests and the fuzzer do). */
 static void test_text(void)
 {
@@ -865,6 +931,7 @@ int main(void)
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
         run_case(&cases[i]);
     test_select();
+    test_select_run_conf();
     test_text();
     test_name_first();
     printf("# %zu table cases\n", ARRAY_SIZE(cases));

@@ -203,6 +203,66 @@ int main(void)
     ok(!ipv4_in_cidr("10.43.0.1", "10.42.0.0/24"), "an address outside the subnet");
     ok(ipv4_in_cidr("10.42.0.128/25", "10.42.0.0/24"), "a range inside its subnet");
     ok(image_has_tag("a/b:1") && !image_has_tag("localhost:5000/b"), "tags vs registry ports");
+    /* One spelling for one image: what matches a part to the image it makes. */
+    static const char *const same[][2] = {
+        {"demo/web", "docker.io/demo/web:latest"},
+        {"demo/web:latest", "docker.io/demo/web:latest"},
+        {"docker.io/demo/web", "docker.io/demo/web:latest"},
+        {"index.docker.io/demo/web:1", "docker.io/demo/web:1"},
+        {"busybox", "docker.io/library/busybox:latest"},
+        {"docker.io/busybox:1.36", "docker.io/library/busybox:1.36"},
+        {"localhost:5000/web", "localhost:5000/web:latest"},
+        {"localhost/web:2", "localhost/web:2"},
+        {"reg.example/a/b", "reg.example/a/b:latest"},
+        {"demo/web@sha256:0123456789abcdef0123456789abcdef",
+         "docker.io/demo/web@sha256:0123456789abcdef0123456789abcdef"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
+        char buf[IMAGE_REF_NORMAL_MAX], desc[200];
+        snprintf(desc, sizeof desc, "image '%s' is '%s'", same[i][0], same[i][1]);
+        is_str(image_ref_normal(same[i][0], buf), same[i][1], desc);
+    }
+    {
+        char b1[IMAGE_REF_NORMAL_MAX], b2[IMAGE_REF_NORMAL_MAX];
+        ok(!streq(image_ref_normal("demo/web:1", b1), image_ref_normal("demo/web:2", b2)),
+           "demo/web:1 and demo/web:2 are two images");
+        ok(!streq(image_ref_normal("demo/web", b1), image_ref_normal("other/web", b2)),
+           "two repositories are two images");
+    }
+    /* Env files, line by line, as docker's --env-file reads them. */
+    {
+        static char *const env[] = {"HOSTV=from-berth", "EMPTY=", NULL};
+        static const struct {
+            const char *line, *item; /* item NULL: adds nothing */
+            bool bad;
+        } el[] = {
+            {"A=1", "A=1", false},
+            {"  A= x y ", "A= x y ", false},
+            {"Q=\"quoted\"", "Q=\"quoted\"", false},
+            {"EQ=a=b", "EQ=a=b", false},
+            {"E=", "E=", false},
+            {"", NULL, false},
+            {"   ", NULL, false},
+            {"# A=1", NULL, false},
+            {"  # A=1", NULL, false},
+            {"HOSTV", "HOSTV=from-berth", false},
+            {"EMPTY", "EMPTY=", false},
+            {"UNSET_HERE", NULL, false},
+            {"=x", NULL, true},
+            {"A B=1", NULL, true},
+            {"HOSTV ", NULL, true},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(el); i++) {
+            const char *item = "?", *why = env_file_line(a, el[i].line, env, &item);
+            char desc[200];
+            snprintf(desc, sizeof desc, "env file line '%s' is %s", el[i].line,
+                     el[i].bad ? "refused" : el[i].item ? el[i].item : "nothing");
+            if (el[i].bad)
+                ok(why != NULL && item == NULL, desc);
+            else if (ok(why == NULL, desc))
+                is_str(item, el[i].item, desc);
+        }
+    }
     is_str(fix_part_name(a, "My-App"), "my_app", "a suggested part name");
     struct strv w;
     split_words(a, "  one\n two\tthree  ", &w);
