@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# Readiness driven by the engine's events: a dependent starts once the
+# engine reports its dependency healthy (the engine's own timestamps say
+# so), and berth waits on the event stream instead of looking at the
+# container again and again (a tap on the socket counts its looks).
+load helpers
+load project_helpers
+
+# Healthy at the first probe after /tmp/ok exists: two seconds after start.
+# The start period keeps the failed probes before that from counting.
+slow_pair() {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[db]
+recipe = container
+image = $IMG
+command = ["sh", "-c", "sleep 2; touch /tmp/ok; trap \"exit 0\" TERM; sleep 1000 & wait"]
+healthcheck = test -f /tmp/ok
+healthcheck-interval = 1s
+healthcheck-start-period = 60s
+
+[web]
+recipe = container
+image = $IMG
+depends = db
+command = $QUICK
+EOF
+}
+
+# events SINCE: the engine's events of the project's containers since then,
+# "timeNano action name" a line.
+events() {
+    local f
+    f=$(jq -cn --arg l "berth.project=$P" '{type: ["container"], label: [$l]}')
+    api -G "http://e/events" --data-urlencode "since=$1" --data-urlencode "until=$(date +%s)" \
+        --data-urlencode "filters=$f" |
+        jq -r '"\(.timeNano) \(.Action) \(.Actor.Attributes.name)"'
+}
+
+@test "a dependent starts after the engine reports its dependency healthy, by the engine's clock" {
+    slow_pair
+    t0=$(($(date +%s) - 1))
+    run berth -C "$DIR" up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(ins "containers/$P-db-main" .State.Health.Status)" = healthy ]
+    sleep 1 # the engine's events up to now
+    ev=$(events "$t0")
+    echo "$ev"
+    healthy=$(awk -v n="$P-db-main" '$2 == "health_status:" && $3 == "healthy" && $4 == n {print $1; exit}' <<<"$ev")
+    start=$(awk -v n="$P-web-main" '$2 == "start" && $3 == n {print $1; exit}' <<<"$ev")
+    [ -n "$healthy" ] && [ -n "$start" ]
+    [ "$start" -gt "$healthy" ]
+}
+
+@test "waiting for a healthcheck, berth looks at the container a few times, not every poll period" {
+    slow_pair
+    T=$(mktemp -d /tmp/btap.XXXXXX)
+    python3 "$E2E_DIR/tap_proxy.py" "$T/s.sock" "$SOCK" "$T/log" >/dev/null 2>&1 3>&- &
+    tap=$!
+    for _ in $(seq 100); do [ -S "$T/s.sock" ] && break; sleep 0.1; done
+    DOCKER_HOST=unix://$T/s.sock run berth -C "$DIR" up
+    kill "$tap"
+    wait "$tap" || true
+    echo "$output"
+    [ "$status" -eq 0 ]
+    id=$(cid "$P-db-main")
+    looks=$(grep -c "^GET /v[0-9.]*/containers/$id/json " "$T/log" || true)
+    grep -c "^GET /v[0-9.]*/events" "$T/log" || true
+    rm -rf "$T"
+    # db turns healthy about 3 s after its start: polled every 200 ms that
+    # is some 15 looks; woken by its health_status event it is two (the
+    # first look, the one after the event), three if the slow safety poll
+    # (every 5 s) falls in between.
+    echo "looks at db while waiting: $looks"
+    [ "$looks" -ge 1 ]
+    [ "$looks" -le 4 ]
+}

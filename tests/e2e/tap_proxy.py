@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""A pass-through proxy to the real engine that writes down each request
+line a client sends ("GET /v1.41/containers/ID/json"), one a line, to LOG.
+Nothing is changed or faked: every byte goes through both ways. For tests
+that count the calls berth makes (how often it looks at a container while
+it waits for it).
+
+Usage: tap_proxy.py LISTEN_SOCKET ENGINE_SOCKET LOG
+Exits on SIGTERM.
+"""
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+
+REQ = re.compile(rb"(?:^|\r\n)((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
+lock = threading.Lock()
+
+
+def pump(src, dst, log=None):
+    carry = b""
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+            if log is not None:
+                buf = carry + data
+                last = 0
+                for m in REQ.finditer(buf):
+                    with lock:
+                        log.write(m.group(1).decode("latin-1") + "\n")
+                        log.flush()
+                    last = m.end()
+                # a request line cut by a read boundary is seen with the next read
+                carry = buf[max(last, len(buf) - 300):]
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def serve(client, target, log):
+    upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        upstream.connect(target)
+    except OSError:
+        client.close()
+        return
+    threading.Thread(target=pump, args=(client, upstream, log), daemon=True).start()
+    threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+
+def main():
+    listen, target, logpath = sys.argv[1:4]
+    log = open(logpath, "a")
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    if os.path.exists(listen):
+        os.unlink(listen)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(listen + ".tmp")
+    srv.listen(64)
+    os.rename(listen + ".tmp", listen)  # appears only once it listens
+    while True:
+        client, _ = srv.accept()
+        serve(client, target, log)
+
+
+if __name__ == "__main__":
+    main()
