@@ -15,7 +15,9 @@ import socket
 import sys
 import threading
 
-REQ = re.compile(rb"(?:^|\r\n)((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
+# Anywhere in the stream: a request that follows a body on a kept-alive
+# connection comes right after the body's last byte, with no CRLF between.
+REQ = re.compile(rb"((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
 lock = threading.Lock()
 
 
