@@ -85,3 +85,28 @@ stop_events() {
     [ "$looks" -ge 1 ]
     [ "$looks" -le 4 ]
 }
+
+@test "the event stream cut while berth waits: it opens it again and the dependent still starts after the healthy event" {
+    slow_pair
+    T=$(mktemp -d /tmp/btap.XXXXXX)
+    # the stream is cut 1 s after it is asked for; db turns healthy ~3 s after its start
+    python3 "$E2E_DIR/tap_proxy.py" "$T/s.sock" "$SOCK" "$T/log" 1 >/dev/null 2>&1 3>&- &
+    tap=$!
+    for _ in $(seq 100); do [ -S "$T/s.sock" ] && break; sleep 0.1; done
+    watch_events
+    DOCKER_HOST=unix://$T/s.sock run berth -C "$DIR" up
+    ev=$(stop_events)
+    kill "$tap"
+    wait "$tap" || true
+    echo "$output"
+    echo "$ev"
+    streams=$(grep -c "^GET /v[0-9.]*/events" "$T/log" || true)
+    rm -rf "$T"
+    echo "event streams opened: $streams"
+    [ "$status" -eq 0 ]
+    [ "$streams" -ge 2 ]
+    healthy=$(awk -v n="$P-db-main" '$2 == "health_status:" && $3 == "healthy" && $4 == n {print $1; exit}' <<<"$ev")
+    start=$(awk -v n="$P-web-main" '$2 == "start" && $3 == n {print $1; exit}' <<<"$ev")
+    [ -n "$healthy" ] && [ -n "$start" ]
+    [ "$start" -gt "$healthy" ]
+}

@@ -5,7 +5,11 @@ Nothing is changed or faked: every byte goes through both ways. For tests
 that count the calls berth makes (how often it looks at a container while
 it waits for it).
 
-Usage: tap_proxy.py LISTEN_SOCKET ENGINE_SOCKET LOG
+With CUT_AFTER (seconds), the first connection that asks for the engine's
+event stream (GET .../events) is cut, both ways, that long after it was
+asked, as an engine restart or a proxy's idle timeout would cut it.
+
+Usage: tap_proxy.py LISTEN_SOCKET ENGINE_SOCKET LOG [CUT_AFTER]
 Exits on SIGTERM.
 """
 import os
@@ -19,9 +23,22 @@ import threading
 # connection comes right after the body's last byte, with no CRLF between.
 REQ = re.compile(rb"((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
 lock = threading.Lock()
+cut_after = None  # seconds, or None
+cut_done = False
+
+
+def cut_later(a, b):
+    def cut():
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+    threading.Timer(cut_after, cut).start()
 
 
 def pump(src, dst, log=None):
+    global cut_done
     carry = b""
     try:
         while True:
@@ -34,6 +51,9 @@ def pump(src, dst, log=None):
                 last = 0
                 for m in REQ.finditer(buf):
                     with lock:
+                        if cut_after is not None and not cut_done and b"/events" in m.group(1):
+                            cut_done = True
+                            cut_later(src, dst)
                         log.write(m.group(1).decode("latin-1") + "\n")
                         log.flush()
                     last = m.end()
@@ -60,7 +80,10 @@ def serve(client, target, log):
 
 
 def main():
+    global cut_after
     listen, target, logpath = sys.argv[1:4]
+    if len(sys.argv) > 4:
+        cut_after = float(sys.argv[4])
     log = open(logpath, "a")
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     if os.path.exists(listen):
