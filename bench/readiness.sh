@@ -22,7 +22,12 @@
 # Results: bench/results/readiness.md (medians, ratios, the goal, the
 # machine, the load) and readiness.csv (every sample).
 #
-# usage: bench/readiness.sh [--chain 5] [--runs 9] [--interval 1s] [--out DIR] [--use-engine]
+# --before BIN adds a third tool, another berth binary (one built from an
+# older commit: the readiness polled every 200 ms before the event stream),
+# on the same chain, in the same turns: the change's before and after.
+#
+# usage: bench/readiness.sh [--chain 5] [--runs 9] [--interval 1s] [--before BIN]
+#                           [--out DIR] [--use-engine]
 # Run as root, with berth built in build/ (meson setup build && ninja -C
 # build) and docker-compose installed. It starts a private engine of its
 # own (stopped by its pid at the end); --use-engine uses DOCKER_HOST's.
@@ -30,12 +35,13 @@ set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 cd "$BERTH_ROOT"
 
-CHAIN=5 RUNS=9 INTERVAL=1s OUT=$BERTH_ROOT/bench/results USE_ENGINE=0
+CHAIN=5 RUNS=9 INTERVAL=1s OUT=$BERTH_ROOT/bench/results USE_ENGINE=0 BEFORE=
 while [ $# -gt 0 ]; do
     case $1 in
         --chain) CHAIN=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
         --interval) INTERVAL=$2; shift 2 ;;
+        --before) BEFORE=$(realpath "$2"); shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --use-engine) USE_ENGINE=1; shift ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -112,23 +118,28 @@ mkdir -p "$WORK/berth" "$WORK/compose"
     done
 } > "$WORK/compose/docker-compose.yml"
 
+# "before" runs the same project file under a project name of its own.
+sed "s/^name = rb$$/name = rp$$/" "$WORK/berth/berth.ini" > "$WORK/before.ini"
+mkdir -p "$WORK/before" && mv "$WORK/before.ini" "$WORK/before/berth.ini"
 up_cmd() {
     case $1 in
         berth) echo "$BERTH -C $WORK/berth --progress quiet up" ;;
+        before) echo "$BEFORE -C $WORK/before --progress quiet up" ;;
         compose) echo "docker-compose -f $WORK/compose/docker-compose.yml -p rc$$ up -d" ;;
     esac
 }
 down_cmd() {
     case $1 in
         berth) "$BERTH" -C "$WORK/berth" --progress quiet down --yes >/dev/null 2>&1 ;;
+        before) "$BERTH" -C "$WORK/before" --progress quiet down --yes >/dev/null 2>&1 ;;
         compose) docker-compose -f "$WORK/compose/docker-compose.yml" -p "rc$$" down -t 1 >/dev/null 2>&1 ;;
     esac
 }
 name_of() { # TOOL I: the container of part I
-    case $1 in berth) echo "rb$$-s$2-main" ;; compose) echo "rc$$_s$2_1" ;; esac
+    case $1 in berth) echo "rb$$-s$2-main" ;; before) echo "rp$$-s$2-main" ;; compose) echo "rc$$_s$2_1" ;; esac
 }
 label_of() {
-    case $1 in berth) echo "berth.project=rb$$" ;; compose) echo "com.docker.compose.project=rc$$" ;; esac
+    case $1 in berth) echo "berth.project=rb$$" ;; before) echo "berth.project=rp$$" ;; compose) echo "com.docker.compose.project=rc$$" ;; esac
 }
 
 SAMPLES=$OUT/readiness.csv
@@ -187,53 +198,70 @@ one() {
 }
 
 say "chain of $CHAIN, healthcheck interval $INTERVAL, $RUNS runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
+TOOLS=(berth compose)
+[ -z "$BEFORE" ] || TOOLS+=(before)
 for run in $(seq 1 "$RUNS"); do
-    if [ $((run % 2)) = 1 ]; then order="berth compose"; else order="compose berth"; fi
-    for tool in $order; do one "$tool" "$run"; done
+    # the first tool rotates from run to run
+    k=$(((run - 1) % ${#TOOLS[@]}))
+    for tool in "${TOOLS[@]:k}" "${TOOLS[@]:0:k}"; do one "$tool" "$run"; done
 done
 
 python3 - "$SAMPLES" "$OUT/readiness.md" "$CHAIN" "$INTERVAL" "$RUNS" \
     "$(api http://e/version | jq -r '"Docker \(.Version), API \(.ApiVersion)"')" \
     "$(git rev-parse --short HEAD)" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
-    "$(docker-compose version --short)" <<'EOF'
+    "$(docker-compose version --short)" "${BEFORE:+$("$BEFORE" version | head -1)}" <<'EOF'
 import csv, statistics as st, sys, datetime
-samples, out, chain, interval, runs, engine, rev, cores, cpu, compose = sys.argv[1:]
+samples, out, chain, interval, runs, engine, rev, cores, cpu, compose, before = sys.argv[1:]
 rows = list(csv.DictReader(open(samples)))
 by = {}
 for r in rows:
     by.setdefault(r["run"], {})[r["tool"]] = r
+tools = ["berth", "compose"] + (["before"] if before else [])
 def med(tool, k):
     return st.median(float(r[k]) for r in rows if r["tool"] == tool)
-ratio = st.median(float(v["berth"]["ready_s"]) / float(v["compose"]["ready_s"])
-                  for v in by.values() if "berth" in v and "compose" in v)
-wall_ratio = st.median(float(v["berth"]["wall_s"]) / float(v["compose"]["wall_s"])
-                       for v in by.values() if "berth" in v and "compose" in v)
+def ratio(a, b, k):
+    """a over b within each run, then the median over the runs"""
+    return st.median(float(v[a][k]) / float(v[b][k]) for v in by.values() if a in v and b in v)
 loads = sorted(float(r["load"]) for r in rows)
+head = {"berth": "berth", "compose": "docker-compose", "before": "berth before"}
 L = []
 L.append(f"## Readiness: a chain of {chain} parts, healthcheck interval {interval} (berth vs docker-compose {compose})")
 L.append("")
-L.append(f"{datetime.date.today()}, {cores} cores ({cpu}), {engine}, berth {rev}; "
-         f"{runs} runs, the tools taking turns; 1-minute load average {loads[0]:.1f} to {loads[-1]:.1f} "
+L.append(f"{datetime.date.today()}, {cores} cores ({cpu}), {engine}, berth {rev}"
+         + (f" (before: {before})" if before else "")
+         + f"; {runs} runs, the tools taking turns; 1-minute load average {loads[0]:.1f} to {loads[-1]:.1f} "
          f"(median {st.median(loads):.1f}) during the run.")
 L.append("")
-L.append("| | berth | docker-compose | berth/compose |")
-L.append("|---|--:|--:|--:|")
-L.append(f"| **`up` to the last part healthy** (engine's events) | {med('berth','ready_s'):.2f} s | {med('compose','ready_s'):.2f} s | **{ratio:.2f}×** |")
-L.append(f"| the `up` command itself (wall) | {med('berth','wall_s'):.2f} s | {med('compose','wall_s'):.2f} s | {wall_ratio:.2f}× |")
-L.append(f"| its CPU time | {med('berth','cpu_s'):.3f} s | {med('compose','cpu_s'):.3f} s | |")
-L.append(f"| its peak RSS | {med('berth','rss_kb')/1024:.1f} MB | {med('compose','rss_kb')/1024:.1f} MB | |")
-L.append(f"| `up` to the first part's start | {med('berth','first_start_ms'):.0f} ms | {med('compose','first_start_ms'):.0f} ms | |")
-L.append(f"| per link: dependency healthy → dependent started (the tool) | {med('berth','react_ms'):.0f} ms | {med('compose','react_ms'):.0f} ms | |")
-L.append(f"| … of which: dependency healthy → dependent created | {med('berth','to_create_ms'):.0f} ms | {med('compose','to_create_ms'):.0f} ms | |")
-L.append(f"| … and: created → started | {med('berth','create_to_start_ms'):.0f} ms | {med('compose','create_to_start_ms'):.0f} ms | |")
-L.append(f"| per link: started → healthy (the engine's first probe) | {med('berth','engine_ms'):.0f} ms | {med('compose','engine_ms'):.0f} ms | |")
+L.append("| | " + " | ".join(head[t] for t in tools) + " | berth/compose |" + (" berth/before |" if before else ""))
+L.append("|---|" + "--:|" * (len(tools) + 1 + bool(before)))
+def row(label, k, fmt, ratios=False, bold=False):
+    cells = [fmt(med(t, k)) for t in tools]
+    rs = [f"{ratio('berth', 'compose', k):.2f}×"] + ([f"{ratio('berth', 'before', k):.2f}×"] if before else [])
+    if not ratios:
+        rs = [""] * len(rs)
+    if bold:
+        rs = [f"**{x}**" for x in rs]
+    L.append(f"| {label} | " + " | ".join(cells + rs) + " |")
+sec = lambda v: f"{v:.2f} s"
+ms = lambda v: f"{v:.0f} ms"
+row("**`up` to the last part healthy** (engine's events)", "ready_s", sec, True, True)
+row("the `up` command itself (wall)", "wall_s", sec, True)
+row("its CPU time", "cpu_s", lambda v: f"{v:.3f} s")
+row("its peak RSS", "rss_kb", lambda v: f"{v / 1024:.1f} MB")
+row("`up` to the first part's start", "first_start_ms", ms)
+row("per link: dependency healthy → dependent started (the tool)", "react_ms", ms, True)
+row("… of which: dependency healthy → dependent created", "to_create_ms", ms, True)
+row("… and: created → started", "create_to_start_ms", ms, True)
+row("per link: started → healthy (the engine's first probe)", "engine_ms", ms)
 L.append("")
 goal = 0.8
-L.append(f"Goal: ≤ {goal}× compose — {'met' if ratio <= goal else 'not met'} ({ratio:.2f}×).")
+r = ratio("berth", "compose", "ready_s")
+L.append(f"Goal: ≤ {goal}× compose — {'met' if r <= goal else 'not met'} ({r:.2f}×).")
 L.append("")
 L.append("Medians over the runs; the ratios are taken within each run, then their median. "
          "Every sample: `readiness.csv`. Made by `bash bench/readiness.sh` "
-         f"(--chain {chain} --runs {runs} --interval {interval}).")
+         f"(--chain {chain} --runs {runs} --interval {interval}"
+         + (" --before BIN" if before else "") + ").")
 open(out, "w").write("\n".join(L) + "\n")
 print("\n".join(L))
 EOF

@@ -110,3 +110,44 @@ stop_events() {
     [ -n "$healthy" ] && [ -n "$start" ]
     [ "$start" -gt "$healthy" ]
 }
+
+@test "Ctrl-C while up waits on the events: up stops, interrupted, the watch ends with it" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[db]
+recipe = container
+image = $IMG
+command = $QUICK
+healthcheck = false
+healthcheck-interval = 1s
+healthcheck-start-period = 600s
+ready-timeout = 600s
+
+[web]
+recipe = container
+image = $IMG
+depends = db
+command = $QUICK
+EOF
+    "$BERTH" -C "$DIR" --progress plain up > "$DIR/out" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do
+        grep -q "db:main.*waiting" "$DIR/out" && break
+        sleep 0.1
+    done
+    sleep 1
+    kill -INT "$pid"
+    # never healthy, a 600 s limit: only the interrupt ends it (a bound
+    # far above any reaction, so no timing is asserted)
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; cat "$DIR/out"; false; fi
+    rc=0
+    wait "$pid" || rc=$?
+    cat "$DIR/out"
+    echo "exit $rc"
+    [ "$rc" -eq 130 ]
+    grep -q "interrupted" "$DIR/out"
+    absent "containers/$P-web-main"
+}
