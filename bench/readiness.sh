@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
         *) die "unknown option $1 (see --help)" ;;
     esac
 done
-BERTH=$BERTH_ROOT/build/berth
+BERTH=${BERTH:-$BERTH_ROOT/build/berth} # $BERTH: another binary (a copy, while build/ is rebuilt)
 [ -x "$BERTH" ] || die "build berth first (meson setup build && ninja -C build)"
 command -v docker-compose >/dev/null || install_packages docker-compose
 command -v jq >/dev/null || install_packages jq
@@ -208,7 +208,7 @@ done
 
 python3 - "$SAMPLES" "$OUT/readiness.md" "$CHAIN" "$INTERVAL" "$RUNS" \
     "$(api http://e/version | jq -r '"Docker \(.Version), API \(.ApiVersion)"')" \
-    "$(git rev-parse --short HEAD)" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
+    "$("$BERTH" version | head -1 | sed 's/^berth //')" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
     "$(docker-compose version --short)" "${BEFORE:+$("$BEFORE" version | head -1)}" <<'EOF'
 import csv, statistics as st, sys, datetime
 samples, out, chain, interval, runs, engine, rev, cores, cpu, compose, before = sys.argv[1:]
