@@ -56,17 +56,24 @@ static void set_live(evwatch *w, bool live)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* ms from now, on the clock pthread_cond_timedwait reads. */
+static struct timespec in_ms(long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 /* Sleep ms unless the watch is stopped meanwhile; true when stopping. */
 static bool nap(evwatch *w, long ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = in_ms(ms);
     pthread_mutex_lock(&w->lock);
     while (!w->stopping && pthread_cond_timedwait(&w->changed, &w->lock, &until) == 0)
         ;
@@ -99,9 +106,12 @@ static void *reader(void *ud)
         set_live(w, true);
         engine_call(w->e, &r, NULL, NULL, &e); /* returns when the stream ends */
         set_live(w, false);
+        /* An engine that answers the request with an error (it has no
+         * such filter, or no events) would answer it again: waits poll. */
+        bool refused = e && e->http_status >= 400;
         berr_free(e);
         sb_release(&q);
-        if (nap(w, RECONNECT_MS))
+        if (refused || nap(w, RECONNECT_MS))
             break;
     }
     free(fs);
@@ -176,14 +186,7 @@ bool evwatch_live(evwatch *w)
 
 bool evwatch_wait(evwatch *w, const char *id, unsigned long seen, long timeout_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = in_ms(timeout_ms);
     pthread_mutex_lock(&w->lock);
     bool came = false;
     for (;;) {
