@@ -54,7 +54,7 @@ command -v docker-compose >/dev/null || install_packages docker-compose
 command -v jq >/dev/null || install_packages jq
 
 WORK=$(mktemp -d /tmp/brd.XXXXXX)
-ENGINE_DIR= EVPID=
+ENGINE_DIR='' EVPID=''
 cleanup() {
     local rc=$?
     [ -z "$EVPID" ] || kill "$EVPID" 2>/dev/null || true
