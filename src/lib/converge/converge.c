@@ -732,6 +732,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
                                 .observe = observe, .observe_ud = &cv};
         rc = sched_run(g.t, g.n, &so, err);
     }
+    startup_watch_close(&cv);
     if (rc == 0 && !o->images_only)
         rc = orphans(&cv, err);
     if (rc == 0 && !o->dry_run)

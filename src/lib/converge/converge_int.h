@@ -27,6 +27,9 @@ struct cv {
                            * found in this run (once for all its instances) */
     bool *awaited;   /* per part: a selected part needs it, so its start waits for readiness */
     long long last_start_ms; /* when this run last started a container (settle.c) */
+    struct evwatch *watch;   /* the engine's events of the project, opened by the first
+                              * wait for readiness (startup.c) */
+    bool watch_failed;       /* it could not be opened: waits poll */
 };
 
 /* Shared by converge.c and converge_container.c. */
@@ -115,6 +118,8 @@ int startup_script(struct cv *cv, const struct container *c, const char *id, con
 int startup_wait(struct cv *cv, const struct container *c, const char *id, const char *subject,
                  berr **err);
 bool startup_has_wait(const struct container *c);
+/* Stop the run's event watch, if a wait opened one (at the end of the run). */
+void startup_watch_close(struct cv *cv);
 /* The container's last log lines, appended to *err: why it did not start. */
 void startup_blame_logs(struct cv *cv, const struct container *c, const char *id, berr **err);
 

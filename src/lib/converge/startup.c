@@ -5,12 +5,16 @@
 #include <string.h>
 
 #include "engine/api.h"
+#include "engine/events.h"
 #include "converge/converge_int.h"
 #include "converge/outlines.h"
 #include "transfer/tarball.h"
 #include "base/util.h"
 
 #define POLL_MS 200
+/* While the event stream is open, a wait on the healthcheck alone looks
+ * again this often even with no event: a safety net, never the path. */
+#define SAFETY_MS 5000
 #define READY_TRY_MS 10000 /* one ready command may take this long */
 #define LOG_TAIL "15"
 
@@ -148,14 +152,65 @@ static int ready_once(struct cv *cv, const struct container *c, const char *id, 
     return code == 0;
 }
 
+/* The run's event watch, opened by the first wait (the watch reads events
+ * from a moment before: a container started earlier loses none of its
+ * events), or NULL when it cannot be: then waits poll. */
+static evwatch *run_watch(struct cv *cv)
+{
+    pthread_mutex_lock(&cv->lock);
+    if (!cv->watch && !cv->watch_failed) {
+        cleanup_free char *label = xasprintf(LABEL_PROJECT "=%s", cv->p->name);
+        berr *e = NULL;
+        if (evwatch_open(cv->e, label, &cv->watch, &e) < 0)
+            cv->watch_failed = true;
+        berr_free(e);
+    }
+    evwatch *w = cv->watch;
+    pthread_mutex_unlock(&cv->lock);
+    return w;
+}
+
+void startup_watch_close(struct cv *cv)
+{
+    evwatch_close(cv->watch);
+    cv->watch = NULL;
+}
+
+/* Between two looks at a container: until the engine reports something of
+ * it (its health changed, it died, it is gone), or a poll period passes. A
+ * ready command is polled (no event tells that it would pass now); a
+ * healthcheck or a oneshot's end is awaited on the events, with a slow poll
+ * as a safety net, and polled while the stream is down. Ctrl-C is seen
+ * within POLL_MS. */
+static void until_next_look(struct cv *cv, const struct container *c, evwatch *w, const char *id,
+                            unsigned long seen)
+{
+    bool events = w && evwatch_live(w);
+    long long until = now_ms() + (events && !c->ready.n ? SAFETY_MS : POLL_MS);
+    for (long long left; (left = until - now_ms()) > 0;) {
+        if (cv->o->cancel && *cv->o->cancel)
+            return;
+        long slice = left < POLL_MS ? (long)left : POLL_MS;
+        if (!w || !evwatch_live(w)) {
+            sleep_ms(slice);
+            return;
+        }
+        if (evwatch_wait(w, id, seen, slice))
+            return;
+    }
+}
+
 int startup_wait(struct cv *cv, const struct container *c, const char *id, const char *subject,
                  berr **err)
 {
     long limit = cv->o->wait_timeout_ms > 0 ? cv->o->wait_timeout_ms : (long)c->ready_timeout_ms;
     long long deadline = now_ms() + limit;
     report(cv->o->rep, EV_STATE, subject, "waiting", NULL);
+    evwatch *w = run_watch(cv);
     for (;;) {
         long long left = deadline - now_ms();
+        /* taken before the look: an event that comes during it wakes the next wait */
+        unsigned long seen = w ? evwatch_seen(w, id) : 0;
         int rc = ready_once(cv, c, id, left > 0 ? (long)left : 1, err);
         if (rc == 1)
             return 0;
@@ -173,6 +228,6 @@ int startup_wait(struct cv *cv, const struct container *c, const char *id, const
             startup_blame_logs(cv, c, id, err);
             return -1;
         }
-        sleep_ms(POLL_MS);
+        until_next_look(cv, c, w, id, seen);
     }
 }

@@ -521,6 +521,7 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
         .data_ud = r->on_msg ? (void *)&lc : r->ud,
         .want_header = r->want_header,
         .headers = r->headers,
+        .wake_fd = r->wake_fd,
     };
     struct http_resp resp = {0};
     sb_init(&resp.body);

@@ -96,6 +96,7 @@ struct engine_req {
     const char *want_header;   /* a response header to hand back in *header_out */
     char **header_out;         /* (malloc'd, NULL when the answer had none) */
     const char *const *headers; /* more request headers ("X-Registry-Auth: ..."), NULL-terminated */
+    const int *wake_fd;        /* readable: the transfer ends at once (http.h) */
 };
 
 /* One request. On 2xx: *out (if out and the body was buffered) gets the

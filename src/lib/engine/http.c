@@ -346,6 +346,47 @@ static int transport_error(http_client *c, struct xfer *x, CURLcode rc, const ch
     }
 }
 
+/* The transfer through a multi handle, so that its wait also watches
+ * wake_fd: a long stream (the events) ends at once when another thread
+ * says so, not at the next progress callback (up to a second idle). */
+static CURLcode perform_wakeable(CURL *h, int wake_fd, bool *woken)
+{
+    CURLM *m = curl_multi_init();
+    if (!m)
+        return CURLE_OUT_OF_MEMORY;
+    CURLcode res = CURLE_OK;
+    if (curl_multi_add_handle(m, h) != CURLM_OK) {
+        curl_multi_cleanup(m);
+        return CURLE_FAILED_INIT;
+    }
+    for (int running = 1; running;) {
+        if (curl_multi_perform(m, &running) != CURLM_OK) {
+            res = CURLE_RECV_ERROR;
+            break;
+        }
+        if (!running)
+            break;
+        struct curl_waitfd wf = {.fd = wake_fd, .events = CURL_WAIT_POLLIN};
+        if (curl_multi_poll(m, &wf, 1, 1000, NULL) != CURLM_OK) {
+            res = CURLE_RECV_ERROR;
+            break;
+        }
+        if (wf.revents) {
+            *woken = true;
+            res = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+    }
+    CURLMsg *msg;
+    int left;
+    while (!*woken && (msg = curl_multi_info_read(m, &left)))
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == h)
+            res = msg->data.result;
+    curl_multi_remove_handle(m, h);
+    curl_multi_cleanup(m);
+    return res;
+}
+
 int http_do(http_client *c, const struct http_req *req, struct http_resp *resp, berr **err)
 {
     http_resp_clear(resp);
@@ -371,12 +412,17 @@ int http_do(http_client *c, const struct http_req *req, struct http_resp *resp, 
     setup(c, &x, hdrs, url);
     curl_easy_setopt(x.h, CURLOPT_ERRORBUFFER, detail);
 
-    CURLcode rc = curl_easy_perform(x.h);
+    bool woken = false;
+    CURLcode rc = req->wake_fd ? perform_wakeable(x.h, *req->wake_fd, &woken)
+                               : curl_easy_perform(x.h);
     curl_easy_getinfo(x.h, CURLINFO_RESPONSE_CODE, &resp->status);
     curl_easy_setopt(x.h, CURLOPT_ERRORBUFFER, NULL);
     curl_slist_free_all(hdrs);
     int ret = 0;
-    if (rc != CURLE_OK) {
+    if (woken) {
+        ret = berr_set(err, BERR_INTERRUPTED, "stopped by its reader");
+        curl_easy_cleanup(x.h);
+    } else if (rc != CURLE_OK) {
         ret = transport_error(c, &x, rc, detail, err);
         curl_easy_cleanup(x.h); /* its connection may be half-used */
     } else {

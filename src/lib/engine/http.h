@@ -50,6 +50,9 @@ struct http_req {
     const char *want_header;  /* one more response header to keep in resp->header */
     const char *const *headers; /* more request headers, "Name: value", NULL-terminated
                                    (may carry secrets: never shown) */
+    const int *wake_fd;       /* when set: the transfer ends (BERR_INTERRUPTED) as soon as
+                                 this fd turns readable, from another thread (a stream
+                                 that is read until its reader is told to stop) */
 };
 
 #define HTTP_DEFAULT_MAX_BODY (64u << 20)
