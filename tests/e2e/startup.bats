@@ -113,6 +113,35 @@ EOF
     [ "$(state "$P-dies-main")" = exited ]
 }
 
+@test "a container that stops just as its ready command is run: the error is its stop and exit code" {
+    # The first exec is held 3 s on its way (as a loaded machine held it in a
+    # CI run), and the container exits 1 s after its start: the engine
+    # refuses the exec (409, not running). berth said "ready command: engine
+    # said (HTTP 409)"; what happened is that the container stopped.
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[dies]
+recipe = container
+image = $IMG
+command = sh -c 'echo dying-marker >&2; sleep 1; exit 3'
+ready = false
+EOF
+    T=$(mktemp -d /tmp/btap.XXXXXX)
+    HOLD_EXEC=3 python3 "$E2E_DIR/tap_proxy.py" "$T/s.sock" "${DOCKER_HOST#unix://}" "$T/log" >/dev/null 2>&1 3>&- &
+    tap=$!
+    for _ in $(seq 100); do [ -S "$T/s.sock" ] && break; sleep 0.1; done
+    DOCKER_HOST=unix://$T/s.sock run berth -C "$DIR" --progress plain up --wait
+    kill "$tap"
+    wait "$tap" || true
+    rm -rf "$T"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"dies:main"*"the container stopped (exit code 3)"* ]]
+    [[ "$output" != *"HTTP 409"* ]]
+}
+
 @test "layout is copied in with its owner, the script runs after start; both apply again only when changed" {
     mkdir -p "$DIR/lay/etc/app"
     echo first > "$DIR/lay/etc/app/conf"

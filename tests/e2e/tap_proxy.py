@@ -9,6 +9,10 @@ With CUT_AFTER (seconds), the first connection that asks for the engine's
 event stream (GET .../events) is cut, both ways, that long after it was
 asked, as an engine restart or a proxy's idle timeout would cut it.
 
+With HOLD_EXEC (seconds, from the environment), the first request that
+makes an exec in a container is held that long before it goes on, as a
+slow machine would hold it: the container may stop in between.
+
 Usage: tap_proxy.py LISTEN_SOCKET ENGINE_SOCKET LOG [CUT_AFTER]
 Exits on SIGTERM.
 """
@@ -25,6 +29,8 @@ REQ = re.compile(rb"((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
 lock = threading.Lock()
 cut_after = None  # seconds, or None
 cut_done = False
+hold_exec = float(os.environ.get("HOLD_EXEC", "0"))
+EXEC = re.compile(rb"POST /\S*/containers/[^/\s]+/exec HTTP/1\.1")
 
 
 def cut_later(a, b):
@@ -38,13 +44,16 @@ def cut_later(a, b):
 
 
 def pump(src, dst, log=None):
-    global cut_done
+    global cut_done, hold_exec
     carry = b""
     try:
         while True:
             data = src.recv(65536)
             if not data:
                 break
+            if log is not None and hold_exec and EXEC.search(data):
+                held, hold_exec = hold_exec, 0
+                threading.Event().wait(held)
             dst.sendall(data)
             if log is not None:
                 buf = carry + data

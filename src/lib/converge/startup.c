@@ -99,6 +99,12 @@ static char *last_probe(json_t *health)
     return out;
 }
 
+static int stopped(json_t *state, berr **err)
+{
+    return berr_set(err, BERR_FAILURE, "the container stopped (exit code %lld)",
+                    (long long)json_integer_value(json_object_get(state, "ExitCode")));
+}
+
 /* One look: 1 ready, 0 not yet, -1 failed for good. */
 static int ready_once(struct cv *cv, const struct container *c, const char *id, long left_ms,
                       berr **err)
@@ -121,8 +127,7 @@ static int ready_once(struct cv *cv, const struct container *c, const char *id, 
         return rc;
     }
     if (!json_is_true(json_object_get(state, "Running"))) {
-        rc = berr_set(err, BERR_FAILURE, "the container stopped (exit code %lld)",
-                      (long long)json_integer_value(json_object_get(state, "ExitCode")));
+        rc = stopped(state, err);
     } else if (c->healthcheck.n) {
         json_t *health = json_object_get(state, "Health");
         const char *st = json_string_value(json_object_get(health, "Status"));
@@ -143,6 +148,20 @@ static int ready_once(struct cv *cv, const struct container *c, const char *id, 
     if (api_exec(cv->e, id, &eo, NULL, NULL, &code, &e2) < 0) {
         /* A try that hangs past its slice is "not yet"; anything else is an error. */
         if (e2->code != BERR_TIMEOUT) {
+            /* The container may have stopped between the look and the
+             * exec (the engine refuses it: 409, "is not running"): that
+             * is what to say, with its exit code. */
+            json_t *again = NULL;
+            berr *e3 = NULL;
+            if (api_container_inspect(cv->e, id, &again, &e3) == 0 && again &&
+                !json_is_true(json_object_get(json_object_get(again, "State"), "Running"))) {
+                berr_free(e2);
+                rc = stopped(json_object_get(again, "State"), err);
+                json_decref(again);
+                return rc;
+            }
+            json_decref(again);
+            berr_free(e3);
             berr_move(err, &e2);
             return berr_wrap(err, "ready command");
         }
