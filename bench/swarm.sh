@@ -19,7 +19,7 @@
 # bench/results/swarm.md.
 #
 # usage: bench/swarm.sh [--services 30] [--replicas 100] [--runs 1] [--out FILE]
-# Run as root, with the build in build/ and docker.io installed.
+# Run as root, with the build in build/ (or BERTH=binary) and docker.io installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
-BERTH=$ROOT/build/berth
+BERTH=${BERTH:-$ROOT/build/berth} # BERTH=...: a copy, so that build/ can be rebuilt meanwhile
 DOCKER=/usr/bin/docker
 [ -x "$BERTH" ] || { echo "build berth first (meson setup build && ninja -C build)" >&2; exit 1; }
 [ -x "$DOCKER" ] || { echo "needs the docker CLI (apt-get install docker.io)" >&2; exit 1; }

@@ -53,7 +53,8 @@ static int cmp_str(const void *a, const void *b)
 
 /* Per-field hashes: what a user would name when asking "what changed":
  * the container's fields (Env, Args, Image...), the task's (RestartPolicy,
- * Networks...), and the service's (Mode, UpdateConfig, EndpointSpec). */
+ * Networks, Limits.MemoryBytes...), and the service's (Mode, UpdateConfig,
+ * EndpointSpec). */
 static char *spec_fields(json_t *spec)
 {
     json_t *flat = json_object();
@@ -64,11 +65,17 @@ static char *spec_fields(json_t *spec)
             continue;
         if (streq(key, "TaskTemplate")) {
             json_object_foreach(val, k2, v2) {
+                const char *k3;
+                json_t *v3;
                 if (streq(k2, "ContainerSpec")) {
-                    const char *k3;
-                    json_t *v3;
                     json_object_foreach(v2, k3, v3)
                         json_object_set(flat, k3, v3);
+                } else if (streq(k2, "Resources")) {
+                    /* each limit on its own: "changed: Limits.MemoryBytes" */
+                    json_object_foreach(json_object_get(v2, "Limits"), k3, v3) {
+                        cleanup_free char *nm = xasprintf("Limits.%s", k3);
+                        json_object_set(flat, nm, v3);
+                    }
                 } else {
                     json_object_set(flat, k2, v2);
                 }
@@ -467,6 +474,16 @@ static int one_service(struct ctx *x, int pi, int ii, long long replicas, const 
 
     json_t *tt = json_pack("{s:o, s:o, s:o}", "ContainerSpec", cs, "RestartPolicy",
                            restart_policy(pt), "Networks", nets);
+    /* Limits only when asked for, so the hash of a service that asks for
+     * none stays what it was. */
+    if (c->nano_cpus || c->memory_bytes) {
+        json_t *lim = json_object();
+        if (c->nano_cpus)
+            json_object_set_new(lim, "NanoCPUs", json_integer(c->nano_cpus));
+        if (c->memory_bytes)
+            json_object_set_new(lim, "MemoryBytes", json_integer(c->memory_bytes));
+        json_object_set_new(tt, "Resources", json_pack("{s:o}", "Limits", lim));
+    }
     json_t *spec = json_pack("{s:s, s:o, s:o, s:{s:{s:I}}, s:o, s:o}", "Name", name, "Labels",
                              labels, "TaskTemplate", tt, "Mode", "Replicated", "Replicas",
                              (json_int_t)replicas, "UpdateConfig", update_config(pt),

@@ -135,6 +135,39 @@ static void test_hash(void)
     swarm_desired_clear(&b);
 }
 
+static json_t *limits(const struct swarm_service *s)
+{
+    return json_object_get(json_object_get(json_object_get(s->spec, "TaskTemplate"), "Resources"),
+                           "Limits");
+}
+
+static void test_resources(void)
+{
+    static const char text[] = "[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                               "cpus = 0.5\nmemory = 256m\n[db]\nrecipe = container\nimage = y\n";
+    struct swarm_desired a, b;
+    berr *err = NULL;
+    ok(desired(text, &a, &err) == 0, "cpus and memory deploy");
+    is_int(json_integer_value(json_object_get(limits(&a.svc[0]), "NanoCPUs")), 500000000,
+           "cpus = 0.5: Limits.NanoCPUs");
+    is_int(json_integer_value(json_object_get(limits(&a.svc[0]), "MemoryBytes")), 256 << 20,
+           "memory = 256m: Limits.MemoryBytes");
+    ok(!json_object_get(json_object_get(a.svc[1].spec, "TaskTemplate"), "Resources"),
+       "a part without limits sends no Resources (its hash stays what it was)");
+    cleanup_free char *changed_text = xstrdup(text);
+    memcpy(strstr(changed_text, "256m"), "512m", 4);
+    ok(desired(changed_text, &b, &err) == 0, "memory changed");
+    ok(!streq(a.svc[0].hash, b.svc[0].hash), "a memory change: another hash");
+    is_str(a.svc[1].hash, b.svc[1].hash, "the other part's hash is unchanged");
+    cleanup_free char *what = desired_changed_fields(a.svc[0].fields, b.svc[0].fields);
+    is_str(what, "Limits.MemoryBytes", "and the fields name the limit");
+    swarm_desired_clear(&a);
+    swarm_desired_clear(&b);
+    struct project *p = load("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                             "cpus = 0\nmemory = 1k\n");
+    ok(!p, "cpus = 0 and memory = 1k do not load");
+}
+
 static void test_secrets(void)
 {
     cleanup_free char *path = xasprintf("%s/db_password", root);
@@ -193,6 +226,7 @@ int main(void)
     test_services();
     test_mesh();
     test_hash();
+    test_resources();
     test_secrets();
     test_refused();
     rmdir(root);
