@@ -231,6 +231,61 @@ demo() {
     [ "$(service web-one .Version.Index)" = "$web_version" ]
 }
 
+@test "cpus and memory: the service's spec and its task's cgroup have them; a memory change updates only that service, in place" {
+    write() { # MEMORY of app
+        cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = container
+image = $IMG
+command = $QUICK
+cpus = 0.5
+memory = $1
+
+[other]
+recipe = container
+image = $IMG
+command = $QUICK
+EOF
+    }
+    write 64m
+    run berth -C "$DIR" --progress plain deploy --wait
+    [ "$status" -eq 0 ]
+    [ "$(service app-main '.Spec.TaskTemplate.Resources.Limits | "\(.NanoCPUs) \(.MemoryBytes)"')" = "500000000 67108864" ]
+    [ "$(service other-main '.Spec.TaskTemplate.Resources.Limits // {} | length')" = 0 ]
+    # what the task runs with: its container's cgroup, read from inside
+    cid=$(task_container app-main)
+    run dexec "$cid" sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
+    [ "$output" = 67108864 ]
+    run dexec "$cid" sh -c 'cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"'
+    [ "$output" = "50000 100000" ]
+    id=$(service app-main .ID)
+    other_version=$(service other-main .Version.Index)
+
+    write 96m
+    run berth -C "$DIR" plan --swarm
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"changes (1):"* ]]
+    [[ "$output" =~ update\ +service\ app:main\ +changed:\ Limits.MemoryBytes ]]
+    run berth -C "$DIR" --progress plain deploy --wait
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: 1 change(s), 2 up to date"* ]]
+    [ "$(service app-main .ID)" = "$id" ]
+    [ "$(service app-main .Spec.TaskTemplate.Resources.Limits.MemoryBytes)" = 100663296 ]
+    [ "$(service other-main .Version.Index)" = "$other_version" ]
+    cid=$(task_container app-main)
+    [ "$(dexec "$cid" sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes')" = 100663296 ]
+
+    # a bad value: refused at load, nothing sent
+    sed -i 's/^memory = .*/memory = 1k/' "$DIR/berth.ini"
+    run berth -C "$DIR" deploy
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:9: part 'app': key 'memory': '1k' is too small"* ]]
+    [ "$(service app-main .Spec.TaskTemplate.Resources.Limits.MemoryBytes)" = 100663296 ]
+}
+
 @test "a bad image: deploy --wait fails with the task's error, failure-action = rollback returns the previous spec" {
     cat > "$DIR/berth.ini" <<EOF
 [project]
