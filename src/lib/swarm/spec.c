@@ -386,9 +386,18 @@ static int one_service(struct ctx *x, int pi, int ii, long long replicas, const 
         json_t *argv = strv_json(&c->healthcheck);
         json_array_extend(test, argv);
         json_decref(argv);
-        json_int_t ns = (json_int_t)c->healthcheck_interval_ms * 1000000;
-        json_object_set_new(cs, "Healthcheck", json_pack("{s:o, s:I, s:I, s:i}", "Test", test,
-                                                         "Interval", ns, "Timeout", ns, "Retries", 3));
+        /* As up sends it (converge/desired.c): the same defaults, so a
+         * service's hash does not move when a key is written as its default. */
+        long long timeout = c->healthcheck_timeout_ms > 0 ? c->healthcheck_timeout_ms
+                                                          : c->healthcheck_interval_ms;
+        json_t *hc = json_pack("{s:o, s:I, s:I, s:i}", "Test", test, "Interval",
+                               (json_int_t)c->healthcheck_interval_ms * 1000000, "Timeout",
+                               (json_int_t)timeout * 1000000, "Retries",
+                               c->healthcheck_retries > 0 ? c->healthcheck_retries : 3);
+        if (c->healthcheck_start_period_ms > 0)
+            json_object_set_new(hc, "StartPeriod",
+                                json_integer((json_int_t)c->healthcheck_start_period_ms * 1000000));
+        json_object_set_new(cs, "Healthcheck", hc);
     }
 
     json_t *mounts = json_array();

@@ -168,6 +168,29 @@ static void test_resources(void)
     ok(!p, "cpus = 0 and memory = 1k do not load");
 }
 
+static void test_healthcheck(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+               "healthcheck = true\nhealthcheck-interval = 2s\nhealthcheck-timeout = 1s\n"
+               "healthcheck-retries = 5\nhealthcheck-start-period = 20s\n"
+               "[db]\nrecipe = container\nimage = y\nhealthcheck = true\n", &d, &err) == 0,
+       "healthchecks deploy");
+    json_t *hc = json_object_get(cs(&d.svc[0]), "Healthcheck");
+    is_int(json_integer_value(json_object_get(hc, "Interval")), 2000000000LL, "its interval");
+    is_int(json_integer_value(json_object_get(hc, "Timeout")), 1000000000LL, "healthcheck-timeout");
+    is_int(json_integer_value(json_object_get(hc, "Retries")), 5, "healthcheck-retries");
+    is_int(json_integer_value(json_object_get(hc, "StartPeriod")), 20000000000LL,
+           "healthcheck-start-period");
+    hc = json_object_get(cs(&d.svc[1]), "Healthcheck");
+    is_int(json_integer_value(json_object_get(hc, "Timeout")), 10000000000LL,
+           "no timeout: the interval (as up)");
+    is_int(json_integer_value(json_object_get(hc, "Retries")), 3, "no retries: 3");
+    ok(!json_object_get(hc, "StartPeriod"), "no start period: the engine's");
+    swarm_desired_clear(&d);
+}
+
 static void test_secrets(void)
 {
     cleanup_free char *path = xasprintf("%s/db_password", root);
@@ -227,6 +250,7 @@ int main(void)
     test_mesh();
     test_hash();
     test_resources();
+    test_healthcheck();
     test_secrets();
     test_refused();
     rmdir(root);
