@@ -286,6 +286,60 @@ EOF
     [ "$(service app-main .Spec.TaskTemplate.Resources.Limits.MemoryBytes)" = 100663296 ]
 }
 
+@test "container settings reach the task: init, read-only, cap-add, extra-hosts, tmpfs; privileged and oneshot are refused with file:line" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[app]
+recipe = container
+image = $IMG
+command = $QUICK
+init = true
+read-only = true
+cap-drop = ALL
+cap-add = NET_BIND_SERVICE
+extra-hosts = db.example:10.1.2.3
+tmpfs = /tmp:size=8m
+EOF
+    run berth -C "$DIR" --progress plain deploy --wait
+    [ "$status" -eq 0 ]
+    cid=$(task_container app-main)
+    # PID 1 is the engine's init, the command runs under it
+    run dexec "$cid" cat /proc/1/cmdline
+    [[ "$output" == *init* ]]
+    [[ "$output" != sh* ]]
+    run dexec "$cid" touch /file-on-the-root
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Read-only file system"* ]]
+    run dexec "$cid" grep -x '10.1.2.3[[:space:]]*db.example' /etc/hosts
+    [ "$status" -eq 0 ]
+    run dexec "$cid" grep ' /tmp tmpfs ' /proc/mounts
+    [[ "$output" == *"size=8192k"* ]]
+    dexec "$cid" touch /tmp/writable
+    # the bounding set: NET_BIND_SERVICE (bit 10) only
+    run dexec "$cid" grep CapBnd /proc/1/status
+    [[ "$output" == *"0000000000000400" ]]
+
+    # a second deploy writes nothing: the settings hash as they were sent
+    sleep 1
+    t0=$(date +%s)
+    run berth -C "$DIR" --progress plain deploy
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$P: 0 change(s)"* ]]
+    sleep 1
+    [ "$(writes_since "$t0")" = 0 ]
+
+    printf 'privileged = true\noneshot = true\n' >> "$DIR/berth.ini"
+    sed -i 's|^tmpfs = .*|tmpfs = /tmp:size=8m,mode=750|' "$DIR/berth.ini"
+    run berth -C "$DIR" deploy
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:14: part 'app': key 'privileged': berth deploy cannot act on it"* ]]
+    [[ "$output" == *"berth.ini:15: part 'app': key 'oneshot': berth deploy cannot act on it"* ]]
+    # a swarm ignores a tmpfs mode (moby/swarmkit#3226): refused, not dropped
+    [[ "$output" == *"berth.ini:13: part 'app': key 'tmpfs': berth deploy cannot act on 'mode=750'"* ]]
+}
+
 @test "a bad image: deploy --wait fails with the task's error, failure-action = rollback returns the previous spec" {
     cat > "$DIR/berth.ini" <<EOF
 [project]

@@ -191,6 +191,57 @@ static void test_healthcheck(void)
     swarm_desired_clear(&d);
 }
 
+/* Container settings a task can have: in the container spec; the ones it
+ * cannot: refused where written (never accepted and dropped). */
+static void test_container_settings(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+               "init = true\nread-only = true\nstdin-open = true\n"
+               "cap-add = NET_ADMIN\ncap-drop = CAP_CHOWN\n"
+               "extra-hosts = db.example:10.1.2.3\n"
+               "tmpfs = /run\n    /tmp:size=64m,noexec\n", &d, &err) == 0,
+       "settings a task can have deploy");
+    json_t *c = cs(&d.svc[0]);
+    ok(json_is_true(json_object_get(c, "Init")), "init: Init");
+    ok(json_is_true(json_object_get(c, "ReadOnly")), "read-only: ReadOnly");
+    ok(json_is_true(json_object_get(c, "OpenStdin")), "stdin-open: OpenStdin");
+    is_str(json_string_value(json_array_get(json_object_get(c, "CapabilityAdd"), 0)), "CAP_NET_ADMIN",
+           "cap-add: CapabilityAdd, as the engine names them");
+    is_str(json_string_value(json_array_get(json_object_get(c, "CapabilityDrop"), 0)), "CAP_CHOWN",
+           "cap-drop: CapabilityDrop");
+    is_str(json_string_value(json_array_get(json_object_get(c, "Hosts"), 0)), "10.1.2.3 db.example",
+           "extra-hosts: Hosts, as hosts(5) lines");
+    json_t *mounts = json_array(), *m;
+    size_t i;
+    json_array_foreach(json_object_get(c, "Mounts"), i, m)
+        if (streq(json_string_value(json_object_get(m, "Type")), "tmpfs"))
+            json_array_append(mounts, m);
+    is_int(json_array_size(mounts), 2, "tmpfs: two tmpfs mounts");
+    m = json_array_get(mounts, 1);
+    is_str(json_string_value(json_object_get(m, "Type")), "tmpfs", "of type tmpfs");
+    is_str(json_string_value(json_object_get(m, "Target")), "/tmp", "at their path");
+    is_int(json_integer_value(json_object_get(json_object_get(m, "TmpfsOptions"), "SizeBytes")),
+           64 << 20, "size=64m: SizeBytes");
+    ok(!json_object_get(json_array_get(mounts, 0), "TmpfsOptions"), "no options: none sent");
+    json_decref(mounts);
+    swarm_desired_clear(&d);
+
+    int rc = desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                     "privileged = true\noneshot = true\ntmpfs = /tmp:mode=1777\n"
+                     "networks = lan\nnetwork-addresses = lan 10.9.0.5\n"
+                     "[lan]\nrecipe = network\nsubnet = 10.9.0.0/24\n", &d, &err);
+    is_int(rc, -1, "settings a task cannot have are refused");
+    ok(err && strstr(err->msg, "berth.ini:6: part 'web': key 'privileged'"), "privileged, file:line");
+    ok(err && strstr(err->msg, "berth.ini:7: part 'web': key 'oneshot'"), "oneshot, file:line");
+    ok(err && strstr(err->msg, "berth.ini:8: part 'web': key 'tmpfs': berth deploy cannot act on "
+                               "'mode=1777'"), "a tmpfs option swarm ignores, file:line");
+    ok(err && strstr(err->msg, "berth.ini:10: part 'web': key 'network-addresses'"),
+       "network-addresses, file:line");
+    berr_free(err);
+}
+
 static void test_secrets(void)
 {
     cleanup_free char *path = xasprintf("%s/db_password", root);
@@ -251,6 +302,7 @@ int main(void)
     test_hash();
     test_resources();
     test_healthcheck();
+    test_container_settings();
     test_secrets();
     test_refused();
     rmdir(root);
