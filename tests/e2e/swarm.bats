@@ -52,6 +52,7 @@ setup_file() {
     # host's interface names are shared by every engine on the machine).
     api -X DELETE http://e/networks/docker_gwbridge >/dev/null 2>&1 || true
     local br="bgw$$"
+    echo "${br:0:15}" > "$BATS_FILE_TMPDIR/bridge"
     apipost /networks/create "{\"Name\":\"docker_gwbridge\",\"Driver\":\"bridge\",\"Options\":{
         \"com.docker.network.bridge.name\":\"${br:0:15}\",
         \"com.docker.network.bridge.enable_icc\":\"false\",
@@ -71,6 +72,14 @@ setup_file() {
 teardown_file() {
     stop_swarm
     "$BERTH" engine stop --purge --dir "$SWARM_ENGINE_DIR" >/dev/null 2>&1 || true
+    # The bridge device of docker_gwbridge outlives its engine when the
+    # engine could not remove it in time (seen under heavy load): it is this
+    # file's by the name it was given.
+    local br
+    br=$(cat "$BATS_FILE_TMPDIR/bridge" 2>/dev/null) || true
+    if [ -n "$br" ] && ip link show "$br" >/dev/null 2>&1; then
+        ip link delete "$br" || true
+    fi
     rm -rf "$SWARM_ENGINE_DIR"
 }
 
@@ -78,7 +87,7 @@ stop_swarm() {
     if [ "$(cat "$BATS_FILE_TMPDIR/made" 2>/dev/null)" = yes ]; then
         api -X POST "http://e/swarm/leave?force=1" >/dev/null || true
         local i
-        for i in $(seq 40); do
+        for i in $(seq 120); do
             api -X DELETE http://e/networks/docker_gwbridge >/dev/null 2>&1 && break
             sleep 0.25
         done
