@@ -596,6 +596,9 @@ image = $IMG
 command = $QUICK
 healthcheck = ["sh", "-c", "test -e /tmp/up || { touch /tmp/up; false; }"]
 healthcheck-interval = 1s
+# a run may take more than the interval on a loaded machine (failed once at
+# load 100 with "Health check exceeded timeout (1s)")
+healthcheck-timeout = 30s
 
 [bad]
 recipe = container
@@ -603,6 +606,7 @@ image = $IMG
 command = $QUICK
 healthcheck = ["sh", "-c", "echo db not ready; exit 3"]
 healthcheck-interval = 1s
+healthcheck-timeout = 30s
 EOF
     run berth -C "$DIR" --progress quiet deploy --wait --wait-timeout 90s
     echo "$output"
