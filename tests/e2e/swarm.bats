@@ -491,11 +491,15 @@ publish = 10.1.2.3
 ports = 80
 ready = ["true"]
 replicas = 2
+pull-policy = always
+platform = linux/arm64
 EOF
     run berth -C "$DIR" deploy
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:7: part 'web': key 'publish': a swarm service cannot publish on 10.1.2.3"* ]]
     [[ "$output" == *"berth.ini:9: part 'web': key 'ready': berth deploy cannot act on it"* ]]
+    [[ "$output" == *"berth.ini:11: part 'web': key 'pull-policy': berth deploy cannot act on 'always'"* ]]
+    [[ "$output" == *"berth.ini:12: part 'web': key 'platform': berth deploy cannot act on it"* ]]
     run berth -C "$DIR" up
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:10: part 'web': key 'replicas': only \`berth deploy\` (swarm services) acts on it"* ]]

@@ -167,6 +167,8 @@ static void refuse_unsupported(struct diags *dg, const struct project *p, const 
         {"ready", "is run by berth with exec; under swarm use healthcheck (a task runs when healthy)"},
         {"hosts-file", "is written for containers berth makes; not for swarm tasks"},
         {"engine", "berth deploy sends every service to the swarm manager it talks to"},
+        {"platform", "a service runs the image berth found or the nodes pull; it chooses no "
+                     "platform"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
         const struct setting *s = part_setting(pt, no[i].key);
@@ -207,6 +209,13 @@ static void refuse_unsupported(struct diags *dg, const struct project *p, const 
             diag_add(dg, s->loc.file, s->loc.line, pt->name, s->key, "berth deploy cannot act on it: %s",
                      yes[i].why);
     }
+    /* missing is what deploy does: the image here is used, else the nodes
+     * pull it; always and never would need a pull policy swarm does not have. */
+    const struct setting *pp = part_setting(pt, "pull-policy");
+    if (pp && !pp->is_default && !streq(pp->value, "missing"))
+        diag_add(dg, pp->loc.file, pp->loc.line, pt->name, "pull-policy",
+                 "berth deploy cannot act on '%s': it runs the image found on the manager, or "
+                 "the nodes pull it when missing", pp->value);
     const struct setting *na = part_setting(pt, "network-addresses");
     if (na && na->items.n)
         diag_add(dg, na->loc.file, na->loc.line, pt->name, "network-addresses",

@@ -240,6 +240,13 @@ static void test_container_settings(void)
     ok(err && strstr(err->msg, "berth.ini:10: part 'web': key 'network-addresses'"),
        "network-addresses, file:line");
     berr_free(err);
+    err = NULL;
+    rc = desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                 "pull-policy = always\nplatform = linux/arm64\n", &d, &err);
+    is_int(rc, -1, "pull-policy other than missing, and platform, are refused");
+    ok(err && strstr(err->msg, "berth.ini:6: part 'web': key 'pull-policy'"), "pull-policy, file:line");
+    ok(err && strstr(err->msg, "berth.ini:7: part 'web': key 'platform'"), "platform, file:line");
+    berr_free(err);
 }
 
 static void test_secrets(void)
