@@ -19,7 +19,7 @@
 # bench/results/swarm.md.
 #
 # usage: bench/swarm.sh [--services 30] [--replicas 100] [--runs 1] [--out FILE]
-# Run as root, with the build in build/ and docker.io installed.
+# Run as root, with the build in build/ (or BERTH=binary) and docker.io installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
-BERTH=$ROOT/build/berth
+BERTH=${BERTH:-$ROOT/build/berth} # BERTH=...: a copy, so that build/ can be rebuilt meanwhile
 DOCKER=/usr/bin/docker
 [ -x "$BERTH" ] || { echo "build berth first (meson setup build && ninja -C build)" >&2; exit 1; }
 [ -x "$DOCKER" ] || { echo "needs the docker CLI (apt-get install docker.io)" >&2; exit 1; }
@@ -46,12 +46,19 @@ cleanup() {
     # only be removed then, and --purge removes the networks left.
     if [ -n "${SOCK:-}" ]; then
         curl -sf --unix-socket "$SOCK" -X POST "http://e/swarm/leave?force=1" >/dev/null 2>&1 || true
-        for _ in $(seq 40); do
+        for _ in $(seq 120); do
             curl -sf --unix-socket "$SOCK" -X DELETE http://e/networks/docker_gwbridge >/dev/null 2>&1 && break
             sleep 0.25
         done
     fi
     "$BERTH" engine stop --purge --dir "$EDIR" >/dev/null 2>&1 || true
+    # The bridge device under the name given above outlives its engine when
+    # the engine could not remove it in time (seen after the full-size run,
+    # load about 100): it is this script's by its name.
+    if ip link show "bgb$$" >/dev/null 2>&1; then
+        echo "docker_gwbridge (bgb$$) was left on the host: removed" >&2
+        ip link delete "bgb$$" || true
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -132,13 +139,17 @@ until_mode() {
     done
 }
 now() { date +%s.%N; }
-declare -A T
+load1() { cut -d' ' -f1 /proc/loadavg; }
+declare -A T L
 step() { # TOOL STEP CMD...: time CMD and what follows it in the same call
     local tool=$1 name=$2 t0
     shift 2
     t0=$(now)
     "$@"
     T[$tool,$name]+="$(echo "$(now) - $t0" | bc) "
+    # The machine's 1-minute load average as the step ends: the machine is
+    # shared, and a figure means little without it.
+    L[$tool,$name]+="$(load1) "
 }
 berth_deploy() { "$BERTH" -C "$WORK/berth" --progress quiet deploy >/dev/null; }
 stack_deploy() { "$DOCKER" stack deploy --resolve-image never -c "$WORK/stack.yml" bs >/dev/null 2>&1; }
@@ -162,16 +173,20 @@ for run in $(seq 1 "$RUNS"); do
 done
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+span() { tr ' ' '\n' | grep . | sort -g | sed -n '1p;$p' | paste -sd- | sed 's/-/ to /; s/^\([^ ]*\) to \1$/\1/'; }
 {
     echo "## berth deploy vs docker stack deploy ($SERVICES services, one of $REPLICAS replicas: $TOTAL tasks; single node; $RUNS run(s))"
     echo
-    echo "$(date -u +%F), $(nproc) cores, $(api http://e/version | jq -r '"Docker \(.Version), API \(.ApiVersion)"'), berth $(git -C "$ROOT" rev-parse --short HEAD)"
+    echo "$(date -u +%F), $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(api http://e/version | jq -r '"Docker \(.Version), API \(.ApiVersion)"'), berth $(git -C "$ROOT" rev-parse --short HEAD)"
     echo
-    echo "| step | berth | docker stack | berth/docker |"
-    echo "|---|--:|--:|--:|"
+    echo "| step | berth | docker stack | berth/docker | load (berth; docker) |"
+    echo "|---|--:|--:|--:|--:|"
     for s in deploy noop update down; do
         b=$(echo "${T[berth,$s]}" | median)
         d=$(echo "${T[docker,$s]}" | median)
-        printf '| %s | %.2f s | %.2f s | %.2f× |\n' "$s" "$b" "$d" "$(echo "$b / $d" | bc -l)"
+        printf '| %s | %.2f s | %.2f s | %.2f× | %s; %s |\n' "$s" "$b" "$d" "$(echo "$b / $d" | bc -l)" \
+            "$(echo "${L[berth,$s]}" | span)" "$(echo "${L[docker,$s]}" | span)"
     done
+    echo
+    echo "Medians of $RUNS run(s). load: the machine's 1-minute load average as each step ended (lowest to highest over the runs)."
 } | tee "$OUT"

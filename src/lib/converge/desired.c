@@ -531,6 +531,10 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
         json_object_set_new(host, "Init", json_true());
     if (c->read_only)
         json_object_set_new(host, "ReadonlyRootfs", json_true());
+    if (c->nano_cpus)
+        json_object_set_new(host, "NanoCpus", json_integer(c->nano_cpus));
+    if (c->memory_bytes)
+        json_object_set_new(host, "Memory", json_integer(c->memory_bytes));
     if (c->stdin_open)
         json_object_set_new(cfg, "OpenStdin", json_true());
     if (c->tmpfs.n) {

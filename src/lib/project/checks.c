@@ -251,6 +251,16 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
         why = parse_size(v, &b);
         break;
     }
+    case KT_CPUS: {
+        long long n;
+        why = parse_cpus(v, &n);
+        break;
+    }
+    case KT_MEMORY: {
+        long long b;
+        why = parse_memory(v, &b);
+        break;
+    }
     case KT_ENUM:
         if (!enum_has(c->kv->def->choices, v)) {
             char *ch = arena_strdup(a, c->kv->def->choices);

@@ -505,6 +505,11 @@ static void container_build(struct loader *L, struct part *pt, struct rsec *s)
     ct->init = flag(pt, "init");
     ct->read_only = flag(pt, "read-only");
     ct->stdin_open = flag(pt, "stdin-open");
+    const char *cpus = part_value(pt, "cpus"), *mem = part_value(pt, "memory");
+    if (cpus)
+        parse_cpus(cpus, &ct->nano_cpus); /* checked with the key's type */
+    if (mem)
+        parse_memory(mem, &ct->memory_bytes);
     ct->expose = items(L, pt, "expose");
     ct->layout = part_value(pt, "layout");
     ct->hosts_file = part_value(pt, "hosts-file");

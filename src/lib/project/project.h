@@ -170,6 +170,8 @@ struct container {
     struct strv extra_hosts;        /* NAME:ADDRESS, added to /etc/hosts */
     struct strv expose;             /* PORT[/PROTO]: exposed, not published */
     bool privileged, init, read_only, stdin_open;
+    long long nano_cpus;          /* cpus, in billionths of a CPU; 0: no limit */
+    long long memory_bytes;       /* memory; 0: no limit */
     const char *layout;           /* absolute host folder copied onto / before start, or NULL */
     const char *script;           /* run with exec after start, or NULL */
     const char *script_shell, *script_user;

@@ -111,6 +111,9 @@ static const struct keydef container_keys[] = {
     K("start", KT_BOOL, .dflt = "true"),
     K("oneshot", KT_BOOL, .dflt = "false"),
     K("keep", KT_BOOL, .dflt = "false"),
+    /* limits: HostConfig NanoCpus/Memory for up, Resources.Limits for deploy */
+    K("cpus", KT_CPUS),
+    K("memory", KT_MEMORY),
     /* berth deploy (a swarm service) only: up refuses them (swarm/refuse.c) */
     K("replicas", KT_INT),
     K("update-parallelism", KT_INT),

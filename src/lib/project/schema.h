@@ -24,6 +24,8 @@ enum ktype {
     KT_INT,
     KT_DURATION,
     KT_SIZE,
+    KT_CPUS,      /* a share of CPUs: 0.5, 2 */
+    KT_MEMORY,    /* a memory limit: a size of at least 6M */
     KT_ENUM,      /* one of keydef.choices */
     KT_RECIPE,    /* a part kind */
     KT_PROJECT_NAME,

@@ -116,6 +116,54 @@ const char *parse_size(const char *s, long long *bytes)
     return NULL;
 }
 
+const char *parse_cpus(const char *s, long long *nano)
+{
+    static const char bad[] = "is not a number of CPUs (use a decimal number: 0.5, 1, 2.25)";
+    size_t n = strlen(s), d = 0;
+    while (d < n && isdigit((unsigned char)s[d]))
+        d++;
+    if (!d || d > 4)
+        return d ? "is out of range (at most 4096 CPUs)" : bad;
+    long long whole = strtoll(s, NULL, 10), frac = 0;
+    const char *f = s + d;
+    if (*f == '.') {
+        f++;
+        int places = 0;
+        while (isdigit((unsigned char)*f) && places < 9) {
+            frac = frac * 10 + (*f - '0');
+            f++;
+            places++;
+        }
+        if (!places)
+            return bad;
+        if (isdigit((unsigned char)*f))
+            return "has more decimals than the engine keeps (at most 9)";
+        for (; places < 9; places++)
+            frac *= 10;
+    }
+    if (*f)
+        return bad;
+    long long v = whole * 1000000000LL + frac;
+    if (v <= 0)
+        return "is not more than 0 (leave the key out for no limit)";
+    if (v > 4096LL * 1000000000LL)
+        return "is out of range (at most 4096 CPUs)";
+    *nano = v;
+    return NULL;
+}
+
+const char *parse_memory(const char *s, long long *bytes)
+{
+    long long b;
+    const char *why = parse_size(s, &b);
+    if (why)
+        return why;
+    if (b < 6LL << 20)
+        return "is too small (the engine lets a container have 6M at least)";
+    *bytes = b;
+    return NULL;
+}
+
 static const char *parse_port_number(const char *s, size_t n, int *out)
 {
     if (!all_digits(s, n) || n > 5)

@@ -15,6 +15,12 @@ const char *parse_int(const char *s, long long lo, long long hi, long long *out)
 const char *parse_duration(const char *s, long long *ms);
 /* 512, 64K, 256M, 2G (binary units; a trailing B is accepted). */
 const char *parse_size(const char *s, long long *bytes);
+/* A share of CPUs, as the docker CLI's --cpus: 0.5, 2, 1.25 (in billionths
+ * of a CPU: the engine's NanoCpus); more than 0, at most 4096. */
+const char *parse_cpus(const char *s, long long *nano);
+/* A memory limit: a size (parse_size) of at least 6M, the least the engine
+ * gives a container. */
+const char *parse_memory(const char *s, long long *bytes);
 /* [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp|sctp]; IPv6 in brackets. */
 const char *parse_port(struct arena *a, const char *s, struct port *out);
 /* PORT[/tcp|udp|sctp] */

@@ -53,7 +53,8 @@ static int cmp_str(const void *a, const void *b)
 
 /* Per-field hashes: what a user would name when asking "what changed":
  * the container's fields (Env, Args, Image...), the task's (RestartPolicy,
- * Networks...), and the service's (Mode, UpdateConfig, EndpointSpec). */
+ * Networks, Limits.MemoryBytes...), and the service's (Mode, UpdateConfig,
+ * EndpointSpec). */
 static char *spec_fields(json_t *spec)
 {
     json_t *flat = json_object();
@@ -64,11 +65,17 @@ static char *spec_fields(json_t *spec)
             continue;
         if (streq(key, "TaskTemplate")) {
             json_object_foreach(val, k2, v2) {
+                const char *k3;
+                json_t *v3;
                 if (streq(k2, "ContainerSpec")) {
-                    const char *k3;
-                    json_t *v3;
                     json_object_foreach(v2, k3, v3)
                         json_object_set(flat, k3, v3);
+                } else if (streq(k2, "Resources")) {
+                    /* each limit on its own: "changed: Limits.MemoryBytes" */
+                    json_object_foreach(json_object_get(v2, "Limits"), k3, v3) {
+                        cleanup_free char *nm = xasprintf("Limits.%s", k3);
+                        json_object_set(flat, nm, v3);
+                    }
                 } else {
                     json_object_set(flat, k2, v2);
                 }
@@ -160,6 +167,8 @@ static void refuse_unsupported(struct diags *dg, const struct project *p, const 
         {"ready", "is run by berth with exec; under swarm use healthcheck (a task runs when healthy)"},
         {"hosts-file", "is written for containers berth makes; not for swarm tasks"},
         {"engine", "berth deploy sends every service to the swarm manager it talks to"},
+        {"platform", "a service runs the image berth found or the nodes pull; it chooses no "
+                     "platform"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
         const struct setting *s = part_setting(pt, no[i].key);
@@ -187,6 +196,30 @@ static void refuse_unsupported(struct diags *dg, const struct project *p, const 
                      "under swarm a link is the linked part's DNS name ('%s'), not '%s': give %s "
                      "network-aliases = %s instead", target, r->alias, target, r->alias);
     }
+    static const struct {
+        const char *key, *why;
+    } yes[] = {
+        {"privileged", "a swarm service cannot run privileged; add the capabilities it needs "
+                       "with cap-add"},
+        {"oneshot", "a service's tasks are kept running; run a job with `berth task` or `up`"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+        const struct setting *s = part_setting(pt, yes[i].key);
+        if (s && !s->is_default && streq(s->value, "true"))
+            diag_add(dg, s->loc.file, s->loc.line, pt->name, s->key, "berth deploy cannot act on it: %s",
+                     yes[i].why);
+    }
+    /* missing is what deploy does: the image here is used, else the nodes
+     * pull it; always and never would need a pull policy swarm does not have. */
+    const struct setting *pp = part_setting(pt, "pull-policy");
+    if (pp && !pp->is_default && !streq(pp->value, "missing"))
+        diag_add(dg, pp->loc.file, pp->loc.line, pt->name, "pull-policy",
+                 "berth deploy cannot act on '%s': it runs the image found on the manager, or "
+                 "the nodes pull it when missing", pp->value);
+    const struct setting *na = part_setting(pt, "network-addresses");
+    if (na && na->items.n)
+        diag_add(dg, na->loc.file, na->loc.line, pt->name, "network-addresses",
+                 "berth deploy cannot act on it: the swarm gives each task its address");
     const struct setting *st = part_setting(pt, "start");
     if (st && !st->is_default && streq(st->value, "false"))
         diag_add(dg, st->loc.file, st->loc.line, pt->name, "start",
@@ -287,6 +320,51 @@ static void add_persistent(json_t *mounts, const char *base, const char *what, c
                                             vlabels));
 }
 
+/* Capabilities as the engine names them for services (CAP_NET_ADMIN); the
+ * project accepts them with or without the prefix. */
+static json_t *capabilities(const struct strv *caps)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < caps->n; i++) {
+        const char *v = caps->v[i];
+        bool bare = !streq(v, "ALL") && !starts_with(v, "CAP_");
+        cleanup_free char *name = xasprintf("%s%s", bare ? "CAP_" : "", v);
+        json_array_append_new(a, json_string(name));
+    }
+    return a;
+}
+
+/* tmpfs = /path[:size=N]: a tmpfs mount of the task. The size is the only
+ * option a swarm applies: its tmpfs mounts are always rw, noexec, nosuid,
+ * nodev (those are accepted, being what happens), and it ignores a mode
+ * (moby/swarmkit#3226: 0750 asked, 0755 got, on this machine's 20.10);
+ * anything else is refused, not dropped. */
+static void add_tmpfs(struct diags *dg, const struct part *pt, const char *item, json_t *mounts)
+{
+    static const char *const implied[] = {"rw", "noexec", "nosuid", "nodev"};
+    const struct setting *s = part_setting(pt, "tmpfs");
+    const char *colon = strchr(item, ':');
+    cleanup_free char *path = colon ? xstrndup(item, (size_t)(colon - item)) : xstrdup(item);
+    json_t *m = json_pack("{s:s, s:s}", "Type", "tmpfs", "Target", path);
+    cleanup_free char *list = xstrdup(colon ? colon + 1 : "");
+    char *save = NULL;
+    for (char *o = strtok_r(list, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+        long long n;
+        bool known = false;
+        for (size_t i = 0; i < ARRAY_SIZE(implied); i++)
+            known |= streq(o, implied[i]);
+        if (known)
+            continue;
+        if (starts_with(o, "size=") && !parse_size(o + 5, &n))
+            json_object_set_new(m, "TmpfsOptions", json_pack("{s:I}", "SizeBytes", (json_int_t)n));
+        else
+            diag_add(dg, s->loc.file, s->loc.line, pt->name, "tmpfs",
+                     "berth deploy cannot act on '%s' (a swarm's tmpfs takes size=SIZE only; it is "
+                     "always rw, noexec, nosuid, nodev, and it ignores a mode)", o);
+    }
+    json_array_append_new(mounts, m);
+}
+
 /* restart unset: swarm's own default (any), since a service is meant to
  * keep running (and come back after its node restarts); written "no": none. */
 static json_t *restart_policy(const struct part *pt)
@@ -379,9 +457,41 @@ static int one_service(struct ctx *x, int pi, int ii, long long replicas, const 
         json_t *argv = strv_json(&c->healthcheck);
         json_array_extend(test, argv);
         json_decref(argv);
-        json_int_t ns = (json_int_t)c->healthcheck_interval_ms * 1000000;
-        json_object_set_new(cs, "Healthcheck", json_pack("{s:o, s:I, s:I, s:i}", "Test", test,
-                                                         "Interval", ns, "Timeout", ns, "Retries", 3));
+        /* As up sends it (converge/desired.c): the same defaults, so a
+         * service's hash does not move when a key is written as its default. */
+        long long timeout = c->healthcheck_timeout_ms > 0 ? c->healthcheck_timeout_ms
+                                                          : c->healthcheck_interval_ms;
+        json_t *hc = json_pack("{s:o, s:I, s:I, s:i}", "Test", test, "Interval",
+                               (json_int_t)c->healthcheck_interval_ms * 1000000, "Timeout",
+                               (json_int_t)timeout * 1000000, "Retries",
+                               c->healthcheck_retries > 0 ? c->healthcheck_retries : 3);
+        if (c->healthcheck_start_period_ms > 0)
+            json_object_set_new(hc, "StartPeriod",
+                                json_integer((json_int_t)c->healthcheck_start_period_ms * 1000000));
+        json_object_set_new(cs, "Healthcheck", hc);
+    }
+
+    /* Set only when asked for, so the hash of a service that asks for none
+     * of them stays what it was. */
+    if (c->init)
+        json_object_set_new(cs, "Init", json_true());
+    if (c->read_only)
+        json_object_set_new(cs, "ReadOnly", json_true());
+    if (c->stdin_open)
+        json_object_set_new(cs, "OpenStdin", json_true());
+    if (c->cap_add.n)
+        json_object_set_new(cs, "CapabilityAdd", capabilities(&c->cap_add));
+    if (c->cap_drop.n)
+        json_object_set_new(cs, "CapabilityDrop", capabilities(&c->cap_drop));
+    if (c->extra_hosts.n) {
+        json_t *hosts = json_array();
+        for (size_t i = 0; i < c->extra_hosts.n; i++) {
+            /* NAME:ADDRESS (the address may hold colons) as hosts(5) has it */
+            const char *h = c->extra_hosts.v[i], *colon = strchr(h, ':');
+            cleanup_free char *line = xasprintf("%s %.*s", colon + 1, (int)(colon - h), h);
+            json_array_append_new(hosts, json_string(line));
+        }
+        json_object_set_new(cs, "Hosts", hosts);
     }
 
     json_t *mounts = json_array();
@@ -406,6 +516,8 @@ static int one_service(struct ctx *x, int pi, int ii, long long replicas, const 
         json_array_append_new(mounts, mj);
     }
     json_decref(vlabels);
+    for (size_t i = 0; i < c->tmpfs.n; i++)
+        add_tmpfs(x->dg, pt, c->tmpfs.v[i], mounts);
     if (json_array_size(mounts))
         json_object_set_new(cs, "Mounts", mounts);
     else
@@ -467,6 +579,16 @@ static int one_service(struct ctx *x, int pi, int ii, long long replicas, const 
 
     json_t *tt = json_pack("{s:o, s:o, s:o}", "ContainerSpec", cs, "RestartPolicy",
                            restart_policy(pt), "Networks", nets);
+    /* Limits only when asked for, so the hash of a service that asks for
+     * none stays what it was. */
+    if (c->nano_cpus || c->memory_bytes) {
+        json_t *lim = json_object();
+        if (c->nano_cpus)
+            json_object_set_new(lim, "NanoCPUs", json_integer(c->nano_cpus));
+        if (c->memory_bytes)
+            json_object_set_new(lim, "MemoryBytes", json_integer(c->memory_bytes));
+        json_object_set_new(tt, "Resources", json_pack("{s:o}", "Limits", lim));
+    }
     json_t *spec = json_pack("{s:s, s:o, s:o, s:{s:{s:I}}, s:o, s:o}", "Name", name, "Labels",
                              labels, "TaskTemplate", tt, "Mode", "Replicated", "Replicas",
                              (json_int_t)replicas, "UpdateConfig", update_config(pt),

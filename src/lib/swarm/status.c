@@ -232,8 +232,20 @@ static void task_why(engine *e, strbuf *msg, json_t *t)
         return;
     }
     if (streq(jstr(c, "State.Health.Status"), "unhealthy")) {
+        /* The newest run that ended by itself: as the swarm stops an
+         * unhealthy task, the run under way is killed (137) or cut off (-1)
+         * and logged last, hiding the failure that made it unhealthy.
+         * When no run ended by itself, the newest one. */
         json_t *log = jget(c, "State.Health.Log");
-        json_t *last = json_array_get(log, json_array_size(log) - 1);
+        size_t n = json_array_size(log);
+        json_t *last = json_array_get(log, n - 1);
+        for (size_t i = n; i-- > 0;) {
+            json_int_t code = json_integer_value(json_object_get(json_array_get(log, i), "ExitCode"));
+            if (code >= 0 && code != 137) {
+                last = json_array_get(log, i);
+                break;
+            }
+        }
         const char *out = jstr(last, "Output");
         sb_addf(msg, "; unhealthy: its healthcheck exited %lld",
                 (long long)json_integer_value(json_object_get(last, "ExitCode")));

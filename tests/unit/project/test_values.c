@@ -38,6 +38,25 @@ static const struct vcase cases[] = {
     {"size", "1GB", 1, "1073741824"},
     {"size", "512", 1, "512"},
     {"size", "12Q", 0, NULL},
+    {"cpus", "0.5", 1, "500000000"},
+    {"cpus", "2", 1, "2000000000"},
+    {"cpus", "1.25", 1, "1250000000"},
+    {"cpus", "0.000000001", 1, "1"},
+    {"cpus", "0", 0, NULL},
+    {"cpus", "0.0", 0, NULL},
+    {"cpus", "-1", 0, NULL},
+    {"cpus", "1.", 0, NULL},
+    {"cpus", ".5", 0, NULL},
+    {"cpus", "1,5", 0, NULL},
+    {"cpus", "0.5cpu", 0, NULL},
+    {"cpus", "0.0000000001", 0, NULL},
+    {"cpus", "5000", 0, NULL},
+    {"memory", "256m", 1, "268435456"},
+    {"memory", "1g", 1, "1073741824"},
+    {"memory", "6M", 1, "6291456"},
+    {"memory", "5M", 0, NULL},
+    {"memory", "4096", 0, NULL},
+    {"memory", "lots", 0, NULL},
     {"port", "8080", 1, "-:0:8080/tcp"},
     {"port", "8080:80", 1, "-:8080:80/tcp"},
     {"port", "127.0.0.1:8080:80/tcp", 1, "127.0.0.1:8080:80/tcp"},
@@ -130,6 +149,12 @@ static const char *check(struct arena *a, const struct vcase *c, char **norm)
         *norm = arena_printf(a, "%lld", n);
     } else if (streq(c->type, "size")) {
         why = parse_size(c->in, &n);
+        *norm = arena_printf(a, "%lld", n);
+    } else if (streq(c->type, "cpus")) {
+        why = parse_cpus(c->in, &n);
+        *norm = arena_printf(a, "%lld", n);
+    } else if (streq(c->type, "memory")) {
+        why = parse_memory(c->in, &n);
         *norm = arena_printf(a, "%lld", n);
     } else if (streq(c->type, "port")) {
         struct port p;

@@ -135,6 +135,120 @@ static void test_hash(void)
     swarm_desired_clear(&b);
 }
 
+static json_t *limits(const struct swarm_service *s)
+{
+    return json_object_get(json_object_get(json_object_get(s->spec, "TaskTemplate"), "Resources"),
+                           "Limits");
+}
+
+static void test_resources(void)
+{
+    static const char text[] = "[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                               "cpus = 0.5\nmemory = 256m\n[db]\nrecipe = container\nimage = y\n";
+    struct swarm_desired a, b;
+    berr *err = NULL;
+    ok(desired(text, &a, &err) == 0, "cpus and memory deploy");
+    is_int(json_integer_value(json_object_get(limits(&a.svc[0]), "NanoCPUs")), 500000000,
+           "cpus = 0.5: Limits.NanoCPUs");
+    is_int(json_integer_value(json_object_get(limits(&a.svc[0]), "MemoryBytes")), 256 << 20,
+           "memory = 256m: Limits.MemoryBytes");
+    ok(!json_object_get(json_object_get(a.svc[1].spec, "TaskTemplate"), "Resources"),
+       "a part without limits sends no Resources (its hash stays what it was)");
+    cleanup_free char *changed_text = xstrdup(text);
+    memcpy(strstr(changed_text, "256m"), "512m", 4);
+    ok(desired(changed_text, &b, &err) == 0, "memory changed");
+    ok(!streq(a.svc[0].hash, b.svc[0].hash), "a memory change: another hash");
+    is_str(a.svc[1].hash, b.svc[1].hash, "the other part's hash is unchanged");
+    cleanup_free char *what = desired_changed_fields(a.svc[0].fields, b.svc[0].fields);
+    is_str(what, "Limits.MemoryBytes", "and the fields name the limit");
+    swarm_desired_clear(&a);
+    swarm_desired_clear(&b);
+    struct project *p = load("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                             "cpus = 0\nmemory = 1k\n");
+    ok(!p, "cpus = 0 and memory = 1k do not load");
+}
+
+static void test_healthcheck(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+               "healthcheck = true\nhealthcheck-interval = 2s\nhealthcheck-timeout = 1s\n"
+               "healthcheck-retries = 5\nhealthcheck-start-period = 20s\n"
+               "[db]\nrecipe = container\nimage = y\nhealthcheck = true\n", &d, &err) == 0,
+       "healthchecks deploy");
+    json_t *hc = json_object_get(cs(&d.svc[0]), "Healthcheck");
+    is_int(json_integer_value(json_object_get(hc, "Interval")), 2000000000LL, "its interval");
+    is_int(json_integer_value(json_object_get(hc, "Timeout")), 1000000000LL, "healthcheck-timeout");
+    is_int(json_integer_value(json_object_get(hc, "Retries")), 5, "healthcheck-retries");
+    is_int(json_integer_value(json_object_get(hc, "StartPeriod")), 20000000000LL,
+           "healthcheck-start-period");
+    hc = json_object_get(cs(&d.svc[1]), "Healthcheck");
+    is_int(json_integer_value(json_object_get(hc, "Timeout")), 10000000000LL,
+           "no timeout: the interval (as up)");
+    is_int(json_integer_value(json_object_get(hc, "Retries")), 3, "no retries: 3");
+    ok(!json_object_get(hc, "StartPeriod"), "no start period: the engine's");
+    swarm_desired_clear(&d);
+}
+
+/* Container settings a task can have: in the container spec; the ones it
+ * cannot: refused where written (never accepted and dropped). */
+static void test_container_settings(void)
+{
+    struct swarm_desired d;
+    berr *err = NULL;
+    ok(desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+               "init = true\nread-only = true\nstdin-open = true\n"
+               "cap-add = NET_ADMIN\ncap-drop = CAP_CHOWN\n"
+               "extra-hosts = db.example:10.1.2.3\n"
+               "tmpfs = /run\n    /tmp:size=64m,noexec\n", &d, &err) == 0,
+       "settings a task can have deploy");
+    json_t *c = cs(&d.svc[0]);
+    ok(json_is_true(json_object_get(c, "Init")), "init: Init");
+    ok(json_is_true(json_object_get(c, "ReadOnly")), "read-only: ReadOnly");
+    ok(json_is_true(json_object_get(c, "OpenStdin")), "stdin-open: OpenStdin");
+    is_str(json_string_value(json_array_get(json_object_get(c, "CapabilityAdd"), 0)), "CAP_NET_ADMIN",
+           "cap-add: CapabilityAdd, as the engine names them");
+    is_str(json_string_value(json_array_get(json_object_get(c, "CapabilityDrop"), 0)), "CAP_CHOWN",
+           "cap-drop: CapabilityDrop");
+    is_str(json_string_value(json_array_get(json_object_get(c, "Hosts"), 0)), "10.1.2.3 db.example",
+           "extra-hosts: Hosts, as hosts(5) lines");
+    json_t *mounts = json_array(), *m;
+    size_t i;
+    json_array_foreach(json_object_get(c, "Mounts"), i, m)
+        if (streq(json_string_value(json_object_get(m, "Type")), "tmpfs"))
+            json_array_append(mounts, m);
+    is_int(json_array_size(mounts), 2, "tmpfs: two tmpfs mounts");
+    m = json_array_get(mounts, 1);
+    is_str(json_string_value(json_object_get(m, "Type")), "tmpfs", "of type tmpfs");
+    is_str(json_string_value(json_object_get(m, "Target")), "/tmp", "at their path");
+    is_int(json_integer_value(json_object_get(json_object_get(m, "TmpfsOptions"), "SizeBytes")),
+           64 << 20, "size=64m: SizeBytes");
+    ok(!json_object_get(json_array_get(mounts, 0), "TmpfsOptions"), "no options: none sent");
+    json_decref(mounts);
+    swarm_desired_clear(&d);
+
+    int rc = desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                     "privileged = true\noneshot = true\ntmpfs = /tmp:mode=1777\n"
+                     "networks = lan\nnetwork-addresses = lan 10.9.0.5\n"
+                     "[lan]\nrecipe = network\nsubnet = 10.9.0.0/24\n", &d, &err);
+    is_int(rc, -1, "settings a task cannot have are refused");
+    ok(err && strstr(err->msg, "berth.ini:6: part 'web': key 'privileged'"), "privileged, file:line");
+    ok(err && strstr(err->msg, "berth.ini:7: part 'web': key 'oneshot'"), "oneshot, file:line");
+    ok(err && strstr(err->msg, "berth.ini:8: part 'web': key 'tmpfs': berth deploy cannot act on "
+                               "'mode=1777'"), "a tmpfs option swarm ignores, file:line");
+    ok(err && strstr(err->msg, "berth.ini:10: part 'web': key 'network-addresses'"),
+       "network-addresses, file:line");
+    berr_free(err);
+    err = NULL;
+    rc = desired("[project]\nname = shop\n[web]\nrecipe = container\nimage = x\n"
+                 "pull-policy = always\nplatform = linux/arm64\n", &d, &err);
+    is_int(rc, -1, "pull-policy other than missing, and platform, are refused");
+    ok(err && strstr(err->msg, "berth.ini:6: part 'web': key 'pull-policy'"), "pull-policy, file:line");
+    ok(err && strstr(err->msg, "berth.ini:7: part 'web': key 'platform'"), "platform, file:line");
+    berr_free(err);
+}
+
 static void test_secrets(void)
 {
     cleanup_free char *path = xasprintf("%s/db_password", root);
@@ -193,6 +307,9 @@ int main(void)
     test_services();
     test_mesh();
     test_hash();
+    test_resources();
+    test_healthcheck();
+    test_container_settings();
     test_secrets();
     test_refused();
     rmdir(root);
