@@ -1,5 +1,6 @@
 #include "converge/converge.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "engine/api.h"
@@ -688,6 +689,55 @@ static void build_graph(struct cv *cv, struct graph *g)
     }
 }
 
+struct listing {
+    engine *e;
+    const char *kind, *project;
+    json_t **out;
+    berr *err;
+    int rc;
+};
+
+static void *list_one(void *ud)
+{
+    struct listing *l = ud;
+    l->rc = api_list(l->e, l->kind, l->project, l->out, &l->err);
+    return NULL;
+}
+
+/* The project's containers, networks and volumes: the three lists a run
+ * starts from, asked at once (each on its own connection), so the run waits
+ * for the slowest answer rather than the sum of three; a no-op up of
+ * hundreds of containers is mostly this wait. The first failure in that
+ * order is the one told. */
+static int list_state(struct cv *cv, berr **err)
+{
+    struct listing l[3] = {
+        {cv->e, "containers", cv->p->name, &cv->containers, NULL, 0},
+        {cv->e, "networks", cv->p->name, &cv->networks, NULL, 0},
+        {cv->e, "volumes", cv->p->name, &cv->volumes, NULL, 0},
+    };
+    pthread_t th[3];
+    bool started[3] = {false, false, false};
+    for (int i = 1; i < 3; i++)
+        started[i] = pthread_create(&th[i], NULL, list_one, &l[i]) == 0;
+    list_one(&l[0]);
+    int rc = 0;
+    for (int i = 0; i < 3; i++) {
+        if (i > 0 && started[i])
+            pthread_join(th[i], NULL);
+        else if (i > 0)
+            list_one(&l[i]); /* no thread to be had: in turn */
+        if (l[i].rc < 0 && rc == 0) {
+            berr_move(err, &l[i].err);
+            rc = -1;
+        }
+        berr_free(l[i].err);
+    }
+    if (rc == 0)
+        cv->by_name = index_by_name(cv->containers);
+    return rc;
+}
+
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err)
 {
@@ -696,13 +746,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
                     .images = json_object(), .rebuilt = json_object(), .pull_checked = json_object(),
                     .remade = json_object(), .awaited = xcalloc(p->nparts + 1, sizeof(bool))};
     pthread_mutex_init(&cv.lock, NULL);
-    int rc = api_list(e, "containers", p->name, &cv.containers, err);
-    if (rc == 0) {
-        cv.by_name = index_by_name(cv.containers);
-        rc = api_list(e, "networks", p->name, &cv.networks, err);
-    }
-    if (rc == 0)
-        rc = api_list(e, "volumes", p->name, &cv.volumes, err);
+    int rc = list_state(&cv, err);
     if (rc == 0)
         rc = preflight(&cv, err);
     if (rc == 0)
