@@ -15,7 +15,9 @@ GOALS = {"up": 1.2, "ps": 1.1, "plan": 1.2}
 NAMES = {"up": "`berth up`, nothing changed", "ps": "`berth ps -a`", "plan": "`berth plan`",
          "raw": "raw list call (`curl`, one `GET /containers/json?all=1&filters=label`)",
          "curl-start": "`curl --version` (process start, libcurl loaded)",
-         "engine": "the engine's answer to the list (curl's timer, no process start)"}
+         "engine": "the engine's answer to the list (curl's timer, no process start)",
+         "up-before": "`berth up`, nothing changed, the build before (--before)",
+         "ps-before": "`berth ps -a`, the build before", "plan-before": "`berth plan`, the build before"}
 SHAPES = {"bare": "bare containers (no volume: `persistent_log = false`, as bench/run.sh)",
           "standard": "standard instances (/var/log kept on the host, project network)"}
 
@@ -45,6 +47,7 @@ def main():
     ap = argparse.ArgumentParser()
     for k in ("samples", "version", "berth", "n", "runs", "reps", "elapsed", "out"):
         ap.add_argument("--" + k, required=True)
+    ap.add_argument("--before", default="")
     a = ap.parse_args()
     wall, cpu, rss, loads = defaultdict(list), defaultdict(list), defaultdict(list), []
     with open(a.samples) as f:
@@ -88,7 +91,8 @@ def main():
         out += [f"## {SHAPES.get(shape, shape)}", "",
                 "| command | wall | CPU | peak RSS | wall / raw (runs) | goal | met |",
                 "|---|--:|--:|--:|--:|--:|---|"]
-        for tool in ("raw", "up", "ps", "plan", "curl-start", "engine"):
+        for tool in ("raw", "up", "ps", "plan", "curl-start", "engine", "up-before", "ps-before",
+                     "plan-before"):
             w = over_runs(wall, shape, tool)
             if w is None:
                 continue
@@ -115,6 +119,11 @@ def main():
                             f" wall, +{ms(over_runs(cpu, shape, t) - over_runs(cpu, shape, 'raw'))}"
                             f" CPU" for t in ("up", "ps", "plan")
                             if over_runs(wall, shape, t) is not None) + ".", ""]
+        if over_runs(wall, shape, "up-before") is not None:
+            out += ["This build against the build before (" + a.before + "), within runs: "
+                    + "; ".join(f"{t} {ratio(shape, t, t + '-before')[0]:.2f}× wall, "
+                                f"{ratio(shape, t, t + '-before', cpu)[0]:.2f}× CPU"
+                                for t in ("up", "ps", "plan")) + ".", ""]
     with open(a.out, "w") as f:
         f.write("\n".join(out))
 

@@ -23,7 +23,11 @@
 # Results: bench/results/noop.md (and noop-samples.csv).
 #
 # usage: bench/noop.sh [--n 200] [--runs 3] [--reps 15] [--shapes "bare standard"]
-#                      [--out DIR] [--work DIR] [--use-engine]
+#                      [--out DIR] [--work DIR] [--use-engine] [--before BERTH]
+#
+# --before BERTH: another berth binary (an earlier build) measured in the
+# same turns (up-before, ps-before, plan-before), so that a change's effect
+# is a ratio within one run too.
 #
 # By default it starts a private engine of its own (berth engine start) and
 # stops it, by its pid, at the end. --use-engine uses the one DOCKER_HOST
@@ -34,6 +38,7 @@ set -euo pipefail
 cd "$BERTH_ROOT"
 
 N=200 RUNS=3 REPS=15 SHAPES="bare standard" OUT=$BERTH_ROOT/bench/results USE_ENGINE=0 WORK=
+BEFORE=
 while [ $# -gt 0 ]; do
     case $1 in
         --n) N=$2; shift 2 ;;
@@ -43,6 +48,7 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift 2 ;;
         --work) WORK=$2; shift 2 ;;
         --use-engine) USE_ENGINE=1; shift ;;
+        --before) BEFORE=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
@@ -161,6 +167,7 @@ for shape in $SHAPES; do
     [ "$(api "$url" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$N" ] ||
         die "$shape: the raw list call"
     tools=(raw up ps plan curl-start)
+    [ -z "$BEFORE" ] || tools+=(up-before ps-before plan-before)
     for run in $(seq 1 "$RUNS"); do
         say "$shape, run $run of $RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
         for rep in $(seq 1 "$REPS"); do
@@ -172,6 +179,9 @@ for shape in $SHAPES; do
                     ps) measure "$shape" ps "$run" "$BERTH" -C "$WORK/$shape" ps -a ;;
                     plan) measure "$shape" plan "$run" "$BERTH" -C "$WORK/$shape" plan ;;
                     curl-start) measure "$shape" curl-start "$run" curl --version ;;
+                    up-before) measure "$shape" up-before "$run" "$BEFORE" -C "$WORK/$shape" up ;;
+                    ps-before) measure "$shape" ps-before "$run" "$BEFORE" -C "$WORK/$shape" ps -a ;;
+                    plan-before) measure "$shape" plan-before "$run" "$BEFORE" -C "$WORK/$shape" plan ;;
                 esac
             done
             # the engine's own time for the list (curl's timer: no process start)
@@ -191,6 +201,6 @@ cp "$SAMPLES" "$OUT/noop-samples.csv"
 api http://e/version > "$WORK/version.json"
 ELAPSED=$(( (${EPOCHREALTIME/./} - ${START_TIME/./}) / 1000000 ))
 python3 bench/noop-report.py --samples "$OUT/noop-samples.csv" --version "$WORK/version.json" \
-    --berth "$("$BERTH" version | head -1)" --n "$N" --runs "$RUNS" --reps "$REPS" \
+    --berth "$("$BERTH" version | head -1)" --before "${BEFORE:+$("$BEFORE" version | head -1)}" --n "$N" --runs "$RUNS" --reps "$REPS" \
     --elapsed "$ELAPSED" --out "$OUT/noop.md"
 say "done in ${ELAPSED}s: $OUT/noop.md"

@@ -704,11 +704,38 @@ static void *list_one(void *ud)
     return NULL;
 }
 
+/* The facts of the images the selected containers run that no part of the
+ * project makes (cv_image's cache), asked while the lists are on their way:
+ * one round trip fewer before the first task can decide. An image a part
+ * makes is left to its task, after the part that makes it has run; a pull
+ * (cv_pull_needed) forgets what it replaces. Errors are left for the task
+ * to meet, as it would have. */
+static void *prefetch_images(void *ud)
+{
+    struct cv *cv = ud;
+    const struct project *p = cv->p;
+    for (size_t i = 0; i < p->nparts && !cv->o->images_only; i++) {
+        const struct part *pt = &p->parts[i];
+        if (!cv->sel->part[i] || pt->kind != PART_CONTAINER || pt->container->image_part >= 0 ||
+            pt->engine_part >= 0 || !pt->container->image)
+            continue;
+        pthread_mutex_lock(&cv->lock);
+        bool known = json_object_get(cv->images, pt->container->image) != NULL;
+        pthread_mutex_unlock(&cv->lock);
+        json_t *f = NULL;
+        berr *err = NULL;
+        if (!known && cv_image(cv, pt->container->image, &f, &err) < 0)
+            berr_free(err);
+        json_decref(f);
+    }
+    return NULL;
+}
+
 /* The project's containers, networks and volumes: the three lists a run
- * starts from, asked at once (each on its own connection), so the run waits
- * for the slowest answer rather than the sum of three; a no-op up of
- * hundreds of containers is mostly this wait. The first failure in that
- * order is the one told. */
+ * starts from, asked at once (each on its own connection, with the images'
+ * facts on a fourth), so the run waits for the slowest answer rather than
+ * the sum of them; a no-op up of hundreds of containers is mostly this
+ * wait. The first failure in that order is the one told. */
 static int list_state(struct cv *cv, berr **err)
 {
     struct listing l[3] = {
@@ -716,10 +743,11 @@ static int list_state(struct cv *cv, berr **err)
         {cv->e, "networks", cv->p->name, &cv->networks, NULL, 0},
         {cv->e, "volumes", cv->p->name, &cv->volumes, NULL, 0},
     };
-    pthread_t th[3];
+    pthread_t th[3], images;
     bool started[3] = {false, false, false};
     for (int i = 1; i < 3; i++)
         started[i] = pthread_create(&th[i], NULL, list_one, &l[i]) == 0;
+    bool prefetching = pthread_create(&images, NULL, prefetch_images, cv) == 0;
     list_one(&l[0]);
     int rc = 0;
     for (int i = 0; i < 3; i++) {
@@ -733,6 +761,8 @@ static int list_state(struct cv *cv, berr **err)
         }
         berr_free(l[i].err);
     }
+    if (prefetching)
+        pthread_join(images, NULL);
     if (rc == 0)
         cv->by_name = index_by_name(cv->containers);
     return rc;

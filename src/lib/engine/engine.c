@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "engine/apicache.h"
 #include "engine/context.h"
 #include "engine/stream.h"
 #include "base/util.h"
@@ -432,12 +433,33 @@ void query_add_label_filters(strbuf *path, const char *const *labels)
 
 /* ---- requests ---- */
 
-int engine_connect(engine *e, berr **err)
+/* The version berth speaks to an engine that speaks up to server_api. */
+static void take_versions(engine *e, const char *server_api, const char *podman_api)
 {
+    e->server_api = xstrdup(server_api);
+    const char *cap = ENGINE_API_MAX;
+    if (e->api_max && api_version_cmp(e->api_max, cap) < 0)
+        cap = e->api_max;
+    e->api = xstrdup(api_version_cmp(server_api, cap) > 0 ? cap : server_api);
+    e->podman_api = podman_api ? xstrdup(podman_api) : NULL;
+}
+
+static int negotiate(engine *e, bool cached, berr **err)
+{
+    const struct http_endpoint *ep = http_client_endpoint(e->http);
+    cleanup_free char *known = NULL, *known_podman = NULL;
     pthread_mutex_lock(&e->lock);
     int rc = 0;
-    if (e->api)
+    if (e->api && cached)
         goto out;
+    bool had = e->api != NULL; /* a liveness check of an engine already negotiated */
+    /* The engine on this very socket answered before: no /_ping round trip
+     * (a short command's wait is mostly its round trips). */
+    if (cached && ep->unix_socket && apicache_get(ep->path, &known, &known_podman) == 0 &&
+        api_version_cmp(known, ENGINE_API_MIN) >= 0) {
+        take_versions(e, known, known_podman);
+        goto out;
+    }
     struct http_resp resp = {0};
     sb_init(&resp.body);
     struct http_req req = {.method = "GET", .path = "/_ping", .max_body = 4096,
@@ -453,18 +475,26 @@ int engine_connect(engine *e, berr **err)
         rc = berr_set(err, BERR_ENGINE, "the engine at %s speaks API %s; berth needs %s or newer",
                       e->display, resp.api_version, ENGINE_API_MIN);
     if (rc == 0) {
-        e->server_api = xstrdup(resp.api_version);
-        const char *cap = ENGINE_API_MAX;
-        if (e->api_max && api_version_cmp(e->api_max, cap) < 0)
-            cap = e->api_max;
-        e->api = xstrdup(api_version_cmp(resp.api_version, cap) > 0 ? cap : resp.api_version);
-        e->podman_api = resp.podman_api ? xstrdup(resp.podman_api) : NULL;
+        if (!had) /* other threads may be reading e->api */
+            take_versions(e, resp.api_version, resp.podman_api);
+        if (ep->unix_socket)
+            apicache_put(ep->path, resp.api_version, resp.podman_api);
     }
     http_resp_clear(&resp);
     sb_release(&resp.body);
 out:
     pthread_mutex_unlock(&e->lock);
     return rc;
+}
+
+int engine_connect(engine *e, berr **err)
+{
+    return negotiate(e, true, err);
+}
+
+int engine_ping(engine *e, berr **err)
+{
+    return negotiate(e, false, err);
 }
 
 struct lines_ctx {

@@ -61,8 +61,13 @@ void engine_free(engine *e);
 static inline void engine_freep(engine **e) { engine_free(*e); *e = NULL; }
 #define cleanup_engine __attribute__((cleanup(engine_freep)))
 
-/* Ping and negotiate (done once; later calls return at once). */
+/* Negotiate the API version (done once; later calls return at once): from
+ * /_ping, or, for a unix socket whose engine answered before (the same
+ * socket: engine/apicache.h), from what it said then, with no request. */
 int engine_connect(engine *e, berr **err);
+/* Whether an engine answers now: always a /_ping (then negotiated as
+ * engine_connect does). For a liveness check, not before a request. */
+int engine_ping(engine *e, berr **err);
 const char *engine_address(const engine *e);
 /* The docker context the address came from, or NULL; and where that was
  * named ("--context", "DOCKER_CONTEXT", "currentContext in ..."). */
