@@ -212,3 +212,23 @@ clean() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"order only"* ]]
 }
+
+@test "an engine restarted at the same socket path is asked its version again, not taken for the one before" {
+    export XDG_CACHE_HOME=$(mktemp -d /tmp/bcache.XXXXXX)
+    start_fake_engine notjson
+    sock=$FAKE_SOCK
+    # the first engine answers /_ping with API 1.41: remembered for its socket
+    DOCKER_HOST=unix://$sock run berth info
+    [ "$status" -eq 5 ]
+    grep -q " 1.41 - $sock\$" "$XDG_CACHE_HOME/berth/engine-api"
+    # another engine at the same path, whose /_ping has no Api-Version
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true
+    rm -f "$sock"
+    python3 "$E2E_DIR/fake_engine.py" "$sock" noversion > "$sock.log" 2>&1 &
+    FAKE_PID=$!
+    for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+    DOCKER_HOST=unix://$sock run berth info
+    rm -rf "$XDG_CACHE_HOME"
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"without an Api-Version header"* ]]
+}
