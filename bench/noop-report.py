@@ -119,6 +119,25 @@ def main():
                             f" wall, +{ms(over_runs(cpu, shape, t) - over_runs(cpu, shape, 'raw'))}"
                             f" CPU" for t in ("up", "ps", "plan")
                             if over_runs(wall, shape, t) is not None) + ".", ""]
+        # Why a goal is missed, from this run's own figures: the CPU each
+        # command needs against the raw call's, and what the load does to a
+        # process's wall time (curl --version: start-up alone).
+        missed = [t for t in GOALS if over_runs(wall, shape, t) is not None
+                  and ratio(shape, t)[0] > GOALS[t]]
+        if missed:
+            raw_c = over_runs(cpu, shape, "raw")
+            cs = over_runs(cpu, shape, "curl-start")
+            ws = over_runs(wall, shape, "curl-start")
+            eng = over_runs(wall, shape, "engine")
+            out += ["Why " + ", ".join(missed) + " miss the goal (this run's figures): berth's "
+                    "CPU time is " + "; ".join(f"{t} {ratio(shape, t, d=cpu)[0]:.1f}×"
+                                               for t in missed)
+                    + f" the raw call's ({ms(raw_c)}). Under this load a process's wall time "
+                    f"follows the CPU it needs, not the engine: `curl --version` alone, "
+                    f"{ms(cs)} of CPU, takes {ms(ws)} of wall time, while the engine answers "
+                    f"the list in {ms(eng)}. bench/README.md's profile says where berth's "
+                    f"instructions go (the list's JSON decoding, the project's loading, the "
+                    f"desired state of each container).", ""]
         if over_runs(wall, shape, "up-before") is not None:
             out += ["This build against the build before (" + a.before + "), within runs: "
                     + "; ".join(f"{t} {ratio(shape, t, t + '-before')[0]:.2f}× wall, "
