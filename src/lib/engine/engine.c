@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -19,6 +20,7 @@ struct engine {
     char *server_api; /* the engine's maximum */
     char *podman_api;
     long timeout_ms;      /* default per-request deadline */
+    atomic_bool answered; /* some request got an HTTP answer */
     pthread_mutex_t lock; /* guards negotiation */
 };
 
@@ -263,6 +265,7 @@ const struct http_endpoint *engine_endpoint(const engine *e) { return http_clien
 const char *engine_api_version(const engine *e) { return e->api; }
 const char *engine_server_api(const engine *e) { return e->server_api; }
 const char *engine_podman_api(const engine *e) { return e->podman_api; }
+bool engine_answered(const engine *e) { return atomic_load(&e->answered); }
 
 /* ---- pure helpers ---- */
 
@@ -465,6 +468,8 @@ static int negotiate(engine *e, bool cached, berr **err)
     struct http_req req = {.method = "GET", .path = "/_ping", .max_body = 4096,
                            .timeout_ms = e->timeout_ms < 15000 ? e->timeout_ms : 15000};
     rc = http_do(e->http, &req, &resp, err);
+    if (rc == 0)
+        atomic_store(&e->answered, true);
     if (rc == 0 && resp.status != 200)
         rc = engine_error_from_answer(resp.status, resp.body.buf, resp.body.len, err);
     if (rc == 0 && !resp.api_version)
@@ -555,6 +560,8 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
     struct http_resp resp = {0};
     sb_init(&resp.body);
     int rc = http_do(e->http, &req, &resp, err);
+    if (rc == 0)
+        atomic_store(&e->answered, true);
     if (rc == 0 && r->on_msg && resp.status >= 200 && resp.status < 300)
         rc = line_splitter_finish(&lc.ls, on_line, &lc, err);
     if (rc == 0 && status)
