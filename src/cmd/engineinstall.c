@@ -113,7 +113,7 @@ static bool engine_answers(const char *host)
 {
     engine *e = NULL;
     berr *err = NULL;
-    bool ok = engine_open(host, &e, &err) == 0 && engine_connect(e, &err) == 0;
+    bool ok = engine_open(host, &e, &err) == 0 && engine_ping(e, &err) == 0;
     engine_free(e);
     berr_free(err);
     return ok;

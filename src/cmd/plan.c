@@ -62,12 +62,13 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     if (rc == 0)
         rc = engine_connect(e, &e2);
     /* Only an engine that cannot be reached at all leaves the order alone to
-     * show; one that answers wrongly, or is lost mid-way, is an error. */
-    bool reached = rc == 0;
+     * show; one that answers wrongly, or is lost mid-way, is an error. With
+     * a remembered API version the first list is the first contact. */
     if (rc == 0)
         rc = swarm_refuse_outside_deploy(p, sel, "plan", &e2); /* plan --swarm: deploy.c */
     if (rc == 0)
         rc = converge(e, p, sel, &o, pl, &e2);
+    bool reached = e && engine_answered(e);
     engine_free(e);
     if (rc < 0 && !reached && e2->code == BERR_UNREACHABLE) {
         *unreachable = xstrdup(e2->msg);

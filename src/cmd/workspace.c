@@ -34,7 +34,10 @@ int workspace_load(const cli *g, const char *const *targets, int ntargets, engin
                               .fly = (const char *const *)fly, .nfly = nfly};
     int rc = *out ? 0 : project_load(&po, out, err);
     json_t *listed = NULL;
-    if (rc == 0 && e && api_list(e, "containers", (*out)->name, &listed, NULL) == 0) {
+    /* Only those the engine finds with the label: a project of hundreds of
+     * containers and no instance made on the fly gets an empty list. */
+    if (rc == 0 && e &&
+        api_list_also(e, "containers", (*out)->name, LABEL_ON_THE_FLY, &listed, NULL) == 0) {
         int before = nfly;
         size_t i;
         json_t *c;

@@ -212,3 +212,41 @@ clean() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"order only"* ]]
 }
+
+@test "an engine restarted at the same socket path is asked its version again, not taken for the one before" {
+    export XDG_CACHE_HOME=$(mktemp -d /tmp/bcache.XXXXXX)
+    start_fake_engine notjson
+    sock=$FAKE_SOCK
+    # the first engine answers /_ping with API 1.41: remembered for its socket
+    DOCKER_HOST=unix://$sock run berth info
+    [ "$status" -eq 5 ]
+    grep -q " 1.41 - $sock\$" "$XDG_CACHE_HOME/berth/engine-api"
+    # another engine at the same path, whose /_ping has no Api-Version
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true
+    rm -f "$sock"
+    python3 "$E2E_DIR/fake_engine.py" "$sock" noversion > "$sock.log" 2>&1 &
+    FAKE_PID=$!
+    for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+    DOCKER_HOST=unix://$sock run berth info
+    rm -rf "$XDG_CACHE_HOME"
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"without an Api-Version header"* ]]
+}
+
+@test "plan, an engine killed after it answered once (its socket left, its version remembered): the order only, exit 0" {
+    dir=$(mktemp -d /tmp/btf.XXXXXX)
+    printf '[v]\nrecipe = volume\n' > "$dir/berth.ini"
+    export XDG_CACHE_HOME=$dir/cache
+    mkdir -p "$XDG_CACHE_HOME/berth"
+    sock=$dir/d.sock
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+    # what berth remembers of the engine that answered on this socket before
+    python3 -c 'import os, sys; s = os.stat(sys.argv[1])
+print(s.st_dev, s.st_ino, s.st_ctime_ns // 10**9, s.st_ctime_ns % 10**9, "1.41 -", sys.argv[1])' \
+        "$sock" > "$XDG_CACHE_HOME/berth/engine-api"
+    DOCKER_HOST=unix://$sock run berth -C "$dir" plan
+    rm -rf "$dir"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"stage 1:"* ]]
+    [[ "$output" == *"(order only: cannot reach the engine"*"nothing listens on that socket"* ]]
+}

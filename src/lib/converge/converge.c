@@ -1,5 +1,6 @@
 #include "converge/converge.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "engine/api.h"
@@ -706,6 +707,85 @@ static void build_graph(struct cv *cv, struct graph *g)
     }
 }
 
+struct listing {
+    engine *e;
+    const char *kind, *project;
+    json_t **out;
+    berr *err;
+    int rc;
+};
+
+static void *list_one(void *ud)
+{
+    struct listing *l = ud;
+    l->rc = api_list(l->e, l->kind, l->project, l->out, &l->err);
+    return NULL;
+}
+
+/* The facts of the images the selected containers run that no part of the
+ * project makes (cv_image's cache), asked while the lists are on their way:
+ * one round trip fewer before the first task can decide. An image a part
+ * makes is left to its task, after the part that makes it has run; a pull
+ * (cv_pull_needed) forgets what it replaces. Errors are left for the task
+ * to meet, as it would have. */
+static void *prefetch_images(void *ud)
+{
+    struct cv *cv = ud;
+    const struct project *p = cv->p;
+    for (size_t i = 0; i < p->nparts && !cv->o->images_only; i++) {
+        const struct part *pt = &p->parts[i];
+        if (!cv->sel->part[i] || pt->kind != PART_CONTAINER || pt->container->image_part >= 0 ||
+            pt->engine_part >= 0 || !pt->container->image)
+            continue;
+        pthread_mutex_lock(&cv->lock);
+        bool known = json_object_get(cv->images, pt->container->image) != NULL;
+        pthread_mutex_unlock(&cv->lock);
+        json_t *f = NULL;
+        berr *err = NULL;
+        if (!known && cv_image(cv, pt->container->image, &f, &err) < 0)
+            berr_free(err);
+        json_decref(f);
+    }
+    return NULL;
+}
+
+/* The project's containers, networks and volumes: the three lists a run
+ * starts from, asked at once (each on its own connection, with the images'
+ * facts on a fourth), so the run waits for the slowest answer rather than
+ * the sum of them; a no-op up of hundreds of containers is mostly this
+ * wait. The first failure in that order is the one told. */
+static int list_state(struct cv *cv, berr **err)
+{
+    struct listing l[3] = {
+        {cv->e, "containers", cv->p->name, &cv->containers, NULL, 0},
+        {cv->e, "networks", cv->p->name, &cv->networks, NULL, 0},
+        {cv->e, "volumes", cv->p->name, &cv->volumes, NULL, 0},
+    };
+    pthread_t th[3], images;
+    bool started[3] = {false, false, false};
+    for (int i = 1; i < 3; i++)
+        started[i] = pthread_create(&th[i], NULL, list_one, &l[i]) == 0;
+    bool prefetching = pthread_create(&images, NULL, prefetch_images, cv) == 0;
+    list_one(&l[0]);
+    int rc = 0;
+    for (int i = 0; i < 3; i++) {
+        if (i > 0 && started[i])
+            pthread_join(th[i], NULL);
+        else if (i > 0)
+            list_one(&l[i]); /* no thread to be had: in turn */
+        if (l[i].rc < 0 && rc == 0) {
+            berr_move(err, &l[i].err);
+            rc = -1;
+        }
+        berr_free(l[i].err);
+    }
+    if (prefetching)
+        pthread_join(images, NULL);
+    if (rc == 0)
+        cv->by_name = index_by_name(cv->containers);
+    return rc;
+}
+
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err)
 {
@@ -714,13 +794,7 @@ int converge(engine *e, const struct project *p, const struct project_sel *sel,
                     .images = json_object(), .rebuilt = json_object(), .pull_checked = json_object(),
                     .remade = json_object(), .awaited = xcalloc(p->nparts + 1, sizeof(bool))};
     pthread_mutex_init(&cv.lock, NULL);
-    int rc = api_list(e, "containers", p->name, &cv.containers, err);
-    if (rc == 0) {
-        cv.by_name = index_by_name(cv.containers);
-        rc = api_list(e, "networks", p->name, &cv.networks, err);
-    }
-    if (rc == 0)
-        rc = api_list(e, "volumes", p->name, &cv.volumes, err);
+    int rc = list_state(&cv, err);
     if (rc == 0)
         rc = preflight(&cv, err);
     if (rc == 0)

@@ -27,18 +27,18 @@ char *api_path(const char *prefix, const char *id, const char *suffix)
 }
 
 static int list_labelled(engine *e, const char *kind, const char *key, const char *project,
-                         json_t **out, berr **err);
+                         const char *also, json_t **out, berr **err);
 
 int api_list(engine *e, const char *kind, const char *project, json_t **out, berr **err)
 {
     if (!streq(kind, "images"))
-        return list_labelled(e, kind, LABEL_PROJECT, project, out, err);
+        return list_labelled(e, kind, LABEL_PROJECT, project, NULL, out, err);
     /* Images have their own keys; those made before them carry the
      * project's (berth.project): both, once each. */
     json_t *old = NULL;
-    if (list_labelled(e, kind, LABEL_IMAGE_PROJECT, project, out, err) < 0)
+    if (list_labelled(e, kind, LABEL_IMAGE_PROJECT, project, NULL, out, err) < 0)
         return -1;
-    if (list_labelled(e, kind, LABEL_PROJECT, project, &old, err) < 0) {
+    if (list_labelled(e, kind, LABEL_PROJECT, project, NULL, &old, err) < 0) {
         json_decref(*out);
         *out = NULL;
         return -1;
@@ -53,11 +53,20 @@ int api_list(engine *e, const char *kind, const char *project, json_t **out, ber
     return 0;
 }
 
+int api_list_also(engine *e, const char *kind, const char *project, const char *label,
+                  json_t **out, berr **err)
+{
+    if (streq(kind, "images"))
+        return berr_set(err, BERR_FAILURE, "api_list_also: images have two project keys");
+    return list_labelled(e, kind, LABEL_PROJECT, project, label, out, err);
+}
+
+/* also: one more label the engine must find on each (NULL: none). */
 static int list_labelled(engine *e, const char *kind, const char *key, const char *project,
-                         json_t **out, berr **err)
+                         const char *also, json_t **out, berr **err)
 {
     cleanup_free char *label = xasprintf("%s=%s", key, project);
-    const char *labels[] = {label, NULL};
+    const char *labels[] = {label, also, NULL};
     strbuf path = STRBUF_INIT;
     if (streq(kind, "containers"))
         sb_adds(&path, "/containers/json?all=1");

@@ -223,7 +223,7 @@ static int ping(const struct daemon_conf *c)
     berr *err = NULL;
     int rc = engine_open(host, &e, &err);
     if (rc == 0)
-        rc = engine_connect(e, &err);
+        rc = engine_ping(e, &err);
     engine_free(e);
     berr_free(err);
     return rc;

@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "engine/apicache.h"
 #include "engine/context.h"
 #include "engine/stream.h"
 #include "base/util.h"
@@ -18,6 +20,7 @@ struct engine {
     char *server_api; /* the engine's maximum */
     char *podman_api;
     long timeout_ms;      /* default per-request deadline */
+    atomic_bool answered; /* some request got an HTTP answer */
     pthread_mutex_t lock; /* guards negotiation */
 };
 
@@ -262,6 +265,7 @@ const struct http_endpoint *engine_endpoint(const engine *e) { return http_clien
 const char *engine_api_version(const engine *e) { return e->api; }
 const char *engine_server_api(const engine *e) { return e->server_api; }
 const char *engine_podman_api(const engine *e) { return e->podman_api; }
+bool engine_answered(const engine *e) { return atomic_load(&e->answered); }
 
 /* ---- pure helpers ---- */
 
@@ -432,17 +436,40 @@ void query_add_label_filters(strbuf *path, const char *const *labels)
 
 /* ---- requests ---- */
 
-int engine_connect(engine *e, berr **err)
+/* The version berth speaks to an engine that speaks up to server_api. */
+static void take_versions(engine *e, const char *server_api, const char *podman_api)
 {
+    e->server_api = xstrdup(server_api);
+    const char *cap = ENGINE_API_MAX;
+    if (e->api_max && api_version_cmp(e->api_max, cap) < 0)
+        cap = e->api_max;
+    e->api = xstrdup(api_version_cmp(server_api, cap) > 0 ? cap : server_api);
+    e->podman_api = podman_api ? xstrdup(podman_api) : NULL;
+}
+
+static int negotiate(engine *e, bool cached, berr **err)
+{
+    const struct http_endpoint *ep = http_client_endpoint(e->http);
+    cleanup_free char *known = NULL, *known_podman = NULL;
     pthread_mutex_lock(&e->lock);
     int rc = 0;
-    if (e->api)
+    if (e->api && cached)
         goto out;
+    bool had = e->api != NULL; /* a liveness check of an engine already negotiated */
+    /* The engine on this very socket answered before: no /_ping round trip
+     * (a short command's wait is mostly its round trips). */
+    if (cached && ep->unix_socket && apicache_get(ep->path, &known, &known_podman) == 0 &&
+        api_version_cmp(known, ENGINE_API_MIN) >= 0) {
+        take_versions(e, known, known_podman);
+        goto out;
+    }
     struct http_resp resp = {0};
     sb_init(&resp.body);
     struct http_req req = {.method = "GET", .path = "/_ping", .max_body = 4096,
                            .timeout_ms = e->timeout_ms < 15000 ? e->timeout_ms : 15000};
     rc = http_do(e->http, &req, &resp, err);
+    if (rc == 0)
+        atomic_store(&e->answered, true);
     if (rc == 0 && resp.status != 200)
         rc = engine_error_from_answer(resp.status, resp.body.buf, resp.body.len, err);
     if (rc == 0 && !resp.api_version)
@@ -453,18 +480,26 @@ int engine_connect(engine *e, berr **err)
         rc = berr_set(err, BERR_ENGINE, "the engine at %s speaks API %s; berth needs %s or newer",
                       e->display, resp.api_version, ENGINE_API_MIN);
     if (rc == 0) {
-        e->server_api = xstrdup(resp.api_version);
-        const char *cap = ENGINE_API_MAX;
-        if (e->api_max && api_version_cmp(e->api_max, cap) < 0)
-            cap = e->api_max;
-        e->api = xstrdup(api_version_cmp(resp.api_version, cap) > 0 ? cap : resp.api_version);
-        e->podman_api = resp.podman_api ? xstrdup(resp.podman_api) : NULL;
+        if (!had) /* other threads may be reading e->api */
+            take_versions(e, resp.api_version, resp.podman_api);
+        if (ep->unix_socket)
+            apicache_put(ep->path, resp.api_version, resp.podman_api);
     }
     http_resp_clear(&resp);
     sb_release(&resp.body);
 out:
     pthread_mutex_unlock(&e->lock);
     return rc;
+}
+
+int engine_connect(engine *e, berr **err)
+{
+    return negotiate(e, true, err);
+}
+
+int engine_ping(engine *e, berr **err)
+{
+    return negotiate(e, false, err);
 }
 
 struct lines_ctx {
@@ -526,6 +561,8 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
     struct http_resp resp = {0};
     sb_init(&resp.body);
     int rc = http_do(e->http, &req, &resp, err);
+    if (rc == 0)
+        atomic_store(&e->answered, true);
     if (rc == 0 && r->on_msg && resp.status >= 200 && resp.status < 300)
         rc = line_splitter_finish(&lc.ls, on_line, &lc, err);
     if (rc == 0 && status)

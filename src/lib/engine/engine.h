@@ -61,8 +61,17 @@ void engine_free(engine *e);
 static inline void engine_freep(engine **e) { engine_free(*e); *e = NULL; }
 #define cleanup_engine __attribute__((cleanup(engine_freep)))
 
-/* Ping and negotiate (done once; later calls return at once). */
+/* Negotiate the API version (done once; later calls return at once): from
+ * /_ping, or, for a unix socket whose engine answered before (the same
+ * socket: engine/apicache.h), from what it said then, with no request. */
 int engine_connect(engine *e, berr **err);
+/* Whether an engine answers now: always a /_ping (then negotiated as
+ * engine_connect does). For a liveness check, not before a request. */
+int engine_ping(engine *e, berr **err);
+/* Whether any request to it got an HTTP answer (with a remembered version,
+ * the first request is the first contact: a dead engine that left its
+ * socket fails there, not in engine_connect). */
+bool engine_answered(const engine *e);
 const char *engine_address(const engine *e);
 /* The docker context the address came from, or NULL; and where that was
  * named ("--context", "DOCKER_CONTEXT", "currentContext in ..."). */
