@@ -120,6 +120,13 @@ int parse_format(const char *s, enum out_format *out, berr **err)
     return 0;
 }
 
+int cmd_option_error(berr **err, const char *cmd, char **argv, int c)
+{
+    if (c == ':')
+        return cmd_usage_error(err, cmd, "option '%s' needs a value", argv[optind - 1]);
+    return cmd_usage_error(err, cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
 int parse_format_options(const char *cmd, const char *usage, int argc, char **argv,
                          enum out_format *fmt, berr **err)
 {
@@ -137,8 +144,7 @@ int parse_format_options(const char *cmd, const char *usage, int argc, char **ar
                 return -1;
             break;
         case 'h': fputs(usage, stdout); return 1;
-        case ':': return cmd_usage_error(err, cmd, "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error(err, cmd, "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, cmd, argv, c);
         }
     }
     return 0;

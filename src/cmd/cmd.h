@@ -52,6 +52,9 @@ int parse_duration_option(const char *cmd, const char *opt, const char *arg, lon
 /* Each command's usage text: printed for --help, and named in usage errors. */
 int cmd_usage_error(berr **err, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* What getopt_long's c (after an optstring that starts with ':') says went
+ * wrong with argv[optind - 1]: a missing value (':') or an unknown option. */
+int cmd_option_error(berr **err, const char *cmd, char **argv, int c);
 
 cmd_fn cmd_help, cmd_version, cmd_info, cmd_engine;
 /* engineinstall.c: berth engine install / uninstall (docker.io through apt). */

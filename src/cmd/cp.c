@@ -122,12 +122,12 @@ int cmd_cp(cli *g, int argc, char **argv, berr **err)
     struct copy_opts co = {0};
     bool force_progress = false;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'L': co.allow_links_out = true; break;
         case 'P': force_progress = true; break;
         case 'h': fputs(usage, stdout); return 0;
-        default: return cmd_usage_error(err, "cp", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "cp", argv, c);
         }
     }
     if (argc - optind != 2)

@@ -75,7 +75,7 @@ int cmd_deploy(cli *g, int argc, char **argv, berr **err)
     };
     struct deploy_opts o = {.parallel = g->parallel ? g->parallel : 8};
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'W': o.wait = true; break;
         case 'T':
@@ -86,7 +86,7 @@ int cmd_deploy(cli *g, int argc, char **argv, berr **err)
         case 'O': o.remove_orphans = true; break;
         case 'F': o.force_build = true; break;
         case 'h': fputs(usage, stdout); return 0;
-        default: return cmd_usage_error(err, "deploy", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "deploy", argv, c);
         }
     }
     struct workspace ws;
@@ -127,7 +127,7 @@ int cmd_swarm_plan(cli *g, int argc, char **argv, berr **err)
     };
     enum out_format fmt = FORMAT_TEXT;
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c == 'S')
             continue;
         if (c == 'f') {
@@ -135,7 +135,8 @@ int cmd_swarm_plan(cli *g, int argc, char **argv, berr **err)
                 return -1;
             continue;
         }
-        return cmd_usage_error(err, "plan", "unknown option '%s' with --swarm", argv[optind - 1]);
+        return c == ':' ? cmd_option_error(err, "plan", argv, c)
+                        : cmd_usage_error(err, "plan", "unknown option '%s' with --swarm", argv[optind - 1]);
     }
     struct workspace ws;
     if (workspace_open(g, (const char *const *)argv + optind, argc - optind, &ws, err) < 0)
@@ -179,7 +180,7 @@ int cmd_swarm_ps(cli *g, int argc, char **argv, berr **err)
     };
     enum out_format fmt = FORMAT_TEXT;
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c == 'S')
             continue;
         if (c == 'f') {
@@ -187,7 +188,8 @@ int cmd_swarm_ps(cli *g, int argc, char **argv, berr **err)
                 return -1;
             continue;
         }
-        return cmd_usage_error(err, "ps", "unknown option '%s' with --swarm", argv[optind - 1]);
+        return c == ':' ? cmd_option_error(err, "ps", argv, c)
+                        : cmd_usage_error(err, "ps", "unknown option '%s' with --swarm", argv[optind - 1]);
     }
     if (optind < argc)
         return cmd_usage_error(err, "ps", "--swarm lists every service of the project: no targets");
@@ -257,7 +259,7 @@ int cmd_swarm_logs(cli *g, int argc, char **argv, berr **err)
     bool follow = false;
     const char *tail = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "fn:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":fn:", opts, NULL)) != -1) {
         if (c == 'S')
             continue;
         if (c == 'f')
@@ -265,7 +267,8 @@ int cmd_swarm_logs(cli *g, int argc, char **argv, berr **err)
         else if (c == 'n')
             tail = optarg;
         else
-            return cmd_usage_error(err, "logs", "unknown option '%s' with --swarm", argv[optind - 1]);
+            return c == ':' ? cmd_option_error(err, "logs", argv, c)
+                        : cmd_usage_error(err, "logs", "unknown option '%s' with --swarm", argv[optind - 1]);
     }
     struct workspace ws;
     if (workspace_open(g, (const char *const *)argv + optind, argc - optind, &ws, err) < 0)
@@ -308,13 +311,14 @@ int cmd_swarm_down(cli *g, int argc, char **argv, berr **err)
     };
     bool volumes = false;
     int c;
-    while ((c = getopt_long(argc, argv, "y", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":y", opts, NULL)) != -1) {
         if (c == 'S' || c == 'y')
             continue;
         if (c == 'V')
             volumes = true;
         else
-            return cmd_usage_error(err, "down", "unknown option '%s' with --swarm", argv[optind - 1]);
+            return c == ':' ? cmd_option_error(err, "down", argv, c)
+                        : cmd_usage_error(err, "down", "unknown option '%s' with --swarm", argv[optind - 1]);
     }
     if (optind < argc)
         return cmd_usage_error(err, "down", "--swarm removes the whole deployed project: no targets");

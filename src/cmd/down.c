@@ -701,8 +701,7 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
             break;
         case 'L': wait_lock = true; break;
         case 'h': fputs(usage, stdout); return 0;
-        case ':': return cmd_usage_error(err, "down", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error(err, "down", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "down", argv, c);
         }
     }
     /* decided before looking at the engine, so a script fails the same way

@@ -144,7 +144,7 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
     long timeout_s = 60;
     enum out_format fmt = FORMAT_TEXT;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
         case 'n': name = optarg; break;
@@ -164,7 +164,7 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
         case 'D': purge_data = true; break;
         case 'y': yes = true; break;
         case 'h': fputs(usage, stdout); return 0;
-        default: return cmd_usage_error(err, "engine", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "engine", argv, c);
         }
     }
     if (optind != argc - 1)

@@ -116,8 +116,7 @@ static int lifecycle(cli *g, int argc, char **argv, enum op op, berr **err)
                                        "seconds from 0 to %d", optarg, STOP_TIMEOUT_MAX);
             break;
         case 'h': fputs(usage, stdout); return 0;
-        case ':': return cmd_usage_error(err, name, "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error(err, name, "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, name, argv, c);
         }
     }
     struct scope_opts so = {

@@ -229,8 +229,7 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
                 return berr_wrap(err, "logs");
             break;
         case 'h': fputs(usage, stdout); return 0;
-        case ':': return cmd_usage_error(err, "logs", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error(err, "logs", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "logs", argv, c);
         }
     }
     const char *const *targets = (const char *const *)argv + optind;

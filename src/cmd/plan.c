@@ -283,9 +283,7 @@ int cmd_plan(cli *g, int argc, char **argv, berr **err)
         case 'f': as_up.force_build = true; break;
         case 'R': as_up.remove_orphans = true; break;
         case 'h': fputs(usage, stdout); return 0;
-        case ':':
-            return cmd_usage_error(err, "plan", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error(err, "plan", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "plan", argv, c);
         }
     }
     /* With the instances made on the fly that exist (the engine knows them

@@ -202,7 +202,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     enum out_format fmt = FORMAT_TEXT;
     bool all = false;
     int c;
-    while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ah", opts, NULL)) != -1) {
         switch (c) {
         case 'a': all = true; break;
         case 'F':
@@ -210,7 +210,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
                 return -1;
             break;
         case 'h': fputs(usage, stdout); return 0;
-        default: return cmd_usage_error(err, "ps", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "ps", argv, c);
         }
     }
     struct scope_opts so = {
@@ -263,12 +263,12 @@ int cmd_ip(cli *g, int argc, char **argv, berr **err)
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(ip_usage, stdout);
             return 0;
         }
-        return cmd_usage_error(err, "ip", "unknown option '%s'", argv[optind - 1]);
+        return cmd_option_error(err, "ip", argv, c);
     }
     if (optind >= argc)
         return cmd_usage_error(err, "ip", "name a target: berth ip web:main");

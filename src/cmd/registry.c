@@ -126,7 +126,7 @@ int cmd_login(cli *g, int argc, char **argv, berr **err)
         case 'h': fputs(login_usage, stdout); return 0;
         case ':':
             return cmd_usage_error(err, "login", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error(err, "login", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "login", argv, c);
         }
     }
     if (argc - optind > 1)

@@ -290,14 +290,14 @@ int cmd_run(cli *g, int argc, char **argv, berr **err)
     struct run_req rq = {0};
     bool safemode = false;
     int c;
-    while ((c = getopt_long(argc, argv, "+itTh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:itTh", opts, NULL)) != -1) {
         switch (c) {
         case 'i': break;
         case 'S': safemode = true; break;
         case 't': rq.tty = rq.tty < 0 ? 2 : 1; break;
         case 'T': rq.tty = rq.tty > 0 ? 2 : -1; break;
         case 'h': fputs(usage, stdout); return 0;
-        default: return cmd_usage_error(err, "run", "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, "run", argv, c);
         }
     }
     if (rq.tty == 2)

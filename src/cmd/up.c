@@ -72,7 +72,8 @@ static const char build_usage[] =
 /* up and build: one converge, build limited to the image parts. */
 static int converge_command(cli *g, int argc, char **argv, bool images_only, berr **err)
 {
-    const char *name = images_only ? "build" : "up";
+    /* (berth run PART, without -i, is up of that instance: errors name run) */
+    const char *name = images_only ? "build" : streq(argv[0], "run") ? "run" : "up";
     static const struct option opts[] = {
         {"force", no_argument, NULL, 'F'},
         {"remove-orphans", no_argument, NULL, 'O'},
@@ -86,7 +87,7 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
     struct up_opts o = {.parallel = g->parallel ? g->parallel : 8};
     bool wait_lock = false;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'F': o.force_build = true; break;
         case 'O': o.remove_orphans = true; break;
@@ -99,7 +100,7 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
             o.wait = true;
             break;
         case 'h': fputs(images_only ? build_usage : usage, stdout); return 0;
-        default: return cmd_usage_error(err, name, "unknown option '%s'", argv[optind - 1]);
+        default: return cmd_option_error(err, name, argv, c);
         }
         if (images_only && c != 'F')
             return cmd_usage_error(err, name, "unknown option '%s'", argv[optind - 1]);

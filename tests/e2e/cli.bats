@@ -73,3 +73,19 @@ load helpers
     [ "$status" -eq 2 ]
     [[ "$output" == *"use text or json"* ]]
 }
+
+@test "--format without its value says it needs one, for every command that has it" {
+    for cmd in info version config ps "ps --swarm" plan "plan --swarm" logs; do
+        run berth -C "$BATS_TEST_TMPDIR" $cmd --format
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"option '--format' needs a value"* ]]
+    done
+}
+
+@test "any option without its value says it needs one" {
+    for args in "up --wait-timeout" "down --timeout" "stop -t" "logs --tail" "login -u" "exec -u" "import -o"; do
+        run berth -C "$BATS_TEST_TMPDIR" $args
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"needs a value"* ]]
+    done
+}
