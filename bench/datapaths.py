@@ -43,7 +43,7 @@ def fmt_t(s):
 
 def main():
     ap = argparse.ArgumentParser()
-    for k in ("samples", "out", "version", "docker", "berth", "runs", "reps", "exec_reps", "elapsed"):
+    for k in ("samples", "out", "version", "engine", "docker", "berth", "runs", "reps", "exec_reps", "elapsed"):
         ap.add_argument("--" + k.replace("_", "-"), dest=k, required=True)
     a = ap.parse_args()
     wall = defaultdict(list)      # (step, tool) -> all samples
@@ -63,7 +63,7 @@ def main():
     lines = [
         "# berth's data paths against the docker CLI (issue 20, part 3)",
         "",
-        f"Machine: {machine()}. Engine: {a.version} (private, this run's own). "
+        f"Machine: {machine()}. Engine: {a.version} ({a.engine}). "
         f"docker CLI: {a.docker}. berth {a.berth}.",
         f"{a.runs} runs; in each, {a.reps} repetitions of each step per tool "
         f"({a.exec_reps} for exec), the tools alternating. Load average (1 min) "

@@ -190,6 +190,7 @@ mkdir -p "$OUT"
 cp "$SAMPLES" "$OUT/datapaths.csv"
 python3 bench/datapaths.py --samples "$SAMPLES" --out "$OUT/datapaths.md" \
     --version "$(api http://e/version | python3 -c 'import json, sys; v = json.load(sys.stdin); print("Docker", v["Version"] + ", API", v["ApiVersion"])')" \
+    --engine "$([ "$USE_ENGINE" = 1 ] && echo "the one DOCKER_HOST names, --use-engine" || echo "private, started by this run")" \
     --docker "$("$DOCKER" --version)" \
     --berth "$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo +changes)" \
     --runs "$RUNS" --reps "$REPS" --exec-reps "$EXEC_REPS" \
