@@ -17,6 +17,7 @@
 #include "engine/stream.h"
 #include "base/strbuf.h"
 #include "converge/targets.h"
+#include "base/taskgraph.h"
 #include "base/util.h"
 
 static const char usage[] =
@@ -187,6 +188,40 @@ static int tail_arg(const char *s, berr **err)
     return 0;
 }
 
+/* Whether each selected container has a TTY (its logs are then one raw
+ * stream): inspected all at once, not one after another. */
+struct probe {
+    engine *e;
+    const char *id;
+    json_t *j; /* NULL: not selected, or gone since it was listed */
+};
+
+static int probe_one(void *ud, struct sched_task *t, berr **err)
+{
+    (void)t;
+    struct probe *p = ud;
+    return api_container_inspect(p->e, p->id, &p->j, err);
+}
+
+static int probe_all(struct scope *s, int parallel, struct probe **out, berr **err)
+{
+    struct probe *p = xcalloc(s->nall ? s->nall : 1, sizeof *p);
+    struct sched_task *tasks = xcalloc(s->nall ? s->nall : 1, sizeof *tasks);
+    int nt = 0;
+    for (size_t i = 0; i < s->nall; i++) {
+        if (!s->all[i].selected)
+            continue;
+        p[i] = (struct probe){.e = s->e, .id = s->all[i].id};
+        tasks[nt++] = (struct sched_task){.name = s->all[i].subject, .run = probe_one, .ud = &p[i]};
+    }
+    struct sched_opts so = {.parallel = parallel > 0 ? parallel : 1};
+    int rc = nt ? sched_run(tasks, nt, &so, err) : 0;
+    sched_tasks_clear(tasks, nt);
+    free(tasks);
+    *out = p;
+    return rc;
+}
+
 int cmd_logs(cli *g, int argc, char **argv, berr **err)
 {
     if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
@@ -250,16 +285,13 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
     }
     struct log_src *srcs = xcalloc(s.nall ? s.nall : 1, sizeof *srcs);
     size_t n = 0;
-    int rc = 0;
+    struct probe *probes = NULL;
+    int rc = probe_all(&s, q.parallel, &probes, err);
     for (size_t i = 0; i < s.nall && rc == 0; i++) {
         struct target *t = &s.all[i];
-        if (!t->selected)
-            continue;
-        json_t *j = NULL;
-        if ((rc = api_container_inspect(s.e, t->id, &j, err)) < 0 || !j) {
-            json_decref(j);
-            continue; /* gone since it was listed */
-        }
+        json_t *j = probes[i].j;
+        if (!t->selected || !j)
+            continue; /* not asked for, or gone since it was listed */
         srcs[n] = (struct log_src){.id = xstrdup(t->id), .subject = xstrdup(t->subject),
                                    .part = xstrdup(t->part), .instance = xstrdup(t->instance),
                                    .tty = json_is_true(json_object_get(json_object_get(j, "Config"), "Tty"))};
@@ -267,8 +299,10 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
             pr.width = (int)strlen(t->subject);
         color_of(&pr, t->subject);
         n++;
-        json_decref(j);
     }
+    for (size_t i = 0; probes && i < s.nall; i++)
+        json_decref(probes[i].j);
+    free(probes);
     if (rc == 0 && n == 0 && !pr.follow)
         fprintf(stderr, "berth: logs: no containers of project '%s'%s\n", s.name,
                 s.whole ? "" : " match");

@@ -15,6 +15,10 @@
 
 #include "base/error.h"
 
+/* The pipe between two stages, and the block each stage moves at once. */
+#define PUMP_PIPE_SIZE (1024 * 1024)
+#define PUMP_BLOCK (256 * 1024)
+
 struct pump;
 /* Write everything into wfd (the pump closes it); set p->broken on EPIPE. */
 typedef int pump_fn(struct pump *p, int wfd, berr **err);

@@ -16,6 +16,7 @@
 #include "base/util.h"
 
 #define COPY_CHUNK (64 * 1024)
+#define STREAM_BLOCK (128 * 1024)
 
 /* ---- the temp file ---- */
 
@@ -50,7 +51,10 @@ int tarfile_rewind(struct tarfile *t, berr **err)
 static struct archive *writer_new(FILE *f, int fd, berr **err)
 {
     struct archive *a = archive_write_new();
+    /* A streamed tar goes out in blocks of STREAM_BLOCK, not libarchive's
+     * 10 KiB: a tenth of the writes into the pipe to the engine. */
     if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+        (!f && archive_write_set_bytes_per_block(a, STREAM_BLOCK) != ARCHIVE_OK) ||
         archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
         (f ? archive_write_open_FILE(a, f) : archive_write_open_fd(a, fd)) != ARCHIVE_OK) {
         berr_set(err, BERR_FAILURE, "start a tar: %s", archive_error_string(a));
