@@ -383,7 +383,14 @@ static int ensure_network(struct cv *cv, struct desired *d, const char *subject,
         return 0;
     report(cv->o->rep, EV_STATE, subject, "creating", NULL);
     desired_fields(d);
-    return api_network_create(cv->e, d->create, NULL, err);
+    /* Engines on one host each pick a free subnet for a network by the
+     * host's routes: two picking at once took the same one (and traffic
+     * between them went astray), so the engines of a run make their
+     * networks one at a time. */
+    pthread_mutex_lock(cv->net_lock);
+    int rc = api_network_create(cv->e, d->create, NULL, err);
+    pthread_mutex_unlock(cv->net_lock);
+    return rc;
 }
 
 int cv_ensure_volume(struct cv *cv, json_t *body, const char *subject, int level, berr **err)
@@ -911,7 +918,7 @@ int converge_engines(struct engine_set *es, const struct project *p,
     memset(out, 0, sizeof *out);
     size_t ns = engines_nslots(es);
     bool **on = placement(es, p, sel);
-    pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER, net_lock = PTHREAD_MUTEX_INITIALIZER;
     bool *awaited = xcalloc(p->nparts + 1, sizeof(bool));
     struct cv *peers = xcalloc(ns, sizeof *peers);
     struct project_sel *sels = xcalloc(ns, sizeof *sels);
@@ -925,7 +932,7 @@ int converge_engines(struct engine_set *es, const struct project *p,
         sels[np] = (struct project_sel){.nparts = sel->nparts, .part = on[k],
                                         .needed = sel->needed, .instance = sel->instance};
         peers[np] = (struct cv){.p = p, .sel = &sels[np], .o = o, .es = es, .slot = k,
-                                .plan_lock = &plan_lock, .plan = out,
+                                .plan_lock = &plan_lock, .net_lock = &net_lock, .plan = out,
                                 .images = json_object(), .rebuilt = json_object(),
                                 .pull_checked = json_object(), .remade = json_object(),
                                 .awaited = awaited};

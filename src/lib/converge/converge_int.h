@@ -24,6 +24,7 @@ struct cv {
     size_t npeers;
     berr *down;                    /* why e is NULL: fails each of its tasks */
     pthread_mutex_t *plan_lock;    /* the run's: guards plan, shared by the peers */
+    pthread_mutex_t *net_lock;     /* the run's: one network created at a time */
     json_t *containers, *networks, *volumes; /* what exists, listed once */
     json_t *by_name;                          /* container name -> its entry in containers */
     pthread_mutex_t lock;                     /* guards what follows */

@@ -13,11 +13,12 @@
 
 #include "converge/converge_int.h"
 #include "engine/api.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 struct feed {
     struct cv *from;
-    const char *path;   /* /images/{ref}/get */
+    const char *path;   /* /images/get?names=REF */
     int fd;             /* our end: written, then closed */
     const char *subject;
     long long sent, shown;
@@ -81,12 +82,17 @@ static int stream_image(struct cv *from, struct cv *to, const char *ref, const c
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return berr_errno(err, BERR_FAILURE, errno, "socketpair");
-    cleanup_free char *path = api_path("/images/", ref, "/get");
-    struct feed f = {.from = from, .path = path, .fd = sv[0], .subject = subject};
+    /* ?names= keeps the name with the image (a save by path does too, but
+     * a name with '/' in a path is redirected by the engine). */
+    strbuf path = STRBUF_INIT;
+    sb_adds(&path, "/images/get");
+    query_add(&path, "names", ref);
+    struct feed f = {.from = from, .path = path.buf, .fd = sv[0], .subject = subject};
     pthread_t th;
     if (pthread_create(&th, NULL, feed_run, &f) != 0) {
         close(sv[0]);
         close(sv[1]);
+        sb_release(&path);
         return berr_set(err, BERR_FAILURE, "cannot start a thread to move image %s", ref);
     }
     struct engine_req r = {.method = "POST", .path = "/images/load?quiet=1", .timeout_ms = -1,
@@ -98,6 +104,7 @@ static int stream_image(struct cv *from, struct cv *to, const char *ref, const c
     shutdown(sv[1], SHUT_RDWR);
     pthread_join(th, NULL);
     close(sv[1]);
+    sb_release(&path);
     if (f.rc < 0) { /* the sending side's error says more than a cut tar */
         berr_free(lerr);
         berr_move(err, &f.err);
@@ -129,14 +136,15 @@ int image_move_task(void *ud, struct sched_task *t, berr **err)
     if (rc < 0) {
         /* an engine's error says which */
     } else if (to->o->dry_run) {
-        if (cv_image_rebuilt(from, ref) || !want_id)
-            cv_action(to, subject, "move", "made in this run", pt->level);
-        else if (!have_id)
-            cv_action(to, subject, "move", "missing", pt->level);
-        else if (!streq(have_id, want_id))
-            cv_action(to, subject, "move", "another image has its name there", pt->level);
-        else
-            cv_action(to, subject, "none", "up to date", pt->level);
+        /* What would move counts as rebuilt there: its users would be
+         * made from it (and not fail for want of it). */
+        const char *why = cv_image_rebuilt(from, ref) || !want_id ? "made in this run"
+                          : !have_id                               ? "missing"
+                          : !streq(have_id, want_id) ? "another image has its name there"
+                                                     : NULL;
+        cv_action(to, subject, why ? "move" : "none", why ? why : "up to date", pt->level);
+        if (why)
+            cv_image_changed(to, ref);
     } else if (!want_id) {
         rc = berr_set(err, BERR_NOTFOUND, "image %s is not on %s, which makes it", ref,
                       engines_label(from->es, from->slot));

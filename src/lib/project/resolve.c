@@ -268,12 +268,15 @@ static void check_links_across_engines(struct loader *L)
                              to->name, p->parts[to->engine_part].name,
                              p->parts[to->engine_part].loc.file,
                              p->parts[to->engine_part].loc.line);
-            if (to->container->nports == 0)
+            const struct instance *ti =
+                &to->container->instances[r->instance < 0 ? 0 : r->instance];
+            if (to->container->nports == 0 || !ti->publish_ports)
                 load_problem(L, s, kv,
                              "link to '%s', which lives on another engine and publishes no "
                              "port: a link across engines reaches a published port; give "
                              "'%s' ports = ADDRESS:PORT:PORT bound to an address the other "
-                             "engine's containers reach",
+                             "engine's containers reach (and publish_ports = true, or an "
+                             "instance type that publishes)",
                              to->name, to->name);
         }
     }
