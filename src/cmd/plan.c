@@ -61,6 +61,15 @@ static int diff(const cli *g, const struct project *p, const struct project_sel 
     for (size_t k = 0; k < engines_nslots(es); k++)
         reached = reached || engines_is_open(es, k);
     engines_free(es);
+    /* Several engines, none answering: the order alone, with the first
+     * reason (a private engine up would start is no failure). */
+    for (size_t i = 0; rc == 0 && !reached && i < pl->n; i++) {
+        if (streq(pl->v[i].verb, "fail") && starts_with(pl->v[i].reason, "would fail: ")) {
+            *unreachable = xstrdup(pl->v[i].reason + strlen("would fail: "));
+            plan_clear(pl);
+            return 1;
+        }
+    }
     if (rc < 0 && !reached && e2->code == BERR_UNREACHABLE) {
         *unreachable = xstrdup(e2->msg);
         berr_free(e2);

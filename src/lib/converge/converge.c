@@ -115,8 +115,16 @@ void cv_image_changed(struct cv *cv, const char *ref)
 
 bool cv_image_rebuilt(struct cv *cv, const char *ref)
 {
+    /* NAME and NAME:latest are one image (a push part names its image with
+     * the tag, the build part that makes it without). */
+    cleanup_free char *other = ends_with(ref, ":latest")
+                                   ? xstrndup(ref, strlen(ref) - strlen(":latest"))
+                                   : strchr(ref, ':') && strrchr(ref, ':') > strrchr(ref, '/')
+                                         ? NULL
+                                         : xasprintf("%s:latest", ref);
     pthread_mutex_lock(&cv->lock);
-    bool r = json_object_get(cv->rebuilt, ref) != NULL;
+    bool r = json_object_get(cv->rebuilt, ref) != NULL ||
+             (other && json_object_get(cv->rebuilt, other) != NULL);
     pthread_mutex_unlock(&cv->lock);
     return r;
 }
@@ -542,8 +550,25 @@ static int engine_part(void *ud, struct sched_task *t, berr **err)
 static int engine_down(void *ud, struct sched_task *t, berr **err)
 {
     struct cv *cv = ud;
+    const struct part *ep = cv->slot < cv->p->nparts ? &cv->p->parts[cv->slot] : NULL;
+    if (cv->o->dry_run && ep && streq(part_value(ep, "private"), "true")) {
+        /* A private engine that is not running: up starts it, then makes
+         * everything on it. */
+        bool self = streq(t->name, "engine") || starts_with(t->name, "engine ");
+        cleanup_free char *why = self ? xasprintf("not running: up starts it in %s",
+                                                  part_value(ep, "dir"))
+                                      : xasprintf("its engine %s is not running yet", ep->name);
+        cv_action(cv, t->name, self ? "start" : "create", why, 0);
+        return 0;
+    }
     if (cv->o->dry_run) { /* the plan goes on with the other engines */
-        cleanup_free char *why = xasprintf("would fail: %s", cv->down->msg);
+        pthread_mutex_lock(&cv->lock);
+        bool first = !cv->down_said;
+        cv->down_said = true;
+        pthread_mutex_unlock(&cv->lock);
+        cleanup_free char *why =
+            first ? xasprintf("would fail: %s", cv->down->msg)
+                  : xasprintf("would fail: engine %s does not answer", engines_name(cv->es, cv->slot));
         cv_action(cv, t->name, "fail", why, 0);
         return 0;
     }

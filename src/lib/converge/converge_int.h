@@ -23,6 +23,7 @@ struct cv {
     struct cv *peers;              /* every engine's share of the run, npeers of them */
     size_t npeers;
     berr *down;                    /* why e is NULL: fails each of its tasks */
+    bool down_said;                /* a plan said why in full once */
     pthread_mutex_t *plan_lock;    /* the run's: guards plan, shared by the peers */
     pthread_mutex_t *net_lock;     /* the run's: one network created at a time */
     json_t *containers, *networks, *volumes; /* what exists, listed once */
