@@ -948,8 +948,15 @@ int converge_engines(struct engine_set *es, const struct project *p,
     struct cv *peers = xcalloc(ns, sizeof *peers);
     struct project_sel *sels = xcalloc(ns, sizeof *sels);
     size_t np = 0;
+    /* Nothing selected lives anywhere (a project left with no parts): the
+     * default engine still gets its orphans looked at, as one engine did. */
+    bool anything = false;
+    for (size_t k = 0; k < ns; k++)
+        for (size_t i = 0; i < p->nparts; i++)
+            anything = anything || on[k][i];
+    size_t fallback = engines_slot_of(es, p, p->nparts);
     for (size_t k = 0; k < ns; k++) {
-        bool any = false;
+        bool any = !anything && k == fallback;
         for (size_t i = 0; i < p->nparts; i++)
             any = any || on[k][i];
         if (!any)

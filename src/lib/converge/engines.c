@@ -86,6 +86,8 @@ size_t engines_slot_of(const struct engine_set *es, const struct project *p, siz
 {
     if (es->single || !es->p)
         return 0;
+    if (part >= p->nparts) /* the project's default */
+        return p->engine_part >= 0 ? (size_t)p->engine_part : ENGINES_DEFAULT(p);
     const struct part *pt = &p->parts[part];
     if (pt->kind == PART_ENGINE)
         return part;

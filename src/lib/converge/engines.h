@@ -33,7 +33,8 @@ void engines_free(struct engine_set *es);
 void engines_reproject(struct engine_set *es, const struct project *p);
 
 /* The slot a part acts on: an engine part's own slot for itself, else its
- * engine part's, else ENGINES_DEFAULT. 0 for every part in a single set. */
+ * engine part's, else ENGINES_DEFAULT; part p->nparts: the project's default
+ * ([project] engine, else ENGINES_DEFAULT). 0 for every part in a single set. */
 size_t engines_slot_of(const struct engine_set *es, const struct project *p, size_t part);
 /* The number of slots (nparts + 1; 1 in a single set). */
 size_t engines_nslots(const struct engine_set *es);
