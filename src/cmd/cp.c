@@ -151,6 +151,11 @@ int cmd_cp(cli *g, int argc, char **argv, berr **err)
         rc = -1;
         goto out;
     }
+    engine *one; /* the containers of one engine */
+    if (scope_one_engine(&s, &one, err) < 0) {
+        rc = berr_wrap(err, "cp");
+        goto out;
+    }
     struct copy_end ends[2];
     for (int i = 0; i < 2; i++) {
         if (sides[i].target && resolve(&s, &sides[i], err) < 0) {

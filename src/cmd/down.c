@@ -666,6 +666,17 @@ static int down(struct down *d, bool volumes, bool rmi, bool yes, int parallel, 
     return verify(d, d->wait_ms, err);
 }
 
+static void down_clear(struct down *d)
+{
+    for (size_t i = 0; i < d->nobjs; i++)
+        free(d->objs[i].subject);
+    free(d->objs);
+    free(d->ctr);
+    for (int k = 0; k < K_COUNT; k++)
+        json_decref(d->lists[k]);
+    json_decref(d->layers);
+}
+
 int cmd_down(cli *g, int argc, char **argv, berr **err)
 {
     if (cmd_wants_swarm(argc, argv)) /* the deployed project (deploy.c) */
@@ -735,19 +746,40 @@ int cmd_down(cli *g, int argc, char **argv, berr **err)
         pthread_mutex_init(&d.lock, NULL);
         pg = progress_new(g->progress);
         d.rep = progress_reporter(pg);
-        rc = down(&d, volumes, rmi, yes, g->parallel ? g->parallel : PARALLEL_DEFAULT, err);
+        int parallel = g->parallel ? g->parallel : PARALLEL_DEFAULT;
+        if (d.s.nengines <= 1) {
+            rc = down(&d, volumes, rmi, yes, parallel, err);
+        } else {
+            /* Parts on several engines: each engine's share goes down in
+             * turn; one that fails does not stop the others. */
+            for (size_t k = 0; k < d.s.nengines; k++) {
+                struct down dk = {.rep = d.rep, .timeout = d.timeout,
+                                  .include_kept = d.include_kept, .wait_ms = d.wait_ms,
+                                  .targets = d.targets, .ntargets = d.ntargets};
+                pthread_mutex_init(&dk.lock, NULL);
+                scope_share(&d.s, k, &dk.s);
+                berr *ek = NULL;
+                if (down(&dk, volumes, rmi, yes, parallel, &ek) < 0) {
+                    berr_wrap(&ek, "engine %s", dk.s.engine_name);
+                    if (rc == 0)
+                        berr_move(err, &ek);
+                    rc = -1;
+                }
+                berr_free(ek);
+                down_clear(&dk);
+                scope_share_release(&dk.s);
+                pthread_mutex_destroy(&dk.lock);
+            }
+        }
+        /* An engine that did not answer: the others went down. */
+        if (rc == 0 && d.s.down)
+            rc = berr_set(err, d.s.down->code, "%s", d.s.down->msg);
         if (rc < 0)
             berr_wrap(err, "down");
         pthread_mutex_destroy(&d.lock);
     }
     progress_end(pg);
-    for (size_t i = 0; i < d.nobjs; i++)
-        free(d.objs[i].subject);
-    free(d.objs);
-    free(d.ctr);
-    for (int k = 0; k < K_COUNT; k++)
-        json_decref(d.lists[k]);
-    json_decref(d.layers);
+    down_clear(&d);
     scope_close(&d.s);
     project_unlock(lock);
     return rc;

@@ -51,7 +51,6 @@ static const char usage_restart[] =
     "  -t, --timeout SECONDS  grace for every container, overriding their own\n";
 
 struct job {
-    engine *e;
     reporter *rep;
     enum op op;
     int timeout; /* -t, or -1: each container's own */
@@ -69,12 +68,12 @@ static int run_one(void *ud, struct target *t, berr **err)
     if (j->op != OP_START && target_is_up(t)) {
         report(j->rep, EV_STATE, t->subject, "stopping", NULL);
         int grace = j->timeout >= 0 ? j->timeout : t->stop_timeout;
-        if (api_container_stop(j->e, t->id, grace, err) < 0)
+        if (api_container_stop(t->e, t->id, grace, err) < 0)
             return fail(j, t, err);
     }
     if (j->op != OP_STOP) {
         report(j->rep, EV_STATE, t->subject, "starting", NULL);
-        if (api_container_start(j->e, t->id, err) < 0)
+        if (api_container_start(t->e, t->id, err) < 0)
             return fail(j, t, err);
     }
     report(j->rep, EV_DONE, t->subject, j->op == OP_STOP ? "stopped"
@@ -142,7 +141,6 @@ static int lifecycle(cli *g, int argc, char **argv, enum op op, berr **err)
     }
     progress *pg = progress_new(g->progress);
     job.rep = progress_reporter(pg);
-    job.e = s.e;
     int rc = 0;
     if (n == 0) {
         if (!selected)
@@ -159,6 +157,9 @@ static int lifecycle(cli *g, int argc, char **argv, enum op op, berr **err)
             berr_wrap(err, "%s", name);
     }
     progress_end(pg);
+    /* An engine that did not answer: the others' containers were done. */
+    if (rc == 0 && s.down)
+        rc = berr_set(err, s.down->code, "%s: %s", name, s.down->msg);
     free(todo);
     scope_close(&s);
     return rc;

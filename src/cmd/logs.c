@@ -283,6 +283,12 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
         scope_close(&s);
         return -1;
     }
+    engine *one; /* logs of the containers of one engine */
+    if (scope_one_engine(&s, &one, err) < 0) {
+        berr_wrap(err, "logs");
+        scope_close(&s);
+        return -1;
+    }
     struct log_src *srcs = xcalloc(s.nall ? s.nall : 1, sizeof *srcs);
     size_t n = 0;
     struct probe *probes = NULL;

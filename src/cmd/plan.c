@@ -41,38 +41,39 @@ static const char usage[] =
     "  --swarm           what `berth deploy` would change on the swarm, and why\n"
     "  -h, --help        this help\n";
 
-/* A dry-run converge. 1: the engine did not answer (order only); 0: done. */
+/* A dry-run converge, on each part's own engine. 1: no engine answered
+ * (order only); 0: done (an engine that did not answer fails its parts'
+ * steps in the plan, marked "fail"). */
 static int diff(const cli *g, const struct project *p, const struct project_sel *sel,
                 const struct up_opts *as_up, struct plan *pl, char **unreachable, berr **err)
 {
-    engine *e = NULL;
     struct up_opts o = {.parallel = g->parallel ? g->parallel : 8, .dry_run = true,
                         .force_build = as_up->force_build,
                         .remove_orphans = as_up->remove_orphans};
     berr *e2 = NULL;
-    int ei;
-    /* Parts on several engines: the order still shows; the diff is per
-     * engine, so it needs targets of one engine. */
-    if (engines_part_of(p, sel, &ei, &e2) < 0) {
-        *unreachable = xstrdup(e2->msg);
-        berr_free(e2);
-        return 1;
+    struct engine_set *es = engines_new(p, g->engine_url, false);
+    int rc = swarm_refuse_outside_deploy(p, sel, "plan", &e2); /* plan --swarm: deploy.c */
+    if (rc == 0)
+        rc = converge_engines(es, p, sel, &o, pl, &e2);
+    /* Only engines that cannot be reached at all leave the order alone to
+     * show; one that answers wrongly, or is lost mid-way, is an error. */
+    bool reached = false;
+    for (size_t k = 0; k < engines_nslots(es); k++)
+        reached = reached || engines_answered(es, k);
+    engines_free(es);
+    /* Several engines, none answering: the order alone, with the first
+     * reason (a private engine up would start is no failure). */
+    for (size_t i = 0; rc == 0 && !reached && i < pl->n; i++) {
+        if (streq(pl->v[i].verb, "fail") && starts_with(pl->v[i].reason, "would fail: ")) {
+            *unreachable = xstrdup(pl->v[i].reason + strlen("would fail: "));
+            plan_clear(pl);
+            return 1;
+        }
     }
-    int rc = engines_open(p, sel, g->engine_url, false, &e, &e2);
-    if (rc == 0)
-        rc = engine_connect(e, &e2);
-    /* Only an engine that cannot be reached at all leaves the order alone to
-     * show; one that answers wrongly, or is lost mid-way, is an error. With
-     * a remembered API version the first list is the first contact. */
-    if (rc == 0)
-        rc = swarm_refuse_outside_deploy(p, sel, "plan", &e2); /* plan --swarm: deploy.c */
-    if (rc == 0)
-        rc = converge(e, p, sel, &o, pl, &e2);
-    bool reached = e && engine_answered(e);
-    engine_free(e);
     if (rc < 0 && !reached && e2->code == BERR_UNREACHABLE) {
         *unreachable = xstrdup(e2->msg);
         berr_free(e2);
+        plan_clear(pl);
         return 1;
     }
     if (rc < 0)
@@ -97,6 +98,12 @@ static size_t count_failing(const struct plan *pl)
     return n;
 }
 
+static bool is_change(const struct action *a)
+{
+    return !streq(a->verb, "none") && !streq(a->verb, "skip");
+}
+
+/* The changes, grouped by the engine they happen on when there are several. */
 static void put_actions_text(const struct plan *pl)
 {
     size_t changes = count_changes(pl);
@@ -104,13 +111,33 @@ static void put_actions_text(const struct plan *pl)
         printf("\nnothing to do: the engine matches the project\n");
         return;
     }
-    printf("\nchanges (%zu):\n", changes);
+    const char **engines = xcalloc(pl->n + 1, sizeof *engines);
+    size_t ne = 0;
+    for (size_t i = 0; i < pl->n; i++) {
+        const char *e = pl->v[i].engine ? pl->v[i].engine : "";
+        size_t k = 0;
+        while (k < ne && !streq(engines[k], e))
+            k++;
+        if (k == ne)
+            engines[ne++] = e;
+    }
+    for (size_t k = 0; k < ne; k++) {
+        size_t here = 0;
+        for (size_t i = 0; i < pl->n; i++)
+            here += is_change(&pl->v[i]) && streq(pl->v[i].engine ? pl->v[i].engine : "", engines[k]);
+        if (ne == 1)
+            printf("\nchanges (%zu):\n", changes);
+        else if (here)
+            printf("\nchanges on engine %s (%zu):\n", engines[k], here);
+        else
+            printf("\nengine %s: nothing to do\n", engines[k]);
+        for (size_t i = 0; i < pl->n; i++)
+            if (is_change(&pl->v[i]) && streq(pl->v[i].engine ? pl->v[i].engine : "", engines[k]))
+                printf("  %-9s %-28s %s\n", pl->v[i].verb, pl->v[i].subject, pl->v[i].reason);
+    }
+    free(engines);
     for (size_t i = 0; i < pl->n; i++)
-        if (!streq(pl->v[i].verb, "none") && !streq(pl->v[i].verb, "skip"))
-            printf("  %-9s %-28s %s\n", pl->v[i].verb, pl->v[i].subject, pl->v[i].reason);
-    for (size_t i = 0; i < pl->n; i++)
-        if (pl->v[i].note != NOTE_NONE &&
-            (streq(pl->v[i].verb, "none") || streq(pl->v[i].verb, "skip")))
+        if (pl->v[i].note != NOTE_NONE && !is_change(&pl->v[i]))
             printf("  note: %s: %s\n", pl->v[i].subject, pl->v[i].reason);
 }
 
@@ -118,8 +145,9 @@ static json_t *actions_json(const struct plan *pl)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < pl->n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "subject", pl->v[i].subject,
-                                           "action", pl->v[i].verb, "reason", pl->v[i].reason));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s*}", "subject", pl->v[i].subject,
+                                           "action", pl->v[i].verb, "reason", pl->v[i].reason,
+                                           "engine", pl->v[i].engine));
     return a;
 }
 

@@ -230,7 +230,7 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
     json_t *rows = json_array();
     for (size_t i = 0; i < s.nall; i++)
         if (s.all[i].selected && (all || target_is_up(&s.all[i])))
-            json_array_append_new(rows, row_of(&s.all[i], s.name, s.engine_name));
+            json_array_append_new(rows, row_of(&s.all[i], s.name, s.all[i].engine_name));
     if (fmt == FORMAT_JSON) {
         char *out = json_dumps(rows, JSON_INDENT(2) | JSON_SORT_KEYS);
         puts(out);
@@ -241,8 +241,11 @@ int cmd_ps(cli *g, int argc, char **argv, berr **err)
             fputs("(no running containers; -a shows stopped ones too)\n", stderr);
     }
     json_decref(rows);
+    /* An engine that did not answer: the others' containers are shown, and
+     * ps fails naming it. */
+    int rc = s.down ? berr_set(err, s.down->code, "ps: %s", s.down->msg) : 0;
     scope_close(&s);
-    return 0;
+    return rc;
 }
 
 static const char ip_usage[] =

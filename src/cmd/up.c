@@ -112,7 +112,7 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
     if (handled || routed < 0)
         return routed;
     struct workspace ws;
-    if (workspace_open(g, (const char *const *)argv + optind, argc - optind, &ws, err) < 0)
+    if (workspace_open_engines(g, (const char *const *)argv + optind, argc - optind, &ws, err) < 0)
         return -1;
     if (swarm_refuse_outside_deploy(ws.project, ws.sel, "up", err) < 0) {
         workspace_close(&ws);
@@ -140,7 +140,7 @@ static int converge_command(cli *g, int argc, char **argv, bool images_only, ber
     o.rep = progress_reporter(pg);
     struct plan pl;
     long long t0 = now_ms();
-    int rc = converge(ws.engine, ws.project, ws.sel, &o, &pl, err);
+    int rc = converge_engines(ws.engines, ws.project, ws.sel, &o, &pl, err);
     size_t changed = 0;
     for (size_t i = 0; i < pl.n; i++)
         changed += !streq(pl.v[i].verb, "none") && !streq(pl.v[i].verb, "skip");

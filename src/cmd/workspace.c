@@ -78,17 +78,29 @@ int workspace_load(const cli *g, const char *const *targets, int ntargets, engin
     return rc;
 }
 
-int workspace_open(const cli *g, const char *const *targets, int ntargets, struct workspace *ws,
-                   berr **err)
+/* many: the selection's parts may live on several engines (up), each
+ * opened by the engine set as a part living there needs it; else they must
+ * live on one, opened now. */
+static int open_ws(const cli *g, const char *const *targets, int ntargets, bool many,
+                   struct workspace *ws, berr **err)
 {
     memset(ws, 0, sizeof *ws);
     /* The project first: nothing reaches an engine while it is invalid;
      * then the instances made on the fly that the engine holds. */
     if (workspace_load(g, targets, ntargets, NULL, &ws->project, err) < 0)
         return -1;
-    if (project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0 ||
-        engines_open(ws->project, ws->sel, g->engine_url, true, &ws->engine, err) < 0)
+    if (project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0)
         goto fail;
+    int ei = -1;
+    bool one = engines_part_of(ws->project, ws->sel, &ei, many ? NULL : err) == 0;
+    if (!one && !many)
+        goto fail;
+    ws->engines = engines_new(ws->project, g->engine_url, true);
+    if (one && engines_get(ws->engines, ei < 0 ? ENGINES_DEFAULT(ws->project) : (size_t)ei,
+                           &ws->engine, err) < 0)
+        goto fail;
+    if (!ws->engine)
+        return 0; /* several engines: the instances made on the fly are those the targets name */
     /* Then the instances made on the fly that this engine holds: the project
      * may be loaded again with them, so the selection is made again. */
     project_sel_free(ws->sel);
@@ -96,15 +108,28 @@ int workspace_open(const cli *g, const char *const *targets, int ntargets, struc
     if (workspace_load(g, targets, ntargets, ws->engine, &ws->project, err) < 0 ||
         project_select(ws->project, targets, ntargets, true, &ws->sel, err) < 0)
         goto fail;
+    engines_reproject(ws->engines, ws->project);
     return 0;
 fail:
     workspace_close(ws);
     return -1;
 }
 
+int workspace_open(const cli *g, const char *const *targets, int ntargets, struct workspace *ws,
+                   berr **err)
+{
+    return open_ws(g, targets, ntargets, false, ws, err);
+}
+
+int workspace_open_engines(const cli *g, const char *const *targets, int ntargets,
+                           struct workspace *ws, berr **err)
+{
+    return open_ws(g, targets, ntargets, true, ws, err);
+}
+
 void workspace_close(struct workspace *ws)
 {
-    engine_free(ws->engine);
+    engines_free(ws->engines); /* with ws->engine, one of its */
     project_sel_free(ws->sel);
     project_free(ws->project);
     memset(ws, 0, sizeof *ws);

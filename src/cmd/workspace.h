@@ -5,13 +5,15 @@
 #define BERTH_WORKSPACE_H
 
 #include "cmd.h"
+#include "converge/engines.h"
 #include "engine/engine.h"
 #include "project/project.h"
 
 struct workspace {
     struct project *project;
     struct project_sel *sel;
-    engine *engine; /* NULL when not asked for */
+    engine *engine; /* the one engine of the selection; NULL when on several */
+    struct engine_set *engines; /* every engine of the project (converge/engines.h) */
 };
 
 /* Load the project from g (dir, file, project name, -s overrides), select
@@ -19,6 +21,11 @@ struct workspace {
  * (converge/engines.h), starting it when it is a private engine part. */
 int workspace_open(const cli *g, const char *const *targets, int ntargets, struct workspace *ws,
                    berr **err);
+/* The same for a command that acts on each part's own engine (up, build):
+ * the selection may live on several engines (ws->engine NULL then), each
+ * contacted when converge needs it. */
+int workspace_open_engines(const cli *g, const char *const *targets, int ntargets,
+                           struct workspace *ws, berr **err);
 /* Load the project with the instances made on the fly: those the targets
  * name (web:nodea) and, when e is given, those e holds (their labels).
  * *out: NULL, or a project loaded by an earlier call without e. */

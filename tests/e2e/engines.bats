@@ -166,7 +166,7 @@ INI
     [[ "$output" == *"engine part 'gone' ($D/berth.ini:4)"* ]]
 }
 
-@test "parts on two engines in one run are refused with file:line, nothing written" {
+@test "parts on two engines in one run: up, plan, ps and down act on each part's own engine" {
     cat > "$D/berth.ini" <<INI
 [project]
 name = $P
@@ -183,24 +183,31 @@ image = berth-busybox
 command = sleep 300
 engine = engine_b
 INI
-    run berth -C "$D" up
-    [ "$status" -eq 3 ]
-    [[ "$output" == *"berth.ini:"*"part 'b' lives on engine_b and part 'a'"*"on the default engine"* ]]
-    ! has_container "$SOCK_A" "$P-a-main"
-    ! has_container "$SOCK_B" "$P-b-main"
-    # plan still shows the order, and why there is no diff
+    # plan groups the changes by engine
     run berth -C "$D" plan
     [ "$status" -eq 0 ]
-    [[ "$output" == *"(order only: "*"part 'b' lives on engine_b"* ]]
-    # one engine's parts as targets work
-    run berth -C "$D" up b
+    [[ "$output" == *"changes on engine engine_b ("*"create    b:main"* ]]
+    [[ "$output" == *"changes on engine unix://$SOCK_A ("*"create    a:main"* ]]
+    run berth -C "$D" up
     [ "$status" -eq 0 ]
-    [[ "$output" != *"not applied"* ]]
+    has_container "$SOCK_A" "$P-a-main"
+    ! has_container "$SOCK_B" "$P-a-main"
     has_container "$SOCK_B" "$P-b-main"
-    run berth -C "$D" ps b
+    ! has_container "$SOCK_A" "$P-b-main"
+    run berth -C "$D" ps
     [ "$status" -eq 0 ]
+    [[ "$output" == *"a     main      standard  running"*"unix://$SOCK_A"* ]]
     [[ "$output" == *"b     main      standard  running"*"engine_b"* ]]
-    run berth -C "$D" down b
+    run berth -C "$D" up
     [ "$status" -eq 0 ]
+    [[ "$output" == *"0 change(s)"* ]]
+    # one engine's parts as targets
+    run berth -C "$D" stop b
+    [ "$status" -eq 0 ]
+    run berth -C "$D" ps -a b
+    [[ "$output" == *"b     main      standard  exited"*"engine_b"* ]]
+    run berth -C "$D" down
+    [ "$status" -eq 0 ]
+    ! has_container "$SOCK_A" "$P-a-main"
     ! has_container "$SOCK_B" "$P-b-main"
 }

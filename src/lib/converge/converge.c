@@ -23,6 +23,7 @@ void plan_clear(struct plan *pl)
         free(pl->v[i].subject);
         free(pl->v[i].verb);
         free(pl->v[i].reason);
+        free(pl->v[i].engine);
     }
     free(pl->v);
     pl->v = NULL;
@@ -32,13 +33,14 @@ void plan_clear(struct plan *pl)
 void cv_noted_action(struct cv *cv, const char *subject, const char *verb, const char *reason,
                      enum action_note note, int level)
 {
-    pthread_mutex_lock(&cv->lock);
+    const char *engine = engines_name(cv->es, cv->slot);
+    pthread_mutex_lock(cv->plan_lock);
     struct plan *pl = cv->plan;
     pl->v = xrealloc(pl->v, sizeof *pl->v * (pl->n + 1));
     pl->v[pl->n++] = (struct action){.subject = xstrdup(subject), .verb = xstrdup(verb),
                                      .reason = xstrdup(reason ? reason : ""), .level = level,
-                                     .note = note};
-    pthread_mutex_unlock(&cv->lock);
+                                     .note = note, .engine = xstrdup(engine)};
+    pthread_mutex_unlock(cv->plan_lock);
     if (!cv->o->dry_run && !streq(verb, "none") && !streq(verb, "skip"))
         report(cv->o->rep, EV_ACTION, subject, verb, reason);
 }
@@ -136,6 +138,21 @@ bool cv_image_rebuilt(struct cv *cv, const char *ref)
     bool r = json_object_get(cv->rebuilt, key) != NULL;
     pthread_mutex_unlock(&cv->lock);
     return r;
+}
+
+/* ---- the engines of a run ---- */
+
+struct cv *cv_peer(struct cv *cv, size_t slot)
+{
+    for (size_t i = 0; i < cv->npeers; i++)
+        if (cv->peers[i].slot == slot)
+            return &cv->peers[i];
+    return NULL;
+}
+
+bool cv_part_here(const struct cv *cv, size_t part)
+{
+    return engines_slot_of(cv->es, cv->p, part) == cv->slot;
 }
 
 /* ---- what exists ---- */
@@ -385,7 +402,14 @@ static int ensure_network(struct cv *cv, struct desired *d, const char *subject,
         return 0;
     report(cv->o->rep, EV_STATE, subject, "creating", NULL);
     desired_fields(d);
-    return api_network_create(cv->e, d->create, NULL, err);
+    /* Engines on one host each pick a free subnet for a network by the
+     * host's routes: two picking at once took the same one (and traffic
+     * between them went astray), so the engines of a run make their
+     * networks one at a time. */
+    pthread_mutex_lock(cv->net_lock);
+    int rc = api_network_create(cv->e, d->create, NULL, err);
+    pthread_mutex_unlock(cv->net_lock);
+    return rc;
 }
 
 int cv_ensure_volume(struct cv *cv, json_t *body, const char *subject, int level, berr **err)
@@ -522,12 +546,44 @@ static int project_network(void *ud, struct sched_task *t, berr **err)
     return cv_dry_outcome(cv, "network (project)", 0, rc, err);
 }
 
-/* The run's engine was opened from this part (converge/engines.c), and
- * answered before the graph started: nothing is left to do here. */
+/* The engine part answered when its share of the run began (engines.c):
+ * nothing is left to do here. Its dependents wait for it, so when it does
+ * not answer (engine_down) they are skipped. */
 static int engine_part(void *ud, struct sched_task *t, berr **err)
 {
     (void)ud, (void)t, (void)err;
     return 0;
+}
+
+/* A task of an engine that could not be reached or listed: it fails with
+ * the engine's error (the engine part and its address); in a dry run, a
+ * step of the plan that would fail. */
+static int engine_down(void *ud, struct sched_task *t, berr **err)
+{
+    struct cv *cv = ud;
+    const struct part *ep = cv->slot < cv->p->nparts ? &cv->p->parts[cv->slot] : NULL;
+    if (cv->o->dry_run && ep && streq(part_value(ep, "private"), "true")) {
+        /* A private engine that is not running: up starts it, then makes
+         * everything on it. */
+        bool self = streq(t->name, "engine") || starts_with(t->name, "engine ");
+        cleanup_free char *why = self ? xasprintf("not running: up starts it in %s",
+                                                  part_value(ep, "dir"))
+                                      : xasprintf("its engine %s is not running yet", ep->name);
+        cv_action(cv, t->name, self ? "start" : "create", why, 0);
+        return 0;
+    }
+    if (cv->o->dry_run) { /* the plan goes on with the other engines */
+        pthread_mutex_lock(&cv->lock);
+        bool first = !cv->down_said;
+        cv->down_said = true;
+        pthread_mutex_unlock(&cv->lock);
+        cleanup_free char *why =
+            first ? xasprintf("would fail: %s", cv->down->msg)
+                  : xasprintf("would fail: engine %s does not answer", engines_name(cv->es, cv->slot));
+        cv_action(cv, t->name, "fail", why, 0);
+        return 0;
+    }
+    return berr_set(err, cv->down->code, "%s", cv->down->msg);
 }
 
 /* A task acts when `berth task NAME` runs it; up makes what it needs (its
@@ -565,7 +621,8 @@ static int orphans(struct cv *cv, berr **err)
             continue;
         int pi = part ? project_find(cv->p, part) : -1;
         if (pi >= 0 && cv->p->parts[pi].kind == PART_CONTAINER && inst &&
-            container_instance(cv->p->parts[pi].container, inst) >= 0)
+            container_instance(cv->p->parts[pi].container, inst) >= 0 &&
+            cv_part_here(cv, (size_t)pi))
             continue;
         cleanup_free char *subject = xasprintf("%s:%s", part ? part : "?", inst ? inst : "?");
         if (!cv->o->remove_orphans) {
@@ -590,20 +647,30 @@ struct graph {
     int n, cap;
     int **deps; /* owned dependency arrays */
     void **uds;
-    int *first, *count; /* per part: its tasks [first, first+count) */
+    struct cv **cv;     /* per task: the engine's share it acts on */
+    int *first, *count; /* per part: its tasks [first, first+count), on every engine */
+    int *net;           /* per peer: its project network task, or -1 */
+    /* image moves: part made on one engine, used on another (to) */
+    struct move_task **moves;
+    int *move_task;
+    int nmoves;
 };
 
-static int add_task(struct graph *g, const char *name, task_fn *fn, void *ud)
+static int add_task(struct graph *g, struct cv *cv, const char *name, task_fn *fn, void *ud)
 {
     if (g->n == g->cap) {
         g->cap = g->cap ? 2 * g->cap : 16;
         g->t = xrealloc(g->t, sizeof *g->t * (size_t)g->cap);
         g->deps = xrealloc(g->deps, sizeof *g->deps * (size_t)g->cap);
         g->uds = xrealloc(g->uds, sizeof *g->uds * (size_t)g->cap);
+        g->cv = xrealloc(g->cv, sizeof *g->cv * (size_t)g->cap);
     }
-    g->t[g->n] = (struct sched_task){.name = xstrdup(name), .run = fn, .ud = ud};
+    /* On an engine that did not answer, every task fails with its error. */
+    g->t[g->n] = (struct sched_task){.name = xstrdup(name), .run = cv->down ? engine_down : fn,
+                                     .ud = cv->down ? (void *)cv : ud};
     g->deps[g->n] = NULL;
     g->uds[g->n] = ud;
+    g->cv[g->n] = cv;
     return g->n++;
 }
 
@@ -612,94 +679,178 @@ static void graph_free(struct graph *g)
     for (int i = 0; i < g->n; i++) {
         free((char *)g->t[i].name);
         free(g->deps[i]);
-        free(g->uds[i]);
+        if (g->uds[i] != g->cv[i]) /* the run's context is not the graph's to free */
+            free(g->uds[i]);
     }
     sched_tasks_clear(g->t, g->n);
     free(g->t);
     free(g->deps);
     free(g->uds);
+    free(g->cv);
     free(g->first);
     free(g->count);
+    free(g->net);
+    free(g->moves);
+    free(g->move_task);
 }
 
-static void build_graph(struct cv *cv, struct graph *g)
+static bool makes_image(const struct part *pt)
+{
+    return pt->image && (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
+                         pt->kind == PART_ASSEMBLE || pt->kind == PART_PULL);
+}
+
+/* Whether part `user` runs or builds on the image part `maker` makes. */
+static bool uses_image_of(const struct part *user, const struct part *maker)
+{
+    if (user->image && streq(user->image, maker->image))
+        return true;
+    for (size_t k = 0; k < user->from.n; k++)
+        if (streq(user->from.v[k], maker->image))
+            return true;
+    return false;
+}
+
+/* The task moving the image part dp makes to cv's engine, made once. */
+static int move_to(struct graph *g, struct cv *from, struct cv *to, int dp)
+{
+    for (int k = 0; k < g->nmoves; k++)
+        if (g->moves[k]->part == dp && g->moves[k]->to == to)
+            return g->move_task[k];
+    struct move_task *mt = xcalloc(1, sizeof *mt);
+    *mt = (struct move_task){.from = from, .to = to, .part = dp};
+    const struct part *pt = &to->p->parts[dp];
+    cleanup_free char *name = xasprintf("image %s to %s", pt->name,
+                                        engines_name(to->es, to->slot));
+    int t = add_task(g, to, name, image_move_task, mt);
+    /* It needs every task of the part that makes the image. */
+    int *deps = xcalloc((size_t)g->count[dp] + 1, sizeof *deps);
+    for (int x = 0; x < g->count[dp]; x++)
+        deps[x] = g->first[dp] + x;
+    g->deps[t] = deps;
+    g->t[t].deps = deps;
+    g->t[t].ndeps = g->count[dp];
+    g->moves = xrealloc(g->moves, sizeof *g->moves * (size_t)(g->nmoves + 1));
+    g->move_task = xrealloc(g->move_task, sizeof *g->move_task * (size_t)(g->nmoves + 1));
+    g->moves[g->nmoves] = mt;
+    g->move_task[g->nmoves++] = t;
+    return t;
+}
+
+/* The tasks of one part on one engine. */
+static void part_tasks(struct cv *cv, struct graph *g, size_t i)
 {
     const struct project *p = cv->p;
+    const struct part *pt = &p->parts[i];
+    if (pt->kind == PART_CONTAINER) {
+        for (size_t j = 0; j < pt->container->ninstances; j++) {
+            if (!inst_selected(cv, i, j))
+                continue;
+            const struct instance *in = &pt->container->instances[j];
+            if (in->interactive) { /* berth run -i runs these, not up */
+                cleanup_free char *s = xasprintf("%s:%s", pt->name, in->name);
+                cleanup_free char *why = xasprintf("%s instance: `berth run -i %s` runs it",
+                                                   instance_type_name(in->type), s);
+                cv_noted_action(cv, s, "skip", why, NOTE_SKIPPED, pt->level);
+                continue;
+            }
+            struct inst_task *it = xcalloc(1, sizeof *it);
+            *it = (struct inst_task){cv, (int)i, (int)j};
+            cleanup_free char *name = xasprintf("%s:%s", pt->name, pt->container->instances[j].name);
+            add_task(g, cv, name, instance_converge, it);
+        }
+        return;
+    }
+    struct part_task *ptk = xcalloc(1, sizeof *ptk);
+    *ptk = (struct part_task){cv, (int)i};
+    task_fn *fn = pt->kind == PART_NETWORK ? network_part
+                : pt->kind == PART_VOLUME  ? volume_part
+                : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
+                : pt->kind == PART_PULL ? pull_part
+                : pt->kind == PART_PUSH ? push_part
+                : pt->kind == PART_TASK ? task_part
+                : pt->kind == PART_ASSEMBLE ? assemble_part
+                : pt->kind == PART_DISKIMAGE ? diskimage_part
+                : pt->kind == PART_ENGINE ? engine_part
+                                         : copy_part; /* PART_COPY, the only kind left */
+    /* Named as the part's progress lines are; a network or volume made on
+     * an engine other than its own says which. */
+    const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
+                        pt->kind == PART_ASSEMBLE)
+                           ? "image" : part_kind_name(pt->kind);
+    cleanup_free char *name =
+        cv_part_here(cv, i) ? xasprintf("%s %s", kind, pt->name)
+                            : xasprintf("%s %s on %s", kind, pt->name, engines_name(cv->es, cv->slot));
+    add_task(g, cv, name, fn, ptk);
+}
+
+static void build_graph(struct cv *peers, size_t npeers, struct graph *g)
+{
+    const struct project *p = peers[0].p;
+    const struct up_opts *o = peers[0].o;
     g->first = xcalloc(p->nparts, sizeof *g->first);
     g->count = xcalloc(p->nparts, sizeof *g->count);
-    /* The project network, when any selected instance is linked. */
-    bool linked = false;
-    for (size_t i = 0; i < p->nparts && !cv->o->images_only; i++) {
-        if (!cv->sel->part[i] || p->parts[i].kind != PART_CONTAINER)
-            continue;
-        for (size_t j = 0; j < p->parts[i].container->ninstances; j++)
-            linked = linked || p->parts[i].container->instances[j].linked;
-    }
-    int net = -1;
-    if (linked) {
-        net = add_task(g, "network (project)", project_network, cv);
-        g->uds[net] = NULL; /* the run's context: not the graph's to free */
+    g->net = xcalloc(npeers, sizeof *g->net);
+    /* On each engine, the project network when a selected instance there is linked. */
+    for (size_t k = 0; k < npeers; k++) {
+        struct cv *cv = &peers[k];
+        bool linked = false;
+        for (size_t i = 0; i < p->nparts && !o->images_only; i++) {
+            if (!cv->sel->part[i] || p->parts[i].kind != PART_CONTAINER)
+                continue;
+            for (size_t j = 0; j < p->parts[i].container->ninstances; j++)
+                linked = linked || p->parts[i].container->instances[j].linked;
+        }
+        g->net[k] = -1;
+        if (linked) {
+            cleanup_free char *name =
+                npeers > 1 ? xasprintf("network (project) on %s", engines_name(cv->es, cv->slot))
+                           : xstrdup("network (project)");
+            g->net[k] = add_task(g, cv, name, project_network, cv);
+        }
     }
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
         g->first[i] = g->n;
-        if (!cv->sel->part[i] || (cv->o->images_only && !is_image_part(pt)))
-            continue;
-        if (pt->kind == PART_CONTAINER) {
-            for (size_t j = 0; j < pt->container->ninstances; j++) {
-                if (!inst_selected(cv, i, j))
-                    continue;
-                const struct instance *in = &pt->container->instances[j];
-                if (in->interactive) { /* berth run -i runs these, not up */
-                    cleanup_free char *s = xasprintf("%s:%s", pt->name, in->name);
-                    cleanup_free char *why = xasprintf("%s instance: `berth run -i %s` runs it",
-                                                       instance_type_name(in->type), s);
-                    cv_noted_action(cv, s, "skip", why, NOTE_SKIPPED, pt->level);
-                    continue;
-                }
-                struct inst_task *it = xcalloc(1, sizeof *it);
-                *it = (struct inst_task){cv, (int)i, (int)j};
-                cleanup_free char *name = xasprintf("%s:%s", pt->name, pt->container->instances[j].name);
-                add_task(g, name, instance_converge, it);
-            }
-        } else {
-            struct part_task *ptk = xcalloc(1, sizeof *ptk);
-            *ptk = (struct part_task){cv, (int)i};
-            task_fn *fn = pt->kind == PART_NETWORK ? network_part
-                        : pt->kind == PART_VOLUME  ? volume_part
-                        : (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP) ? image_part
-                        : pt->kind == PART_PULL ? pull_part
-                        : pt->kind == PART_PUSH ? push_part
-                        : pt->kind == PART_TASK ? task_part
-                        : pt->kind == PART_ASSEMBLE ? assemble_part
-                        : pt->kind == PART_DISKIMAGE ? diskimage_part
-                        : pt->kind == PART_ENGINE ? engine_part
-                                                 : copy_part; /* PART_COPY, the only kind left */
-            /* Named as the part's progress lines are. */
-            const char *kind = (pt->kind == PART_BUILD || pt->kind == PART_BOOTSTRAP ||
-                                pt->kind == PART_ASSEMBLE)
-                                   ? "image" : part_kind_name(pt->kind);
-            cleanup_free char *name = xasprintf("%s %s", kind, pt->name);
-            add_task(g, name, fn, ptk);
-        }
+        for (size_t k = 0; k < npeers; k++)
+            if (peers[k].sel->part[i] && !(o->images_only && !is_image_part(pt)))
+                part_tasks(&peers[k], g, i);
         g->count[i] = g->n - g->first[i];
     }
-    /* Each task needs every task of every part its part needs; a part a
-     * selected part needs is awaited (ready before its dependents start). */
+    /* Each task needs every task of every part its part needs: of a network
+     * or volume, the one on its own engine; of an image made on another
+     * engine, its move here too. A part a selected part needs is awaited
+     * (ready before its dependents start). */
+    int nparts_tasks = g->n;
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
         for (size_t d = 0; d < pt->ndeps && g->count[i]; d++)
-            cv->awaited[pt->deps[d].part] = true;
-        for (int k = g->first[i]; k < g->first[i] + g->count[i]; k++) {
-            int nd = 0;
-            int *deps = xcalloc((size_t)g->n, sizeof *deps);
+            peers[0].awaited[pt->deps[d].part] = true;
+        for (int k = g->first[i]; k < g->first[i] + g->count[i] && k < nparts_tasks; k++) {
+            struct cv *cv = g->cv[k];
+            int nd = 0, cap = nparts_tasks + (int)pt->ndeps + 1;
+            int *deps = xcalloc((size_t)cap, sizeof *deps);
             for (size_t d = 0; d < pt->ndeps; d++) {
                 int dp = pt->deps[d].part;
+                const struct part *dpt = &p->parts[dp];
+                bool shared = dpt->kind == PART_NETWORK || dpt->kind == PART_VOLUME;
                 for (int x = g->first[dp]; x < g->first[dp] + g->count[dp]; x++)
-                    deps[nd++] = x;
+                    if (!shared || g->cv[x] == cv)
+                        deps[nd++] = x;
+                if (makes_image(dpt) && uses_image_of(pt, dpt) && g->count[dp] &&
+                    !cv_part_here(cv, (size_t)dp) && !cv->down) {
+                    struct cv *from = cv_peer(cv, engines_slot_of(cv->es, p, (size_t)dp));
+                    if (from) {
+                        int mt = move_to(g, from, cv, dp);
+                        deps = xrealloc(deps, sizeof *deps * (size_t)(cap + 1));
+                        cap++;
+                        deps[nd++] = mt;
+                    }
+                }
             }
-            if (pt->kind == PART_CONTAINER && net >= 0)
-                deps[nd++] = net;
+            int net = (int)(cv - peers);
+            if (pt->kind == PART_CONTAINER && g->net[net] >= 0)
+                deps[nd++] = g->net[net];
             g->deps[k] = deps;
             g->t[k].deps = deps;
             g->t[k].ndeps = nd;
@@ -735,7 +886,7 @@ static void *prefetch_images(void *ud)
     for (size_t i = 0; i < p->nparts && !cv->o->images_only; i++) {
         const struct part *pt = &p->parts[i];
         if (!cv->sel->part[i] || pt->kind != PART_CONTAINER || pt->container->image_part >= 0 ||
-            pt->engine_part >= 0 || !pt->container->image)
+            !pt->container->image) /* (cv->sel: the parts on cv's engine) */
             continue;
         pthread_mutex_lock(&cv->lock);
         bool known = json_object_get(cv->images, pt->container->image) != NULL;
@@ -786,42 +937,170 @@ static int list_state(struct cv *cv, berr **err)
     return rc;
 }
 
+/* Which parts act on which engine: each selected part on its own; a
+ * network or volume part on every engine a selected part that needs it
+ * lives on (its own when none does). on[slot][part]. */
+static bool **placement(struct engine_set *es, const struct project *p,
+                        const struct project_sel *sel)
+{
+    size_t ns = engines_nslots(es);
+    bool **on = xcalloc(ns, sizeof *on);
+    for (size_t k = 0; k < ns; k++)
+        on[k] = xcalloc(p->nparts + 1, sizeof **on);
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        if (!sel->part[i] || pt->kind == PART_NETWORK || pt->kind == PART_VOLUME)
+            continue;
+        size_t k = engines_slot_of(es, p, i);
+        on[k][i] = true;
+        for (size_t d = 0; d < pt->ndeps; d++) {
+            int dp = pt->deps[d].part;
+            if (p->parts[dp].kind == PART_NETWORK || p->parts[dp].kind == PART_VOLUME)
+                on[k][dp] = sel->part[dp];
+        }
+    }
+    for (size_t i = 0; i < p->nparts; i++) {
+        bool anywhere = false;
+        for (size_t k = 0; k < ns; k++)
+            anywhere = anywhere || on[k][i];
+        if (sel->part[i] && !anywhere)
+            on[engines_slot_of(es, p, i)][i] = true;
+    }
+    return on;
+}
+
+/* An engine's share before the graph: list what it holds, check names,
+ * clear leftovers. An engine that does not answer or list is "down": its
+ * tasks fail with why. A name clash fails the run (before any write). */
+static int share_begin(struct cv *cv, berr **err)
+{
+    berr *e2 = NULL;
+    int rc = engines_get(cv->es, cv->slot, &cv->e, &e2);
+    if (rc == 0)
+        rc = list_state(cv, &e2);
+    if (rc < 0) {
+        if (cv->npeers == 1) { /* one engine: its error is the run's, as it always was */
+            berr_move(err, &e2);
+            return -1;
+        }
+        if (cv->e && e2)
+            berr_wrap(&e2, "%s", engines_label(cv->es, cv->slot));
+        cv->e = NULL;
+        berr_move(&cv->down, &e2);
+        return 0;
+    }
+    rc = preflight(cv, err);
+    if (rc == 0)
+        rc = cv_clear_leftovers(cv, err);
+    if (rc < 0 && cv->npeers > 1)
+        berr_wrap(err, "%s", engines_label(cv->es, cv->slot));
+    return rc;
+}
+
+static void share_end(struct cv *cv)
+{
+    json_decref(cv->by_name);
+    json_decref(cv->containers);
+    json_decref(cv->networks);
+    json_decref(cv->volumes);
+    json_decref(cv->images);
+    json_decref(cv->rebuilt);
+    json_decref(cv->pull_checked);
+    json_decref(cv->remade);
+    berr_free(cv->down);
+    pthread_mutex_destroy(&cv->lock);
+}
+
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err)
 {
+    struct engine_set *es = engines_single(e);
+    int rc = converge_engines(es, p, sel, o, out, err);
+    engines_free(es);
+    return rc;
+}
+
+int converge_engines(struct engine_set *es, const struct project *p,
+                     const struct project_sel *sel, const struct up_opts *o, struct plan *out,
+                     berr **err)
+{
     memset(out, 0, sizeof *out);
-    struct cv cv = {.e = e, .p = p, .sel = sel, .o = o, .plan = out,
-                    .images = json_object(), .rebuilt = json_object(), .pull_checked = json_object(),
-                    .remade = json_object(), .awaited = xcalloc(p->nparts + 1, sizeof(bool))};
-    pthread_mutex_init(&cv.lock, NULL);
-    int rc = list_state(&cv, err);
-    if (rc == 0)
-        rc = preflight(&cv, err);
-    if (rc == 0)
-        rc = cv_clear_leftovers(&cv, err);
+    size_t ns = engines_nslots(es);
+    bool **on = placement(es, p, sel);
+    pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER, net_lock = PTHREAD_MUTEX_INITIALIZER;
+    bool *awaited = xcalloc(p->nparts + 1, sizeof(bool));
+    struct cv *peers = xcalloc(ns, sizeof *peers);
+    struct project_sel *sels = xcalloc(ns, sizeof *sels);
+    size_t np = 0;
+    /* Nothing selected lives anywhere (a project left with no parts): the
+     * default engine still gets its orphans looked at, as one engine did. */
+    bool anything = false;
+    for (size_t k = 0; k < ns; k++)
+        for (size_t i = 0; i < p->nparts; i++)
+            anything = anything || on[k][i];
+    size_t fallback = engines_slot_of(es, p, p->nparts);
+    for (size_t k = 0; k < ns; k++) {
+        bool any = !anything && k == fallback;
+        for (size_t i = 0; i < p->nparts; i++)
+            any = any || on[k][i];
+        if (!any)
+            continue; /* no selected part lives there: never contacted */
+        sels[np] = (struct project_sel){.nparts = sel->nparts, .part = on[k],
+                                        .needed = sel->needed, .instance = sel->instance};
+        peers[np] = (struct cv){.p = p, .sel = &sels[np], .o = o, .es = es, .slot = k,
+                                .plan_lock = &plan_lock, .net_lock = &net_lock, .plan = out,
+                                .images = json_object(), .rebuilt = json_object(),
+                                .pull_checked = json_object(), .remade = json_object(),
+                                .awaited = awaited};
+        pthread_mutex_init(&peers[np].lock, NULL);
+        np++;
+    }
+    for (size_t k = 0; k < np; k++) {
+        peers[k].peers = peers;
+        peers[k].npeers = np;
+    }
+    int rc = 0;
+    for (size_t k = 0; k < np && rc == 0; k++)
+        rc = share_begin(&peers[k], err);
     struct graph g = {0};
-    if (rc == 0) {
-        build_graph(&cv, &g);
+    if (rc == 0 && np) {
+        build_graph(peers, np, &g);
         struct sched_opts so = {.parallel = o->parallel, .cancel = o->cancel,
-                                .observe = observe, .observe_ud = &cv};
+                                .observe = observe, .observe_ud = &peers[0]};
         rc = sched_run(g.t, g.n, &so, err);
     }
-    startup_watch_close(&cv);
-    if (rc == 0 && !o->images_only)
-        rc = orphans(&cv, err);
-    if (rc == 0 && !o->dry_run)
-        rc = settle_check(&cv, err);
+    for (size_t k = 0; k < np; k++)
+        startup_watch_close(&peers[k]);
+    /* Then on each engine whose tasks all went well (the others still
+     * converged theirs): orphans, and whether what should run does. */
+    for (size_t k = 0; k < np && (rc == 0 || np > 1); k++) {
+        struct cv *cv = &peers[k];
+        bool ok = !cv->down;
+        for (int x = 0; x < g.n && ok; x++)
+            ok = g.cv[x] != cv || g.t[x].state == TASK_DONE;
+        if (!ok)
+            continue;
+        berr *e2 = NULL;
+        int r = o->images_only ? 0 : orphans(cv, &e2);
+        if (r == 0 && !o->dry_run)
+            r = settle_check(cv, &e2);
+        if (r < 0 && np > 1)
+            berr_wrap(&e2, "%s", engines_label(es, cv->slot));
+        if (r < 0 && rc == 0) {
+            berr_move(err, &e2);
+            rc = -1;
+        }
+        berr_free(e2);
+    }
     graph_free(&g);
-    json_decref(cv.by_name);
-    json_decref(cv.containers);
-    json_decref(cv.networks);
-    json_decref(cv.volumes);
-    json_decref(cv.images);
-    json_decref(cv.rebuilt);
-    json_decref(cv.pull_checked);
-    json_decref(cv.remade);
-    free(cv.awaited);
-    pthread_mutex_destroy(&cv.lock);
+    for (size_t k = 0; k < np; k++)
+        share_end(&peers[k]);
+    for (size_t k = 0; k < ns; k++)
+        free(on[k]);
+    free(on);
+    free(sels);
+    free(peers);
+    free(awaited);
     return rc;
 }
 

@@ -44,6 +44,7 @@ struct action {
     char *reason;  /* why, for people: "missing", "changed: Env, Cmd", "orphan" */
     int level;     /* the part's stage, for display */
     enum action_note note;
+    char *engine;  /* the engine it acts on, for people (engines_name) */
 };
 
 struct plan {
@@ -56,7 +57,19 @@ void plan_clear(struct plan *pl);
  * with: tags berth made. NULL-terminated, each and the array malloc'd. */
 char **push_tags_of(const struct project *p, const char *image);
 
+/* Converge on the one engine e: every part acts there. */
 int converge(engine *e, const struct project *p, const struct project_sel *sel,
              const struct up_opts *o, struct plan *out, berr **err);
+
+/* Converge each selected part on its own engine (converge/engines.h), in
+ * one task graph: an engine is contacted only when a selected part lives
+ * there; one that cannot be reached fails its own parts (and what needs
+ * them), the others converge. Networks and volumes are made on every engine
+ * that has a part needing them; an image made on one engine and used on
+ * another is moved there (imagemove.c). */
+struct engine_set;
+int converge_engines(struct engine_set *es, const struct project *p,
+                     const struct project_sel *sel, const struct up_opts *o, struct plan *out,
+                     berr **err);
 
 #endif

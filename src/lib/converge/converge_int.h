@@ -6,19 +6,30 @@
 #include <pthread.h>
 
 #include "converge/converge.h"
+#include "converge/engines.h"
 #include "base/hash.h"
 #include "base/strbuf.h"
 #include "engine/http.h"
 
+/* One engine's share of a run: a run across several engines has one cv per
+ * engine a selected part lives on, and each task works with its part's. */
 struct cv {
-    engine *e;
+    engine *e;       /* NULL when the engine could not be reached: see down */
     const struct project *p;
-    const struct project_sel *sel;
+    const struct project_sel *sel; /* the parts this engine converges */
     const struct up_opts *o;
+    struct engine_set *es;
+    size_t slot;                   /* this engine's slot in es */
+    struct cv *peers;              /* every engine's share of the run, npeers of them */
+    size_t npeers;
+    berr *down;                    /* why e is NULL: fails each of its tasks */
+    bool down_said;                /* a plan said why in full once */
+    pthread_mutex_t *plan_lock;    /* the run's: guards plan, shared by the peers */
+    pthread_mutex_t *net_lock;     /* the run's: one network created at a time */
     json_t *containers, *networks, *volumes; /* what exists, listed once */
     json_t *by_name;                          /* container name -> its entry in containers */
     pthread_mutex_t lock;                     /* guards what follows */
-    struct plan *plan;
+    struct plan *plan;                        /* the run's (plan_lock) */
     /* keyed by a reference's normal form (image_ref_normal): any spelling */
     json_t *images;  /* ref -> {"Id", "Config"}: what each image is now */
     json_t *rebuilt; /* ref -> true: made (or, in a dry run, to be made) in this run */
@@ -31,6 +42,11 @@ struct cv {
                               * wait for readiness (startup.c) */
     bool watch_failed;       /* it could not be opened: waits poll */
 };
+
+/* The share of the run of the engine part slot lives on (NULL: none). */
+struct cv *cv_peer(struct cv *cv, size_t slot);
+/* Whether part i acts on cv's engine. */
+bool cv_part_here(const struct cv *cv, size_t part);
 
 /* Shared by converge.c and converge_container.c. */
 const char *cv_label_of(json_t *obj, const char *key);
@@ -99,6 +115,14 @@ int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
 int pull_part_converge(struct cv *cv, const struct part *pt, berr **err);
 int push_part_converge(struct cv *cv, const struct part *pt, berr **err);
 int cv_pull_needed(struct cv *cv, const struct part *pt, berr **err);
+/* An image part made on one engine (from), moved to another that uses it
+ * (imagemove.c): a task of the graph; ud is a struct move_task. */
+struct move_task {
+    struct cv *from, *to;
+    int part; /* the part that makes the image */
+};
+int image_move_task(void *ud, struct sched_task *t, berr **err);
+
 /* Copy parts (copypart.c). */
 int copy_part_converge(struct cv *cv, const struct part *pt, berr **err);
 

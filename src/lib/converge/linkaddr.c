@@ -113,8 +113,21 @@ int link_addresses(engine *e, const struct project *p, const struct container *c
     *out = xcalloc(c->nlinks ? c->nlinks : 1, sizeof **out);
     *n = 0;
     cleanup_free char *net = project_network_name(p);
+    int here = -1; /* the engine part c lives on */
+    for (size_t i = 0; i < p->nparts; i++)
+        if (p->parts[i].container == c)
+            here = p->parts[i].engine_part;
     for (size_t i = 0; i < c->nlinks; i++) {
         const struct cref *r = &c->links[i];
+        int there = p->parts[r->part].engine_part;
+        if (there != here && there >= 0) {
+            /* On another engine: its published port, at the host-address of
+             * its engine part (the loader made sure there is one), taken
+             * as a master's link outside the project is. */
+            const char *ha = part_value(&p->parts[there], "host-address");
+            (*out)[(*n)++] = (struct link_ip){link_alias(p, r), xstrdup(ha ? ha : ""), true, NULL};
+            continue;
+        }
         if (in->type == INSTANCE_MASTER) {
             char *ip = NULL;
             if (link_outside(c, link_alias(p, r), &ip, err) < 0)

@@ -171,6 +171,30 @@ int targets_select(const struct project *p, const char *project_name, struct tar
     return 0;
 }
 
+/* The engines to list: each engine slot a part the targets name (all of
+ * the project's parts without them) lives on; a project that did not load
+ * has the default engine only. */
+static size_t *scope_slots(const struct scope *s, const struct project_sel *sel, size_t *n)
+{
+    const struct project *p = s->p;
+    size_t ns = engines_nslots(s->es);
+    size_t *v = xcalloc(ns, sizeof *v);
+    bool *seen = xcalloc(ns, sizeof *seen);
+    *n = 0;
+    for (size_t i = 0; p && i < p->nparts; i++) {
+        if (p->parts[i].kind == PART_ENGINE || (sel && !sel->part[i]))
+            continue;
+        size_t k = engines_slot_of(s->es, p, i);
+        if (!seen[k])
+            v[(*n)++] = k;
+        seen[k] = true;
+    }
+    if (*n == 0)
+        v[(*n)++] = p ? ENGINES_DEFAULT(p) : 0;
+    free(seen);
+    return v;
+}
+
 int scope_open(const struct scope_opts *o, struct scope *s, berr **err)
 {
     memset(s, 0, sizeof *s);
@@ -187,31 +211,88 @@ int scope_open(const struct scope_opts *o, struct scope *s, berr **err)
     } else {
         s->name = s->p->name;
     }
-    /* The engine the targets live on (all of the project's without them). */
+    /* The engines the targets live on (all of the project's without them). */
     struct project_sel *sel = NULL;
     berr *serr = NULL;
-    if (s->p && o->ntargets > 0 &&
+    bool all = o->ntargets == 0;
+    for (int i = 0; i < o->ntargets; i++)
+        all = all || streq(o->targets[i], "all");
+    if (s->p && !all &&
         project_select(s->p, o->targets, o->ntargets, false, &sel, &serr) < 0) {
         berr_free(serr); /* targets_select below names the unknown target */
         sel = NULL;
     }
-    int orc = engines_open(s->p, sel, o->engine_url, false, &s->e, err);
-    int ei = -1;
-    if (orc == 0 && s->p && engines_part_of(s->p, sel, &ei, NULL) == 0 && ei >= 0)
-        s->engine_name = s->p->parts[ei].name;
-    else if (orc == 0)
-        s->engine_name = engine_address(s->e);
+    s->es = engines_new(s->p, o->engine_url, false);
+    size_t nslots;
+    size_t *slots = scope_slots(s, sel, &nslots);
     project_sel_free(sel);
-    if (orc < 0 ||
-        api_list(s->e, "containers", s->name, &s->listed, err) < 0)
+    s->engines = xcalloc(nslots, sizeof *s->engines);
+    s->engine_names = xcalloc(nslots, sizeof *s->engine_names);
+    s->listed = json_array();
+    int rc = 0;
+    for (size_t k = 0; k < nslots && rc == 0; k++) {
+        engine *e = NULL;
+        json_t *listed = NULL;
+        berr *e2 = NULL;
+        int r = engines_get(s->es, slots[k], &e, &e2);
+        if (r == 0)
+            r = api_list(e, "containers", s->name, &listed, &e2);
+        if (r < 0 && nslots == 1) {
+            berr_move(err, &e2); /* one engine: its error is the command's */
+            rc = -1;
+        } else if (r < 0) {
+            /* One engine that does not answer fails only what lives there:
+             * the command goes on with the others, and fails at its end. */
+            if (e)
+                berr_wrap(&e2, "%s", engines_label(s->es, slots[k]));
+            if (!s->down)
+                berr_move(&s->down, &e2);
+            berr_free(e2);
+        } else {
+            const char *name = s->p && slots[k] < s->p->nparts ? engines_name(s->es, slots[k])
+                                                               : engine_address(e);
+            size_t first = s->nall;
+            s->all = xrealloc(s->all, sizeof *s->all * (s->nall + json_array_size(listed) + 1));
+            for (size_t i = 0; i < json_array_size(listed); i++) {
+                fill(&s->all[s->nall], json_array_get(listed, i));
+                s->all[s->nall].e = e;
+                s->all[s->nall].engine_name = name;
+                s->nall++;
+            }
+            (void)first;
+            s->engines[s->nengines] = e;
+            s->engine_names[s->nengines++] = name;
+            json_array_extend(s->listed, listed); /* the targets borrow from these */
+        }
+        json_decref(listed);
+    }
+    free(slots);
+    if (rc < 0)
         return -1;
-    s->nall = json_array_size(s->listed);
-    s->all = xcalloc(s->nall ? s->nall : 1, sizeof *s->all);
-    for (size_t i = 0; i < s->nall; i++)
-        fill(&s->all[i], json_array_get(s->listed, i));
+    if (!s->all)
+        s->all = xcalloc(1, sizeof *s->all);
+    if (s->nengines == 1) {
+        s->e = s->engines[0];
+        s->engine_name = s->engine_names[0];
+    }
     qsort(s->all, s->nall, sizeof *s->all, by_part_instance);
-    return targets_select(s->p, s->name, s->all, s->nall, o->targets, o->ntargets, &s->whole,
-                          err);
+    if (targets_select(s->p, s->name, s->all, s->nall, o->targets, o->ntargets, &s->whole,
+                       err) < 0)
+        return -1;
+    /* Several engines: the one the selected containers share, if they do. */
+    for (size_t i = 0; !s->e && s->nengines > 1 && i < s->nall; i++) {
+        if (!s->all[i].selected)
+            continue;
+        bool one = true;
+        for (size_t j = i + 1; j < s->nall && one; j++)
+            one = !s->all[j].selected || s->all[j].e == s->all[i].e;
+        if (one) {
+            s->e = s->all[i].e;
+            s->engine_name = s->all[i].engine_name;
+        }
+        break;
+    }
+    return 0;
 }
 
 void scope_close(struct scope *s)
@@ -220,11 +301,59 @@ void scope_close(struct scope *s)
         free(s->all[i].subject);
     free(s->all);
     json_decref(s->listed);
-    engine_free(s->e);
+    engines_free(s->es); /* with every engine it opened */
+    free(s->engines);
+    free(s->engine_names);
+    berr_free(s->down);
     berr_free(s->load_err);
     if (s->p)
         project_free(s->p);
     memset(s, 0, sizeof *s);
+}
+
+void scope_share(const struct scope *s, size_t k, struct scope *share)
+{
+    *share = *s;
+    share->e = s->engines[k];
+    share->engine_name = s->engine_names[k];
+    share->engines = &share->e;
+    share->engine_names = &share->engine_name;
+    share->nengines = 1;
+    share->down = NULL;
+    share->load_err = s->load_err;
+    share->all = xcalloc(s->nall + 1, sizeof *share->all);
+    share->nall = 0;
+    for (size_t i = 0; i < s->nall; i++)
+        if (s->all[i].e == share->e)
+            share->all[share->nall++] = s->all[i];
+}
+
+void scope_share_release(struct scope *share)
+{
+    free(share->all);
+    memset(share, 0, sizeof *share);
+}
+
+int scope_one_engine(const struct scope *s, engine **e, berr **err)
+{
+    *e = s->e;
+    if (s->e)
+        return 0;
+    const struct target *a = NULL;
+    for (size_t i = 0; i < s->nall; i++) {
+        if (!s->all[i].selected)
+            continue;
+        if (!a)
+            a = &s->all[i];
+        else if (s->all[i].e != a->e)
+            return berr_set(err, BERR_USAGE,
+                            "%s lives on engine %s and %s on engine %s: name containers of one "
+                            "engine", a->subject, a->engine_name, s->all[i].subject,
+                            s->all[i].engine_name);
+    }
+    if (s->down)
+        return berr_set(err, s->down->code, "%s", s->down->msg);
+    return berr_set(err, BERR_FAILURE, "no container of project '%s' matches", s->name);
 }
 
 struct each {

@@ -31,6 +31,8 @@ struct target {
     int stop_timeout;     /* berth.stop-timeout label, else STOP_TIMEOUT_DEFAULT */
     bool keep;            /* berth.keep=true */
     bool selected;        /* named by the targets */
+    engine *e;            /* the engine it lives on (the scope's) */
+    const char *engine_name; /* its engine part's name, else the engine's address */
 };
 
 /* Everything a lifecycle command starts from. */
@@ -38,8 +40,16 @@ struct scope {
     struct project *p;   /* NULL when loading failed and the -p name stood in */
     const char *name;    /* the project name the labels carry */
     berr *load_err;      /* why p is NULL (for a note), else NULL */
-    engine *e;
+    engine *e;           /* the one engine of the project, or of the selected containers;
+                            NULL when they live on several (see engines) */
     const char *engine_name; /* the engine part e came from, else e's address */
+    /* The engines the project's parts live on (one, unless parts say
+     * `engine =`), each listed: targets carry theirs. */
+    struct engine_set *es;
+    engine **engines;
+    const char **engine_names;
+    size_t nengines;
+    berr *down;          /* an engine that did not answer or list, naming it */
     json_t *listed;      /* every container with the project label, any state */
     struct target *all;  /* one per listed container, sorted by part, instance, name */
     size_t nall;
@@ -60,6 +70,15 @@ struct scope_opts {
  * needed) after a failed scope_open too. */
 int scope_open(const struct scope_opts *o, struct scope *s, berr **err);
 void scope_close(struct scope *s);
+
+/* The share of the scope on its k-th engine (k < s->nengines): e, the
+ * engine's name and its containers (copies of the targets); the rest
+ * borrowed. Release with scope_share_release (never scope_close). */
+void scope_share(const struct scope *s, size_t k, struct scope *share);
+void scope_share_release(struct scope *share);
+/* The engine the selected containers live on, for commands that act on one
+ * (logs, exec, cp): s->e, or an error naming two engines. */
+int scope_one_engine(const struct scope *s, engine **e, berr **err);
 
 /* Pure: mark list[i].selected for targets (none or "all": all of them).
  * p may be NULL (names then come from the labels alone). */

@@ -56,6 +56,12 @@ static struct rkv *written(struct part *pt, struct rsec *s, const char *key)
 
 static void check_combinations(struct loader *L, struct part *pt, struct rsec *s)
 {
+    const char *ha = pt->kind == PART_ENGINE ? part_value(pt, "host-address") : NULL;
+    int family = 0;
+    const char *bad = ha ? check_ip(ha, &family) : NULL;
+    if (bad)
+        load_problem(L, s, sec_find(s, "host-address"),
+                     "'%s' %s (links across engines put it in /etc/hosts)", ha, bad);
     const char *user = part_value(pt, "username"), *pass = part_value(pt, "password");
     if ((pt->kind == PART_PULL || pt->kind == PART_PUSH) && (!user) != (!pass))
         load_problem(L, s, sec_find(s, user ? "username" : "password"),
@@ -227,6 +233,55 @@ static void make_settings(struct loader *L, int pi)
     refuse_not_acting(L, pt, s);
 }
 
+/* A link to a part on another engine reaches that part's published port at
+ * its engine part's host-address: both must be there, or the link could
+ * not resolve (refused here rather than failing at up). */
+static void check_links_across_engines(struct loader *L)
+{
+    const struct project *p = L->p;
+    for (size_t i = 0; i < p->nparts; i++) {
+        const struct part *pt = &p->parts[i];
+        if (pt->kind != PART_CONTAINER)
+            continue;
+        for (size_t k = 0; k < pt->container->nlinks; k++) {
+            const struct cref *r = &pt->container->links[k];
+            if (r->part < 0 || p->parts[r->part].kind != PART_CONTAINER)
+                continue;
+            const struct part *to = &p->parts[r->part];
+            if (to->engine_part == pt->engine_part)
+                continue;
+            struct rsec *s = L->part_sec[i];
+            struct rkv *kv = sec_find(s, "links");
+            const char *here = pt->engine_part >= 0 ? p->parts[pt->engine_part].name : "the default engine";
+            if (to->engine_part < 0)
+                load_problem(L, s, kv,
+                             "link to '%s', which lives on the default engine while this part "
+                             "lives on '%s': a link across engines reaches the linked part's "
+                             "published port at its engine part's host-address; put '%s' on "
+                             "an engine part (engine = NAME) that sets host-address",
+                             to->name, here, to->name);
+            else if (!part_value(&p->parts[to->engine_part], "host-address"))
+                load_problem(L, s, kv,
+                             "link to '%s' on engine part '%s' (%s:%d), which has no "
+                             "host-address: set host-address = the address this host's other "
+                             "engines' containers reach its published ports on",
+                             to->name, p->parts[to->engine_part].name,
+                             p->parts[to->engine_part].loc.file,
+                             p->parts[to->engine_part].loc.line);
+            const struct instance *ti =
+                &to->container->instances[r->instance < 0 ? 0 : r->instance];
+            if (to->container->nports == 0 || !ti->publish_ports)
+                load_problem(L, s, kv,
+                             "link to '%s', which lives on another engine and publishes no "
+                             "port: a link across engines reaches a published port; give "
+                             "'%s' ports = ADDRESS:PORT:PORT bound to an address the other "
+                             "engine's containers reach (and publish_ports = true, or an "
+                             "instance type that publishes)",
+                             to->name, to->name);
+        }
+    }
+}
+
 static void project_settings(struct loader *L)
 {
     struct project *p = L->p;
@@ -363,5 +418,6 @@ void resolve_parts(struct loader *L)
         }
     }
     instances_resolve(L);
+    check_links_across_engines(L);
 }
 

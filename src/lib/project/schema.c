@@ -269,6 +269,9 @@ static const struct keydef engine_keys[] = {
     K("tls-ca", KT_FILE),
     K("tls-cert", KT_FILE),
     K("tls-key", KT_FILE),
+    /* the address other engines' containers reach this engine's published
+     * ports on: links across engines resolve to it (converge/linkaddr.c) */
+    K("host-address", KT_STR),
     K("depends", KT_PARTS),
     K("timeout", KT_DURATION),
 };

@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# One project across two engines (issue 17): each part acts on its own
+# engine in one run. The test starts two private engines of its own (A and
+# B) and stops them by pid. An image built on A and used on B is moved by
+# berth (images/get -> images/load); a container on B linked to one on A
+# reaches A's published port at A's host-address: an address of this host
+# that B's containers reach (the host's own non-loopback address: B's
+# containers route to it through B's bridge, and it is local to the host, so
+# the published port bound on it answers).
+load helpers
+
+setup_file() {
+    export ME_A=/tmp/mea.$$ ME_B=/tmp/meb.$$
+    "$BERTH" engine start --dir "$ME_A" >/dev/null
+    "$BERTH" engine start --dir "$ME_B" >/dev/null
+    DOCKER_HOST=unix://$ME_A/docker.sock busybox_image berth-busybox
+    DOCKER_HOST=unix://$ME_B/docker.sock busybox_image berth-busybox
+    # the host's first global non-loopback IPv4 address that is not a bridge's
+    HOSTIP=$(ip -4 -o addr show scope global | awk '$2 !~ /^(br-|docker|veth)/ {print $4}' |
+             cut -d/ -f1 | head -1)
+    export HOSTIP
+}
+
+teardown_file() {
+    "$BERTH" engine stop --purge --dir "$ME_A" >/dev/null 2>&1
+    "$BERTH" engine stop --purge --dir "$ME_B" >/dev/null 2>&1
+    rm -rf "$ME_A" "$ME_B"
+}
+
+setup() {
+    [ -n "$HOSTIP" ] || skip "this host has no non-loopback IPv4 address"
+    P=$(test_project)
+    D=$(mktemp -d)
+    SOCK_A=$ME_A/docker.sock
+    SOCK_B=$ME_B/docker.sock
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.getsockname()[1])')
+    mkdir -p "$D/web"
+    cat > "$D/web/Dockerfile" <<DF
+FROM berth-busybox
+RUN mkdir -p /www && echo "hello from engine A" > /www/index.html
+DF
+    cat > "$D/berth.ini" <<INI
+[project]
+name = $P
+[eng_a]
+recipe = engine
+url = unix://$SOCK_A
+host-address = $HOSTIP
+[eng_b]
+recipe = engine
+url = unix://$SOCK_B
+[webimg]
+recipe = build
+source = web
+engine = eng_a
+[web]
+recipe = container
+build = webimg
+engine = eng_a
+command = httpd -f -p 8080 -h /www
+ports = $HOSTIP:$PORT:8080
+publish_ports = true
+[client]
+recipe = container
+build = webimg
+engine = eng_b
+links = web
+command = sleep 300
+INI
+}
+
+teardown() {
+    "$BERTH" -C "$D" down >/dev/null 2>&1 || true
+    rm -rf "$D"
+}
+
+api() { curl -sf --unix-socket "$1" "http://e$2"; }
+has_container() { api "$1" "/containers/$2/json" >/dev/null; }
+# id and creation time of a container: what a second up must leave alone
+ident() { api "$1" "/containers/$2/json" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["Id"], j["Created"])'; }
+image_id() { api "$1" "/images/$2/json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])'; }
+
+@test "one project on two engines: build and serve on A, a linked client on B fetches through the link; ps, a no-op up, down" {
+    run berth -C "$D" --progress plain up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    has_container "$SOCK_A" "$P-web-main"
+    ! has_container "$SOCK_B" "$P-web-main"
+    has_container "$SOCK_B" "$P-client-main"
+    ! has_container "$SOCK_A" "$P-client-main"
+    # the image built on A was moved to B, the same image
+    [ "$(image_id "$SOCK_A" "$P/webimg")" = "$(image_id "$SOCK_B" "$P/webimg")" ]
+    ! api "$SOCK_B" "/images/json" | grep -q '"RepoTags":\[\]'
+    # the link resolves to A's host-address, as a hosts entry and the env
+    run berth -C "$D" exec client cat /etc/hosts
+    [[ "$output" == *"$HOSTIP"*"web"* ]]
+    run berth -C "$D" exec client sh -c 'echo $WEB_CONTAINER_IP'
+    [ "$output" = "$HOSTIP" ]
+    # an HTTP fetch through the link name, from B to A's published port
+    run berth -C "$D" exec client wget -q -O - "http://web:$PORT/index.html"
+    [ "$status" -eq 0 ] || { ip -4 route; berth -C "$D" exec client ip route; }
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "hello from engine A" ]
+    # ps shows both engines
+    run berth -C "$D" ps
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"client"*"main"*"eng_b"*"Up "* ]]
+    [[ "$output" == *"web"*"main"*"eng_a"*"Up "* ]]
+    # a second up writes nothing on either engine
+    local wa cb
+    wa=$(ident "$SOCK_A" "$P-web-main")
+    cb=$(ident "$SOCK_B" "$P-client-main")
+    local since
+    since=$(date +%s)
+    run berth -C "$D" --progress plain up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"0 change(s)"* ]]
+    [[ "$output" != *"moving"* ]]
+    [ "$(ident "$SOCK_A" "$P-web-main")" = "$wa" ]
+    [ "$(ident "$SOCK_B" "$P-client-main")" = "$cb" ]
+    local until
+    until=$(( $(date +%s) + 1 ))
+    # no event on either engine's containers, images, networks or volumes
+    for s in "$SOCK_A" "$SOCK_B"; do
+        ev=$(curl -s --max-time 5 --unix-socket "$s" "http://e/events?since=$since&until=$until")
+        echo "events on $s: $ev"
+        [ -z "$ev" ]
+    done
+    # down empties both
+    run berth -C "$D" down
+    [ "$status" -eq 0 ]
+    ! has_container "$SOCK_A" "$P-web-main"
+    ! has_container "$SOCK_B" "$P-client-main"
+    [ "$(api "$SOCK_A" "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22berth.project%3D$P%22%5D%7D")" = "[]" ]
+    [ "$(api "$SOCK_B" "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22berth.project%3D$P%22%5D%7D")" = "[]" ]
+    [ "$(api "$SOCK_A" "/networks?filters=%7B%22label%22%3A%5B%22berth.project%3D$P%22%5D%7D")" = "[]" ]
+    [ "$(api "$SOCK_B" "/networks?filters=%7B%22label%22%3A%5B%22berth.project%3D$P%22%5D%7D")" = "[]" ]
+}
+
+@test "plan groups the changes by engine and names the image move" {
+    run berth -C "$D" plan
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"changes on engine eng_a ("*"build"*"image webimg"*"create    web:main"* ]]
+    [[ "$output" == *"changes on engine eng_b ("*"move      image webimg to eng_b"*"create    client:main"* ]]
+}
+
+@test "engine B stopped: up fails B's parts naming engine part and address, and still converges A's" {
+    "$BERTH" engine stop --dir "$ME_B" >/dev/null
+    run berth -C "$D" --progress plain up
+    echo "$output"
+    "$BERTH" engine start --dir "$ME_B" >/dev/null
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"engine part 'eng_b' ($D/berth.ini:"*") at unix://$SOCK_B"* ]]
+    has_container "$SOCK_A" "$P-web-main"
+    [ "$(api "$SOCK_A" "/containers/$P-web-main/json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["State"]["Status"])')" = running ]
+    ! has_container "$SOCK_B" "$P-client-main"
+}
+
+@test "a link across engines to an engine part without host-address, or to a part publishing no port, is refused with file:line" {
+    sed -i '/^host-address/d' "$D/berth.ini"
+    run berth -C "$D" up
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:"*"link to 'web' on engine part 'eng_a'"*"has no host-address"* ]]
+    ! has_container "$SOCK_A" "$P-web-main"
+    sed -i "s/^url = unix:\/\/$(echo "$SOCK_A" | sed 's/\//\\\//g')$/&\nhost-address = $HOSTIP/; /^publish_ports = /d" "$D/berth.ini"
+    run berth -C "$D" up
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:"*"link to 'web', which lives on another engine and publishes no port"* ]]
+    ! has_container "$SOCK_A" "$P-web-main"
+}
