@@ -55,6 +55,8 @@ static void find_kinds(struct loader *L)
             continue;
         s->kind = SCHEMA_INSTANCE;
         s->parent = loader_find_sec(L, s->name, NULL);
+        if (s->parent)
+            *ARENA_PUSH(L->a, s->parent->insts, s->parent->ninsts, s->parent->insts_cap) = s;
         if (!s->parent) {
             report_at(L, s->loc, NULL, NULL, "[%s:%s]: no part '%s' in this project%s", s->name,
                       s->inst, s->name, suggest_part(L, s->name, 1u << PART_CONTAINER));

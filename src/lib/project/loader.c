@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -148,15 +149,38 @@ bool key_eq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The key of a section in L->sec_index: its name, and for an instance
+ * section a NUL and the instance's name (names hold no NUL, so no part's
+ * key is an instance's). In *len; a buffer of the arena when an instance. */
+static const char *sec_key(struct loader *L, const char *name, const char *inst, size_t *len)
+{
+    size_t n = strlen(name);
+    if (!inst) {
+        *len = n;
+        return name;
+    }
+    size_t m = strlen(inst);
+    char *k = arena_alloc(L->a, n + 1 + m + 1);
+    memcpy(k, name, n + 1);
+    memcpy(k + n + 1, inst, m + 1);
+    *len = n + 1 + m;
+    return k;
+}
+
 struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst)
 {
-    for (size_t i = 0; i < L->nsec; i++) {
-        struct rsec *s = L->sec[i];
-        if (s->name[0] == name[0] && streq(s->name, name) &&
-            (inst ? streq(s->inst, inst) : !s->inst))
-            return s;
+    size_t len;
+    if (!inst)
+        return strmap_getn(&L->sec_index, name, strlen(name));
+    char small[256];
+    size_t n = strlen(name), m = strlen(inst);
+    if (n + 1 + m < sizeof small) { /* no arena copy for a lookup of a short name */
+        memcpy(small, name, n + 1);
+        memcpy(small + n + 1, inst, m + 1);
+        return strmap_getn(&L->sec_index, small, n + 1 + m);
     }
-    return NULL;
+    const char *k = sec_key(L, name, inst, &len);
+    return strmap_getn(&L->sec_index, k, len);
 }
 
 struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
@@ -176,6 +200,9 @@ struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struc
     s->layer = layer;
     s->part = -1;
     *ARENA_PUSH(L->a, L->sec, L->nsec, L->cap) = s;
+    size_t len;
+    const char *k = sec_key(L, s->name, s->inst, &len);
+    strmap_putn(&L->sec_index, k, len, s, false);
     return s;
 }
 
@@ -227,14 +254,14 @@ void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc
     d->loc = loc;
 }
 
+void note_image_maker(struct loader *L, int i)
+{
+    const char *repo = image_repo(L->a, L->p->parts[i].image);
+    strmap_put(&L->image_index, repo, (void *)(uintptr_t)(i + 1), false);
+}
+
 int find_image_maker(struct loader *L, const char *ref)
 {
-    const char *repo = image_repo(L->a, ref);
-    for (size_t i = 0; i < L->p->nparts; i++) {
-        struct part *pt = &L->p->parts[i];
-        if ((IMAGE_MAKERS & (1u << pt->kind)) && pt->image &&
-            streq(image_repo(L->a, pt->image), repo))
-            return (int)i;
-    }
-    return -1;
+    uintptr_t v = (uintptr_t)strmap_get(&L->image_index, image_repo(L->a, ref));
+    return v ? (int)v - 1 : -1;
 }

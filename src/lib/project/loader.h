@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "project/ini.h"
 #include "base/diag.h"
+#include "base/strmap.h"
 #include "project/project.h"
 #include "project/schema.h"
 
@@ -52,6 +53,9 @@ struct rsec {
     bool invalid;      /* bad name or kind: reported, no further checks */
     bool in_file;      /* declared by a file (not only by -s or a folder) */
     int part;          /* index in project parts, or -1 */
+    /* a part's instance sections ([name:inst]), in the order of L->sec */
+    struct rsec **insts;
+    size_t ninsts, insts_cap;
     struct rkv *kv;
     size_t nkv, cap;
 };
@@ -76,6 +80,11 @@ struct loader {
     char *const *env;
     struct rsec **sec;
     size_t nsec, cap;
+    /* the same sections by name: "name", or "name\0inst" (loader_find_sec) */
+    struct strmap sec_index;
+    /* the image repository each image maker makes -> its part index + 1
+     * (find_image_maker; filled as the resolve stage names the images) */
+    struct strmap image_index;
     /* substitution in progress, to name a cycle when one closes */
     struct rkv **stack;
     struct rsec **stack_sec;
@@ -129,5 +138,8 @@ struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struc
  * ignored), or -1. */
 void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc);
 int find_image_maker(struct loader *L, const char *ref);
+/* Part i makes pt->image from now on (set just before): find_image_maker
+ * finds it, unless a part before it makes the same repository. */
+void note_image_maker(struct loader *L, int i);
 
 #endif

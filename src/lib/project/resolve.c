@@ -278,6 +278,7 @@ static void make_parts(struct loader *L)
         if (!L->sec[i]->invalid && L->sec[i]->kind >= 0 && L->sec[i]->kind < PART_KIND_COUNT)
             n++;
     p->parts = arena_alloc(L->a, (n + 1) * sizeof *p->parts);
+    strmap_init(&p->part_index, L->a);
     L->part_sec = arena_alloc(L->a, (n + 1) * sizeof *L->part_sec);
     L->dep_cap = xcalloc(n + 1, sizeof *L->dep_cap);
     for (size_t i = 0; i < L->nsec; i++) {
@@ -292,6 +293,7 @@ static void make_parts(struct loader *L)
         pt->engine_part = -1;
         s->part = (int)p->nparts;
         L->part_sec[p->nparts++] = s;
+        strmap_put(&p->part_index, pt->name, (void *)(uintptr_t)p->nparts, false);
     }
 }
 
@@ -315,6 +317,7 @@ static void image_makers(struct loader *L)
         pt->image = pt->kind == PART_PULL && !image_has_tag(kv->val)
                         ? arena_printf(L->a, "%s:latest", kv->val)
                         : kv->val;
+        note_image_maker(L, (int)i);
     }
 }
 
