@@ -5,14 +5,14 @@
 
 #include "base/arena.h"
 
-static size_t fnv1a(const char *s, size_t n)
+static uint32_t fnv1a(const char *s, size_t n)
 {
     uint64_t h = 14695981039346656037ull;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
-    return (size_t)h;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 void strmap_init(struct strmap *m, struct arena *a)
@@ -21,7 +21,7 @@ void strmap_init(struct strmap *m, struct arena *a)
 }
 
 static struct strmap_slot *probe(struct strmap_slot *slots, size_t cap, const char *key,
-                                 size_t len, size_t hash)
+                                 size_t len, uint32_t hash)
 {
     for (size_t i = hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
         struct strmap_slot *s = &slots[i];
@@ -59,10 +59,10 @@ void *strmap_putn(struct strmap *m, const char *key, size_t len, void *val, bool
 {
     if (2 * (m->n + 1) > m->cap)
         grow(m);
-    size_t hash = fnv1a(key, len);
+    uint32_t hash = fnv1a(key, len);
     struct strmap_slot *s = probe(m->slots, m->cap, key, len, hash);
     if (!s->key) {
-        *s = (struct strmap_slot){.key = key, .len = len, .hash = hash, .val = val};
+        *s = (struct strmap_slot){.key = key, .val = val, .len = (uint32_t)len, .hash = hash};
         m->n++;
     } else if (replace) {
         s->val = val;

@@ -17,9 +17,9 @@ struct arena;
 
 struct strmap_slot {
     const char *key; /* NULL: empty */
-    size_t len;
-    size_t hash;
     void *val;
+    uint32_t len;    /* keys are names: far below 4 GB */
+    uint32_t hash;
 };
 
 struct strmap {

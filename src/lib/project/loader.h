@@ -123,7 +123,8 @@ const char *suggest_part(struct loader *L, const char *name, unsigned mask);
 bool key_eq(const char *a, const char *b);
 struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst);
 struct rkv *sec_find(struct rsec *s, const char *key);
-/* Add or override key in s from a source of the given layer. */
+/* Add or override key in s from a source of the given layer (key copied,
+ * except for L_DEFAULT: a string that lives as long as the project). */
 void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
              struct loc loc, const char *base, int layer, bool append);
 struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
