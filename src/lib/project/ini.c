@@ -25,6 +25,7 @@ struct parser {
     size_t pending_blank;    /* blank lines seen inside the value so far */
     size_t nkeys;            /* in the whole file, for INI_MAX_KEYS */
     struct strmap names;     /* section name -> index + 1 of its first section */
+    struct strmap keys;      /* section number + key -> index + 1 in its section */
     bool stop;               /* a limit passed: reported, the rest is not read */
 };
 
@@ -212,16 +213,22 @@ static void parse_key(struct parser *P, const char *l, size_t n, int line)
         P->stop = true;
         return;
     }
-    for (size_t i = 0; i < s->nkv; i++) {
-        if (strlen(s->kv[i].key) == kn && memcmp(s->kv[i].key, k, kn) == 0) {
-            diag_add(P->d, P->doc->file, line, s->name && *s->name ? s->name : NULL,
-                     s->kv[i].key, "set twice in one section (first at line %d; keep one)",
-                     s->kv[i].line);
-            return;
-        }
+    /* The key after its section's number, in P->keys: a key set twice in a
+     * section of 1,000 keys is found without a scan. */
+    uint32_t sec = (uint32_t)(s - P->doc->sec);
+    char *sk = arena_alloc(P->doc->a, sizeof sec + kn + 1);
+    memcpy(sk, &sec, sizeof sec);
+    memcpy(sk + sizeof sec, k, kn);
+    uintptr_t me = s->nkv + 1;
+    uintptr_t first = (uintptr_t)strmap_putn(&P->keys, sk, sizeof sec + kn, (void *)me, false);
+    if (first != me) {
+        diag_add(P->d, P->doc->file, line, s->name && *s->name ? s->name : NULL,
+                 s->kv[first - 1].key, "set twice in one section (first at line %d; keep one)",
+                 s->kv[first - 1].line);
+        return;
     }
     struct ini_kv *kv = ARENA_PUSH(P->doc->a, s->kv, s->nkv, s->cap);
-    kv->key = arena_strndup(P->doc->a, k, kn);
+    kv->key = sk + sizeof sec;
     kv->line = line;
     kv->append = append;
     kv->value = "";
@@ -281,6 +288,7 @@ struct ini_doc *ini_parse(const char *file, const char *text, size_t len, struct
     doc->file = arena_strdup(a, file ? file : "-");
     struct parser P = {.doc = doc, .d = d, .first = STRBUF_INIT, .cont = STRBUF_INIT};
     strmap_init(&P.names, doc->a);
+    strmap_init(&P.keys, doc->a);
     int line = 0;
     size_t off = 0;
     /* A UTF-8 byte order mark is noise some editors add. */

@@ -104,6 +104,7 @@ static void check_key(struct loader *L, struct rsec *s, struct rkv *kv)
         return;
     }
     kv->key = d->name;
+    sec_rekey(L, s, kv);
     kv->def = d;
     if (d->flags & F_SECRET)
         kv->secret = true;
@@ -193,6 +194,7 @@ static void add_default(struct loader *L, struct rsec *s, const char *key, const
     kv = sec_find(s, key);
     kv->def = schema_find(s->kind, key);
     kv->key = kv->def ? kv->def->name : kv->key;
+    sec_rekey(L, s, kv);
 }
 
 static void add_defaults(struct loader *L)

@@ -206,8 +206,51 @@ struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struc
     return s;
 }
 
+#define KEY_INDEX_FROM 32
+
+/* key with '_' as '-' (key_eq's spelling) into buf of cap bytes: its
+ * length, or (size_t)-1 when it does not fit. */
+static size_t key_norm(const char *key, char *buf, size_t cap)
+{
+    size_t n = strlen(key);
+    if (n >= cap)
+        return (size_t)-1;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = key[i] == '_' ? '-' : key[i];
+    return n;
+}
+
+/* s->kv[i] in s's index, unless a live key of that name before it is. */
+static void key_index_add(struct arena *a, struct rsec *s, size_t i)
+{
+    const char *k = s->kv[i].key;
+    char *nk = arena_alloc(a, strlen(k) + 1);
+    size_t n = key_norm(k, nk, strlen(k) + 1);
+    uintptr_t cur = (uintptr_t)strmap_getn(s->keys, nk, n);
+    const struct rkv *have = cur ? &s->kv[cur - 1] : NULL;
+    if (!have || have->dropped || !key_eq(have->key, k) || cur - 1 > i)
+        strmap_putn(s->keys, nk, n, (void *)(uintptr_t)(i + 1), true);
+}
+
+void sec_rekey(struct loader *L, struct rsec *s, struct rkv *kv)
+{
+    if (s->keys)
+        key_index_add(L->a, s, (size_t)(kv - s->kv));
+}
+
 struct rkv *sec_find(struct rsec *s, const char *key)
 {
+    char nk[128];
+    size_t n;
+    if (s->keys && (n = key_norm(key, nk, sizeof nk)) != (size_t)-1) {
+        uintptr_t i = (uintptr_t)strmap_getn(s->keys, nk, n);
+        if (!i)
+            return NULL;
+        struct rkv *kv = &s->kv[i - 1];
+        if (!kv->dropped && key_eq(kv->key, key))
+            return kv;
+        /* dropped since (an unknown key, ...): a later one may be live */
+    }
     /* The first letter first: keys never begin with '-' or '_', and a
      * project of hundreds of parts looks keys up millions of times. */
     for (size_t i = 0; i < s->nkv; i++)
@@ -238,6 +281,14 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
      * it is (a copy per default was 1.3 MB of a 2,000-part project). */
     kv->key = layer == L_DEFAULT ? key : arena_strdup(L->a, key);
     kv->loc = loc;
+    if (s->keys) {
+        key_index_add(L->a, s, (size_t)(kv - s->kv));
+    } else if (s->nkv >= KEY_INDEX_FROM) {
+        s->keys = arena_alloc(L->a, sizeof *s->keys);
+        strmap_init(s->keys, L->a);
+        for (size_t i = 0; i < s->nkv; i++)
+            key_index_add(L->a, s, i);
+    }
     kv->base = base;
     kv->layer = layer;
 }

@@ -58,6 +58,10 @@ struct rsec {
     size_t ninsts, insts_cap;
     struct rkv *kv;
     size_t nkv, cap;
+    /* from KEY_INDEX_FROM keys on: key ('_' as '-') -> index + 1 in kv of
+     * its first live one, so that sec_find of a section of 1,000 keys is
+     * not a scan (loader.c) */
+    struct strmap *keys;
 };
 
 /* A ${part:key} reference from one part to another: a dependency. */
@@ -123,6 +127,8 @@ const char *suggest_part(struct loader *L, const char *name, unsigned mask);
 bool key_eq(const char *a, const char *b);
 struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst);
 struct rkv *sec_find(struct rsec *s, const char *key);
+/* kv's key was respelled (an alias made canonical): s's index follows. */
+void sec_rekey(struct loader *L, struct rsec *s, struct rkv *kv);
 /* Add or override key in s from a source of the given layer (key copied,
  * except for L_DEFAULT: a string that lives as long as the project). */
 void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
