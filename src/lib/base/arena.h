@@ -13,7 +13,9 @@ struct arena *arena_new(void);
 void arena_free(struct arena *a);
 /* Zeroed memory, 16-byte aligned; never fails (aborts on out-of-memory). */
 void *arena_alloc(struct arena *a, size_t n);
-/* A bigger copy of old (oldsize bytes); the added tail is zeroed. */
+/* A bigger copy of old (oldsize bytes); the added tail is zeroed. old must
+ * be an array of this arena of at least oldsize bytes, and dead from now
+ * on: the arena hands it to the next array of its size (arena.c). */
 void *arena_grow(struct arena *a, void *old, size_t oldsize, size_t newsize);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);

@@ -62,7 +62,8 @@ void strv_push(struct arena *a, struct strv *sv, size_t *cap, const char *s)
 {
     /* Keep room for the NULL terminator. */
     if (sv->n + 1 >= *cap) {
-        size_t ncap = *cap ? *cap * 2 : 8;
+        /* from 2: most lists of a project (a setting's items) hold one */
+        size_t ncap = *cap ? *cap * 2 : 2;
         sv->v = arena_grow(a, sv->v, *cap * sizeof *sv->v, ncap * sizeof *sv->v);
         *cap = ncap;
     }

@@ -5,6 +5,7 @@
 
 #include "base/arena.h"
 #include "base/diag.h"
+#include "base/strmap.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -23,6 +24,8 @@ struct parser {
     strbuf cont;             /* continuation lines, raw, '\n'-terminated */
     size_t pending_blank;    /* blank lines seen inside the value so far */
     size_t nkeys;            /* in the whole file, for INI_MAX_KEYS */
+    struct strmap names;     /* section name -> index + 1 of its first section */
+    struct strmap keys;      /* section number + key -> index + 1 in its section */
     bool stop;               /* a limit passed: reported, the rest is not read */
 };
 
@@ -108,15 +111,17 @@ static struct ini_section *add_section(struct parser *P, const char *name, int l
 {
     struct ini_doc *doc = P->doc;
     int dup = -1;
-    for (size_t i = 0; i < doc->nsec && !(name && !*name); i++) {
-        const char *other = doc->sec[i].name;
-        if ((name && other && streq(name, other)) || (!name && !other)) {
-            dup = (int)i;
-            break;
-        }
+    /* the first section of each name, by P->names: "" stands for the keys
+     * before any header (name NULL); an empty [] is never a duplicate */
+    const char *key = name ? arena_strdup(doc->a, name) : "";
+    if (!name || *name) {
+        uintptr_t me = doc->nsec + 1;
+        uintptr_t first = (uintptr_t)strmap_put(&P->names, key, (void *)me, false);
+        if (first != me)
+            dup = (int)first - 1;
     }
     struct ini_section *s = ARENA_PUSH(doc->a, doc->sec, doc->nsec, doc->cap);
-    s->name = name ? arena_strdup(doc->a, name) : NULL;
+    s->name = name ? key : NULL;
     s->line = line;
     s->dup_of = dup;
     if (dup >= 0 && name)
@@ -208,16 +213,22 @@ static void parse_key(struct parser *P, const char *l, size_t n, int line)
         P->stop = true;
         return;
     }
-    for (size_t i = 0; i < s->nkv; i++) {
-        if (strlen(s->kv[i].key) == kn && memcmp(s->kv[i].key, k, kn) == 0) {
-            diag_add(P->d, P->doc->file, line, s->name && *s->name ? s->name : NULL,
-                     s->kv[i].key, "set twice in one section (first at line %d; keep one)",
-                     s->kv[i].line);
-            return;
-        }
+    /* The key after its section's number, in P->keys: a key set twice in a
+     * section of 1,000 keys is found without a scan. */
+    uint32_t sec = (uint32_t)(s - P->doc->sec);
+    char *sk = arena_alloc(P->doc->a, sizeof sec + kn + 1);
+    memcpy(sk, &sec, sizeof sec);
+    memcpy(sk + sizeof sec, k, kn);
+    uintptr_t me = s->nkv + 1;
+    uintptr_t first = (uintptr_t)strmap_putn(&P->keys, sk, sizeof sec + kn, (void *)me, false);
+    if (first != me) {
+        diag_add(P->d, P->doc->file, line, s->name && *s->name ? s->name : NULL,
+                 s->kv[first - 1].key, "set twice in one section (first at line %d; keep one)",
+                 s->kv[first - 1].line);
+        return;
     }
     struct ini_kv *kv = ARENA_PUSH(P->doc->a, s->kv, s->nkv, s->cap);
-    kv->key = arena_strndup(P->doc->a, k, kn);
+    kv->key = sk + sizeof sec;
     kv->line = line;
     kv->append = append;
     kv->value = "";
@@ -276,6 +287,8 @@ struct ini_doc *ini_parse(const char *file, const char *text, size_t len, struct
     doc->a = a;
     doc->file = arena_strdup(a, file ? file : "-");
     struct parser P = {.doc = doc, .d = d, .first = STRBUF_INIT, .cont = STRBUF_INIT};
+    strmap_init(&P.names, doc->a);
+    strmap_init(&P.keys, doc->a);
     int line = 0;
     size_t off = 0;
     /* A UTF-8 byte order mark is noise some editors add. */

@@ -28,8 +28,8 @@ struct arena;
 /* A file with more sections or keys is reported at the first one too many
  * and read no further (README "Limits"): the parser stays fast, whatever
  * the input. */
-#define INI_MAX_SECTIONS 1000
-#define INI_MAX_KEYS 10000
+#define INI_MAX_SECTIONS 10000
+#define INI_MAX_KEYS 100000
 #define INI_MAX_SECTION_KEYS 1000 /* keys of one section */
 
 struct ini_kv {

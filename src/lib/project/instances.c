@@ -123,9 +123,9 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
             }
         }
     } else {
-        for (size_t i = 0; i < L->nsec; i++) {
-            struct rsec *is = L->sec[i];
-            if (is->parent == s && !is->invalid && is->in_file)
+        for (size_t i = 0; i < s->ninsts; i++) {
+            struct rsec *is = s->insts[i];
+            if (!is->invalid && is->in_file)
                 strv_push(L->a, &names, &cap, is->inst);
         }
     }
@@ -164,9 +164,9 @@ static void list_instances(struct loader *L, struct part *pt, struct rsec *s)
         }
     }
     /* Every [part:inst] must name a listed instance. */
-    for (size_t i = 0; i < L->nsec; i++) {
-        struct rsec *is = L->sec[i];
-        if (is->parent != s || is->invalid || container_instance(ct, is->inst) >= 0)
+    for (size_t i = 0; i < s->ninsts; i++) {
+        struct rsec *is = s->insts[i];
+        if (is->invalid || container_instance(ct, is->inst) >= 0)
             continue;
         const char *near = nearest_word(is->inst, names.v, names.n);
         report_at(L, is->loc, pt->name, NULL,

@@ -55,6 +55,8 @@ static void find_kinds(struct loader *L)
             continue;
         s->kind = SCHEMA_INSTANCE;
         s->parent = loader_find_sec(L, s->name, NULL);
+        if (s->parent)
+            *ARENA_PUSH(L->a, s->parent->insts, s->parent->ninsts, s->parent->insts_cap) = s;
         if (!s->parent) {
             report_at(L, s->loc, NULL, NULL, "[%s:%s]: no part '%s' in this project%s", s->name,
                       s->inst, s->name, suggest_part(L, s->name, 1u << PART_CONTAINER));
@@ -102,6 +104,7 @@ static void check_key(struct loader *L, struct rsec *s, struct rkv *kv)
         return;
     }
     kv->key = d->name;
+    sec_rekey(L, s, kv);
     kv->def = d;
     if (d->flags & F_SECRET)
         kv->secret = true;
@@ -191,6 +194,7 @@ static void add_default(struct loader *L, struct rsec *s, const char *key, const
     kv = sec_find(s, key);
     kv->def = schema_find(s->kind, key);
     kv->key = kv->def ? kv->def->name : kv->key;
+    sec_rekey(L, s, kv);
 }
 
 static void add_defaults(struct loader *L)
@@ -203,6 +207,17 @@ static void add_defaults(struct loader *L)
         struct rsec *s = L->sec[i];
         if (s->invalid || s->kind < 0 || s->kind == SCHEMA_INSTANCE || s->kind == SCHEMA_VARS)
             continue;
+        /* Room for every default at once: the keys grown one by one left
+         * two outgrown arrays per part behind (4 MB at 2,000 parts). */
+        size_t nd;
+        const struct keydef *dk = schema_keys(s->kind, &nd);
+        size_t room = s->nkv + 1; /* + 1: image, from build */
+        for (size_t k = 0; k < nd; k++)
+            room += dk[k].dflt && !sec_find(s, dk[k].name);
+        if (room > s->cap) {
+            s->kv = arena_grow(L->a, s->kv, s->cap * sizeof *s->kv, room * sizeof *s->kv);
+            s->cap = room;
+        }
         if (s->kind == PART_CONTAINER || s->kind == PART_TASK) {
             struct rkv *b = sec_find(s, "build");
             if (b && !sec_find(s, "image") && valid_part_name(b->raw))

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -148,15 +149,38 @@ bool key_eq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The key of a section in L->sec_index: its name, and for an instance
+ * section a NUL and the instance's name (names hold no NUL, so no part's
+ * key is an instance's). In *len; a buffer of the arena when an instance. */
+static const char *sec_key(struct loader *L, const char *name, const char *inst, size_t *len)
+{
+    size_t n = strlen(name);
+    if (!inst) {
+        *len = n;
+        return name;
+    }
+    size_t m = strlen(inst);
+    char *k = arena_alloc(L->a, n + 1 + m + 1);
+    memcpy(k, name, n + 1);
+    memcpy(k + n + 1, inst, m + 1);
+    *len = n + 1 + m;
+    return k;
+}
+
 struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst)
 {
-    for (size_t i = 0; i < L->nsec; i++) {
-        struct rsec *s = L->sec[i];
-        if (s->name[0] == name[0] && streq(s->name, name) &&
-            (inst ? streq(s->inst, inst) : !s->inst))
-            return s;
+    size_t len;
+    if (!inst)
+        return strmap_getn(&L->sec_index, name, strlen(name));
+    char small[256];
+    size_t n = strlen(name), m = strlen(inst);
+    if (n + 1 + m < sizeof small) { /* no arena copy for a lookup of a short name */
+        memcpy(small, name, n + 1);
+        memcpy(small + n + 1, inst, m + 1);
+        return strmap_getn(&L->sec_index, small, n + 1 + m);
     }
-    return NULL;
+    const char *k = sec_key(L, name, inst, &len);
+    return strmap_getn(&L->sec_index, k, len);
 }
 
 struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
@@ -176,11 +200,57 @@ struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struc
     s->layer = layer;
     s->part = -1;
     *ARENA_PUSH(L->a, L->sec, L->nsec, L->cap) = s;
+    size_t len;
+    const char *k = sec_key(L, s->name, s->inst, &len);
+    strmap_putn(&L->sec_index, k, len, s, false);
     return s;
+}
+
+#define KEY_INDEX_FROM 32
+
+/* key with '_' as '-' (key_eq's spelling) into buf of cap bytes: its
+ * length, or (size_t)-1 when it does not fit. */
+static size_t key_norm(const char *key, char *buf, size_t cap)
+{
+    size_t n = strlen(key);
+    if (n >= cap)
+        return (size_t)-1;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = key[i] == '_' ? '-' : key[i];
+    return n;
+}
+
+/* s->kv[i] in s's index, unless a live key of that name before it is. */
+static void key_index_add(struct arena *a, struct rsec *s, size_t i)
+{
+    const char *k = s->kv[i].key;
+    char *nk = arena_alloc(a, strlen(k) + 1);
+    size_t n = key_norm(k, nk, strlen(k) + 1);
+    uintptr_t cur = (uintptr_t)strmap_getn(s->keys, nk, n);
+    const struct rkv *have = cur ? &s->kv[cur - 1] : NULL;
+    if (!have || have->dropped || !key_eq(have->key, k) || cur - 1 > i)
+        strmap_putn(s->keys, nk, n, (void *)(uintptr_t)(i + 1), true);
+}
+
+void sec_rekey(struct loader *L, struct rsec *s, struct rkv *kv)
+{
+    if (s->keys)
+        key_index_add(L->a, s, (size_t)(kv - s->kv));
 }
 
 struct rkv *sec_find(struct rsec *s, const char *key)
 {
+    char nk[128];
+    size_t n;
+    if (s->keys && (n = key_norm(key, nk, sizeof nk)) != (size_t)-1) {
+        uintptr_t i = (uintptr_t)strmap_getn(s->keys, nk, n);
+        if (!i)
+            return NULL;
+        struct rkv *kv = &s->kv[i - 1];
+        if (!kv->dropped && key_eq(kv->key, key))
+            return kv;
+        /* dropped since (an unknown key, ...): a later one may be live */
+    }
     /* The first letter first: keys never begin with '-' or '_', and a
      * project of hundreds of parts looks keys up millions of times. */
     for (size_t i = 0; i < s->nkv; i++)
@@ -207,8 +277,18 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
         kv->raw = arena_printf(L->a, "%s\n%s", kv->raw, value);
     else
         kv->raw = arena_strdup(L->a, value);
-    kv->key = arena_strdup(L->a, key);
+    /* A default's key is a string of the key tables, never freed: kept as
+     * it is (a copy per default was 1.3 MB of a 2,000-part project). */
+    kv->key = layer == L_DEFAULT ? key : arena_strdup(L->a, key);
     kv->loc = loc;
+    if (s->keys) {
+        key_index_add(L->a, s, (size_t)(kv - s->kv));
+    } else if (s->nkv >= KEY_INDEX_FROM) {
+        s->keys = arena_alloc(L->a, sizeof *s->keys);
+        strmap_init(s->keys, L->a);
+        for (size_t i = 0; i < s->nkv; i++)
+            key_index_add(L->a, s, i);
+    }
     kv->base = base;
     kv->layer = layer;
 }
@@ -227,35 +307,20 @@ void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc
     d->loc = loc;
 }
 
-/* The last component of a reference's repository ("web" in demo/web:2):
- * equal in two spellings of one image. */
-static size_t last_name(const char *ref, const char **at)
+/* Image makers are indexed by the normal form of their reference
+ * (image_ref_normal, the rule converge's images of a run follow too): the
+ * tag counts (a part that makes demo/web:2 does not make demo/web:1), and
+ * demo/web is demo/web:latest. The first part noted wins. */
+void note_image_maker(struct loader *L, int i)
 {
-    size_t n = strcspn(ref, "@");
-    const char *s = ref;
-    for (size_t i = 0; i < n; i++)
-        if (ref[i] == '/')
-            s = ref + i + 1;
-    *at = s;
-    return strcspn(s, ":@");
+    char buf[IMAGE_REF_NORMAL_MAX];
+    const char *key = arena_strdup(L->a, image_ref_normal(L->p->parts[i].image, buf));
+    strmap_put(&L->image_index, key, (void *)(uintptr_t)(i + 1), false);
 }
 
-/* The tag counts: a part that makes demo/web:2 does not make demo/web:1,
- * and demo/web is demo/web:latest (image_ref_normal, the rule converge's
- * images of a run follow too). The last names are compared first: a
- * project of many folders calls this for every FROM line. */
 int find_image_maker(struct loader *L, const char *ref)
 {
-    char want[IMAGE_REF_NORMAL_MAX], made[IMAGE_REF_NORMAL_MAX];
-    const char *wn, *mn;
-    size_t wl = last_name(ref, &wn);
-    image_ref_normal(ref, want);
-    for (size_t i = 0; i < L->p->nparts; i++) {
-        struct part *pt = &L->p->parts[i];
-        if ((IMAGE_MAKERS & (1u << pt->kind)) && pt->image &&
-            last_name(pt->image, &mn) == wl && !strncmp(mn, wn, wl) &&
-            streq(image_ref_normal(pt->image, made), want))
-            return (int)i;
-    }
-    return -1;
+    char buf[IMAGE_REF_NORMAL_MAX];
+    uintptr_t v = (uintptr_t)strmap_get(&L->image_index, image_ref_normal(ref, buf));
+    return v ? (int)v - 1 : -1;
 }

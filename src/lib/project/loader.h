@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "project/ini.h"
 #include "base/diag.h"
+#include "base/strmap.h"
 #include "project/project.h"
 #include "project/schema.h"
 
@@ -52,8 +53,15 @@ struct rsec {
     bool invalid;      /* bad name or kind: reported, no further checks */
     bool in_file;      /* declared by a file (not only by -s or a folder) */
     int part;          /* index in project parts, or -1 */
+    /* a part's instance sections ([name:inst]), in the order of L->sec */
+    struct rsec **insts;
+    size_t ninsts, insts_cap;
     struct rkv *kv;
     size_t nkv, cap;
+    /* from KEY_INDEX_FROM keys on: key ('_' as '-') -> index + 1 in kv of
+     * its first live one, so that sec_find of a section of 1,000 keys is
+     * not a scan (loader.c) */
+    struct strmap *keys;
 };
 
 /* A ${part:key} reference from one part to another: a dependency. */
@@ -76,6 +84,11 @@ struct loader {
     char *const *env;
     struct rsec **sec;
     size_t nsec, cap;
+    /* the same sections by name: "name", or "name\0inst" (loader_find_sec) */
+    struct strmap sec_index;
+    /* the image repository each image maker makes -> its part index + 1
+     * (find_image_maker; filled as the resolve stage names the images) */
+    struct strmap image_index;
     /* substitution in progress, to name a cycle when one closes */
     struct rkv **stack;
     struct rsec **stack_sec;
@@ -118,7 +131,10 @@ const char *suggest_part(struct loader *L, const char *name, unsigned mask);
 bool key_eq(const char *a, const char *b);
 struct rsec *loader_find_sec(struct loader *L, const char *name, const char *inst);
 struct rkv *sec_find(struct rsec *s, const char *key);
-/* Add or override key in s from a source of the given layer. */
+/* kv's key was respelled (an alias made canonical): s's index follows. */
+void sec_rekey(struct loader *L, struct rsec *s, struct rkv *kv);
+/* Add or override key in s from a source of the given layer (key copied,
+ * except for L_DEFAULT: a string that lives as long as the project). */
 void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
              struct loc loc, const char *base, int layer, bool append);
 struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
@@ -133,5 +149,8 @@ struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struc
  * ignored), or -1. */
 void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc);
 int find_image_maker(struct loader *L, const char *ref);
+/* Part i makes pt->image from now on (set just before): find_image_maker
+ * finds it, unless a part before it makes the same repository. */
+void note_image_maker(struct loader *L, int i);
 
 #endif

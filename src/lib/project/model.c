@@ -1,5 +1,6 @@
 /* The typed model's accessors (project.h): for the commands, and for the
  * loader's stages while they build it. */
+#include <stdint.h>
 #include <string.h>
 
 #include "project/project.h"
@@ -7,6 +8,10 @@
 
 int project_find(const struct project *p, const char *name)
 {
+    if (p->nparts && p->part_index.n == p->nparts) {
+        uintptr_t v = (uintptr_t)strmap_get(&p->part_index, name);
+        return v ? (int)v - 1 : -1;
+    }
     for (size_t i = 0; i < p->nparts; i++)
         if (streq(p->parts[i].name, name))
             return (int)i;

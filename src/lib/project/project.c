@@ -37,6 +37,8 @@ int project_load(const struct project_opts *o, struct project **out, berr **err)
     struct loader L = {.a = a, .o = o, .p = p};
     extern char **environ;
     L.env = o->env ? o->env : environ;
+    strmap_init(&L.sec_index, a);
+    strmap_init(&L.image_index, a);
     const char *dir = o->dir ? o->dir : ".";
     char real[PATH_MAX];
     if (!realpath(dir, real)) {

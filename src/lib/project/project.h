@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/strmap.h" /* struct strmap: the parts by name */
 #include "base/words.h" /* struct strv */
 
 enum part_kind {
@@ -225,6 +226,9 @@ struct project {
     size_t nparts;
     int nlevels;           /* stages: 1 + the highest part level */
     struct arena *arena;
+    /* name -> part index + 1 for project_find, made with the parts; a
+     * project built otherwise (a test's) leaves it empty: a scan then */
+    struct strmap part_index;
 };
 
 struct project_opts {
