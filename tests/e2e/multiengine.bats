@@ -112,7 +112,7 @@ image_id() { api "$1" "/images/$2/json" | python3 -c 'import json,sys; print(jso
     wa=$(ident "$SOCK_A" "$P-web-main")
     cb=$(ident "$SOCK_B" "$P-client-main")
     local since
-    since=$(date +%s)
+    since=$(date +%s.%N) # (the fetch above may end in this same second)
     run berth -C "$D" --progress plain up
     [ "$status" -eq 0 ]
     [[ "$output" == *"0 change(s)"* ]]
