@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 
+REQLINE = re.compile(rb"((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
 REQ = re.compile(rb"^POST /v[0-9.]+/containers/([^/ ?]+)/(start|stop|kill)[? ]")
 
 
@@ -54,7 +55,7 @@ def pump(src, dst):
 KILLED = threading.Event()
 
 
-def crash(client, action, data):
+def crash(client, up, action, data):
     """The kill-* actions: True when this request is where to crash."""
     kind, _, rest = action.partition(b":")
     if kind == b"kill-client":
@@ -63,10 +64,18 @@ def crash(client, action, data):
         pidfile, _, pattern = rest.partition(b":")
     else:
         return False
-    line = data.split(b"\r\n", 1)[0]
-    if KILLED.is_set() or not re.search(pattern, line):
+    # Any request line of the chunk: on a kept-alive connection a request
+    # may come right after the last bytes of the previous one's body.
+    at = None
+    for m in REQLINE.finditer(data):
+        if re.search(pattern, m.group(1)):
+            at = m.start()
+            break
+    if KILLED.is_set() or at is None:
         return False
     KILLED.set()
+    line = REQLINE.match(data, at).group(1)
+    up.sendall(data[:at])  # what came before it goes on; the request does not
     if pidfile is None:
         cred = client.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         pid = struct.unpack("3i", cred)[0]
@@ -85,7 +94,7 @@ def client_to_engine(client, up, engine, action):
             data = client.recv(65536)
             if not data:
                 break
-            if crash(client, action, data):
+            if crash(client, up, action, data):
                 break
             m = REQ.match(data)
             if m and m.group(2) == action:

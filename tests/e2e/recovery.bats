@@ -33,6 +33,8 @@ teardown() {
 up_killed_at() {
     start_race "kill-client:$1"
     run berth -C "$DIR" --engine "$RACE_HOST" --progress plain up
+    echo "$output" # (shown when the test fails)
+    cat "$RACE_SOCK.log"
     [ "$status" -eq 137 ]
     grep -q "^killed " "$RACE_SOCK.log"
     stop_race
