@@ -261,7 +261,7 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
 }
 
 /* What the run knows of a linked container (link_known_fn): its entry in
- * the run's list, unless this run made it anew (then its address is new);
+ * the run's list, if it ran then and this run did not make it anew;
  * in a dry run nothing is made, so a name neither we nor anyone else held
  * does not exist. */
 static int known_container(void *ud, const char *name, json_t **entry)
@@ -273,7 +273,10 @@ static int known_container(void *ud, const char *name, json_t **entry)
     *entry = json_object_get(cv->by_name, name);
     if (cv->o->dry_run)
         return *entry || !cv_container_seen(cv, name);
-    return *entry && !remade;
+    /* A container listed stopped and started by this run has an address
+     * the list could not carry. */
+    return *entry && !remade &&
+           streq(json_string_value(json_object_get(*entry, "State")), "running");
 }
 
 /* The instance's desired state, then the difference applied. */
