@@ -12,8 +12,16 @@ socket's peer credentials, when a request line matches REGEX, and never
 forwards that request; with "kill-pid:PIDFILE:REGEX" it kills the process
 whose pid PIDFILE holds (a private dockerd) instead. Each kill happens once.
 
+With ACTION "occupy-container:NAME:IMAGE" or "occupy-volume:NAME" it makes,
+just before it forwards berth's first POST /containers/create (or
+/volumes/create), a container of IMAGE (a volume) named NAME without any
+label, as another client taking the name after berth looked would.
+
+Every request line it forwards is logged as "request METHOD PATH".
+
 Usage: race_proxy.py LISTEN_SOCKET ENGINE_SOCKET ACTION
 """
+import json
 import signal
 import struct
 import os
@@ -25,6 +33,8 @@ import threading
 REQLINE = re.compile(rb"((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
 REQ = re.compile(rb"^POST /v[0-9.]+/containers/([^/ ?]+)/(start|stop|kill)[? ]")
 
+REQ_LINE = re.compile(rb"(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (/[^ ]*) HTTP/1")
+
 
 def engine_call(engine, method, path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -34,6 +44,41 @@ def engine_call(engine, method, path):
     while s.recv(65536):
         pass
     s.close()
+
+
+def engine_post(engine, path, body):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(engine)
+    data = json.dumps(body).encode()
+    s.sendall(b"POST %s HTTP/1.1\r\nHost: e\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (path, len(data), data))
+    while s.recv(65536):
+        pass
+    s.close()
+
+
+OCCUPIED = threading.Event()
+
+
+def occupy(engine, action, data):
+    """The occupy-* actions: take the name before berth's first create."""
+    kind, _, rest = action.partition(b":")
+    line = data.split(b"\r\n", 1)[0]
+    if kind == b"occupy-container":
+        name, _, image = rest.partition(b":")
+        if OCCUPIED.is_set() or not re.match(rb"^POST /v[0-9.]+/containers/create[? ]", line):
+            return
+        OCCUPIED.set()
+        engine_post(engine, b"/containers/create?name=" + name, {"Image": image.decode(), "Cmd": ["true"]})
+    elif kind == b"occupy-volume":
+        if OCCUPIED.is_set() or not re.match(rb"^POST /v[0-9.]+/volumes/create[? ]", line):
+            return
+        OCCUPIED.set()
+        engine_post(engine, b"/volumes/create", {"Name": rest.decode()})
+    else:
+        return
+    with open(LOG, "a") as f:
+        f.write("occupied %s\n" % rest.decode())
 
 
 def pump(src, dst):
@@ -96,6 +141,10 @@ def client_to_engine(client, up, engine, action):
                 break
             if crash(client, up, action, data):
                 break
+            occupy(engine, action, data)
+            for m in REQ_LINE.finditer(data):
+                with open(LOG, "a") as f:
+                    f.write("request %s %s\n" % (m.group(1).decode(), m.group(2).decode()))
             m = REQ.match(data)
             if m and m.group(2) == action:
                 # The racing client acts first (stop: at once, t=0).

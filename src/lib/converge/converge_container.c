@@ -77,8 +77,10 @@ static int create_and_start(struct cv *cv, const struct part *pt, struct desired
     report(cv->o->rep, EV_STATE, subject, "creating", NULL);
     cleanup_free char *id = NULL;
     desired_fields(d);
-    if (api_container_create(cv->e, d->name, d->create, &id, err) < 0)
-        return -1;
+    if (api_container_create(cv->e, d->name, d->create, &id, err) < 0) {
+        cleanup_free char *path = xasprintf("/containers/%s/json", d->name);
+        return cv_foreign_after(cv, "container", path, d->name, -1, err);
+    }
     int rc = 0;
     json_array_foreach(d->connect, i, v) {
         if (i == 0)
@@ -258,6 +260,25 @@ int instance_converge(void *ud, struct sched_task *t, berr **err)
     return cv_dry_outcome(cv, subject, pt->level, rc, err);
 }
 
+/* What the run knows of a linked container (link_known_fn): its entry in
+ * the run's list, if it ran then and this run did not make it anew;
+ * in a dry run nothing is made, so a name neither we nor anyone else held
+ * does not exist. */
+static int known_container(void *ud, const char *name, json_t **entry)
+{
+    struct cv *cv = ud;
+    pthread_mutex_lock(&cv->lock);
+    bool remade = json_object_get(cv->remade, name) != NULL;
+    pthread_mutex_unlock(&cv->lock);
+    *entry = json_object_get(cv->by_name, name);
+    if (cv->o->dry_run)
+        return *entry || !cv_container_seen(cv, name);
+    /* A container listed stopped and started by this run has an address
+     * the list could not carry. */
+    return *entry && !remade &&
+           streq(json_string_value(json_object_get(*entry, "State")), "running");
+}
+
 /* The instance's desired state, then the difference applied. */
 static int instance_apply(struct cv *cv, const struct part *pt, int idx, const char *subject,
                           berr **err)
@@ -285,7 +306,8 @@ static int instance_apply(struct cv *cv, const struct part *pt, int idx, const c
     if (rc == 0 && layout.f)
         facts.layout_hash = layout.hash;
     if (rc == 0 && in->linked)
-        rc = link_addresses(cv->e, cv->p, c, in, cv->o->dry_run, &links, &nlinks, err);
+        rc = link_addresses_known(cv->e, cv->p, c, in, cv->o->dry_run, known_container, cv,
+                                  &links, &nlinks, err);
     if (rc == 0)
         rc = desired_container(cv->p, pt, (size_t)idx, &facts, links, nlinks, &d, err);
     link_addresses_free(links, nlinks);

@@ -28,6 +28,12 @@ struct cv {
     pthread_mutex_t *net_lock;     /* the run's: one network created at a time */
     json_t *containers, *networks, *volumes; /* what exists, listed once */
     json_t *by_name;                          /* container name -> its entry in containers */
+    /* Every name the engine held when the run began, whoever's, by kind
+     * (0 containers, 1 networks, 2 volumes): name -> true, NULL when that
+     * kind was not listed. Made by preflight from the unfiltered lists it
+     * takes anyway, read-only after: a missing object's foreign check is
+     * then a lookup, not an inspect per name. */
+    json_t *seen[3];
     pthread_mutex_t lock;                     /* guards what follows */
     struct plan *plan;                        /* the run's (plan_lock) */
     /* keyed by a reference's normal form (image_ref_normal): any spelling */
@@ -50,9 +56,19 @@ bool cv_part_here(const struct cv *cv, size_t part);
 
 /* Shared by converge.c and converge_container.c. */
 const char *cv_label_of(json_t *obj, const char *key);
-/* Is an object of that name there without our label? An error saying so. */
+/* Is an object of that name there without our label? An error saying so.
+ * A name absent from the run's unfiltered list (cv->seen) costs no request;
+ * one that was there, or of a kind not listed, is inspected. */
 int cv_foreign_check(struct cv *cv, const char *what, const char *path, const char *name,
                      berr **err);
+/* A create that failed (rc < 0): when the name turns out to be held by an
+ * object that is not ours (made by someone else since the run's list), the
+ * error says so as cv_foreign_check does, not as the engine's conflict. */
+int cv_foreign_after(struct cv *cv, const char *what, const char *path, const char *name,
+                     int rc, berr **err);
+/* Whether a container of that name may exist: false only when the run's
+ * unfiltered list was taken and does not hold it. */
+bool cv_container_seen(struct cv *cv, const char *name);
 /* A volume the project needs: made when missing, never recreated. */
 int cv_ensure_volume(struct cv *cv, json_t *body, const char *subject, int level, berr **err);
 

@@ -110,6 +110,22 @@ int link_addresses(engine *e, const struct project *p, const struct container *c
                    const struct instance *in, bool dry_run, struct link_ip **out, size_t *n,
                    berr **err)
 {
+    return link_addresses_known(e, p, c, in, dry_run, NULL, NULL, out, n, err);
+}
+
+/* The address of a container on net, from a listing's entry or an inspect
+ * (both carry NetworkSettings.Networks), or NULL. */
+static const char *address_on(json_t *j, const char *net)
+{
+    return json_string_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(j, "NetworkSettings"), "Networks"), net),
+        "IPAddress"));
+}
+
+int link_addresses_known(engine *e, const struct project *p, const struct container *c,
+                         const struct instance *in, bool dry_run, link_known_fn known, void *ud,
+                         struct link_ip **out, size_t *n, berr **err)
+{
     *out = xcalloc(c->nlinks ? c->nlinks : 1, sizeof **out);
     *n = 0;
     cleanup_free char *net = project_network_name(p);
@@ -139,12 +155,18 @@ int link_addresses(engine *e, const struct project *p, const struct container *c
         }
         const struct container *lc = p->parts[r->part].container;
         const struct instance *li = &lc->instances[r->instance < 0 ? 0 : r->instance];
-        json_t *j = NULL;
-        if (api_container_inspect(e, li->container_name, &j, err) < 0)
-            return -1;
-        const char *ip = json_string_value(json_object_get(
-            json_object_get(json_object_get(json_object_get(j, "NetworkSettings"), "Networks"), net),
-            "IPAddress"));
+        /* A plan of 2,000 parts inspected each linked container though
+         * the run's list held it (or held that it does not exist). */
+        json_t *j = NULL, *entry = NULL;
+        const char *ip = NULL;
+        bool listed = known && known(ud, li->container_name, &entry);
+        if (listed && entry)
+            ip = address_on(entry, net);
+        if (!listed || (entry && !(ip && *ip))) {
+            if (api_container_inspect(e, li->container_name, &j, err) < 0)
+                return -1;
+            ip = address_on(j, net);
+        }
         if ((ip && *ip) || dry_run) {
             /* In a dry run a linked container to be made has no address
              * yet: its target is what the desired state hashes. */

@@ -36,6 +36,16 @@ const char *link_alias(const struct project *p, const struct cref *r);
 int link_addresses(engine *e, const struct project *p, const struct container *c,
                    const struct instance *in, bool dry_run, struct link_ip **out, size_t *n,
                    berr **err);
+/* What the caller knows of a linked container, to spare the inspect: 1
+ * with *entry its entry in a container list (GET /containers/json, whose
+ * NetworkSettings.Networks carry the addresses) that still holds, or 1 with
+ * *entry NULL when it is known not to exist; 0: ask the engine. */
+typedef int (*link_known_fn)(void *ud, const char *name, json_t **entry);
+/* link_addresses, asking known first: the address a listed entry carries
+ * is taken as is; the engine is asked only when it carries none. */
+int link_addresses_known(engine *e, const struct project *p, const struct container *c,
+                         const struct instance *in, bool dry_run, link_known_fn known, void *ud,
+                         struct link_ip **out, size_t *n, berr **err);
 void link_addresses_free(struct link_ip *l, size_t n);
 
 #endif
