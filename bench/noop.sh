@@ -35,6 +35,7 @@
 # a second run with the same --work DIR does not make them again).
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
+. "$(dirname "$0")/common.sh"
 cd "$BERTH_ROOT"
 
 N=200 RUNS=3 REPS=15 SHAPES="bare standard" OUT=$BERTH_ROOT/bench/results USE_ENGINE=0 WORK=
@@ -67,11 +68,7 @@ mkdir -p "$WORK"
 ENGINE_DIR=
 cleanup() {
     local rc=$?
-    if [ -n "$ENGINE_DIR" ]; then
-        say "stopping the private engine in $ENGINE_DIR"
-        "$BERTH" engine stop --purge --dir "$ENGINE_DIR" >/dev/null || rc=1
-        rm -rf "$ENGINE_DIR"
-    fi
+    bench_engine_stop || rc=1
     [ "$KEEP_WORK" = 1 ] || rm -rf "$WORK"
     exit $rc
 }
@@ -79,40 +76,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'say "failed at line $LINENO: $BASH_COMMAND"' ERR
 
-cc -O2 -Wall -Wextra -Werror -o "$WORK/measure" bench/measure.c
+bench_measure
 
-if [ "$USE_ENGINE" = 1 ]; then
-    [ -n "${DOCKER_HOST:-}" ] || die "--use-engine: DOCKER_HOST names no engine"
-else
-    ENGINE_DIR=$(mktemp -d /tmp/noop-engine.XXXXXX)
-    say "starting a private engine in $ENGINE_DIR"
-    out=$("$BERTH" engine start --dir "$ENGINE_DIR" --name "noop$$") ||
-        die "could not start a private engine (see $ENGINE_DIR/dockerd.log)"
-    eval "$out"
-fi
-case $DOCKER_HOST in
-    unix://*) SOCK=${DOCKER_HOST#unix://} ;;
-    *) die "the benchmark needs a unix socket engine (DOCKER_HOST=unix://...)" ;;
-esac
+bench_engine noop
 export DOCKER_HOST
-"$BERTH" info >/dev/null || die "no engine answers at $DOCKER_HOST"
-api() { curl -sf --unix-socket "$SOCK" "$@"; }
 urlq() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 
 IMAGE=bench/busybox
-if ! api "http://e/images/$IMAGE/json" >/dev/null; then
-    say "importing $IMAGE from /bin/busybox"
-    root=$WORK/rootfs
-    mkdir -p "$root/bin" "$root/tmp"
-    cp /bin/busybox "$root/bin/busybox"
-    for a in $("$root/bin/busybox" --list); do
-        [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
-    done
-    tar -C "$root" -cf "$WORK/rootfs.tar" .
-    api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$WORK/rootfs.tar" \
-        "http://e/images/create?fromSrc=-&repo=$IMAGE&tag=latest" >/dev/null
-    rm -rf "$root" "$WORK/rootfs.tar"
-fi
+bench_busybox_image "$IMAGE"
 API=$(api http://e/version | python3 -c 'import json,sys; print(json.load(sys.stdin)["ApiVersion"])')
 
 CMD="trap 'exit 0' TERM; sleep 2147483647 & wait"

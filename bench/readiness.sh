@@ -33,6 +33,7 @@
 # own (stopped by its pid at the end); --use-engine uses DOCKER_HOST's.
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
+. "$(dirname "$0")/common.sh"
 cd "$BERTH_ROOT"
 
 CHAIN=5 RUNS=9 INTERVAL=1s OUT=$BERTH_ROOT/bench/results USE_ENGINE=0 BEFORE=
@@ -58,40 +59,19 @@ ENGINE_DIR='' EVPID=''
 cleanup() {
     local rc=$?
     [ -z "$EVPID" ] || kill "$EVPID" 2>/dev/null || true
-    if [ -n "$ENGINE_DIR" ]; then
-        "$BERTH" engine stop --purge --dir "$ENGINE_DIR" >/dev/null || rc=1
-        rm -rf "$ENGINE_DIR"
-    fi
+    bench_engine_stop || rc=1
     rm -rf "$WORK"
     exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cc -O2 -Wall -Wextra -Werror -o "$WORK/measure" bench/measure.c
-if [ "$USE_ENGINE" = 1 ]; then
-    [ -n "${DOCKER_HOST:-}" ] || die "--use-engine: DOCKER_HOST names no engine"
-else
-    ENGINE_DIR=$(mktemp -d /tmp/brde.XXXXXX)
-    eval "$("$BERTH" engine start --dir "$ENGINE_DIR" --name "brd$$")"
-fi
-SOCK=${DOCKER_HOST#unix://}
+bench_measure
+bench_engine brd
 export DOCKER_HOST COMPOSE_HTTP_TIMEOUT=600
-api() { curl -sf --unix-socket "$SOCK" "$@"; }
 
 IMAGE=bench/busybox
-if ! api "http://e/images/$IMAGE/json" >/dev/null; then
-    root=$WORK/rootfs
-    mkdir -p "$root/bin" "$root/tmp"
-    cp /bin/busybox "$root/bin/busybox"
-    for a in $("$root/bin/busybox" --list); do
-        [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
-    done
-    tar -C "$root" -cf "$WORK/rootfs.tar" .
-    api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$WORK/rootfs.tar" \
-        "http://e/images/create?fromSrc=-&repo=$IMAGE&tag=latest" >/dev/null
-    rm -rf "$root" "$WORK/rootfs.tar"
-fi
+bench_busybox_image "$IMAGE"
 CMD="trap 'exit 0' TERM; sleep 2147483647 & wait"
 
 # The same chain for both: s1 <- s2 <- ... each healthy once `true` runs

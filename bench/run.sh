@@ -30,6 +30,7 @@
 # docker-compose runs with COMPOSE_PARALLEL_LIMIT=N+P (see tool_cmd).
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
+. "$(dirname "$0")/common.sh"
 cd "$BERTH_ROOT"
 
 SIZES="10 50 200" RUNS="5 5 3" SHORT_REPS=5 PARALLEL=8 TOOLS="berth compose raw" STEP_TIMEOUT=1800
@@ -64,11 +65,7 @@ cleanup() {
         mkdir -p "$OUT" && cp "$WORK/samples.csv" "$OUT/samples.partial.csv" &&
             say "the samples so far: $OUT/samples.partial.csv"
     fi
-    if [ -n "$ENGINE_DIR" ]; then
-        say "stopping the private engine in $ENGINE_DIR"
-        "$BERTH" engine stop --purge --dir "$ENGINE_DIR" >/dev/null || rc=1
-        rm -rf "$ENGINE_DIR"
-    fi
+    bench_engine_stop || rc=1
     rm -rf "$WORK"
     exit $rc
 }
@@ -77,46 +74,20 @@ trap 'exit 130' INT TERM
 trap 'say "failed at line $LINENO: $BASH_COMMAND"' ERR
 
 say "building the raw-API baseline and the measuring wrapper"
-cc -O2 -Wall -Wextra -Werror -o "$WORK/measure" bench/measure.c
+bench_measure
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 cc -O2 -Wall -Wextra -Werror -o "$WORK/rawapi" bench/rawapi.c \
     $(pkg-config --cflags --libs libcurl jansson) -lpthread
 
-if [ "$USE_ENGINE" = 1 ]; then
-    [ -n "${DOCKER_HOST:-}" ] || die "--use-engine: DOCKER_HOST names no engine"
-else
-    ENGINE_DIR=$(mktemp -d /tmp/bench-engine.XXXXXX)
-    say "starting a private engine in $ENGINE_DIR"
-    out=$("$BERTH" engine start --dir "$ENGINE_DIR" --name "bench$$") ||
-        die "could not start a private engine (see $ENGINE_DIR/dockerd.log)"
-    eval "$out"   # export DOCKER_HOST=unix://.../docker.sock
-fi
-case $DOCKER_HOST in
-    unix://*) SOCK=${DOCKER_HOST#unix://} ;;
-    *) die "the benchmark needs a unix socket engine (DOCKER_HOST=unix://...)" ;;
-esac
+bench_engine bench
 export DOCKER_HOST COMPOSE_HTTP_TIMEOUT=600
-"$BERTH" info >/dev/null || die "no engine answers at $DOCKER_HOST"
 
-api() { curl -sf --unix-socket "$SOCK" "$@"; }
 urlq() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 
 # The image every tool runs: Debian's busybox-static, imported through the
 # API (no registry), as tests/e2e/helpers.bash makes it.
 IMAGE=bench/busybox
-if ! api "http://e/images/$IMAGE/json" >/dev/null; then
-    say "importing $IMAGE from /bin/busybox"
-    root=$WORK/rootfs
-    mkdir -p "$root/bin" "$root/tmp"
-    cp /bin/busybox "$root/bin/busybox"
-    for a in $("$root/bin/busybox" --list); do
-        [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
-    done
-    tar -C "$root" -cf "$WORK/rootfs.tar" .
-    api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$WORK/rootfs.tar" \
-        "http://e/images/create?fromSrc=-&repo=$IMAGE&tag=latest" >/dev/null
-    rm -rf "$root" "$WORK/rootfs.tar"
-fi
+bench_busybox_image "$IMAGE"
 
 # A command that ends at once on SIGTERM: the shell waits on a background
 # sleep, so the trap runs as soon as the signal arrives.

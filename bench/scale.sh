@@ -25,6 +25,7 @@
 # DOCKER_HOST names, which must hold nothing of the projects scale*).
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
+. "$(dirname "$0")/common.sh"
 cd "$BERTH_ROOT"
 
 SIZES="200 1000 2000" RUNS=5 REPS=5 COMPARE= OUT=$BERTH_ROOT/bench/results/scale.md
@@ -51,29 +52,16 @@ WORK=$(mktemp -d /tmp/scale.XXXXXX)
 ENGINE_DIR=
 cleanup() {
     local rc=$?
-    if [ -n "$ENGINE_DIR" ]; then
-        say "stopping the private engine in $ENGINE_DIR"
-        "$BERTH" engine stop --purge --dir "$ENGINE_DIR" >/dev/null || rc=1
-        rm -rf "$ENGINE_DIR"
-    fi
+    bench_engine_stop || rc=1
     rm -rf "$WORK"
     exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cc -O2 -Wall -Wextra -Werror -o "$WORK/measure" bench/measure.c
-if [ "$USE_ENGINE" = 1 ]; then
-    [ -n "${DOCKER_HOST:-}" ] || die "--use-engine: DOCKER_HOST names no engine"
-else
-    ENGINE_DIR=$(mktemp -d /tmp/se.XXXXXX)   # short: a unix socket's path
-    say "starting a private engine in $ENGINE_DIR"
-    out=$("$BERTH" engine start --dir "$ENGINE_DIR" --name "scale$$") ||
-        die "could not start a private engine (see $ENGINE_DIR/dockerd.log)"
-    eval "$out"
-fi
+bench_measure
+bench_engine scale
 export DOCKER_HOST
-"$BERTH" info >/dev/null || die "no engine answers at $DOCKER_HOST"
 ENGINE_VERSION=$("$BERTH" version 2>/dev/null | tr '\n' ' ' | sed 's/ *$//')
 
 tools=(berth)
