@@ -88,6 +88,7 @@ by_name() {
     linked
     start_race "occupy-container:$P-db-one:$IMG"
     run berth -C "$DIR" --engine "$RACE_HOST" --progress plain up
+    echo "$output"; grep -v "^request" "$RACE_SOCK.log" || true # (shown when it fails)
     [ "$status" -ne 0 ]
     no_sanitizer
     grep -q "occupied $P-db-one" "$RACE_SOCK.log" # the race did happen
@@ -100,6 +101,7 @@ by_name() {
     linked
     start_race "occupy-volume:$P-db-one-data"
     run berth -C "$DIR" --engine "$RACE_HOST" --progress plain up
+    echo "$output"; grep -v "^request" "$RACE_SOCK.log" || true # (shown when it fails)
     [ "$status" -ne 0 ]
     no_sanitizer
     grep -q "occupied $P-db-one-data" "$RACE_SOCK.log"

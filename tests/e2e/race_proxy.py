@@ -63,15 +63,17 @@ OCCUPIED = threading.Event()
 def occupy(engine, action, data):
     """The occupy-* actions: take the name before berth's first create."""
     kind, _, rest = action.partition(b":")
-    line = data.split(b"\r\n", 1)[0]
+    lines = [m.group(1) for m in REQLINE.finditer(data)] # (any of the chunk's: see crash)
     if kind == b"occupy-container":
         name, _, image = rest.partition(b":")
-        if OCCUPIED.is_set() or not re.match(rb"^POST /v[0-9.]+/containers/create[? ]", line):
+        if OCCUPIED.is_set() or not any(re.match(rb"^POST /v[0-9.]+/containers/create[? ]", l + b" ")
+                                        for l in lines):
             return
         OCCUPIED.set()
         engine_post(engine, b"/containers/create?name=" + name, {"Image": image.decode(), "Cmd": ["true"]})
     elif kind == b"occupy-volume":
-        if OCCUPIED.is_set() or not re.match(rb"^POST /v[0-9.]+/volumes/create[? ]", line):
+        if OCCUPIED.is_set() or not any(re.match(rb"^POST /v[0-9.]+/volumes/create[? ]", l + b" ")
+                                        for l in lines):
             return
         OCCUPIED.set()
         engine_post(engine, b"/volumes/create", {"Name": rest.decode()})
@@ -145,7 +147,7 @@ def client_to_engine(client, up, engine, action):
             for m in REQ_LINE.finditer(data):
                 with open(LOG, "a") as f:
                     f.write("request %s %s\n" % (m.group(1).decode(), m.group(2).decode()))
-            m = REQ.match(data)
+            m = next(filter(None, (REQ.match(l.group(1) + b" ") for l in REQLINE.finditer(data))), None)
             if m and m.group(2) == action:
                 # The racing client acts first (stop: at once, t=0).
                 path = b"/containers/%s/%s" % (m.group(1), action)
