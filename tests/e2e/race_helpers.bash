@@ -25,3 +25,20 @@ stop_race() {
     RACE_PID=
     return 0
 }
+
+# race_teardown: the proxy stopped, then whatever of project $P a killed or
+# raced berth left (down first, then any labelled leftover by its id).
+race_teardown() {
+    stop_race
+    berth -C "$DIR" -p "$P" down --volumes --yes --rmi >/dev/null 2>&1 || true
+    local kind id
+    for kind in containers networks volumes images; do
+        for id in $(leftovers "$kind"); do
+            case $kind in
+            containers) api -X DELETE "http://e/containers/$id?force=1" ;;
+            images) api -X DELETE "http://e/images/$id?force=1" ;;
+            *) api -X DELETE "http://e/$kind/$id" ;;
+            esac
+        done
+    done
+}

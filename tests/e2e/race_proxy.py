@@ -30,10 +30,9 @@ import socket
 import sys
 import threading
 
-REQLINE = re.compile(rb"((?:GET|POST|PUT|DELETE|HEAD) /\S* HTTP/1\.1)\r\n")
+REQLINE = re.compile(rb"((GET|POST|PUT|DELETE|HEAD) (/\S*) HTTP/1\.1)\r\n")  # line, method, path
 REQ = re.compile(rb"^POST /v[0-9.]+/containers/([^/ ?]+)/(start|stop|kill)[? ]")
 
-REQ_LINE = re.compile(rb"(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (/[^ ]*) HTTP/1")
 
 
 def engine_call(engine, method, path):
@@ -144,9 +143,9 @@ def client_to_engine(client, up, engine, action):
             if crash(client, up, action, data):
                 break
             occupy(engine, action, data)
-            for m in REQ_LINE.finditer(data):
+            for m in REQLINE.finditer(data):
                 with open(LOG, "a") as f:
-                    f.write("request %s %s\n" % (m.group(1).decode(), m.group(2).decode()))
+                    f.write("request %s %s\n" % (m.group(2).decode(), m.group(3).decode()))
             m = next(filter(None, (REQ.match(l.group(1) + b" ") for l in REQLINE.finditer(data))), None)
             if m and m.group(2) == action:
                 # The racing client acts first (stop: at once, t=0).

@@ -9,18 +9,7 @@ load project_helpers
 load race_helpers
 
 teardown() {
-    stop_race
-    berth -C "$DIR" -p "$P" down --volumes --yes --rmi >/dev/null 2>&1 || true
-    local kind id
-    for kind in containers networks volumes images; do
-        for id in $(leftovers "$kind"); do
-            case $kind in
-            containers) api -X DELETE "http://e/containers/$id?force=1" ;;
-            images) api -X DELETE "http://e/images/$id?force=1" ;;
-            *) api -X DELETE "http://e/$kind/$id" ;;
-            esac
-        done
-    done
+    race_teardown
     rm -rf "$DIR"
 }
 
