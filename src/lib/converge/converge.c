@@ -286,10 +286,20 @@ int cv_foreign_after(struct cv *cv, const char *what, const char *path, const ch
 {
     if (rc == 0 || !err || !*err || (*err)->http_status != 409)
         return rc;
+    /* The engine reserves a name before the object that takes it can be
+     * looked at: while another client's create is under way, the name
+     * conflicts and is not found yet. Look again for a moment. */
     json_t *j = NULL;
-    berr *e2 = NULL;
-    CV_NO_DEADLINE(api_get_found(cv->e, path, &j, &e2));
-    berr_free(e2);
+    for (int tries = 0; !j && tries < 40; tries++) {
+        berr *e2 = NULL;
+        if (tries)
+            sleep_ms(50);
+        CV_NO_DEADLINE(api_get_found(cv->e, path, &j, &e2));
+        bool failed = e2 != NULL;
+        berr_free(e2);
+        if (failed)
+            break;
+    }
     if (!j)
         return rc;
     const char *owner = streq(what, "container")
