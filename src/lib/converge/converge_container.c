@@ -33,6 +33,10 @@ int cv_remove_container(struct cv *cv, const char *id, int stop_s, berr **err)
  * selected part needs it. */
 static bool waits(struct cv *cv, const struct part *pt)
 {
+    /* A oneshot part is a job: its result is up's result, however long it
+     * runs (the settle look after up sees only what fails at once). */
+    if (pt->container->oneshot)
+        return true;
     return startup_has_wait(pt->container) && (cv->o->wait || cv->awaited[pt - cv->p->parts]);
 }
 
