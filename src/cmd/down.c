@@ -424,7 +424,7 @@ static int remove_obj(void *ud, struct sched_task *task, berr **err)
     int rc = 0;
     berr *e = NULL;
     if (o->kind == K_NETWORK) {
-        rc = unless_gone(api_network_remove(d->s.e, o->id, &e), &e, err);
+        rc = unless_gone(api_network_remove_clearing(d->s.e, o->id, false, &e), &e, err);
     } else if (o->kind == K_VOLUME) {
         rc = unless_gone(api_volume_remove(d->s.e, o->id, false, &e), &e, err);
         if (rc >= 0 && o->device) {

@@ -74,7 +74,7 @@ static int purge(const struct daemon_conf *c, berr **err)
         if (!name || streq(name, "bridge") || streq(name, "host") || streq(name, "none"))
             continue;
         berr *e2 = NULL;
-        if (api_network_remove(e, json_string_value(json_object_get(o, "Id")), &e2) < 0)
+        if (api_network_remove_clearing(e, json_string_value(json_object_get(o, "Id")), true, &e2) < 0)
             keep_first(&first, e2);
     }
     json_decref(ctrs);

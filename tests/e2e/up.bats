@@ -263,6 +263,36 @@ EOF
     exists "networks/$P-default2"
 }
 
+@test "down with a foreign container on the project network: fails naming it, leaves it running and connected" {
+    cat > "$DIR/berth.ini" <<EOF
+[project]
+name = $P
+
+[web]
+recipe = container
+image = $IMG
+instances = one
+command = $QUICK
+EOF
+    run berth -C "$DIR" up
+    [ "$status" -eq 0 ]
+    api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"1000\"],\"HostConfig\":{\"NetworkMode\":\"$P-default\"}}" \
+        "http://e/containers/create?name=$P-mine" >/dev/null
+    api -X POST "http://e/containers/$P-mine/start" >/dev/null
+    run berth -C "$DIR" down
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"network $P-default"*"still used by $P-mine, which berth did not make"* ]]
+    absent "containers/$P-web-one"
+    [ "$(state "$P-mine")" = running ]
+    [ "$(api "http://e/containers/$P-mine/json" | jq -r --arg n "$P-default" '.NetworkSettings.Networks | has($n)')" = true ]
+    api -X DELETE "http://e/containers/$P-mine?force=1" >/dev/null
+    run berth -C "$DIR" down
+    [ "$status" -eq 0 ]
+    absent "networks/$P-default"
+}
+
 @test "a foreign container with one of the project's names: up fails naming it, touching nothing" {
     cat > "$DIR/berth.ini" <<EOF
 [project]

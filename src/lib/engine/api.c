@@ -7,6 +7,7 @@
 
 #include "engine/owner.h"
 #include "engine/stream.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 /* "/prefix/<escaped id>suffix": ids and names never steer the path. */
@@ -248,6 +249,64 @@ int api_network_remove(engine *e, const char *id, berr **err)
     cleanup_free char *p = api_path("/networks", id, "");
     struct engine_req r = {.method = "DELETE", .path = p};
     return engine_call(e, &r, NULL, NULL, err);
+}
+
+static int force_disconnect(engine *e, const char *net, const char *endpoint, berr **err)
+{
+    cleanup_free char *path = api_path("/networks", net, "/disconnect");
+    json_t *body = json_pack("{s:s, s:b}", "Container", endpoint, "Force", 1);
+    int rc = engine_post(e, path, body, NULL, err);
+    json_decref(body);
+    return rc;
+}
+
+int api_network_remove_clearing(engine *e, const char *id, bool every_endpoint, berr **err)
+{
+    if (api_network_remove(e, id, err) == 0)
+        return 0;
+    if ((*err)->http_status != 403 || !strstr((*err)->msg, "active endpoints"))
+        return -1;
+    json_t *net = NULL;
+    berr *e2 = NULL;
+    cleanup_free char *path = api_path("/networks", id, "");
+    if (api_get_found(e, path, &net, &e2) < 0 || !net) {
+        berr_free(e2);
+        return -1; /* the first error says more */
+    }
+    const char *cid, *name = json_string_value(json_object_get(net, "Name"));
+    json_t *ep;
+    strbuf users = STRBUF_INIT;
+    int rc = 0;
+    json_object_foreach(json_object_get(net, "Containers"), cid, ep) {
+        const char *epname = json_string_value(json_object_get(ep, "Name"));
+        json_t *c = NULL;
+        cleanup_free char *cpath = api_path("/containers", cid, "/json");
+        if (!every_endpoint && (api_get_found(e, cpath, &c, &e2) < 0 || c)) {
+            berr_freep(&e2);
+            sb_addf(&users, "%s%s", users.len ? ", " : "", epname ? epname : cid);
+            json_decref(c);
+            continue;
+        }
+        /* the engine finds a stale endpoint by its container's name */
+        if (force_disconnect(e, id, epname ? epname : cid, &e2) < 0) {
+            berr_move(err, &e2);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && users.len) {
+        berr_freep(err);
+        rc = berr_set(err, BERR_FAILURE,
+                      "still used by %s, which berth did not make: disconnect each (docker "
+                      "network disconnect %s CONTAINER) or remove it, then run this again",
+                      users.buf, name ? name : id);
+    } else if (rc == 0) {
+        berr_freep(err);
+        rc = api_network_remove(e, id, err);
+    }
+    sb_release(&users);
+    json_decref(net);
+    return rc;
 }
 
 int api_volume_folder(json_t *config, berr **err)

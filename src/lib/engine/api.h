@@ -60,6 +60,12 @@ int api_container_put_archive(engine *e, const char *id, const char *path, http_
 /* Networks and volumes. */
 int api_network_create(engine *e, json_t *config, char **id, berr **err);
 int api_network_remove(engine *e, const char *id, berr **err);
+/* Remove a network that the engine says still has endpoints: an endpoint
+ * whose container is gone (left by an engine killed or a container removed
+ * mid-connect) is force-disconnected; one of a container that exists is
+ * too when every_endpoint (nothing of the engine is kept), else the remove
+ * fails naming those containers, which are left as they are. */
+int api_network_remove_clearing(engine *e, const char *id, bool every_endpoint, berr **err);
 /* A local volume bound to a host folder (DriverOpts device) gets the folder
  * made first. */
 int api_volume_create(engine *e, json_t *config, berr **err);
