@@ -103,7 +103,7 @@ fuzz_pid=$!
 say "end-to-end with build/berth and build-asan/berth, side by side, $E2E_JOBS files at a time each"
 pids=()
 for dir in build build-asan; do
-    BERTH="$BERTH_ROOT/$dir/berth" bats --tap --jobs "$E2E_JOBS" --no-parallelize-within-files \
+    BERTH="$BERTH_ROOT/$dir/berth" bats --tap --timing --jobs "$E2E_JOBS" --no-parallelize-within-files \
         tests/e2e > "$dir/e2e.tap" 2>&1 &
     pids+=($!)
 done

@@ -56,30 +56,41 @@ def engine_post(engine, path, body):
     s.close()
 
 
-OCCUPIED = threading.Event()
+OCCUPY_LOCK = threading.Lock()
+OCCUPIED = False              # the name is being (or was) taken
+OCCUPY_DONE = threading.Event()  # ... and now it is
 
 
 def occupy(engine, action, data):
-    """The occupy-* actions: take the name before berth's first create."""
+    """The occupy-* actions: take the name before berth's first create.
+    berth creates in parallel: a create of the same kind that comes on
+    another connection while the name is being taken waits until it is, so
+    berth's own create of that name cannot overtake the foreign one."""
+    global OCCUPIED
     kind, _, rest = action.partition(b":")
     lines = [m.group(1) for m in REQLINE.finditer(data)] # (any of the chunk's: see crash)
     if kind == b"occupy-container":
-        name, _, image = rest.partition(b":")
-        if OCCUPIED.is_set() or not any(re.match(rb"^POST /v[0-9.]+/containers/create[? ]", l + b" ")
-                                        for l in lines):
-            return
-        OCCUPIED.set()
-        engine_post(engine, b"/containers/create?name=" + name, {"Image": image.decode(), "Cmd": ["true"]})
+        pattern = rb"^POST /v[0-9.]+/containers/create[? ]"
     elif kind == b"occupy-volume":
-        if OCCUPIED.is_set() or not any(re.match(rb"^POST /v[0-9.]+/volumes/create[? ]", l + b" ")
-                                        for l in lines):
-            return
-        OCCUPIED.set()
-        engine_post(engine, b"/volumes/create", {"Name": rest.decode()})
+        pattern = rb"^POST /v[0-9.]+/volumes/create[? ]"
     else:
         return
+    if not any(re.match(pattern, l + b" ") for l in lines):
+        return
+    with OCCUPY_LOCK:
+        mine = not OCCUPIED
+        OCCUPIED = True
+    if not mine:
+        OCCUPY_DONE.wait(30)
+        return
+    if kind == b"occupy-container":
+        name, _, image = rest.partition(b":")
+        engine_post(engine, b"/containers/create?name=" + name, {"Image": image.decode(), "Cmd": ["true"]})
+    else:
+        engine_post(engine, b"/volumes/create", {"Name": rest.decode()})
     with open(LOG, "a") as f:
         f.write("occupied %s\n" % rest.decode())
+    OCCUPY_DONE.set()
 
 
 def pump(src, dst):
