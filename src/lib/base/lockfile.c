@@ -69,6 +69,7 @@ int lockfile_take(const struct lockfile_opts *o, int *fd_out, berr **err)
     if (fd < 0)
         return berr_errno(err, BERR_FAILURE, errno, "cannot open the lock file %s", o->path);
     bool told = false;
+    int blank_looks = 0;
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
             break;
@@ -78,6 +79,13 @@ int lockfile_take(const struct lockfile_opts *o, int *fd_out, berr **err)
             return berr_errno(err, BERR_FAILURE, e, "cannot lock %s", o->path);
         }
         long pid = holder_pid(fd);
+        /* The holder writes its pid right after it takes the lock: one that
+         * has just taken it is given a moment to (two ups started together). */
+        if (!pid && blank_looks++ < 20) {
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
         if (!o->wait) {
             close(fd);
             const char *hint = o->hint ? o->hint : "";
