@@ -196,7 +196,7 @@ EOF
     [ "$status" -eq 0 ]
 }
 
-@test "cap_add, cap_drop, init, read_only, tmpfs, expose, stdin_open, extra_hosts and the healthcheck's timings reach the engine" {
+@test "cap_add, cap_drop, init, read_only, tmpfs, expose, stdin_open, extra_hosts, cpus, mem_limit and the healthcheck's timings reach the engine" {
     cat > "$DIR/compose.yaml" <<YAML
 name: $P
 services:
@@ -211,6 +211,8 @@ services:
     tmpfs: /scratch
     expose: ["9000"]
     stdin_open: true
+    cpus: 0.5
+    mem_limit: 64m
     extra_hosts:
       - "db.outside:10.0.0.5"
     healthcheck:
@@ -225,6 +227,7 @@ YAML
     c=containers/$P-box-1
     [ "$(api "http://e/$c/json" | jq -c '[.HostConfig.CapAdd, .HostConfig.CapDrop, .HostConfig.Init, .HostConfig.ReadonlyRootfs]')" = \
       '[["NET_ADMIN"],["MKNOD"],true,true]' ]
+    [ "$(api "http://e/$c/json" | jq -c '[.HostConfig.NanoCpus, .HostConfig.Memory]')" = '[500000000,67108864]' ]
     [ "$(api "http://e/$c/json" | jq -c '.Config.Healthcheck | [.Interval, .Timeout, .Retries, .StartPeriod]')" = \
       '[1000000000,2000000000,4,3000000000]' ]
     # expose: exposed, not published

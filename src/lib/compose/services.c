@@ -222,6 +222,38 @@ static void k_instances(struct svc *S, struct ynode *n, const char *key)
     sb_release(&sb);
 }
 
+static void k_plain(struct svc *S, struct ynode *n, const char *key, const char *berth_key)
+{
+    const char *s = scalar(S, n, key);
+    if (s)
+        set1(S, berth_key, s, n);
+}
+
+/* deploy.resources.limits: cpus and memory, the container's own limits
+ * (berth's cpus and memory, as mem_limit and cpus say outside deploy). */
+static void k_resources(struct svc *S, struct ynode *n)
+{
+    for (size_t i = 0; n->kind == Y_MAP && i < n->n; i++) {
+        struct ynode *lim = n->v[i];
+        if (!streq(n->k[i], "limits") || lim->kind != Y_MAP) {
+            bad(S, n->kn[i], arena_printf(S->R->a, "deploy.resources.%s", n->k[i]),
+                "berth does not support deploy.resources.%s (only limits: cpus, memory)",
+                n->k[i]);
+            continue;
+        }
+        for (size_t j = 0; j < lim->n; j++) {
+            const char *k = lim->k[j];
+            if (streq(k, "cpus") || streq(k, "memory"))
+                k_plain(S, lim->v[j], k, k);
+            else
+                bad(S, lim->kn[j], arena_printf(S->R->a, "deploy.resources.limits.%s", k),
+                    "berth does not support deploy.resources.limits.%s (only cpus, memory)", k);
+        }
+    }
+    if (n->kind != Y_MAP)
+        bad(S, n, "deploy.resources", "must be a mapping, not %s", ykind_name(n->kind));
+}
+
 static void k_deploy(struct svc *S, struct ynode *n)
 {
     if (n->kind != Y_MAP) {
@@ -231,17 +263,13 @@ static void k_deploy(struct svc *S, struct ynode *n)
     for (size_t i = 0; i < n->n; i++) {
         if (streq(n->k[i], "replicas"))
             k_instances(S, n->v[i], "deploy.replicas");
+        else if (streq(n->k[i], "resources"))
+            k_resources(S, n->v[i]);
         else
             bad(S, n->kn[i], arena_printf(S->R->a, "deploy.%s", n->k[i]),
-                "berth does not support deploy.%s (only replicas)", n->k[i]);
+                "berth does not support deploy.%s (only replicas and resources.limits)",
+                n->k[i]);
     }
-}
-
-static void k_plain(struct svc *S, struct ynode *n, const char *key, const char *berth_key)
-{
-    const char *s = scalar(S, n, key);
-    if (s)
-        set1(S, berth_key, s, n);
 }
 
 static void k_bool(struct svc *S, struct ynode *n, const char *key, const char *berth_key)
@@ -263,10 +291,10 @@ static const char *const unsupported[] = {
 /* Keys of the Compose specification berth has nothing for yet. */
 static const char *const spec_keys[] = {
     "annotations", "attach", "blkio_config", "cpu_count", "cpu_percent", "cpu_shares",
-    "cpu_period", "cpu_quota", "cpu_rt_runtime", "cpu_rt_period", "cpus", "cpuset", "cgroup",
+    "cpu_period", "cpu_quota", "cpu_rt_runtime", "cpu_rt_period", "cpuset", "cgroup",
     "cgroup_parent", "credential_spec", "device_cgroup_rules", "devices", "dns", "dns_opt",
     "dns_search", "domainname", "external_links", "group_add", "ipc", "isolation", "logging",
-    "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit",
+    "mac_address", "mem_reservation", "mem_swappiness", "memswap_limit",
     "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "pull_policy",
     "runtime", "security_opt", "shm_size", "stop_signal", "storage_opt", "sysctls", "ulimits",
     "userns_mode", "uts", "develop", "gpus", "post_start", "pre_stop", "label_file", NULL,
@@ -316,6 +344,8 @@ void emit_service(struct creader *R, const char *name, struct ynode *node)
         else if (streq(k, "user")) k_plain(&S, v, k, "user");
         else if (streq(k, "working_dir")) k_plain(&S, v, k, "workdir");
         else if (streq(k, "hostname")) k_plain(&S, v, k, "hostname");
+        else if (streq(k, "cpus")) k_plain(&S, v, k, "cpus");
+        else if (streq(k, "mem_limit")) k_plain(&S, v, k, "memory");
         else if (streq(k, "stop_grace_period")) {
             const char *d = duration_of(&S, v, k);
             if (d)

@@ -102,6 +102,13 @@ static const struct ccase cases[] = {
     {"replicas make instances 1..N",
      {{"compose.yaml", "services:\n  web:\n    image: x\n    deploy: {replicas: 3}\n"}},
      {0}, {0}, {0}, "web.instances=1|2|3", NULL},
+    {"cpus and mem_limit, or deploy.resources.limits, are the part's cpus and memory",
+     {{"compose.yaml", "services:\n  web:\n    image: x\n    cpus: 0.5\n    mem_limit: 64m\n"
+                       "  db:\n    image: x\n    deploy: {resources: {limits: {cpus: '1.5', memory: 1g}}}\n"}},
+     {0}, {0}, {0}, "web.cpus=0.5\nweb.memory=64m\ndb.cpus=1.5\ndb.memory=1g", NULL},
+    {"deploy.resources.reservations is refused, naming it",
+     {{"compose.yaml", "services:\n  web:\n    image: x\n    deploy: {resources: {reservations: {cpus: '1'}}}\n"}},
+     {0}, {0}, {0}, NULL, "berth does not support deploy.resources.reservations"},
     {"a duplicate key is an error at the second one",
      {{"compose.yaml", "services:\n  web:\n    image: x\n    image: y\n"}},
      {0}, {0}, {0}, NULL, "compose.yaml:4:5: key 'image': written twice"},
