@@ -79,6 +79,16 @@ def main():
         "| berth peak RSS | docker peak RSS |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
+    floor = [
+        "",
+        "The engine's own floor: the same transfer with no client work (curl sending a "
+        "tar made beforehand, or receiving the engine's tar or logs into /dev/null). "
+        "A goal below the floor cannot be met by any client: the goal in floor terms "
+        "is the goal times docker's wall over the floor's.",
+        "",
+        "| step | engine floor wall | berth/floor | docker/floor | the goal, over the floor |",
+        "|---|--:|--:|--:|--:|",
+    ]
     for step, title, goal in STEPS:
         b, d = (step, "berth"), (step, "docker")
         if not wall[b] or not wall[d]:
@@ -97,6 +107,22 @@ def main():
             f"| {statistics.median(rss[b]) / 1024:.1f} MB (max {max(rss[b]) / 1024:.1f}) "
             f"| {statistics.median(rss[d]) / 1024:.1f} MB (max {max(rss[d]) / 1024:.1f}) |"
         )
+        e = (step, "engine")
+        if not wall[e]:
+            continue
+        rb, rd = [], []
+        for run in runs:
+            pe = per_run.get((step, "engine", run))
+            pb, pd = per_run.get((step, "berth", run)), per_run.get((step, "docker", run))
+            if pe and pb and pd:
+                rb.append(statistics.median(pb) / statistics.median(pe))
+                rd.append(statistics.median(pd) / statistics.median(pe))
+        if rb:
+            db = statistics.median(rd)
+            floor.append(f"| {title} | {fmt_t(statistics.median(wall[e]))} "
+                         f"| {statistics.median(rb):.2f}× | {db:.2f}× | {goal * db:.2f}× |")
+    if len(floor) > 6:
+        lines += floor
     lines.append("")
     with open(a.out, "w") as f:
         f.write("\n".join(lines))

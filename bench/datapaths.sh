@@ -132,6 +132,23 @@ PY
 "$DOCKER" cp "$DATA/tree" "$BOX:/data/tree"
 OUTDIR=$WORK/out
 mkdir -p "$OUTDIR"
+# The engine's own floor (tool "engine", no client work): curl sending a
+# tar made beforehand (of a file or folder named "in", unpacked in /tmp),
+# and receiving the engine's tar into /dev/null; the logs of each lg
+# container one after the other, into /dev/null. No exec floor: a client
+# makes three calls there, curl would be three processes.
+tar -C "$DATA" -cf "$WORK/big-in.tar" --transform 's,^big,in,' big
+tar -C "$DATA" -cf "$WORK/tree-in.tar" --transform 's,^tree,in,' tree
+engine_put() { curl -sf --unix-socket "$SOCK" -T "$1" "http://e/containers/$BOX/archive?path=/tmp"; }
+engine_get() { curl -sf --unix-socket "$SOCK" -o /dev/null "http://e/containers/$BOX/archive?path=$1"; }
+engine_logs() {
+    local c
+    for c in "$@"; do
+        curl -sf --unix-socket "$SOCK" -o /dev/null "http://e/containers/$c/logs?stdout=1&stderr=1" || return 1
+    done
+}
+export -f engine_put engine_get engine_logs
+export SOCK BOX
 
 SAMPLES=$WORK/datapaths.csv
 echo "run,step,tool,rep,seconds,rss_kb,cpu_s,rc,load1" > "$SAMPLES"
@@ -168,6 +185,11 @@ one_rep() {
         cp-out-tree,docker) sample "$@" "$DOCKER" cp "$BOX:/data/tree" "$OUTDIR/tree"; wipe_host ;;
         logs,berth) sample "$@" "$BERTH" -C "$WORK/proj" -p "$P" logs lg ;;
         logs,docker) sample "$@" bash -c 'docker_logs_all "$@"' docker_logs_all "${LG[@]}" ;;
+        cp-in-file,engine) sample "$@" bash -c 'engine_put "$1"' x "$WORK/big-in.tar"; wipe_box ;;
+        cp-out-file,engine) sample "$@" bash -c 'engine_get /data/big' ;;
+        cp-in-tree,engine) sample "$@" bash -c 'engine_put "$1"' x "$WORK/tree-in.tar"; wipe_box ;;
+        cp-out-tree,engine) sample "$@" bash -c 'engine_get /data/tree' ;;
+        logs,engine) sample "$@" bash -c 'engine_logs "$@"' engine_logs "${LG[@]}" ;;
         exec,berth) sample "$@" "$BERTH" -C "$WORK/proj" -p "$P" exec -T -n box true ;;
         exec,docker) sample "$@" "$DOCKER" exec "$BOX" true ;;
     esac
@@ -180,7 +202,12 @@ for run in $(seq 1 "$RUNS"); do
         reps=$REPS
         [ "$step" = exec ] && reps=$EXEC_REPS
         for rep in $(seq 1 "$reps"); do
-            if [ $(((rep + run) % 2)) = 0 ]; then order="berth docker"; else order="docker berth"; fi
+            case $(((rep + run) % 3)) in # the order rotates
+                0) order="berth docker engine" ;;
+                1) order="docker engine berth" ;;
+                *) order="engine berth docker" ;;
+            esac
+            [ "$step" = exec ] && order=${order/engine/}
             for tool in $order; do one_rep "$run" "$step" "$tool" "$rep"; done
         done
     done

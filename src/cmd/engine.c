@@ -86,6 +86,27 @@ static int purge(const struct daemon_conf *c, berr **err)
     return berr_wrap(err, "purge");
 }
 
+/* The engine stops its running containers first, each with its grace:
+ * with many, that takes minutes; say so before the wait. */
+static void say_stopping(const struct daemon_conf *c)
+{
+    pid_t pid = daemon_running_pid(c);
+    if (!pid)
+        return;
+    cleanup_free char *host = daemon_host(c);
+    engine *e = NULL;
+    json_t *running = NULL;
+    berr *err = NULL;
+    if (engine_open(host, &e, &err) == 0 && engine_get(e, "/containers/json", &running, &err) == 0 &&
+        json_array_size(running))
+        fprintf(stderr, "berth: stopping the engine (pid %d): it stops its %zu running "
+                "container(s) first, each within its stop timeout\n", (int)pid,
+                json_array_size(running));
+    json_decref(running);
+    engine_free(e);
+    berr_free(err);
+}
+
 static int status(const struct daemon_conf *c, enum out_format fmt)
 {
     pid_t pid = daemon_running_pid(c);
@@ -207,6 +228,7 @@ int cmd_engine(cli *g, int argc, char **argv, berr **err)
         berr *purge_err = NULL;
         if (purge_first && daemon_running_pid(&conf))
             purge(&conf, &purge_err);
+        say_stopping(&conf);
         bool was;
         rc = daemon_stop(&conf, timeout_s * 1000, &was, err);
         if (rc == 0)

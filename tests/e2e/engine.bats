@@ -79,8 +79,14 @@ PY
     [ "$status" -eq 0 ]
     [[ "$output" == *"already running"* ]]
 
+    # a running container: stop says what it waits for (the engine stops it first)
+    DOCKER_HOST=unix://$dir/docker.sock busybox_image bbx
+    curl -sf --unix-socket "$dir/docker.sock" -X POST -H 'Content-Type: application/json' \
+        -d '{"Image":"bbx","Cmd":["sleep","1000"],"StopTimeout":1}' "http://e/containers/create?name=one" >/dev/null
+    curl -sf --unix-socket "$dir/docker.sock" -X POST http://e/containers/one/start
     run berth engine stop --dir "$dir"
     [ "$status" -eq 0 ]
+    [[ "$output" == *"stopping the engine (pid $pid): it stops its 1 running container(s) first"* ]]
     gone "$pid"
     if pgrep -f -- "$dir/" >/dev/null; then false; fi  # must fail
     run berth engine status --dir "$dir"
