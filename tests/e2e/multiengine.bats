@@ -70,6 +70,10 @@ INI
 }
 
 teardown() {
+    if [ -n "${FOLLOW:-}" ]; then # a follow a failed test left running
+        kill -INT "$FOLLOW" 2>/dev/null || true
+        wait "$FOLLOW" 2>/dev/null || true
+    fi
     "$BERTH" -C "$D" down >/dev/null 2>&1 || true
     rm -rf "$D"
 }
@@ -169,4 +173,124 @@ image_id() { api "$1" "/images/$2/json" | python3 -c 'import json,sys; print(jso
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:"*"link to 'web', which lives on another engine and publishes no port"* ]]
     ! has_container "$SOCK_A" "$P-web-main"
+}
+
+# Two containers on busybox (already on both engines), a on A and b on B,
+# each writing three lines to stdout (interleaved in time with the other's)
+# and one to stderr; $1: more keys for b.
+two_engine_project() {
+    cat > "$D/berth.ini" <<INI
+[project]
+name = $P
+[eng_a]
+recipe = engine
+url = unix://$SOCK_A
+[eng_b]
+recipe = engine
+url = unix://$SOCK_B
+[a]
+recipe = container
+image = berth-busybox
+engine = eng_a
+command = sh -c "trap 'exit 0' TERM; for i in 1 2 3; do echo A-\$i X=\$X; sleep 0.2; done; echo A-err >&2; sleep 1000 & wait"
+[b]
+recipe = container
+image = berth-busybox
+engine = eng_b
+command = sh -c "trap 'exit 0' TERM; for i in 1 2 3; do echo B-\$i X=\$X; sleep 0.2; done; echo B-err >&2; sleep 1000 & wait"
+$1
+INI
+}
+
+# until FILE has N lines matching PATTERN (10 s)
+wait_grep() {
+    local i
+    for i in $(seq 200); do
+        [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+        sleep 0.05
+    done
+    echo "waited for $3 x '$2' in:"; cat "$1"
+    return 1
+}
+
+@test "logs reads each container from its own engine: both engines' lines, prefixed, merged by time" {
+    two_engine_project
+    run berth -C "$D" up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    local out=$BATS_TEST_TMPDIR/l.out err=$BATS_TEST_TMPDIR/l.err i
+    for i in $(seq 100); do
+        berth -C "$D" logs --no-color >"$out" 2>"$err" || true
+        [ "$(grep -c 'B-err' "$err")" -eq 1 ] && [ "$(grep -c 'A-err' "$err")" -eq 1 ] && break
+        sleep 0.1
+    done
+    cat "$out" "$err"
+    berth -C "$D" logs --no-color >"$out" 2>"$err"
+    [ "$(grep -c '^a:main | A-[123] X=$' "$out")" -eq 3 ]
+    [ "$(grep -c '^b:main | B-[123] X=$' "$out")" -eq 3 ]
+    [ "$(wc -l < "$out")" -eq 6 ]
+    grep -q '^a:main | A-err$' "$err"
+    grep -q '^b:main | B-err$' "$err"
+    # merged by the engines' timestamps: the lines come in time order
+    berth -C "$D" logs --no-color -t >"$out" 2>/dev/null
+    cat "$out"
+    awk '{print $3}' "$out" | sort -c
+    # one target on each engine, and one alone
+    run berth -C "$D" logs --no-color b
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"b:main | B-3"* ]]
+    [[ "$output" != *"A-"* ]]
+    run berth -C "$D" logs --no-color --format json a b
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '"part":"a"' <<<"$output")" -eq 4 ]
+    [ "$(grep -c '"part":"b"' <<<"$output")" -eq 4 ]
+}
+
+@test "logs -f follows containers on both engines, restarts and re-creations on B, until Ctrl-C" {
+    two_engine_project
+    run berth -C "$D" up
+    [ "$status" -eq 0 ]
+    local out=$BATS_TEST_TMPDIR/f.out err=$BATS_TEST_TMPDIR/f.err
+    "$BERTH" -C "$D" logs -f --no-color >"$out" 2>"$err" &
+    FOLLOW=$!
+    wait_grep "$out" '^a:main | A-3 X=$' 1
+    wait_grep "$out" '^b:main | B-3 X=$' 1
+    # a restart on B: its stream re-opened, its new lines shown once
+    berth -C "$D" restart -t 1 b >/dev/null 2>&1
+    wait_grep "$out" '^b:main | B-3 X=$' 2
+    # a new container on B (env changed): found by B's own event stream
+    berth -C "$D" -s b.env=X=1 up b >/dev/null 2>&1
+    wait_grep "$out" '^b:main | B-3 X=1$' 1
+    # and A's too
+    berth -C "$D" -s a.env=X=2 up a >/dev/null 2>&1
+    wait_grep "$out" '^a:main | A-3 X=2$' 1
+    kill -INT "$FOLLOW"
+    local rc=0
+    wait "$FOLLOW" || rc=$?
+    FOLLOW=
+    cat "$out" "$err"
+    [ "$rc" -eq 0 ]
+    [ "$(grep -c '^b:main | B-[123] X=$' "$out")" -eq 6 ]
+    [ "$(grep -c '^b:main | B-[123] X=1$' "$out")" -eq 3 ]
+    [ "$(grep -c '^a:main | A-[123] X=$' "$out")" -eq 3 ]
+    [ "$(grep -c '^a:main | A-[123] X=2$' "$out")" -eq 3 ]
+}
+
+@test "logs -f ends with an error naming the engine whose event stream ended (engine B stopped)" {
+    two_engine_project
+    run berth -C "$D" up
+    [ "$status" -eq 0 ]
+    local out=$BATS_TEST_TMPDIR/s.out err=$BATS_TEST_TMPDIR/s.err
+    "$BERTH" -C "$D" logs -f --no-color >"$out" 2>"$err" &
+    FOLLOW=$!
+    wait_grep "$out" '^a:main | A-3 X=$' 1
+    wait_grep "$out" '^b:main | B-3 X=$' 1
+    "$BERTH" engine stop --dir "$ME_B" >/dev/null
+    local rc=0
+    wait "$FOLLOW" || rc=$?
+    FOLLOW=
+    "$BERTH" engine start --dir "$ME_B" >/dev/null
+    cat "$out" "$err"
+    [ "$rc" -ne 0 ]
+    grep -q "the engine at unix://$SOCK_B" "$err"
 }
