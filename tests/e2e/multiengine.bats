@@ -294,3 +294,42 @@ wait_grep() {
     [ "$rc" -ne 0 ]
     grep -q "the engine at unix://$SOCK_B" "$err"
 }
+
+@test "cp: a container side on either engine to and from the host, and container A to container B across engines" {
+    two_engine_project
+    run berth -C "$D" up
+    [ "$status" -eq 0 ]
+    local h=$BATS_TEST_TMPDIR/h
+    mkdir -p "$h/tree/sub"
+    echo "from the host" > "$h/tree/sub/f.txt"
+    chmod 640 "$h/tree/sub/f.txt"
+    # host -> B, B -> host
+    run berth -C "$D" cp "$h/tree" b:/tmp/
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run api "$SOCK_B" "/containers/$P-b-main/archive?path=/tmp/tree/sub/f.txt"
+    [ "$status" -eq 0 ]
+    [ "$(berth -C "$D" exec b cat /tmp/tree/sub/f.txt)" = "from the host" ]
+    run berth -C "$D" exec a ls /tmp/tree
+    [ "$status" -ne 0 ] # only B got it
+    mkdir "$h/back"
+    run berth -C "$D" cp b:/tmp/tree/ "$h/back"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$h/back/sub/f.txt")" = "from the host" ]
+    [ "$(stat -c %a "$h/back/sub/f.txt")" = 640 ]
+    # A -> B: streamed from A's archive into B's, renamed on the way
+    berth -C "$D" exec a sh -c 'mkdir -p /srv/data/deep && echo "made on A" > /srv/data/deep/x && chmod 604 /srv/data/deep/x'
+    run berth -C "$D" cp a:/srv/data b:/tmp/copied
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(berth -C "$D" exec b cat /tmp/copied/deep/x)" = "made on A" ]
+    [ "$(berth -C "$D" exec b stat -c %a /tmp/copied/deep/x)" = 604 ]
+    # B -> A: a file into a folder
+    run berth -C "$D" cp b:/tmp/tree/sub/f.txt a:/srv/
+    [ "$status" -eq 0 ]
+    [ "$(berth -C "$D" exec a cat /srv/f.txt)" = "from the host" ]
+    # a missing source on B is named as B's container's path
+    run berth -C "$D" cp b:/nope a:/srv/
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"b:main:/nope does not exist"* ]]
+}
