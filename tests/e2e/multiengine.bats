@@ -8,6 +8,7 @@
 # containers route to it through B's bridge, and it is local to the host, so
 # the published port bound on it answers).
 load helpers
+load registry_helpers
 
 setup_file() {
     export ME_A=/tmp/mea.$$ ME_B=/tmp/meb.$$
@@ -76,6 +77,7 @@ teardown() {
     fi
     "$BERTH" -C "$D" down >/dev/null 2>&1 || true
     rm -rf "$D"
+    stop_registry # a test's own registry, by its pid
 }
 
 api() { curl -sf --unix-socket "$1" "http://e$2"; }
@@ -332,4 +334,94 @@ wait_grep() {
     run berth -C "$D" cp b:/nope a:/srv/
     [ "$status" -ne 0 ]
     [[ "$output" == *"b:main:/nope does not exist"* ]]
+}
+
+# [project] registry with its login: images move through it.
+registry_keys() {
+    sed -i "s|^name = $P\$|&\nregistry = $1\nregistry-username = $REG_USER\nregistry-password = \${env:MOVE_PW}|" "$D/berth.ini"
+}
+
+@test "with [project] registry, an image built on A moves to B through the registry (pushed from A, pulled on B); a second up moves nothing; the login is never shown" {
+    start_registry plain
+    export MOVE_PW=$REG_PASSWORD
+    export DOCKER_CONFIG=$BATS_TEST_TMPDIR/docker-config # no login but the project's
+    registry_keys "$REG"
+    local all=$BATS_TEST_TMPDIR/all-output
+    run berth -C "$D" plan
+    printf '%s\n' "$output" >> "$all"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"move      image webimg to eng_b"*"through $REG"* ]]
+    run berth -C "$D" --progress plain up
+    printf '%s\n' "$output" >> "$all"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"image webimg to eng_b"*"pushing"* ]]
+    [[ "$output" == *"image webimg to eng_b"*"pulling"* ]]
+    [[ "$output" != *"MB moved"* ]] # not streamed
+    # the registry holds it, under the project's name
+    [ "$(curl -sf -u "$REG_USER:$REG_PASSWORD" "http://$REG/v2/$P/webimg/tags/list" | jq -c .tags)" = '["latest"]' ]
+    # the same image on both engines, under the part's name; no REGISTRY/ tag left on either
+    [ "$(image_id "$SOCK_A" "$P/webimg")" = "$(image_id "$SOCK_B" "$P/webimg")" ]
+    ! api "$SOCK_A" /images/json | grep -qF "$REG/"
+    ! api "$SOCK_B" /images/json | grep -qF "$REG/"
+    has_container "$SOCK_B" "$P-client-main"
+    run berth -C "$D" exec client cat /www/index.html
+    [ "$output" = "hello from engine A" ]
+    # a second up moves nothing
+    run berth -C "$D" --progress plain up
+    printf '%s\n' "$output" >> "$all"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"0 change(s)"* ]]
+    [[ "$output" != *"moving"* ]]
+    [[ "$output" != *"pushing"* ]]
+    run berth -C "$D" config
+    printf '%s\n' "$output" >> "$all"
+    [[ "$output" == *"registry = $REG"* ]]
+    run berth -C "$D" ps
+    printf '%s\n' "$output" >> "$all"
+    # the login: in no output, no label, nothing berth wrote
+    ! grep -qF "$REG_PASSWORD" "$all"
+    local s
+    for s in "$SOCK_A" "$SOCK_B"; do
+        ! api "$s" "/containers/json?all=1" | grep -qF "$REG_PASSWORD"
+        ! api "$s" "/images/json" | grep -qF "$REG_PASSWORD"
+        ! api "$s" "/images/$P/webimg/json" | grep -qF "$REG_PASSWORD"
+    done
+    ! grep -rqF "$REG_PASSWORD" "$D/.berth" 2>/dev/null
+}
+
+@test "a registry named but not answering fails the move, naming it; nothing streams around it" {
+    registry_keys "127.0.0.1:$(free_port)"
+    export MOVE_PW=unused-pw DOCKER_CONFIG=$BATS_TEST_TMPDIR/docker-config
+    run berth -C "$D" --progress plain up
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"pushing image $P/webimg to 127.0.0.1:"* ]]
+    ! has_container "$SOCK_B" "$P-client-main"
+    ! api "$SOCK_B" "/images/$P/webimg/json" >/dev/null
+    [[ "$output" != *"unused-pw"* ]]
+}
+
+@test "[project] registry: a name that is no registry, or a login without registry or half a login, is refused with file:line" {
+    sed -i "s|^name = $P\$|&\nregistry = myregistry|" "$D/berth.ini"
+    run berth -C "$D" plan
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:3: "*"'myregistry' is not a registry"* ]]
+    sed -i "s|^registry = myregistry|registry = http://127.0.0.1:5000|" "$D/berth.ini"
+    run berth -C "$D" plan
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:3: "*"is not a registry"* ]]
+    sed -i "s|^registry = .*|registry-username = me|" "$D/berth.ini"
+    run berth -C "$D" plan
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:3: "*"registry-username without registry"* ]]
+    sed -i "s|^registry-username = me|registry = localhost:5000/moves\nregistry-username = me|" "$D/berth.ini"
+    run berth -C "$D" plan
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:4: "*"registry-username needs registry-password"* ]]
+    sed -i "/^registry-username = me/d" "$D/berth.ini"
+    run berth -C "$D" plan
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"through localhost:5000/moves"* ]]
 }
