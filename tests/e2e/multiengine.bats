@@ -425,3 +425,85 @@ registry_keys() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"through localhost:5000/moves"* ]]
 }
+
+@test "an engine part's timeout bounds its first contact: an engine that takes the connection and never answers fails its parts, naming the part and its timeout" {
+    # a TCP listener that never accepts: the kernel takes the connection,
+    # nothing ever answers (the default wait for a first answer is 15 s)
+    python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(300)' > "$BATS_TEST_TMPDIR/port" &
+    local mute=$! i
+    for i in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+    cat >> "$D/berth.ini" <<INI
+[mute]
+recipe = engine
+url = tcp://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
+timeout = 1s
+[lost]
+recipe = container
+image = berth-busybox
+engine = mute
+command = sleep 300
+INI
+    run timeout 60 "$BERTH" -C "$D" --progress plain up lost
+    kill "$mute"; wait "$mute" 2>/dev/null || true
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [ "$status" -ne 124 ]
+    [[ "$output" == *"engine part 'mute' ($D/berth.ini:"*"timeout = 1s"* ]]
+}
+
+@test "a network or volume part that names its engine is made there too, besides on the engines of the parts that use it" {
+    two_engine_project
+    cat >> "$D/berth.ini" <<INI
+[net]
+recipe = network
+engine = eng_b
+[vol]
+recipe = volume
+engine = eng_b
+INI
+    sed -i "/^engine = eng_a/a networks = net\nvolumes = vol:/data" "$D/berth.ini"
+    run berth -C "$D" plan
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"changes on engine eng_a ("*"create    network net"*"create    volume vol"*"changes on engine eng_b ("* ]]
+    [[ "$output" == *"changes on engine eng_b ("*"create    network net"*"create    volume vol"* ]]
+    run berth -C "$D" up
+    [ "$status" -eq 0 ]
+    api "$SOCK_A" "/networks/$P-net" >/dev/null
+    api "$SOCK_B" "/networks/$P-net" >/dev/null
+    api "$SOCK_A" "/volumes/$P-vol" >/dev/null
+    api "$SOCK_B" "/volumes/$P-vol" >/dev/null
+    run berth -C "$D" down --volumes --yes
+    echo "$output"
+    [ "$status" -eq 0 ]
+    ! api "$SOCK_B" "/networks/$P-net" >/dev/null
+    ! api "$SOCK_B" "/volumes/$P-vol" >/dev/null
+    ! api "$SOCK_A" "/networks/$P-net" >/dev/null
+    ! api "$SOCK_A" "/volumes/$P-vol" >/dev/null
+}
+
+@test "a copy part copies from a container on A into one on B, each read on its own engine; a copy part's own engine is refused with file:line" {
+    two_engine_project
+    cat >> "$D/berth.ini" <<INI
+[carry]
+recipe = copy
+container-from = a
+container-to = b
+paths = /etc/hostname /tmp/a-hostname
+INI
+    run berth -C "$D" --progress plain up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(berth -C "$D" exec b cat /tmp/a-hostname)" = "$(berth -C "$D" exec a cat /etc/hostname)" ]
+    run berth -C "$D" plan
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to do"* ]]
+    echo "engine = eng_a" >> "$D/berth.ini"
+    run berth -C "$D" plan
+    echo "$output"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"berth.ini:$(grep -n '^engine = eng_a$' "$D/berth.ini" | tail -1 | cut -d: -f1): "*"a copy part acts on the engines of its containers"* ]]
+}

@@ -355,6 +355,33 @@ static void check_move_registry(struct loader *L, struct rsec *s)
         load_problem(L, s, pass, "registry-password needs registry-username");
 }
 
+/* A copy part acts where its containers live: it reads container-from on
+ * that one's engine and writes container-to on its own, so its task (and
+ * its record, kept in the destination) goes on container-to's engine. An
+ * `engine` of its own would place nothing: refused. */
+static void copy_parts_engines(struct loader *L)
+{
+    struct project *p = L->p;
+    for (size_t i = 0; i < p->nparts; i++) {
+        struct part *pt = &p->parts[i];
+        if (pt->kind != PART_COPY)
+            continue;
+        struct rsec *s = L->part_sec[i];
+        struct rkv *eng = sec_find(s, "engine");
+        if (eng && eng->layer != L_DEFAULT)
+            load_problem(L, s, eng, "a copy part acts on the engines of its containers "
+                         "(container-from's and container-to's), not on one of its own: "
+                         "remove 'engine'");
+        const char *to = part_value(pt, "container-to");
+        if (!to)
+            continue;
+        cleanup_free char *name = xstrndup(to, strcspn(to, ":"));
+        int t = project_find(p, name);
+        if (t >= 0)
+            pt->engine_part = p->parts[t].engine_part;
+    }
+}
+
 static void project_settings(struct loader *L)
 {
     struct project *p = L->p;
@@ -494,6 +521,7 @@ void resolve_parts(struct loader *L)
                 add_dep(L, (int)i, maker, uses[k], st->loc);
         }
     }
+    copy_parts_engines(L);
     instances_resolve(L);
     check_links_across_engines(L);
 }
