@@ -468,8 +468,14 @@ INI
     run berth -C "$D" plan
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"changes on engine eng_a ("*"create    network net"*"create    volume vol"*"changes on engine eng_b ("* ]]
-    [[ "$output" == *"changes on engine eng_b ("*"create    network net"*"create    volume vol"* ]]
+    # (the engines' sections come in no fixed order)
+    local e
+    for e in eng_a eng_b; do
+        run_section=$(awk -v e="$e" 'index($0, "changes on engine " e " (") == 1 {on = 1; next}
+                                     on && /^$/ {on = 0} on' <<<"$output")
+        [[ "$run_section" == *"create    network net "* ]]
+        [[ "$run_section" == *"create    volume vol "* ]]
+    done
     run berth -C "$D" up
     [ "$status" -eq 0 ]
     api "$SOCK_A" "/networks/$P-net" >/dev/null
