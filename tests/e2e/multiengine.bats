@@ -204,10 +204,11 @@ $1
 INI
 }
 
-# until FILE has N lines matching PATTERN (10 s)
+# until FILE has N lines matching PATTERN (30 s: a bound under load, not a
+# measure)
 wait_grep() {
     local i
-    for i in $(seq 200); do
+    for i in $(seq 600); do
         [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
         sleep 0.05
     done
@@ -221,7 +222,7 @@ wait_grep() {
     echo "$output"
     [ "$status" -eq 0 ]
     local out=$BATS_TEST_TMPDIR/l.out err=$BATS_TEST_TMPDIR/l.err i
-    for i in $(seq 100); do
+    for i in $(seq 300); do
         berth -C "$D" logs --no-color >"$out" 2>"$err" || true
         [ "$(grep -c 'B-err' "$err")" -eq 1 ] && [ "$(grep -c 'A-err' "$err")" -eq 1 ] && break
         sleep 0.1
