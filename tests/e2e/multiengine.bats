@@ -514,3 +514,28 @@ INI
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:$(grep -n '^engine = eng_a$' "$D/berth.ini" | tail -1 | cut -d: -f1): "*"a copy part acts on the engines of its containers"* ]]
 }
+
+@test "engine B stopped: logs shows A's lines and fails naming B; cp to B's container names B, not a missing container" {
+    two_engine_project
+    run berth -C "$D" up
+    [ "$status" -eq 0 ]
+    local out=$BATS_TEST_TMPDIR/d.out i
+    for i in $(seq 300); do
+        berth -C "$D" logs --no-color a >"$out" 2>/dev/null || true
+        [ "$(grep -c '^a:main | A-[123]' "$out")" -eq 3 ] && break
+        sleep 0.1
+    done
+    "$BERTH" engine stop --dir "$ME_B" >/dev/null
+    run berth -C "$D" logs --no-color
+    local logs_status=$status logs_output=$output
+    run berth -C "$D" cp "$BATS_TEST_TMPDIR" b:/tmp/
+    local cp_status=$status cp_output=$output
+    "$BERTH" engine start --dir "$ME_B" >/dev/null
+    echo "$logs_output"; echo "$cp_output"
+    [ "$logs_status" -ne 0 ]
+    [ "$(grep -c '^a:main | A-[123] X=$' <<<"$logs_output")" -eq 3 ]
+    [[ "$logs_output" == *"engine part 'eng_b' ($D/berth.ini:"*") at unix://$SOCK_B"* ]]
+    [ "$cp_status" -ne 0 ]
+    [[ "$cp_output" == *"engine part 'eng_b'"* ]]
+    [[ "$cp_output" != *"run 'berth up"* ]]
+}
