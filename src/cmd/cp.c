@@ -1,5 +1,8 @@
 /* berth cp: files between the host and the project's containers, and
- * between containers, streamed (src/lib/transfer/copy.c does the work). */
+ * between containers, streamed (src/lib/transfer/copy.c does the work).
+ * Each container side acts on the engine its container lives on: two
+ * containers on two engines copy from one engine's archive into the
+ * other's. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,7 +74,9 @@ static int resolve(struct scope *s, struct side *sd, berr **err)
         sb_addf(&names, "%s%s", n++ ? ", " : "", s->all[i].subject);
     }
     int rc = 0;
-    if (n == 0)
+    if (n == 0 && s->down) /* its engine may be the one that did not answer */
+        rc = berr_set(err, s->down->code, "%s: %s", sd->target, s->down->msg);
+    else if (n == 0)
         rc = berr_set(err, BERR_NOTFOUND, "%s has no container: run 'berth up %s' first",
                       sd->target, sd->target);
     else if (n > 1)
@@ -151,11 +156,6 @@ int cmd_cp(cli *g, int argc, char **argv, berr **err)
         rc = -1;
         goto out;
     }
-    engine *one; /* the containers of one engine */
-    if (scope_one_engine(&s, &one, err) < 0) {
-        rc = berr_wrap(err, "cp");
-        goto out;
-    }
     struct copy_end ends[2];
     for (int i = 0; i < 2; i++) {
         if (sides[i].target && resolve(&s, &sides[i], err) < 0) {
@@ -163,6 +163,7 @@ int cmd_cp(cli *g, int argc, char **argv, berr **err)
             goto out;
         }
         ends[i] = (struct copy_end){.container = sides[i].t ? sides[i].t->id : NULL,
+                                    .e = sides[i].t ? sides[i].t->e : NULL,
                                     .display = sides[i].t ? sides[i].t->subject : NULL,
                                     .path = sides[i].path};
     }
@@ -183,7 +184,7 @@ int cmd_cp(cli *g, int argc, char **argv, berr **err)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     http_set_cancel_flag(&cancelled);
-    rc = copy_run(s.e, &ends[0], &ends[1], &co, err);
+    rc = copy_run(NULL, &ends[0], &ends[1], &co, err);
     http_set_cancel_flag(NULL);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

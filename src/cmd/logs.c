@@ -1,6 +1,8 @@
 /* berth logs: the selected containers' output, merged, each line prefixed
- * with the instance it came from; -f keeps following. src/lib/transfer/logs.c and
- * logfollow.c fetch, merge and follow; this file prints. */
+ * with the instance it came from; -f keeps following. Each container is
+ * read from the engine it lives on (parts with `engine =`), the lines of
+ * all engines merged by time. src/lib/transfer/logs.c and logfollow.c
+ * fetch, merge and follow; this file prints. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -49,10 +51,15 @@ static const char usage[] =
     "  berth logs -f -t web:one db\n";
 
 static volatile int cancelled;
+/* Why: Ctrl-C, or a reader that went away, end logs with 0; the follow
+ * also sets `cancelled` itself when an engine's event stream ends, which
+ * is a failure. */
+static volatile int left;
 
 static void on_sigint(int sig)
 {
     (void)sig;
+    left = 1;
     cancelled = 1;
 }
 
@@ -140,6 +147,7 @@ static int print_line(void *ud, const struct log_line *l, berr **err)
     /* A reader that went away (`berth logs -f | head`) ends a follow: its
      * threads write with signals blocked, so this is EPIPE, not SIGPIPE. */
     if (ferror(out)) {
+        left = 1;
         cancelled = 1;
         return berr_errno(err, BERR_FAILURE, errno, "write the logs");
     }
@@ -211,7 +219,7 @@ static int probe_all(struct scope *s, int parallel, struct probe **out, berr **e
     for (size_t i = 0; i < s->nall; i++) {
         if (!s->all[i].selected)
             continue;
-        p[i] = (struct probe){.e = s->e, .id = s->all[i].id};
+        p[i] = (struct probe){.e = s->all[i].e, .id = s->all[i].id};
         tasks[nt++] = (struct sched_task){.name = s->all[i].subject, .run = probe_one, .ud = &p[i]};
     }
     struct sched_opts so = {.parallel = parallel > 0 ? parallel : 1};
@@ -283,9 +291,8 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
         scope_close(&s);
         return -1;
     }
-    engine *one; /* logs of the containers of one engine */
-    if (scope_one_engine(&s, &one, err) < 0) {
-        berr_wrap(err, "logs");
+    if (s.nengines == 0) { /* every engine the targets live on is down */
+        berr_set(err, s.down->code, "logs: %s", s.down->msg);
         scope_close(&s);
         return -1;
     }
@@ -298,7 +305,7 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
         json_t *j = probes[i].j;
         if (!t->selected || !j)
             continue; /* not asked for, or gone since it was listed */
-        srcs[n] = (struct log_src){.id = xstrdup(t->id), .subject = xstrdup(t->subject),
+        srcs[n] = (struct log_src){.id = xstrdup(t->id), .e = t->e, .subject = xstrdup(t->subject),
                                    .part = xstrdup(t->part), .instance = xstrdup(t->instance),
                                    .tty = json_is_true(json_object_get(json_object_get(j, "Config"), "Tty"))};
         if ((int)strlen(t->subject) > pr.width)
@@ -318,7 +325,7 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
     sigaction(SIGTERM, &sa, &old_term);
     http_set_cancel_flag(&cancelled);
     if (rc == 0)
-        rc = logs_history(s.e, srcs, n, &q, print_line, &pr, err);
+        rc = logs_history(s.engines[0], srcs, n, &q, print_line, &pr, err);
     fflush(stdout);
     fflush(stderr);
     if (rc == 0 && pr.follow && !cancelled) {
@@ -326,12 +333,16 @@ int cmd_logs(cli *g, int argc, char **argv, berr **err)
         struct logs_follow_opts fo = {
             .project = s.name, .events_since = (long long)now.tv_sec - 1,
             .select = pick, .select_ud = &pk, .note = on_note, .cancel = &cancelled};
-        rc = logs_follow(s.e, srcs, n, &q, &fo, print_line, &pr, err);
+        rc = logs_follow(s.engines, s.nengines, srcs, n, &q, &fo, print_line, &pr, err);
     }
-    if (rc < 0 && cancelled) { /* Ctrl-C ends logs: that is how -f is left */
+    if (rc < 0 && left) { /* Ctrl-C ends logs: that is how -f is left */
         berr_freep(err);
         rc = 0;
     }
+    /* An engine that did not answer: the others' lines are shown, and the
+     * command still fails, naming it. */
+    if (rc == 0 && s.down)
+        rc = berr_set(err, s.down->code, "%s", s.down->msg);
     http_set_cancel_flag(NULL);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

@@ -110,6 +110,27 @@ print(len([c for c in json.load(sys.stdin) if (c["Labels"] or {}).get("berth.pro
     [ "$(leftovers)" = 0 ]
 }
 
+@test "an image of hundreds of entries (busybox with every applet link): made, each entry's owner and mode set" {
+    # debugfs echoes each of its requests: tens of KB of output, in which
+    # berth must find a complaint anywhere, and take no cut line for one
+    cat >> "$D/berth.ini" <<EOF
+[many]
+recipe = diskimage
+base-image = $IMG
+output = out/many.img
+size = 16M
+EOF
+    run "$BERTH" -C "$D" --progress plain up many
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run e2fsck -fn "$D/out/many.img"
+    [ "$status" -eq 0 ]
+    run debugfs -R 'ls -l /bin' "$D/out/many.img"
+    # every applet's link (all but busybox itself), owned by root
+    [ "$(grep -c '120777 (7)      0      0' <<<"$output")" -eq "$(( $(/bin/busybox --list | wc -l) - 1 ))" ]
+    [[ "$output" == *" wget"* ]]
+}
+
 @test "raw: an MBR with one Linux partition holding the file system" {
     "$BERTH" -C "$D" --progress quiet up raw
     [ "$(stat -c %s "$D/out/raw.img")" = 20971520 ]

@@ -88,8 +88,8 @@ bad_project() {
 @test "plan: the everything example in dependency order" {
     run berth -C "$EXAMPLES/everything" plan
     [ "$status" -eq 0 ]
-    [[ "${lines[0]}" == "project everything: 15 parts in 5 stages"* ]]
-    [[ "$output" == *"stage 1:"*"local "*"engine"*"stage 2:"*"busybox"*"stage 3:"*"app_image"*"stage 4:"*"web "*"stage 5:"*"seed "* ]]
+    [[ "${lines[0]}" == "project everything: 17 parts in 7 stages"* ]]
+    [[ "$output" == *"stage 1:"*"local "*"engine"*"stage 2:"*"base "*"stage 3:"*"app_image"*"publish "*"stage 4:"*"busybox"*"stage 6:"*"web "*"stage 7:"*"seed "* ]]
 }
 
 @test "config output loads back as the same project" {

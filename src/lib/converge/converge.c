@@ -1032,7 +1032,8 @@ static int list_state(struct cv *cv, berr **err)
 
 /* Which parts act on which engine: each selected part on its own; a
  * network or volume part on every engine a selected part that needs it
- * lives on (its own when none does). on[slot][part]. */
+ * lives on, and on its own when it names one (`engine =`) or none of them
+ * does. on[slot][part]. */
 static bool **placement(struct engine_set *es, const struct project *p,
                         const struct project_sel *sel)
 {
@@ -1056,7 +1057,7 @@ static bool **placement(struct engine_set *es, const struct project *p,
         bool anywhere = false;
         for (size_t k = 0; k < ns; k++)
             anywhere = anywhere || on[k][i];
-        if (sel->part[i] && !anywhere)
+        if (sel->part[i] && (!anywhere || part_value(&p->parts[i], "engine")))
             on[engines_slot_of(es, p, i)][i] = true;
     }
     return on;

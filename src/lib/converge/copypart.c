@@ -9,7 +9,11 @@
  * new id; changed paths give a new hash. Keeping the record in the engine,
  * next to what it describes, means no host state that could go stale or
  * belong to another checkout; its cost is one small archive read per copy
- * part per run. */
+ * part per run.
+ *
+ * The two containers may live on two engines: the part acts on
+ * container-to's (the loader puts it there) and reads container-from on
+ * its own engine's share of the run. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
@@ -146,8 +150,26 @@ static bool remade(struct cv *cv, const char *name)
     return r;
 }
 
+/* The share of the run of the engine the container a reference names
+ * lives on ("web:one" -> web's engine). */
+static struct cv *share_of(struct cv *cv, const char *ref, berr **err)
+{
+    cleanup_free char *part = xstrndup(ref, strcspn(ref, ":"));
+    int pi = project_find(cv->p, part);
+    struct cv *peer = pi < 0 ? cv : cv_peer(cv, engines_slot_of(cv->es, cv->p, (size_t)pi));
+    if (!peer)
+        berr_set(err, BERR_FAILURE, "%s: its engine is not part of this run", ref);
+    else if (!peer->e)
+        berr_set(err, peer->down ? peer->down->code : BERR_UNREACHABLE, "%s: %s", ref,
+                 peer->down ? peer->down->msg : "its engine did not answer");
+    return peer && peer->e ? peer : NULL;
+}
+
 int copy_part_converge(struct cv *cv, const struct part *pt, berr **err)
 {
+    struct cv *src_cv = share_of(cv, part_value(pt, "container-from"), err);
+    if (!src_cv)
+        return -1;
     const char *from = container_of(cv->p, part_value(pt, "container-from"));
     const char *to = container_of(cv->p, part_value(pt, "container-to"));
     const struct setting *paths = part_setting(pt, "paths");
@@ -159,10 +181,10 @@ int copy_part_converge(struct cv *cv, const struct part *pt, berr **err)
 
     /* In a plan, containers this run (re)creates have no files yet. */
     const char *why = NULL;
-    if (cv->o->dry_run && (remade(cv, from) || remade(cv, to)))
+    if (cv->o->dry_run && (remade(src_cv, from) || remade(cv, to)))
         why = remade(cv, to) ? "destination container (re)created" : "source container (re)created";
     json_t *src = NULL;
-    if (!why && api_container_inspect(cv->e, from, &src, err) < 0)
+    if (!why && api_container_inspect(src_cv->e, from, &src, err) < 0)
         return -1;
     if (!why && !src)
         return berr_set(err, BERR_NOTFOUND, "copy part %s: container %s does not exist",
@@ -194,10 +216,10 @@ int copy_part_converge(struct cv *cv, const struct part *pt, berr **err)
     for (size_t i = 0; i < paths->items.n; i++) {
         cleanup_free char *s = NULL, *d = NULL;
         split_line(paths->items.v[i], &s, &d);
-        struct copy_end se = {.container = from, .display = part_value(pt, "container-from"),
-                              .path = s};
-        struct copy_end de = {.container = to, .display = part_value(pt, "container-to"),
-                              .path = d};
+        struct copy_end se = {.container = from, .e = src_cv->e,
+                              .display = part_value(pt, "container-from"), .path = s};
+        struct copy_end de = {.container = to, .e = cv->e,
+                              .display = part_value(pt, "container-to"), .path = d};
         if (copy_run(cv->e, &se, &de, &o, err) < 0)
             return berr_wrap(err, "%s", paths->items.v[i]);
     }

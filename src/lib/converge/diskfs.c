@@ -32,8 +32,37 @@ static void exec_tool(const char *const *argv)
     }
 }
 
-/* Run argv; its output's last OUTPUT_KEEP bytes in *out when out is set. */
-static int run_capture(const char *const *argv, strbuf *kept, berr **err)
+/* Each whole line of a program's output, as it comes, without its newline
+ * (NUL-terminated). */
+typedef void line_fn(void *ud, const char *line, size_t n);
+
+/* The longest line handed on whole; a longer one goes on in pieces. */
+#define LINE_MAX_LEN 65536
+
+static void each_line(strbuf *partial, const char *data, size_t n, bool end, line_fn *fn,
+                      void *ud)
+{
+    sb_add(partial, data, n);
+    size_t start = 0;
+    for (size_t i = 0; i < partial->len; i++) {
+        if (partial->buf[i] != '\n' && i - start < LINE_MAX_LEN)
+            continue;
+        char keep = partial->buf[i];
+        partial->buf[i] = '\0';
+        fn(ud, partial->buf + start, i - start);
+        partial->buf[i] = keep;
+        start = i + (keep == '\n');
+    }
+    if (end && start < partial->len)
+        fn(ud, partial->buf + start, partial->len - start);
+    sb_consume(partial, end ? partial->len : start);
+}
+
+/* Run argv; its output's last OUTPUT_KEEP bytes in *out when out is set,
+ * and every line of it through each when each is set (the kept tail may
+ * start within a line; each sees them whole). */
+static int run_capture(const char *const *argv, strbuf *kept, line_fn *each, void *each_ud,
+                       berr **err)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
@@ -55,7 +84,7 @@ static int run_capture(const char *const *argv, strbuf *kept, berr **err)
         _exit(127);
     }
     close(fds[1]);
-    strbuf out = STRBUF_INIT;
+    strbuf out = STRBUF_INIT, partial = STRBUF_INIT;
     char buf[4096];
     ssize_t n;
     while ((n = read(fds[0], buf, sizeof buf)) != 0) {
@@ -63,10 +92,15 @@ static int run_capture(const char *const *argv, strbuf *kept, berr **err)
             continue;
         if (n < 0)
             break;
+        if (each)
+            each_line(&partial, buf, (size_t)n, false, each, each_ud);
         sb_add(&out, buf, (size_t)n);
         if (out.len > 2 * OUTPUT_KEEP)
             sb_consume(&out, out.len - OUTPUT_KEEP);
     }
+    if (each)
+        each_line(&partial, "", 0, true, each, each_ud);
+    sb_release(&partial);
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -90,23 +124,27 @@ static int run_capture(const char *const *argv, strbuf *kept, berr **err)
 
 int diskfs_run(const char *const *argv, berr **err)
 {
-    return run_capture(argv, NULL, err);
+    return run_capture(argv, NULL, NULL, NULL, err);
 }
 
 /* debugfs exits 0 when a request fails: its echo lines start with
- * "debugfs"; any other line is a request's complaint. */
+ * "debugfs"; any other line is a request's complaint. Every line is looked
+ * at, as it comes: an image of many files makes tens of KB of echoes. */
+static void debugfs_line(void *ud, const char *line, size_t n)
+{
+    char **first = ud;
+    if (!*first && n && !starts_with(line, "debugfs") && !starts_with(line, "Allocated inode"))
+        *first = xstrndup(line, n);
+}
+
 static int debugfs_run(const char *script, const char *fsfile, berr **err)
 {
     const char *argv[] = {"debugfs", "-w", "-f", script, fsfile, NULL};
-    strbuf out = STRBUF_INIT;
-    int rc = run_capture(argv, &out, err);
-    for (const char *p = out.buf; rc == 0 && p && *p;) {
-        size_t n = strcspn(p, "\n");
-        if (n && !starts_with(p, "debugfs") && !starts_with(p, "Allocated inode"))
-            rc = berr_set(err, BERR_FAILURE, "debugfs: %.*s", (int)n, p);
-        p += n + (p[n] == '\n');
-    }
-    sb_release(&out);
+    char *complaint = NULL;
+    int rc = run_capture(argv, NULL, debugfs_line, &complaint, err);
+    if (rc == 0 && complaint)
+        rc = berr_set(err, BERR_FAILURE, "debugfs: %s", complaint);
+    free(complaint);
     return rc;
 }
 

@@ -6,6 +6,21 @@
 #include "engine/daemon.h"
 #include "base/strbuf.h"
 #include "base/util.h"
+#include "project/values.h"
+
+/* A private engine's start may take this long, unless its part's timeout
+ * says otherwise. */
+#define PRIVATE_START_MS 60000
+
+/* An engine part's `timeout`, in ms; 0 when it has none. */
+static long part_timeout_ms(const struct part *ep)
+{
+    const char *t = part_value(ep, "timeout");
+    long long ms = 0;
+    if (!t || parse_duration(t, &ms) || ms <= 0)
+        return 0;
+    return ms > 24LL * 3600 * 1000 ? 24L * 3600 * 1000 : (long)ms;
+}
 
 struct engine_set {
     const struct project *p; /* NULL: the default engine only */
@@ -94,13 +109,13 @@ size_t engines_slot_of(const struct engine_set *es, const struct project *p, siz
     return pt->engine_part >= 0 ? (size_t)pt->engine_part : ENGINES_DEFAULT(p);
 }
 
-static int start_private(const struct part *ep, const char *dir, berr **err)
+static int start_private(const struct part *ep, const char *dir, long wait_ms, berr **err)
 {
     struct daemon_conf c;
     if (daemon_conf_init(&c, dir, NULL, err) < 0)
         return berr_wrap(err, "engine part '%s' (%s:%d)", ep->name, ep->loc.file, ep->loc.line);
     bool already;
-    int rc = daemon_start(&c, 60000, &already, err);
+    int rc = daemon_start(&c, wait_ms, &already, err);
     daemon_conf_clear(&c);
     if (rc < 0)
         berr_wrap(err, "starting the private engine of part '%s' in %s", ep->name, dir);
@@ -140,9 +155,13 @@ static int open_part(const struct part *ep, bool start, engine **out, berr **err
         }
     }
     env.api_max = api;
+    /* The part's deadline is that of its work in up: the engine's start
+     * and first answer. */
+    long wait_ms = part_timeout_ms(ep);
+    env.contact_ms = wait_ms;
     int rc = 0;
     if (streq(part_value(ep, "private"), "true") && start)
-        rc = start_private(ep, part_value(ep, "dir"), err);
+        rc = start_private(ep, part_value(ep, "dir"), wait_ms ? wait_ms : PRIVATE_START_MS, err);
     if (rc == 0)
         rc = engine_open_env(&env, out, err);
     engine_env_clear(&env);
@@ -188,6 +207,9 @@ static int open_slot(struct engine_set *es, size_t slot, engine **out, berr **er
     if (rc == 0 && ep && engine_connect(e, err) < 0)
         rc = -1;
     if (rc < 0) {
+        if (ep && part_timeout_ms(ep) && *err && (*err)->code == BERR_TIMEOUT)
+            berr_wrap(err, "timeout = %s passed (the engine part's 'timeout')",
+                      part_value(ep, "timeout"));
         if (ep)
             berr_wrap(err, "%s", es->label[slot]);
         engine_free(e);

@@ -1,11 +1,17 @@
 /* An image made on one engine and used by a part on another: moved by
  * berth, so that it is never silently missing there.
  *
- * The image streams from GET /images/{name}/get on the engine that made it
- * into POST /images/load on the one that needs it, through a socket pair
- * between two threads: never held whole in memory, its size shown as it
- * goes. It moves only when the other engine lacks it or holds another id
- * under that name, so a second up moves nothing. */
+ * With no registry named, the image streams from GET /images/{name}/get on
+ * the engine that made it into POST /images/load on the one that needs it,
+ * through a socket pair between two threads: never held whole in memory,
+ * its size shown as it goes. With `[project] registry`, it travels through
+ * that registry instead (engines far apart share no socket, and a registry
+ * sends only the layers the other side lacks): tagged REGISTRY/NAME:TAG
+ * and pushed by the engine that made it, pulled by the one that needs it
+ * and tagged there under its own name; the REGISTRY/ tags berth added are
+ * taken off again on both engines. The login goes into X-Registry-Auth
+ * only. Either way it moves only when the other engine lacks it or holds
+ * another id under that name, so a second up moves nothing. */
 #include <errno.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -13,6 +19,7 @@
 
 #include "converge/converge_int.h"
 #include "engine/api.h"
+#include "registry/pullpush.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -118,6 +125,78 @@ static int stream_image(struct cv *from, struct cv *to, const char *ref, const c
     return 0;
 }
 
+/* Where the image goes in the registry: REGISTRY/REPOSITORY:TAG, its
+ * repository without the registry its own name may hold. NULL for an image
+ * named by digest (it could not be tagged so on the other engine). */
+static char *registry_ref(const char *registry, const char *ref)
+{
+    if (strchr(ref, '@'))
+        return NULL;
+    cleanup_free char *repo = NULL, *tag = NULL;
+    reg_split_ref(ref, &repo, &tag);
+    /* docker's rule: a first part with '.' or ':', or localhost, is a host */
+    const char *slash = strchr(repo, '/');
+    const char *path = repo;
+    if (slash) {
+        cleanup_free char *first = xstrndup(repo, (size_t)(slash - repo));
+        if (strpbrk(first, ".:") || streq(first, "localhost"))
+            path = slash + 1;
+    }
+    return xasprintf("%s/%s:%s", registry, path, tag);
+}
+
+/* Take off a tag berth added for the move; the image keeps its own name.
+ * Failing to is not worth failing the move: it is only a name. */
+static void untag(engine *e, const char *ref)
+{
+    berr *ignored = NULL;
+    api_image_remove(e, ref, false, &ignored);
+    berr_free(ignored);
+}
+
+static bool has_image(struct cv *cv, const char *ref)
+{
+    json_t *j = NULL;
+    berr *e = NULL;
+    bool yes = api_image_inspect(cv->e, ref, &j, &e) == 0 && j;
+    json_decref(j);
+    berr_free(e);
+    return yes;
+}
+
+static int registry_image(struct cv *from, struct cv *to, const char *ref, const char *subject,
+                          berr **err)
+{
+    const struct project *p = to->p;
+    const char *registry = project_value(p, "registry");
+    cleanup_free char *remote = registry_ref(registry, ref);
+    if (!remote)
+        return berr_set(err, BERR_PROJECT, "image %s is named by digest: it cannot be moved "
+                        "through registry %s (name it by tag)", ref, registry);
+    struct reg_cred cred;
+    cleanup_free char *host = xstrndup(registry, strcspn(registry, "/"));
+    if (reg_cred_for(remote, host, project_value(p, "registry-username"),
+                     project_value(p, "registry-password"), &cred, err) < 0)
+        return berr_wrap(err, "%s: credentials for %s", subject, host);
+    /* A REGISTRY/ tag that was there before is someone's: left as found. */
+    bool had_from = has_image(from, remote), had_to = has_image(to, remote);
+    int rc = reg_tag(from->e, ref, remote, err);
+    if (rc == 0 && (rc = reg_push(from->e, remote, &cred, from->o->rep, subject, NULL, err)) < 0)
+        berr_wrap(err, "pushing image %s to %s from %s", ref, registry,
+                  engines_label(from->es, from->slot));
+    if (!had_from)
+        untag(from->e, remote);
+    if (rc == 0 && (rc = reg_pull(to->e, remote, NULL, &cred, to->o->rep, subject, err)) < 0)
+        berr_wrap(err, "pulling image %s from %s on %s", ref, registry,
+                  engines_label(to->es, to->slot));
+    if (rc == 0)
+        rc = reg_tag(to->e, remote, ref, err);
+    if (!had_to)
+        untag(to->e, remote);
+    reg_cred_clear(&cred);
+    return rc;
+}
+
 int image_move_task(void *ud, struct sched_task *t, berr **err)
 {
     (void)t;
@@ -125,6 +204,7 @@ int image_move_task(void *ud, struct sched_task *t, berr **err)
     struct cv *from = mt->from, *to = mt->to;
     const struct part *pt = &to->p->parts[mt->part];
     const char *ref = pt->image;
+    const char *registry = project_value(to->p, "registry");
     cleanup_free char *subject = xasprintf("image %s to %s", pt->name,
                                            engines_name(to->es, to->slot));
     json_t *have = NULL, *want = NULL;
@@ -142,7 +222,10 @@ int image_move_task(void *ud, struct sched_task *t, berr **err)
                           : !have_id                               ? "missing"
                           : !streq(have_id, want_id) ? "another image has its name there"
                                                      : NULL;
-        cv_action(to, subject, why ? "move" : "none", why ? why : "up to date", pt->level);
+        cleanup_free char *how = why && registry ? xasprintf("%s; through %s", why, registry)
+                                                 : NULL;
+        cv_action(to, subject, why ? "move" : "none", how ? how : why ? why : "up to date",
+                  pt->level);
         if (why)
             cv_image_changed(to, ref);
     } else if (!want_id) {
@@ -151,10 +234,12 @@ int image_move_task(void *ud, struct sched_task *t, berr **err)
     } else if (have_id && streq(have_id, want_id)) {
         cv_action(to, subject, "none", "up to date", pt->level);
     } else {
-        cv_action(to, subject, "move", have_id ? "another image has its name there" : "missing",
-                  pt->level);
+        const char *why = have_id ? "another image has its name there" : "missing";
+        cleanup_free char *how = registry ? xasprintf("%s; through %s", why, registry) : NULL;
+        cv_action(to, subject, "move", how ? how : why, pt->level);
         report(to->o->rep, EV_STATE, subject, "moving", NULL);
-        rc = stream_image(from, to, ref, subject, err);
+        rc = registry ? registry_image(from, to, ref, subject, err)
+                      : stream_image(from, to, ref, subject, err);
         if (rc == 0)
             cv_image_changed(to, ref);
     }

@@ -334,28 +334,6 @@ void scope_share_release(struct scope *share)
     memset(share, 0, sizeof *share);
 }
 
-int scope_one_engine(const struct scope *s, engine **e, berr **err)
-{
-    *e = s->e;
-    if (s->e)
-        return 0;
-    const struct target *a = NULL;
-    for (size_t i = 0; i < s->nall; i++) {
-        if (!s->all[i].selected)
-            continue;
-        if (!a)
-            a = &s->all[i];
-        else if (s->all[i].e != a->e)
-            return berr_set(err, BERR_USAGE,
-                            "%s lives on engine %s and %s on engine %s: name containers of one "
-                            "engine", a->subject, a->engine_name, s->all[i].subject,
-                            s->all[i].engine_name);
-    }
-    if (s->down)
-        return berr_set(err, s->down->code, "%s", s->down->msg);
-    return berr_set(err, BERR_FAILURE, "no container of project '%s' matches", s->name);
-}
-
 struct each {
     target_fn *fn;
     void *ud;

@@ -76,9 +76,6 @@ void scope_close(struct scope *s);
  * borrowed. Release with scope_share_release (never scope_close). */
 void scope_share(const struct scope *s, size_t k, struct scope *share);
 void scope_share_release(struct scope *share);
-/* The engine the selected containers live on, for commands that act on one
- * (logs, exec, cp): s->e, or an error naming two engines. */
-int scope_one_engine(const struct scope *s, engine **e, berr **err);
 
 /* Pure: mark list[i].selected for targets (none or "all": all of them).
  * p may be NULL (names then come from the labels alone). */

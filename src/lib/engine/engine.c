@@ -20,6 +20,7 @@ struct engine {
     char *server_api; /* the engine's maximum */
     char *podman_api;
     long timeout_ms;      /* default per-request deadline */
+    long contact_ms;      /* the first contact's, when set (engine_env) */
     atomic_bool answered; /* some request got an HTTP answer */
     pthread_mutex_t lock; /* guards negotiation */
 };
@@ -224,6 +225,7 @@ int engine_open_env(const struct engine_env *envp, engine **out, berr **err)
     e->context = env.context ? xstrdup(env.context) : NULL;
     e->context_origin = env.context ? xstrdup(env.context_origin) : NULL;
     e->api_max = env.api_max ? xstrdup(env.api_max) : NULL;
+    e->contact_ms = env.contact_ms;
     pthread_mutex_init(&e->lock, NULL);
     e->timeout_ms = ENGINE_DEFAULT_TIMEOUT_MS;
     const char *t = getenv("BERTH_ENGINE_TIMEOUT");
@@ -466,7 +468,9 @@ static int negotiate(engine *e, bool cached, berr **err)
     struct http_resp resp = {0};
     sb_init(&resp.body);
     struct http_req req = {.method = "GET", .path = "/_ping", .max_body = 4096,
-                           .timeout_ms = e->timeout_ms < 15000 ? e->timeout_ms : 15000};
+                           .timeout_ms = e->contact_ms > 0 ? e->contact_ms
+                                         : e->timeout_ms < ENGINE_CONTACT_MS ? e->timeout_ms
+                                                                              : ENGINE_CONTACT_MS};
     rc = http_do(e->http, &req, &resp, err);
     if (rc == 0)
         atomic_store(&e->answered, true);

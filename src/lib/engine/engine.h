@@ -20,6 +20,9 @@
 #define ENGINE_API_MAX "1.44"
 #define ENGINE_DEFAULT_ADDRESS "unix:///var/run/docker.sock"
 #define ENGINE_DEFAULT_TIMEOUT_MS 120000L
+/* The first contact (/_ping) waits at most this, or the request deadline
+ * when that is shorter: an engine that does not answer is told early. */
+#define ENGINE_CONTACT_MS 15000L
 
 typedef struct engine engine;
 
@@ -35,6 +38,8 @@ struct engine_env {
     const char *context_origin; /* what named that context: "--context", ... */
     const char *ca, *cert, *key; /* TLS files named one by one (beat cert_path) */
     const char *api_max;   /* use no newer API than this (an engine part's api-version) */
+    long contact_ms;       /* how long the first contact may wait (an engine part's
+                              timeout); 0: ENGINE_CONTACT_MS */
     char *owned[5];        /* strings the env holds; engine_env_clear frees them */
 };
 void engine_env_clear(struct engine_env *env);

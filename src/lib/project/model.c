@@ -32,6 +32,14 @@ const char *part_value(const struct part *pt, const char *key)
     return s ? s->value : NULL;
 }
 
+const char *project_value(const struct project *p, const char *key)
+{
+    for (size_t i = 0; i < p->nsettings; i++)
+        if (streq(p->settings[i].key, key))
+            return p->settings[i].value;
+    return NULL;
+}
+
 int container_instance(const struct container *c, const char *name)
 {
     for (size_t i = 0; i < c->ninstances; i++)

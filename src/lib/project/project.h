@@ -263,6 +263,8 @@ int project_find(const struct project *p, const char *name);
 /* A part's resolved setting (or value) for key, NULL when unset. */
 const struct setting *part_setting(const struct part *pt, const char *key);
 const char *part_value(const struct part *pt, const char *key);
+/* A [project] key's value, or NULL. */
+const char *project_value(const struct project *p, const char *key);
 /* The index of a container part's instance, or -1. */
 int container_instance(const struct container *c, const char *name);
 

@@ -289,6 +289,99 @@ static void check_links_across_engines(struct loader *L)
     }
 }
 
+/* [project] registry: HOST[:PORT][/PATH], a registry the engines reach.
+ * The engine reads a first part without '.' or ':' (other than localhost)
+ * as a Docker Hub user, so such a name is no registry. */
+static bool registry_shape(const char *v)
+{
+    size_t host = strcspn(v, "/");
+    if (!host || strstr(v, "://"))
+        return false;
+    bool dot_or_colon = false;
+    for (size_t i = 0; i < host; i++) {
+        char c = v[i];
+        if (c == '.' || c == ':')
+            dot_or_colon = true;
+        else if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+                 c != '-')
+            return false;
+    }
+    const char *colon = memchr(v, ':', host);
+    if (colon && !v[colon - v + 1])
+        return false;
+    for (const char *c = colon ? colon + 1 : v + host; colon && c < v + host; c++)
+        if (*c < '0' || *c > '9')
+            return false;
+    if (!dot_or_colon && !(host == 9 && !strncmp(v, "localhost", 9)))
+        return false;
+    /* the path: lower-case repository components */
+    for (const char *c = v + host; *c; c++) {
+        if (*c == '/' && (!c[1] || c[1] == '/'))
+            return false;
+        if (*c != '/' && !(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9') && *c != '.' &&
+            *c != '_' && *c != '-')
+            return false;
+    }
+    return true;
+}
+
+/* The registry images move through, and its login: the three keys go
+ * together (a login with no registry would do nothing). */
+static void check_move_registry(struct loader *L, struct rsec *s)
+{
+    struct rkv *reg = NULL, *user = NULL, *pass = NULL;
+    for (size_t k = 0; k < s->nkv; k++) {
+        struct rkv *kv = &s->kv[k];
+        if (kv->dropped || !kv->val)
+            continue;
+        if (streq(kv->key, "registry"))
+            reg = kv;
+        else if (streq(kv->key, "registry-username"))
+            user = kv;
+        else if (streq(kv->key, "registry-password"))
+            pass = kv;
+    }
+    if (reg && !registry_shape(reg->val))
+        load_problem(L, s, reg, "'%s' is not a registry: say HOST[:PORT][/PATH] (127.0.0.1:5000, "
+                     "registry.example.com/team); the engine reads a first part without '.' "
+                     "or ':' (other than localhost) as a Docker Hub user", reg->val);
+    struct rkv *login = user ? user : pass;
+    if (login && !reg)
+        load_problem(L, s, login, "%s without registry: name the registry images move "
+                     "through between engines (registry = HOST[:PORT])", login->key);
+    else if (user && !pass)
+        load_problem(L, s, user, "registry-username needs registry-password");
+    else if (pass && !user)
+        load_problem(L, s, pass, "registry-password needs registry-username");
+}
+
+/* A copy part acts where its containers live: it reads container-from on
+ * that one's engine and writes container-to on its own, so its task (and
+ * its record, kept in the destination) goes on container-to's engine. An
+ * `engine` of its own would place nothing: refused. */
+static void copy_parts_engines(struct loader *L)
+{
+    struct project *p = L->p;
+    for (size_t i = 0; i < p->nparts; i++) {
+        struct part *pt = &p->parts[i];
+        if (pt->kind != PART_COPY)
+            continue;
+        struct rsec *s = L->part_sec[i];
+        struct rkv *eng = sec_find(s, "engine");
+        if (eng && eng->layer != L_DEFAULT)
+            load_problem(L, s, eng, "a copy part acts on the engines of its containers "
+                         "(container-from's and container-to's), not on one of its own: "
+                         "remove 'engine'");
+        const char *to = part_value(pt, "container-to");
+        if (!to)
+            continue;
+        cleanup_free char *name = xstrndup(to, strcspn(to, ":"));
+        int t = project_find(p, name);
+        if (t >= 0)
+            pt->engine_part = p->parts[t].engine_part;
+    }
+}
+
 static void project_settings(struct loader *L)
 {
     struct project *p = L->p;
@@ -320,6 +413,7 @@ static void project_settings(struct loader *L)
         }
         p->nsettings++;
     }
+    check_move_registry(L, s);
     /* keep table order: name, dir, data, engine, description, then x-* */
     struct setting *sorted = arena_alloc(L->a, (p->nsettings + 1) * sizeof *sorted);
     size_t m = 0;
@@ -427,6 +521,7 @@ void resolve_parts(struct loader *L)
                 add_dep(L, (int)i, maker, uses[k], st->loc);
         }
     }
+    copy_parts_engines(L);
     instances_resolve(L);
     check_links_across_engines(L);
 }

@@ -281,6 +281,11 @@ static const struct keydef project_keys[] = {
     K("dir", KT_STR, .flags = F_READONLY),
     K("data", KT_PATH, .dflt = ".berth/data"),
     K("engine", KT_ENGINE),
+    /* images made on one engine and used on another move through it, and
+     * its login (converge/imagemove.c); none: streamed engine to engine */
+    K("registry", KT_STR),
+    K("registry-username", KT_STR),
+    K("registry-password", KT_STR, .flags = F_SECRET),
     K("description", KT_STR),
 };
 

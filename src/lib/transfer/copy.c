@@ -272,7 +272,7 @@ static bool ends_in_slash(const char *p)
 
 /* A container path's kind; with follow, through a symbolic link at its end
  * (the engine resolves the links on the way). */
-static int container_kind(engine *e, const struct copy_end *c, const char *path, bool follow,
+static int container_kind(const struct copy_end *c, const char *path, bool follow,
                           enum copy_kind *kind, berr **err)
 {
     json_t *st = NULL;
@@ -280,7 +280,7 @@ static int container_kind(engine *e, const struct copy_end *c, const char *path,
     cleanup_free char *bare = xstrdup(path);
     for (size_t n = strlen(bare); n > 1 && bare[n - 1] == '/'; n--)
         bare[n - 1] = '\0';
-    if (api_container_stat_path(e, c->container, bare, &st, err) < 0)
+    if (api_container_stat_path(c->e, c->container, bare, &st, err) < 0)
         return berr_wrap(err, "%s:%s", c->display, path);
     *kind = COPY_MISSING;
     if (st) {
@@ -289,7 +289,7 @@ static int container_kind(engine *e, const struct copy_end *c, const char *path,
         bool is_link = mode & (1LL << 27); /* Go's os.ModeSymlink */
         if (follow && is_link && target && *target && !streq(target, bare)) {
             json_decref(st);
-            return container_kind(e, c, target, false, kind, err);
+            return container_kind(c, target, false, kind, err);
         }
         *kind = (mode & (1LL << 31)) ? COPY_DIR : COPY_FILE; /* os.ModeDir */
     }
@@ -339,11 +339,11 @@ static long put_read(void *ud, char *buf, size_t cap, berr **err)
     return n;
 }
 
-static int put_from(engine *e, const struct copy_end *dst, const char *root, struct pump *p,
+static int put_from(const struct copy_end *dst, const char *root, struct pump *p,
                     const struct copy_opts *o, berr **err)
 {
     struct put_src s = {.p = p, .o = o};
-    int rc = api_container_put_archive(e, dst->container, root, put_read, &s, err);
+    int rc = api_container_put_archive(dst->e, dst->container, root, put_read, &s, err);
     rc = pump_settle(p, rc, err);
     /* the producer's own error speaks for itself; the engine's needs a place */
     if (rc < 0 && !p->delivered)
@@ -366,29 +366,29 @@ static void rebase_on_root(struct copy_plan *pl)
 }
 
 /* What each end is, and where the copy lands (*pl, to clear). */
-static int plan_ends(engine *e, const struct copy_end *src, const struct copy_end *dst,
+static int plan_ends(const struct copy_end *src, const struct copy_end *dst,
                      const struct copy_opts *o, struct copy_plan *pl, berr **err)
 {
     enum copy_kind sk, dk;
     bool slash = ends_in_slash(src->path);
-    if ((src->container ? container_kind(e, src, src->path, slash, &sk, err)
+    if ((src->container ? container_kind(src, src->path, slash, &sk, err)
                         : host_kind(src->path, slash, &sk, err)) < 0)
         return -1;
     if (sk == COPY_MISSING && src->container)
         return berr_set(err, BERR_NOTFOUND, "%s:%s does not exist", src->display, src->path);
     if (sk == COPY_MISSING)
         return berr_set(err, BERR_NOTFOUND, "%s does not exist", src->path);
-    if ((dst->container ? container_kind(e, dst, dst->path, true, &dk, err)
+    if ((dst->container ? container_kind(dst, dst->path, true, &dk, err)
                         : host_kind(dst->path, true, &dk, err)) < 0)
         return -1;
     return copy_decide(src->path, sk == COPY_DIR, dst->path, dk, o->exact_dst, pl, err);
 }
 
-static int to_container(engine *e, const struct copy_end *src, const struct copy_end *dst,
+static int to_container(const struct copy_end *src, const struct copy_end *dst,
                         const struct copy_opts *o, berr **err)
 {
     struct copy_plan pl;
-    if (plan_ends(e, src, dst, o, &pl, err) < 0)
+    if (plan_ends(src, dst, o, &pl, err) < 0)
         return -1;
     cleanup_free char *path = xstrdup(src->path);
     for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
@@ -397,16 +397,16 @@ static int to_container(engine *e, const struct copy_end *src, const struct copy
     struct pump p;
     int rc = pump_start(&p, host_tar_stage, &h, err);
     if (rc == 0)
-        rc = put_from(e, dst, pl.root, &p, o, err);
+        rc = put_from(dst, pl.root, &p, o, err);
     copy_plan_clear(&pl);
     return rc;
 }
 
-static int from_container(engine *e, const struct copy_end *src, const struct copy_end *dst,
+static int from_container(const struct copy_end *src, const struct copy_end *dst,
                           const struct copy_opts *o, berr **err)
 {
     struct copy_plan pl;
-    if (plan_ends(e, src, dst, o, &pl, err) < 0)
+    if (plan_ends(src, dst, o, &pl, err) < 0)
         return -1;
     enum copy_kind rk;
     char real[PATH_MAX];
@@ -420,7 +420,7 @@ static int from_container(engine *e, const struct copy_end *src, const struct co
         return -1;
     }
     cleanup_free char *gpath = get_path(src->path);
-    struct get_job g = {.e = e, .id = src->container, .path = gpath, .display = src->display};
+    struct get_job g = {.e = src->e, .id = src->container, .path = gpath, .display = src->display};
     struct pump p;
     rc = pump_start(&p, get_stage, &g, err);
     if (rc < 0) {
@@ -470,7 +470,7 @@ static long spool_read(void *ud, char *buf, size_t cap, berr **err)
 /* Within one container the engine holds the container's lock for as long
  * as an archive GET streams, so a PUT to it waits until the GET is over:
  * the renamed tar goes through an unlinked temp file, never memory. */
-static int within_container(engine *e, const struct copy_end *dst, const struct copy_plan *pl,
+static int within_container(const struct copy_end *dst, const struct copy_plan *pl,
                             struct pump *get, const struct copy_opts *o, berr **err)
 {
     FILE *f = tmpfile();
@@ -484,32 +484,33 @@ static int within_container(engine *e, const struct copy_end *dst, const struct 
     if (rc == 0 && fflush(f) == 0 && fseeko(f, 0, SEEK_SET) < 0)
         rc = berr_errno(err, BERR_FAILURE, errno, "rewind the temporary tar");
     struct spool sp = {.f = f, .o = o};
-    if (rc == 0 && api_container_put_archive(e, dst->container, pl->root, spool_read, &sp, err) < 0)
+    if (rc == 0 && api_container_put_archive(dst->e, dst->container, pl->root, spool_read, &sp, err) < 0)
         rc = berr_wrap(err, "write %s:%s", dst->display, pl->root);
     fclose(f);
     return rc;
 }
 
-static int between_containers(engine *e, const struct copy_end *src, const struct copy_end *dst,
+static int between_containers(const struct copy_end *src, const struct copy_end *dst,
                               const struct copy_opts *o, berr **err)
 {
     struct copy_plan pl;
-    if (plan_ends(e, src, dst, o, &pl, err) < 0)
+    if (plan_ends(src, dst, o, &pl, err) < 0)
         return -1;
     if (o->exact_dst)
         rebase_on_root(&pl);
     cleanup_free char *gpath = get_path(src->path);
-    struct get_job g = {.e = e, .id = src->container, .path = gpath, .display = src->display};
+    struct get_job g = {.e = src->e, .id = src->container, .path = gpath, .display = src->display};
     struct pump get, ren;
     struct rename_job rj = {.get = &get, .pl = &pl};
     int rc = pump_start(&get, get_stage, &g, err);
-    if (rc == 0 && streq(src->container, dst->container)) {
-        rc = within_container(e, dst, &pl, &get, o, err);
+    /* Two engines never share a container, even with equal names. */
+    if (rc == 0 && src->e == dst->e && streq(src->container, dst->container)) {
+        rc = within_container(dst, &pl, &get, o, err);
     } else if (rc == 0) {
         if (pump_start(&ren, rename_stage, &rj, err) < 0)
             rc = pump_settle(&get, -1, NULL);
         else
-            rc = put_from(e, dst, pl.root, &ren, o, err);
+            rc = put_from(dst, pl.root, &ren, o, err);
     }
     copy_plan_clear(&pl);
     return rc;
@@ -529,9 +530,13 @@ int copy_run(engine *e, const struct copy_end *src, const struct copy_end *dst,
         if (ends[i]->container && ends[i]->path[0] != '/')
             return berr_set(err, BERR_USAGE, "%s:%s: paths inside containers are absolute "
                             "(start with '/')", ends[i]->display, ends[i]->path);
-    if (!dst->container)
-        return from_container(e, src, dst, o, err);
-    if (!src->container)
-        return to_container(e, src, dst, o, err);
-    return between_containers(e, src, dst, o, err);
+    /* Each container side on its own engine, else the one given. */
+    struct copy_end s = *src, d = *dst;
+    s.e = s.e ? s.e : e;
+    d.e = d.e ? d.e : e;
+    if (!d.container)
+        return from_container(&s, &d, o, err);
+    if (!s.container)
+        return to_container(&s, &d, o, err);
+    return between_containers(&s, &d, o, err);
 }

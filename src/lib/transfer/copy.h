@@ -25,6 +25,7 @@
 /* One side of a copy. */
 struct copy_end {
     const char *container; /* engine id or name; NULL: the host */
+    engine *e;             /* the container's engine (borrowed); NULL: copy_run's */
     const char *display;   /* how messages name the container ("web:one") */
     const char *path;      /* as given: a trailing '/' matters */
 };
@@ -43,7 +44,9 @@ struct copy_opts {
     void *progress_ud;
 };
 
-/* Copy src to dst (at most one side on the host). */
+/* Copy src to dst (at most one side on the host). The two containers may
+ * live on two engines: the source's archive streams from its engine into
+ * the destination's. */
 int copy_run(engine *e, const struct copy_end *src, const struct copy_end *dst,
              const struct copy_opts *o, berr **err);
 

@@ -1,12 +1,15 @@
 /* Following logs across restarts and re-creations.
  *
- * Each followed container has a thread holding one streaming logs request;
- * the engine ends it when the container stops. The calling thread reads the
- * engine's event stream (start events of the project's containers): a start
+ * Each followed container has a thread holding one streaming logs request
+ * to its own engine; the engine ends it when the container stops. Each
+ * engine's event stream (start events of the project's containers) is read
+ * by a thread of its own, the first engine's by the calling thread: a start
  * of a known container re-opens its stream, resuming after the last line
- * shown; a start of a new one (`up` re-created it: a new id) adds it when
- * the selection wants it. Ctrl-C (the cancel flag, which is also the HTTP
- * layer's) ends every request; the threads are then joined.
+ * shown; a start of a new one (`up` re-created it: a new id) adds it, on the
+ * engine that told, when the selection wants it. Ctrl-C (the cancel flag,
+ * which is also the HTTP layer's) ends every request; so does an event
+ * stream that ends by itself (the engine stopped: following the others
+ * would hide that). The threads are then joined.
  *
  * States, under f->lock: following (a thread streams it) and pending (a
  * start event came while it streamed: the stream may have ended for the
@@ -28,8 +31,9 @@ struct fsrc {
     bool following, pending;
 };
 
+struct watch;
+
 struct follow {
-    engine *e;
     const struct logs_query *q;
     const struct logs_follow_opts *o;
     log_line_cb *cb;
@@ -40,6 +44,13 @@ struct follow {
     size_t n;
     pthread_t *threads; /* every thread started, joined at the end */
     size_t nthreads;
+    berr *ended;        /* the first event stream that failed (under lock) */
+};
+
+/* One engine's event stream. */
+struct watch {
+    struct follow *f;
+    engine *e;
 };
 
 static bool cancelled(struct follow *f)
@@ -65,12 +76,12 @@ static void note(struct follow *f, const char *subject, const char *msg)
     pthread_mutex_unlock(&f->out);
 }
 
-static bool is_running(struct follow *f, const char *id)
+static bool is_running(engine *en, const char *id)
 {
     json_t *j = NULL;
     berr *e = NULL;
     bool up = false;
-    if (api_container_inspect(f->e, id, &j, &e) == 0 && j)
+    if (api_container_inspect(en, id, &j, &e) == 0 && j)
         up = json_is_true(json_object_get(json_object_get(j, "State"), "Running"));
     json_decref(j);
     berr_free(e);
@@ -93,7 +104,7 @@ static void *stream_main(void *arg)
     for (;;) {
         berr *e = NULL;
         long long t0 = now_ms();
-        int rc = logs_fetch(f->e, &fs->s, f->q, true, serial_line, f, &e);
+        int rc = logs_fetch(fs->s.e, &fs->s, f->q, true, serial_line, f, &e);
         if (rc < 0 && !cancelled(f)) {
             note(f, fs->s.subject, e->msg);
             /* not readable (a logging driver without reads, ...): give up on it */
@@ -109,7 +120,7 @@ static void *stream_main(void *arg)
         bool again = fs->pending;
         fs->pending = false;
         pthread_mutex_unlock(&f->lock);
-        if (!again && is_running(f, fs->s.id))
+        if (!again && is_running(fs->s.e, fs->s.id))
             again = true;
         if (again) {
             if (now_ms() - t0 < 200) /* it stopped at once: do not spin on it */
@@ -158,7 +169,8 @@ static struct fsrc *add_src(struct follow *f, const struct log_src *s)
 static int on_event(void *ud, json_t *msg, berr **err)
 {
     (void)err;
-    struct follow *f = ud;
+    struct watch *w = ud;
+    struct follow *f = w->f;
     json_t *actor = json_object_get(msg, "Actor");
     const char *action = json_string_value(json_object_get(msg, "Action"));
     const char *id = json_string_value(json_object_get(actor, "ID"));
@@ -168,7 +180,7 @@ static int on_event(void *ud, json_t *msg, berr **err)
     pthread_mutex_lock(&f->lock);
     struct fsrc *fs = NULL;
     for (size_t i = 0; i < f->n && !fs; i++)
-        if (streq(f->v[i]->s.id, id))
+        if (f->v[i]->s.e == w->e && streq(f->v[i]->s.id, id))
             fs = f->v[i];
     if (fs) {
         if (fs->following)
@@ -190,11 +202,12 @@ static int on_event(void *ud, json_t *msg, berr **err)
     /* TTY or not decides how its stream is framed */
     json_t *j = NULL;
     berr *e = NULL;
-    if (api_container_inspect(f->e, id, &j, &e) == 0 && j)
+    if (api_container_inspect(w->e, id, &j, &e) == 0 && j)
         s.tty = json_is_true(json_object_get(json_object_get(j, "Config"), "Tty"));
     json_decref(j);
     berr_free(e);
     s.id = (char *)id;
+    s.e = w->e;
     s.from_start = true; /* a new container: all of it (from --since) */
     pthread_mutex_lock(&f->lock);
     spawn(f, add_src(f, &s));
@@ -204,17 +217,13 @@ static int on_event(void *ud, json_t *msg, berr **err)
     return 0;
 }
 
-int logs_follow(engine *e, struct log_src *srcs, size_t n, const struct logs_query *q,
-                const struct logs_follow_opts *o, log_line_cb *cb, void *ud, berr **err)
+/* Read one engine's start events until cancelled; a stream that ends or
+ * fails otherwise is kept as the follow's error (the first one) and ends
+ * the whole follow. */
+static void watch_run(struct watch *w)
 {
-    struct follow f = {.e = e, .q = q, .o = o, .cb = cb, .ud = ud};
-    pthread_mutex_init(&f.lock, NULL);
-    pthread_mutex_init(&f.out, NULL);
-    pthread_mutex_lock(&f.lock);
-    for (size_t i = 0; i < n; i++)
-        spawn(&f, add_src(&f, &srcs[i]));
-    pthread_mutex_unlock(&f.lock);
-
+    struct follow *f = w->f;
+    const struct logs_follow_opts *o = f->o;
     json_t *filters = json_pack("{s:[s], s:[s], s:[s+]}", "type", "container", "event", "start",
                                 "label", LABEL_PROJECT "=", o->project);
     char *fs = json_dumps(filters, JSON_COMPACT);
@@ -224,20 +233,66 @@ int logs_follow(engine *e, struct log_src *srcs, size_t n, const struct logs_que
     free(fs);
     json_decref(filters);
     berr *e2 = NULL;
-    int rc = api_events(e, qs.buf, on_event, &f, &e2);
+    int rc = api_events(w->e, qs.buf, on_event, w, &e2);
     sb_release(&qs);
-    if (rc < 0 && cancelled(&f)) {
-        rc = 0;
-    } else {
-        /* the event stream ended without Ctrl-C: stop the streams too */
+    pthread_mutex_lock(&f->lock);
+    if (!cancelled(f)) {
+        /* (an engine's own errors name it: "lost the engine at ...") */
         if (rc == 0)
-            berr_set(&e2, BERR_ENGINE, "the engine ended its event stream");
-        berr_move(err, &e2);
-        rc = -1;
+            berr_set(&e2, BERR_ENGINE, "the engine at %s ended its event stream",
+                     engine_address(w->e));
+        if (!f->ended)
+            berr_move(&f->ended, &e2);
+        /* the streams too, and the other engines' events */
         if (o->cancel)
             *o->cancel = 1;
     }
+    pthread_mutex_unlock(&f->lock);
     berr_free(e2);
+}
+
+static void *watch_main(void *arg)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* Ctrl-C is the main thread's */
+    watch_run(arg);
+    return NULL;
+}
+
+int logs_follow(engine *const *engines, size_t nengines, struct log_src *srcs, size_t n,
+                const struct logs_query *q, const struct logs_follow_opts *o, log_line_cb *cb,
+                void *ud, berr **err)
+{
+    struct follow f = {.q = q, .o = o, .cb = cb, .ud = ud};
+    pthread_mutex_init(&f.lock, NULL);
+    pthread_mutex_init(&f.out, NULL);
+    struct watch *ws = xcalloc(nengines ? nengines : 1, sizeof *ws);
+    pthread_t *wt = xcalloc(nengines ? nengines : 1, sizeof *wt);
+    bool *started = xcalloc(nengines ? nengines : 1, sizeof *started);
+    pthread_mutex_lock(&f.lock);
+    for (size_t i = 0; i < n; i++) {
+        struct fsrc *fs = add_src(&f, &srcs[i]);
+        if (!fs->s.e)
+            fs->s.e = engines[0];
+        spawn(&f, fs);
+    }
+    pthread_mutex_unlock(&f.lock);
+    for (size_t k = 0; k < nengines; k++)
+        ws[k] = (struct watch){.f = &f, .e = engines[k]};
+    /* The first engine's events in this thread, as with one engine. */
+    for (size_t k = 1; k < nengines; k++)
+        started[k] = pthread_create(&wt[k], NULL, watch_main, &ws[k]) == 0;
+    if (nengines)
+        watch_run(&ws[0]);
+    for (size_t k = 1; k < nengines; k++)
+        if (started[k])
+            pthread_join(wt[k], NULL);
+    int rc = 0;
+    if (f.ended) {
+        berr_move(err, &f.ended);
+        rc = -1;
+    }
     for (size_t i = 0; i < f.nthreads; i++)
         pthread_join(f.threads[i], NULL);
     for (size_t i = 0; i < f.n; i++) {
@@ -246,6 +301,9 @@ int logs_follow(engine *e, struct log_src *srcs, size_t n, const struct logs_que
     }
     free(f.v);
     free(f.threads);
+    free(ws);
+    free(wt);
+    free(started);
     pthread_mutex_destroy(&f.lock);
     pthread_mutex_destroy(&f.out);
     return rc;

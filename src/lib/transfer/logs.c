@@ -358,7 +358,7 @@ int logs_history(engine *e, struct log_src *srcs, size_t n, const struct logs_qu
     struct head *heads = xcalloc(n ? n : 1, sizeof *heads);
     size_t *heap = xcalloc(n ? n : 1, sizeof *heap), nheap = 0;
     for (size_t i = 0; i < n; i++) {
-        sp[i] = (struct spool){.e = e, .src = &srcs[i], .q = q};
+        sp[i] = (struct spool){.e = srcs[i].e ? srcs[i].e : e, .src = &srcs[i], .q = q};
         tasks[i] = (struct sched_task){.name = srcs[i].subject, .run = spool_task, .ud = &sp[i]};
         sb_init(&heads[i].text);
     }

@@ -36,6 +36,7 @@ int log_since_parse(const char *s, long long now_sec, struct log_ts *out, berr *
 /* One container whose logs are shown. */
 struct log_src {
     char *id;
+    engine *e;     /* the engine it lives on (borrowed); NULL: the caller's */
     char *subject; /* "web:one" */
     char *part, *instance;
     bool tty;      /* one raw stream: everything is stdout */
@@ -68,8 +69,9 @@ struct logs_query {
 int logs_fetch(engine *e, struct log_src *src, const struct logs_query *q, bool follow,
                log_line_cb *cb, void *ud, berr **err);
 
-/* What the engine has logged so far for each source, merged in time order
- * (a container's own lines keep their order). */
+/* What the engines have logged so far for each source (each on its own
+ * engine, else e), merged in time order (a container's own lines keep
+ * their order). */
 int logs_history(engine *e, struct log_src *srcs, size_t n, const struct logs_query *q,
                  log_line_cb *cb, void *ud, berr **err);
 
@@ -92,14 +94,18 @@ struct logs_follow_opts {
 };
 
 /* Follow srcs (as logs_history left them: each resumes after its last
- * line) and any container the engine starts meanwhile that select accepts:
- * one streaming request per container, re-opened when the container starts
+ * line; each on its own engine, which must be one of engines) and any
+ * container one of the engines starts meanwhile that select accepts: one
+ * streaming request per container, re-opened when the container starts
  * again; a new container (re-created by `up`) is followed from its first
- * line. Lines come through cb one at a time (serialised). Returns 0 when
- * cancelled, -1 when the engine's event stream fails. srcs stays the
- * caller's; the follow's own sources are freed before returning. */
-int logs_follow(engine *e, struct log_src *srcs, size_t n, const struct logs_query *q,
-                const struct logs_follow_opts *o, log_line_cb *cb, void *ud, berr **err);
+ * line. The events come from one stream per engine. Lines come through cb
+ * one at a time (serialised). Returns 0 when cancelled, -1 when an engine's
+ * event stream fails (naming that engine; the others are then ended too).
+ * srcs stays the caller's; the follow's own sources are freed before
+ * returning. */
+int logs_follow(engine *const *engines, size_t nengines, struct log_src *srcs, size_t n,
+                const struct logs_query *q, const struct logs_follow_opts *o, log_line_cb *cb,
+                void *ud, berr **err);
 
 void log_src_clear(struct log_src *s);
 

@@ -423,6 +423,37 @@ static const struct pcase cases[] = {
     {"[project] engine that is not an engine",
      "[project]\nengine = v\n[v]\nrecipe = volume\n", {{0}}, {0}, NULL, NULL,
      "berth.ini:2: key 'engine': 'v' is not an engine part of this project"},
+    /* ---- [project] registry: images move between engines through it ---- */
+    {"[project] registry: host:port, localhost, a path, a login",
+     "[project]\nregistry = 127.0.0.1:5000\n[v]\nrecipe = volume\n", {{0}},
+     {"project.registry=localhost", "project.registry-username=u",
+      "project.registry-password=p"}, NULL, "name=demo", NULL},
+    {"[project] registry with a path", "[project]\nregistry = registry.example.com/team-1\n"
+     "[v]\nrecipe = volume\n", {{0}}, {0}, NULL, "name=demo", NULL},
+    {"[project] registry without '.' or ':' is a Docker Hub user, not a registry",
+     "[project]\nregistry = myregistry\n[v]\nrecipe = volume\n", {{0}}, {0}, NULL, NULL,
+     "berth.ini:2: key 'registry': 'myregistry' is not a registry"},
+    {"[project] registry with a scheme", "[project]\nregistry = http://r.io\n[v]\nrecipe = volume\n",
+     {{0}}, {0}, NULL, NULL, "'http://r.io' is not a registry"},
+    {"[project] registry with a bad port", "[project]\nregistry = r.io:50a\n[v]\nrecipe = volume\n",
+     {{0}}, {0}, NULL, NULL, "'r.io:50a' is not a registry"},
+    {"[project] registry with an upper-case path", "[project]\nregistry = r.io/Team\n"
+     "[v]\nrecipe = volume\n", {{0}}, {0}, NULL, NULL, "'r.io/Team' is not a registry"},
+    {"[project] registry with an empty path part", "[project]\nregistry = r.io//x\n"
+     "[v]\nrecipe = volume\n", {{0}}, {0}, NULL, NULL, "'r.io//x' is not a registry"},
+    {"[project] registry-password without its username",
+     "[project]\nregistry = r.io\nregistry-password = p\n[v]\nrecipe = volume\n", {{0}}, {0},
+     NULL, NULL, "berth.ini:3: key 'registry-password': registry-password needs registry-username"},
+    {"[project] registry login without registry",
+     "[project]\nregistry-username = u\nregistry-password = p\n[v]\nrecipe = volume\n", {{0}},
+     {0}, NULL, NULL, "berth.ini:2: key 'registry-username': registry-username without registry"},
+    /* ---- a copy part lives where its destination does ---- */
+    {"a copy part's own engine is refused",
+     "[e]\nrecipe = engine\nurl = unix:///x.sock\n[a]\nrecipe = container\nimage = x\n"
+     "[b]\nrecipe = container\nimage = x\n[cp]\nrecipe = copy\ncontainer-from = a\n"
+     "container-to = b\npaths = /x\nengine = e\n",
+     {{0}}, {0}, NULL, NULL,
+     "berth.ini:15: part 'cp': key 'engine': a copy part acts on the engines of its containers"},
     {"invalid [project] name", "[project]\nname = My Shop\n[v]\nrecipe = volume\n", {{0}}, {0},
      NULL, NULL, "berth.ini:2: key 'name': 'My Shop' is not a project name"},
 
