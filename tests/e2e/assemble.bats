@@ -147,6 +147,7 @@ print(sorted(c[\"ExposedPorts\"]), sorted(c[\"Volumes\"]), c[\"Labels\"][\"org.e
     # The next up clears its own leftovers and tries again.
     sed -i 's|^script = .*|script = /bin/busybox true|' "$D/berth.ini"
     run "$BERTH" -C "$D" --progress plain up
+    echo "$output"
     [ "$status" -eq 0 ]
     [ "$(leftovers)" = "$(printf '0\n0')" ]
 }
@@ -217,4 +218,45 @@ EOF
     run "$BERTH" -C "$D" plan
     [ "$status" -eq 3 ]
     [[ "$output" == *"berth.ini:"*"packages"* ]]
+}
+
+@test "a container a user makes from the assembled image is theirs: up, ps and down leave it" {
+    "$BERTH" -C "$D" --progress quiet up
+    api "/containers/create?name=$P-mine" -X POST -H 'Content-Type: application/json' \
+        -d "{\"Image\":\"$P/tool\",\"Cmd\":[\"/bin/busybox\",\"sleep\",\"1000\"]}" >/dev/null
+    api "/containers/$P-mine/start" -X POST
+    run "$BERTH" -C "$D" --progress plain up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"$P-mine"* ]]
+    [ "$(api "/containers/$P-mine/json" | jq -r .State.Status)" = running ]
+    run "$BERTH" -C "$D" ps -a
+    [[ "$output" != *"$P-mine"* ]]
+    run "$BERTH" -C "$D" --progress plain down
+    [ "$status" -eq 0 ]
+    [ "$(api "/containers/$P-mine/json" | jq -r .State.Status)" = running ]
+    # the image carries image keys: none that makes a container one of berth's instances
+    [ "$(api "/images/$P/tool/json" | jq -c '.Config.Labels | [has("berth.instance"), has("berth.part"), has("berth.kind"), ."berth.image.part", ."berth.image.project"]')" = "[false,false,false,\"tool\",\"$P\"]" ]
+    curl -sf --unix-socket "$SOCK" -X DELETE "http://e/containers/$P-mine?force=1" >/dev/null
+}
+
+@test "down --rmi removes an assembled image built on a base image berth made" {
+    mkdir -p "$BATS_TEST_TMPDIR/root/bin"
+    cp /bin/busybox "$BATS_TEST_TMPDIR/root/bin/"
+    tar -C "$BATS_TEST_TMPDIR/root" -cf "$BATS_TEST_TMPDIR/root.tar" .
+    printf '%s\n' '[project]' "name = $P" '' '[base]' 'recipe = bootstrap' "image = $P/base" \
+        "archives = $BATS_TEST_TMPDIR/root.tar" '' '[app]' 'recipe = assemble' "build-image = $IMG" \
+        'base-image = ${base:image}' 'build-script = mkdir -p /o && echo hi > /o/x' 'copy = /o/x /x' \
+        > "$D/berth.ini"
+    run "$BERTH" -C "$D" --progress plain up
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(api "/images/$P/app/json" | jq -r '.Config.Labels."berth.image.part"')" = app ]
+    run "$BERTH" -C "$D" --progress plain down --rmi
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run api "/images/$P/app/json"
+    [ "$status" -ne 0 ]
+    run api "/images/$P/base/json"
+    [ "$status" -ne 0 ]
 }

@@ -25,32 +25,22 @@
 #include "converge/desired.h"
 #include "converge/outlines.h"
 #include "engine/api.h"
+#include "engine/owner.h"
 #include "transfer/copy.h"
 #include "transfer/tarball.h"
 
 #define LABEL_BUILD_HASH "berth.build-hash"
 #define LABEL_BUILD_INPUTS "berth.build-inputs"
-#define KIND_WORK "assemble" /* berth.kind of the temporary containers */
 
 /* ---- inputs and their hashes ---- */
 
-
-
+/* The image's labels: an image's keys, as a build's (images.c), and which
+ * input changed, for plan. */
 static json_t *image_labels(struct cv *cv, const struct part *pt, const char *hash,
                             const char *fields)
 {
-    json_t *l = json_pack("{s:s, s:s, s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_PART,
-                          pt->name, LABEL_KIND, "image", LABEL_BUILD_HASH, hash,
-                          LABEL_BUILD_INPUTS, fields);
-    if (streq(part_value(pt, "keep"), "true"))
-        json_object_set_new(l, LABEL_KEEP, json_string("true"));
-    const struct setting *ul = part_setting(pt, "labels");
-    for (size_t i = 0; ul && i < ul->items.n; i++) {
-        const char *eq = strchr(ul->items.v[i], '=');
-        cleanup_free char *k = eq ? xstrndup(ul->items.v[i], (size_t)(eq - ul->items.v[i]))
-                                  : xstrdup(ul->items.v[i]);
-        json_object_set_new(l, k, json_string(eq ? eq + 1 : ""));
-    }
+    json_t *l = cv_image_labels(cv, pt, hash);
+    json_object_set_new(l, LABEL_BUILD_INPUTS, json_string(fields));
     return l;
 }
 
@@ -95,8 +85,7 @@ static int clear_leftover(struct cv *cv, const char *name, berr **err)
     if (!j)
         return 0;
     json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    bool ours = streq(json_string_value(json_object_get(labels, LABEL_PROJECT)), cv->p->name) &&
-                streq(json_string_value(json_object_get(labels, LABEL_KIND)), KIND_WORK);
+    bool ours = owner_work_is(labels, name, cv->p->name);
     json_decref(j);
     if (!ours)
         return berr_set(err, BERR_FAILURE,
@@ -178,10 +167,8 @@ static int build_stage(struct cv *cv, const struct part *pt, struct tarfile *bla
     const struct setting *cmd = part_setting(pt, "build-command");
     bool tty = streq(part_value(pt, "tty"), "true");
     /* On the engine's default network: a build may need to fetch. */
-    json_t *body = json_pack("{s:s, s:b, s:{}, s:{s:s, s:s, s:s}}", "Image",
-                             part_value(pt, "build-image"), "Tty", tty, "HostConfig", "Labels",
-                             LABEL_PROJECT, cv->p->name, LABEL_PART, pt->name, LABEL_KIND,
-                             KIND_WORK);
+    json_t *body = json_pack("{s:s, s:b, s:{}, s:o}", "Image", part_value(pt, "build-image"),
+                             "Tty", tty, "HostConfig", "Labels", cv_work_labels(cv, name));
     /* build-command is the container's own (dockeroo's "freeze": it keeps the
      * container up while the script runs in it); without it the script is. */
     if (cmd && cmd->items.n)
@@ -253,26 +240,28 @@ static int assemble_stage(struct cv *cv, const struct part *pt, struct tarfile *
         report(cv->o->rep, EV_STATE, subject, "importing", NULL);
         cleanup_free char *repo = xasprintf("%s-assemble", cv->p->name);
         w->tmp_ref = xasprintf("%s:%s", repo, pt->name);
-        /* Not labelled as a temporary import (leftovers.c): the image
-         * committed from it sets no berth.image.* keys of its own, so it
-         * would inherit the temporary ref and no longer be the project's. */
+        /* Labelled as a temporary import (leftovers.c): the image committed
+         * from it sets every berth.image.* key of its own. */
         cleanup_free char *id = NULL; /* used by name: w->tmp_ref */
-        if (tarfile_rewind(root, err) < 0 ||
-            api_image_import(cv->e, repo, pt->name, NULL, tarfile_read, root, &id, err) < 0)
+        json_t *tmp_labels = leftover_import_labels(cv, w->tmp_ref);
+        rc = tarfile_rewind(root, err);
+        if (rc == 0)
+            rc = api_image_import(cv->e, repo, pt->name, tmp_labels, tarfile_read, root, &id, err);
+        json_decref(tmp_labels);
+        if (rc < 0)
             return berr_wrap(err, "import the assemble container's file system");
         image = w->tmp_ref;
     }
     const char *script = part_value(pt, "script");
+    const char *name = part_value(pt, "assemble-container");
     bool tty = streq(part_value(pt, "tty"), "true");
-    json_t *body = json_pack("{s:s, s:o, s:b, s:{s:s}, s:{s:s, s:s, s:s}}", "Image", image, "Cmd",
+    json_t *body = json_pack("{s:s, s:o, s:b, s:{s:s}, s:o}", "Image", image, "Cmd",
                              script ? shell_argv(part_value(pt, "script-shell"), script)
                                     : json_pack("[s]", "/berth-never-runs"),
                              "Tty", tty, "HostConfig", "NetworkMode", "none", "Labels",
-                             LABEL_PROJECT, cv->p->name, LABEL_PART, pt->name, LABEL_KIND,
-                             KIND_WORK);
+                             cv_work_labels(cv, name));
     if (part_value(pt, "script-user"))
         json_object_set_new(body, "User", json_string(part_value(pt, "script-user")));
-    const char *name = part_value(pt, "assemble-container");
     rc = clear_leftover(cv, name, err);
     if (rc == 0)
         rc = api_container_create(cv->e, name, body, &w->asm_id, err);

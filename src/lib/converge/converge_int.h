@@ -115,7 +115,7 @@ void cv_image_changed(struct cv *cv, const char *ref);
 bool cv_image_rebuilt(struct cv *cv, const char *ref);
 
 /* What an interrupted run leaves (leftovers.c): work containers (a
- * bootstrap's, engine/owner.h; berth.kind assemble or diskimage) and images
+ * bootstrap's, an assemble's, a disk image's: engine/owner.h) and images
  * imported under a temporary tag <project>-bootstrap|squash|assemble:<part>,
  * labelled with leftover_import_labels (berth.image.project, and the
  * temporary tag as berth.image.ref: the committed image's own labels
@@ -126,6 +126,12 @@ int cv_clear_leftovers(struct cv *cv, berr **err);
 
 /* Build and bootstrap parts (images.c). */
 int image_part_converge(struct cv *cv, const struct part *pt, berr **err);
+/* The labels of an image a part makes: image keys only (engine/owner.h),
+ * every one set, so that none is left inherited from its parent. */
+json_t *cv_image_labels(struct cv *cv, const struct part *pt, const char *hash);
+/* The labels of a work container named name (assemble, diskimage): the
+ * project (for the run's one list call) and the name-bound work keys. */
+json_t *cv_work_labels(struct cv *cv, const char *name);
 /* Pull and push parts, and the pull of a container's image that no part
  * makes, as its pull-policy says (registryparts.c). */
 int pull_part_converge(struct cv *cv, const struct part *pt, berr **err);

@@ -37,7 +37,6 @@
 #include "transfer/copy.h"
 #include "transfer/tarball.h"
 
-#define KIND_WORK "diskimage"
 /* dockeroo's default build-command is its "freeze": keep the container up. */
 static const char *const keepalive[] = {"/bin/sh", "-c", "while :; do sleep 3600; done", NULL};
 
@@ -119,12 +118,11 @@ static int to_file(void *ud, const char *data, size_t len, berr **err)
 static int export_image(struct cv *cv, const struct part *pt, FILE **out, berr **err)
 {
     *out = NULL;
-    json_t *body = json_pack("{s:s, s:[s], s:{s:s}, s:{s:s, s:s, s:s}}", "Image", pt->image,
-                             "Cmd", "/berth-never-runs", "HostConfig", "NetworkMode", "none",
-                             "Labels", LABEL_PROJECT, cv->p->name, LABEL_PART, pt->name,
-                             LABEL_KIND, KIND_WORK);
-    cleanup_free char *id = NULL;
     cleanup_free char *name = xasprintf("%s-%s-export-%ld", cv->p->name, pt->name, (long)getpid());
+    json_t *body = json_pack("{s:s, s:[s], s:{s:s}, s:o}", "Image", pt->image, "Cmd",
+                             "/berth-never-runs", "HostConfig", "NetworkMode", "none", "Labels",
+                             cv_work_labels(cv, name));
+    cleanup_free char *id = NULL;
     int rc = api_container_create(cv->e, name, body, &id, err);
     json_decref(body);
     if (rc < 0)
@@ -210,11 +208,11 @@ static int builder_flow(struct cv *cv, const struct part *pt, const char *tmp_ou
     else
         for (const char *const *a = keepalive; *a; a++)
             json_array_append_new(argv, json_string(*a));
-    json_t *body = json_pack("{s:s, s:o, s:{s:b}, s:{s:s, s:s, s:s}}", "Image",
-                             part_value(pt, "build-image"), "Cmd", argv, "HostConfig",
-                             "Privileged", streq(part_value(pt, "privileged"), "true"), "Labels",
-                             LABEL_PROJECT, cv->p->name, LABEL_PART, pt->name, LABEL_KIND,
-                             KIND_WORK);
+    cleanup_free char *name = xasprintf("%s-%s-build-%ld", cv->p->name, pt->name, (long)getpid());
+    json_t *body = json_pack("{s:s, s:o, s:{s:b}, s:o}", "Image", part_value(pt, "build-image"),
+                             "Cmd", argv, "HostConfig", "Privileged",
+                             streq(part_value(pt, "privileged"), "true"), "Labels",
+                             cv_work_labels(cv, name));
     const struct setting *s = part_setting(pt, "build-volumes-from");
     if (s && s->items.n) {
         json_t *vf = json_array();
@@ -226,7 +224,6 @@ static int builder_flow(struct cv *cv, const struct part *pt, const char *tmp_ou
         json_object_set_new(json_object_get(body, "HostConfig"), "VolumesFrom", vf);
     }
     cleanup_free char *id = NULL;
-    cleanup_free char *name = xasprintf("%s-%s-build-%ld", cv->p->name, pt->name, (long)getpid());
     int rc = api_container_create(cv->e, name, body, &id, err);
     json_decref(body);
     if (rc < 0)

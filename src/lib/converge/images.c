@@ -49,7 +49,7 @@ static const char *staleness(struct cv *cv, const char *ref, const char *hash, b
 /* Image keys only (engine/owner.h): a container made from the image must not
  * look like one of berth's. Every key is set, keep too, so none is left
  * inherited from the parent image. */
-static json_t *image_labels(struct cv *cv, const struct part *pt, const char *hash)
+json_t *cv_image_labels(struct cv *cv, const struct part *pt, const char *hash)
 {
     cleanup_free char *ref = owner_tagged_ref(pt->image);
     json_t *l = json_pack("{s:s, s:s, s:s, s:s, s:s}", LABEL_IMAGE_PROJECT, cv->p->name,
@@ -274,7 +274,7 @@ static int build_part(struct cv *cv, const struct part *pt, berr **err)
         rc = berr_set(err, BERR_ENGINE, "the engine's build did not say which image it made");
     /* berth's labels (and squash) in one commit, not as LABEL steps. */
     if (rc == 0) {
-        json_t *labels = image_labels(cv, pt, hash);
+        json_t *labels = cv_image_labels(cv, pt, hash);
         rc = image_finish(cv, pt, bo.id, labels, streq(part_value(pt, "squash"), "true"), err);
         json_decref(labels);
     }
@@ -578,7 +578,7 @@ static int bootstrap_part(struct cv *cv, const struct part *pt, berr **err)
     }
     if (rc == 0) {
         report(cv->o->rep, EV_STATE, subject, "committing", NULL);
-        json_object_set_new(cfg, "Labels", image_labels(cv, pt, hash));
+        json_object_set_new(cfg, "Labels", cv_image_labels(cv, pt, hash));
         /* Commit keeps the temporary container's Cmd unless told: give the
          * image's own (or none). */
         if (!json_object_get(cfg, "Cmd"))

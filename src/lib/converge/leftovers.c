@@ -16,6 +16,12 @@
 /* The repositories of temporary tags: <project>-NAME. */
 static const char *const tmp_repos[] = {"bootstrap", "squash", "assemble"};
 
+json_t *cv_work_labels(struct cv *cv, const char *name)
+{
+    return json_pack("{s:s, s:s, s:s}", LABEL_PROJECT, cv->p->name, LABEL_WORK, cv->p->name,
+                     LABEL_WORK_NAME, name);
+}
+
 json_t *leftover_import_labels(struct cv *cv, const char *tmp_ref)
 {
     return json_pack("{s:s, s:s}", LABEL_IMAGE_PROJECT, cv->p->name, LABEL_IMAGE_REF, tmp_ref);
@@ -32,15 +38,13 @@ static bool imports(const struct project *p)
     return false;
 }
 
-/* A work container of this project: a bootstrap's (by its own name), or one
- * of assemble.c's or diskimage.c's (berth.kind assemble, diskimage). */
+/* A work container of this project, by its own name: a bootstrap's, or one
+ * of assemble.c's or diskimage.c's. */
 static bool work_container(struct cv *cv, json_t *c, const char *name)
 {
     json_t *labels = json_object_get(c, "Labels");
-    const char *kind = cv_label_of(c, LABEL_KIND);
     return owner_bootstrap_is(labels, name, cv->p->name) ||
-           (streq(cv_label_of(c, LABEL_PROJECT), cv->p->name) && kind &&
-            (streq(kind, "assemble") || streq(kind, "diskimage")));
+           owner_work_is(labels, name, cv->p->name);
 }
 
 static int clear_work_containers(struct cv *cv, bool *found, berr **err)

@@ -38,7 +38,8 @@ bool owner_listed_container_is(json_t *c, const char *project)
     size_t i;
     json_array_foreach(json_object_get(c, "Names"), i, n)
         if (owner_container_is(labels, json_string_value(n), project) ||
-            owner_bootstrap_is(labels, json_string_value(n), project))
+            owner_bootstrap_is(labels, json_string_value(n), project) ||
+            owner_work_is(labels, json_string_value(n), project))
             return true;
     return false;
 }
@@ -119,6 +120,14 @@ bool owner_bootstrap_is(json_t *labels, const char *name, const char *project)
         return name && streq(lab(labels, LABEL_BOOTSTRAP_NAME), name);
     return !lab(labels, LABEL_BOOTSTRAP) && streq(lab(labels, LABEL_PROJECT), project) &&
            streq(lab(labels, "berth.kind"), "bootstrap");
+}
+
+bool owner_work_is(json_t *labels, const char *name, const char *project)
+{
+    if (name && name[0] == '/')
+        name++;
+    return name && streq(lab(labels, LABEL_WORK), project) &&
+           streq(lab(labels, LABEL_WORK_NAME), name);
 }
 
 char *owner_image_ref(json_t *img)

@@ -33,13 +33,18 @@
  * under another name). */
 #define LABEL_BOOTSTRAP "berth.bootstrap"
 #define LABEL_BOOTSTRAP_NAME "berth.bootstrap.name"
+/* The same for the work containers of assemble and diskimage parts. */
+#define LABEL_WORK "berth.work"
+#define LABEL_WORK_NAME "berth.work.name"
 
 /* The project that made this container, from its labels and name (with or
  * without the engine's leading '/'); NULL when berth did not make it as a
  * container. */
 const char *owner_of_container(json_t *labels, const char *name);
 bool owner_container_is(json_t *labels, const char *name, const char *project);
-/* A listed container (/containers/json entry): any of its Names. */
+/* A listed container (/containers/json entry), by any of its Names: an
+ * instance, or a work container (a bootstrap's, an assemble's, a disk
+ * image's). */
 bool owner_listed_container_is(json_t *c, const char *project);
 
 /* An image (a /images/json entry, or an inspect answer) that berth made
@@ -59,6 +64,11 @@ bool owner_image_kept(json_t *img);
 /* A bootstrap work container of project named name (a leftover of an
  * interrupted run); an older berth's (berth.kind=bootstrap) by its labels. */
 bool owner_bootstrap_is(json_t *labels, const char *name, const char *project);
+/* A work container of an assemble or diskimage part of project, named name.
+ * (An older berth's, labelled berth.project and berth.kind only, is not
+ * taken for one: a container a user made from an image committed from it
+ * has the same labels.) */
+bool owner_work_is(json_t *labels, const char *name, const char *project);
 
 /* "repo:tag" for a ref without a tag ("repo" -> "repo:latest"); malloc'd. */
 char *owner_tagged_ref(const char *ref);
