@@ -270,6 +270,31 @@ static void add_persistent(json_t *mounts, json_t *vols, json_t *labels, const s
     json_array_append_new(mounts, m);
 }
 
+/* The instance's persistent volumes: their create bodies into vols, their
+ * mounts into mounts. */
+static void persistent_into(const struct project *p, const struct part *pt,
+                            const struct instance *in, json_t *mounts, json_t *vols)
+{
+    bool host_user = pt->container->user_is_host;
+    json_t *plabels = base_labels(p, pt, "persistent");
+    json_object_set_new(plabels, LABEL_INSTANCE, json_string(in->name));
+    if (in->persistent_data)
+        add_persistent(mounts, vols, plabels, in, "data", "/data", host_user);
+    if (in->persistent_opt)
+        add_persistent(mounts, vols, plabels, in, "opt", "/opt", host_user);
+    if (in->persistent_log)
+        add_persistent(mounts, vols, plabels, in, "log", "/var/log", host_user);
+    json_decref(plabels);
+}
+
+json_t *desired_volumes(const struct project *p, const struct part *pt, size_t instance)
+{
+    json_t *vols = json_array(), *mounts = json_array();
+    persistent_into(p, pt, &pt->container->instances[instance], mounts, vols);
+    json_decref(mounts);
+    return vols;
+}
+
 /* Ports: declared ones, plus the image's EXPOSE ports, published when
  * publish_ports; declared ones are exposed in any case. */
 static void ports_into(json_t *cfg, json_t *host, const struct container *c,
@@ -482,15 +507,7 @@ int desired_container(const struct project *p, const struct part *pt, size_t idx
     ports_into(cfg, host, c, in, img,
                c->image_part >= 0 ? &p->parts[c->image_part].udp_expose : NULL);
     out->volumes = json_array();
-    json_t *plabels = base_labels(p, pt, "persistent");
-    json_object_set_new(plabels, LABEL_INSTANCE, json_string(in->name));
-    if (in->persistent_data)
-        add_persistent(mounts, out->volumes, plabels, in, "data", "/data", c->user_is_host);
-    if (in->persistent_opt)
-        add_persistent(mounts, out->volumes, plabels, in, "opt", "/opt", c->user_is_host);
-    if (in->persistent_log)
-        add_persistent(mounts, out->volumes, plabels, in, "log", "/var/log", c->user_is_host);
-    json_decref(plabels);
+    persistent_into(p, pt, in, mounts, out->volumes);
     for (size_t i = 0; i < c->nvolumes; i++) {
         const struct mount *m = &c->volumes[i];
         bool bind = m->source && m->source[0] == '/';
