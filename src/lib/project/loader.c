@@ -259,6 +259,42 @@ struct rkv *sec_find(struct rsec *s, const char *key)
     return NULL;
 }
 
+/* kv (new, or with a new value) in s's index: the index is made once s
+ * has KEY_INDEX_FROM keys. */
+static void sec_index(struct loader *L, struct rsec *s, struct rkv *kv)
+{
+    if (s->keys) {
+        key_index_add(L->a, s, (size_t)(kv - s->kv));
+    } else if (s->nkv >= KEY_INDEX_FROM) {
+        s->keys = arena_alloc(L->a, sizeof *s->keys);
+        strmap_init(s->keys, L->a);
+        for (size_t i = 0; i < s->nkv; i++)
+            key_index_add(L->a, s, i);
+    }
+}
+
+void sec_add_default(struct loader *L, struct rsec *s, const struct keydef *def,
+                     const char *value)
+{
+    struct rkv *kv = ARENA_PUSH(L->a, s->kv, s->nkv, s->cap);
+    *kv = (struct rkv){.key = def->name, .raw = value, .def = def, .loc = s->loc,
+                       .base = L->p->dir, .layer = L_DEFAULT};
+    sec_index(L, s, kv);
+}
+
+void sec_by_def(const struct rsec *s, const struct keydef *keys, size_t n, struct rkv **out)
+{
+    memset(out, 0, n * sizeof *out);
+    for (size_t i = 0; i < s->nkv; i++) {
+        struct rkv *kv = &s->kv[i];
+        uintptr_t at = (uintptr_t)kv->def, from = (uintptr_t)keys;
+        if (kv->dropped || !kv->def || at < from || at >= (uintptr_t)(keys + n))
+            continue;
+        if (!out[kv->def - keys]) /* the first live one, as sec_find finds */
+            out[kv->def - keys] = kv;
+    }
+}
+
 void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
              struct loc loc, const char *base, int layer, bool append)
 {
@@ -281,14 +317,7 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
      * it is (a copy per default was 1.3 MB of a 2,000-part project). */
     kv->key = layer == L_DEFAULT ? key : arena_strdup(L->a, key);
     kv->loc = loc;
-    if (s->keys) {
-        key_index_add(L->a, s, (size_t)(kv - s->kv));
-    } else if (s->nkv >= KEY_INDEX_FROM) {
-        s->keys = arena_alloc(L->a, sizeof *s->keys);
-        strmap_init(s->keys, L->a);
-        for (size_t i = 0; i < s->nkv; i++)
-            key_index_add(L->a, s, i);
-    }
+    sec_index(L, s, kv);
     kv->base = base;
     kv->layer = layer;
 }

@@ -139,6 +139,15 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
              struct loc loc, const char *base, int layer, bool append);
 struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struct loc loc,
                      int layer);
+/* The default of def in s, which has no key of that name (checked by the
+ * caller): value is not copied (a string of the key tables, or of the
+ * arena). */
+void sec_add_default(struct loader *L, struct rsec *s, const struct keydef *def,
+                     const char *value);
+/* out[k]: s's live key of keys[k] (the first, as sec_find finds it), or
+ * NULL; for n keys of one key table (schema_keys), in one pass over s
+ * rather than a lookup per key of the table. */
+void sec_by_def(const struct rsec *s, const struct keydef *keys, size_t n, struct rkv **out);
 
 /* Parts that make images: build, bootstrap, assemble, pull (bit per kind). */
 #define IMAGE_MAKERS                                                                       \

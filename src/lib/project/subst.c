@@ -202,7 +202,15 @@ static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char 
             return false;
         }
         if (p[0] != '$' || (p[1] != '$' && p[1] != '{')) {
-            sb_addc(out, *p++);
+            /* Plain text up to the next '$' at once; the limit is told as
+             * it was, when a letter would be added past it. */
+            size_t n = 1 + strcspn(p + 1, "$");
+            if (out->len + n - 1 > MAX_VALUE) {
+                load_problem(L, s, kv, "is longer than 1 MiB after substitution");
+                return false;
+            }
+            sb_add(out, p, n);
+            p += n;
             continue;
         }
         if (p[1] == '$') {
@@ -247,6 +255,14 @@ static bool resolve_kv(struct loader *L, struct rsec *s, struct rkv *kv)
     }
     if (L->subst_too_deep || L->depth >= PROJECT_MAX_DEPTH)
         return too_deep(L, s, kv);
+    const char *raw = kv->raw ? kv->raw : "";
+    size_t plain = strcspn(raw, "$");
+    if (!raw[plain] && plain <= MAX_VALUE) {
+        /* Nothing to substitute (most values): the value is its text. */
+        kv->val = raw;
+        kv->state = S_DONE;
+        return true;
+    }
     kv->state = S_BUSY;
     push(L, s, kv);
     strbuf out = STRBUF_INIT;
