@@ -56,7 +56,8 @@ void arena_free(struct arena *a)
     free(a);
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes, not zeroed. */
+static void *bump(struct arena *a, size_t n)
 {
     n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (n == 0)
@@ -75,7 +76,6 @@ void *arena_alloc(struct arena *a, size_t n)
                 big->next = NULL;
                 a->head = big;
             }
-            memset(big->data, 0, n);
             return big->data;
         }
         b = xmalloc(sizeof *b + BLOCK_SIZE);
@@ -86,7 +86,13 @@ void *arena_alloc(struct arena *a, size_t n)
     }
     void *p = b->data + b->used;
     b->used += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    void *p = bump(a, n);
+    memset(p, 0, n ? n : 1);
     return p;
 }
 
@@ -139,7 +145,7 @@ void *arena_grow(struct arena *a, void *old, size_t oldsize, size_t newsize)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = bump(a, n + 1); /* not zeroed: every byte is written */
     memcpy(p, s, n);
     p[n] = '\0';
     return p;

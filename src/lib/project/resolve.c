@@ -188,7 +188,7 @@ static void make_settings(struct loader *L, int pi)
     /* Room for every key of the kind, of which a part sets a few: made in
      * a buffer of the heap, then copied to the arena at its size (the
      * room left unused was 6 of the 31 MB of a 2,000-part project). */
-    struct setting *room = xcalloc(n + s->nkv, sizeof *room);
+    struct setting *room = xmalloc((n + s->nkv) * sizeof *room); /* each written whole */
     pt->settings = room;
     /* the part's keys by their place in the table, in one pass over them */
     struct rkv **have = xcalloc(n + 1, sizeof *have);
