@@ -135,6 +135,12 @@ void *arena_grow(struct arena *a, void *old, size_t oldsize, size_t newsize)
 {
     if (newsize <= oldsize)
         return old;
+    if (old && rounded(newsize) == rounded(oldsize)) {
+        /* Room enough already (sizes are rounded up): most lists of a
+         * project grow from one item to two in one 16-byte slot. */
+        memset((char *)old + oldsize, 0, newsize - oldsize);
+        return old;
+    }
     void *p = alloc_array(a, newsize);
     if (old && oldsize) {
         memcpy(p, old, oldsize);

@@ -56,7 +56,7 @@ static void find_kinds(struct loader *L)
         s->kind = SCHEMA_INSTANCE;
         s->parent = loader_find_sec(L, s->name, NULL);
         if (s->parent)
-            *ARENA_PUSH(L->a, s->parent->insts, s->parent->ninsts, s->parent->insts_cap) = s;
+            *ARENA_PUSH(L->scratch, s->parent->insts, s->parent->ninsts, s->parent->insts_cap) = s;
         if (!s->parent) {
             report_at(L, s->loc, NULL, NULL, "[%s:%s]: no part '%s' in this project%s", s->name,
                       s->inst, s->name, suggest_part(L, s->name, 1u << PART_CONTAINER));
@@ -243,10 +243,7 @@ static void add_defaults(struct loader *L)
         size_t room = s->nkv + 1; /* + 1: image, from build */
         for (size_t k = 0; k < n; k++)
             room += keys[k].dflt && !have[k];
-        if (room > s->cap) {
-            s->kv = arena_grow(L->a, s->kv, s->cap * sizeof *s->kv, room * sizeof *s->kv);
-            s->cap = room;
-        }
+        sec_reserve(L, s, room);
         if (s->kind == PART_CONTAINER || s->kind == PART_TASK) {
             struct rkv *b = sec_find(s, "build");
             if (b && !sec_find(s, "image") && valid_part_name(b->raw)) {

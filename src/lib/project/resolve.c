@@ -345,7 +345,7 @@ static void make_parts(struct loader *L)
             n++;
     p->parts = arena_alloc(L->a, (n + 1) * sizeof *p->parts);
     strmap_init(&p->part_index, L->a);
-    L->part_sec = arena_alloc(L->a, (n + 1) * sizeof *L->part_sec);
+    L->part_sec = arena_alloc(L->scratch, (n + 1) * sizeof *L->part_sec);
     L->dep_cap = xcalloc(n + 1, sizeof *L->dep_cap);
     for (size_t i = 0; i < L->nsec; i++) {
         struct rsec *s = L->sec[i];

@@ -350,6 +350,14 @@ const char *const *schema_kind_names(size_t *n)
     return kind_names;
 }
 
+size_t schema_ndefaults(int kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tables[kind].n; i++)
+        n += tables[kind].keys[i].dflt != NULL;
+    return n;
+}
+
 const struct keydef *schema_keys(int kind, size_t *n)
 {
     *n = tables[kind].n;

@@ -74,11 +74,11 @@ static void note_ref(struct loader *L, struct rsec *s, struct rkv *kv, struct rs
     struct rsec *from = s->parent ? s->parent : s;
     if (t == from || t->kind < 0 || t->kind >= PART_KIND_COUNT || from->kind >= PART_KIND_COUNT)
         return;
-    struct sref *r = ARENA_PUSH(L->a, L->refs, L->nrefs, L->refs_cap);
+    struct sref *r = ARENA_PUSH(L->scratch, L->refs, L->nrefs, L->refs_cap);
     r->from = from;
     r->to = t;
     r->loc = kv->loc;
-    r->what = arena_printf(L->a, "${%s}", text);
+    r->what = arena_printf(L->scratch, "${%s}", text); /* (add_dep copies it) */
 }
 
 static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char *text,
@@ -136,7 +136,7 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
                inner);
         return false;
     }
-    const char *secname = arena_strndup(L->a, inner, (size_t)(colon - inner));
+    const char *secname = arena_strndup(L->scratch, inner, (size_t)(colon - inner));
     const char *key = colon + 1;
     if (streq(secname, "env"))
         return expand_env(L, s, kv, key, out);
@@ -237,7 +237,7 @@ static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char 
                    n > 40 ? 40 : n, p);
             return false;
         }
-        char *inner = arena_strndup(L->a, p + 2, (size_t)(e - p - 2));
+        char *inner = arena_strndup(L->scratch, p + 2, (size_t)(e - p - 2));
         if (!expand_ref(L, s, kv, inner, out))
             return false;
         p = e + 1;
