@@ -48,6 +48,7 @@ int project_load(const struct project_opts *o, struct project **out, berr **err)
     char real[PATH_MAX];
     if (!realpath(dir, real)) {
         berr_errno(err, BERR_PROJECT, errno, "project folder '%s'", dir);
+        arena_free(L.scratch);
         arena_free(a);
         return -1;
     }
