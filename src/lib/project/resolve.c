@@ -193,9 +193,11 @@ static void make_settings(struct loader *L, int pi)
     /* the part's keys by their place in the table, in one pass over them */
     struct rkv **have = xcalloc(n + 1, sizeof *have);
     sec_by_def(s, keys, n, have);
+    unsigned short *at = arena_alloc(L->a, (n + 1) * sizeof *at);
     for (size_t k = 0; k < n; k++) {
         struct rkv *kv = have[k];
         if (!kv && streq(keys[k].name, "recipe")) {
+            at[k] = (unsigned short)(pt->nsettings + 1);
             struct setting *st = &pt->settings[pt->nsettings++];
             *st = (struct setting){.key = "recipe", .value = part_kind_name(pt->kind),
                                    .is_default = true, .loc = pt->loc};
@@ -206,6 +208,7 @@ static void make_settings(struct loader *L, int pi)
             struct rkv *priv = sec_find(s, "private"), *dir = sec_find(s, "dir");
             bool on = false;
             if (priv && priv->val && !parse_bool(priv->val, &on) && on && dir && dir->val) {
+                at[k] = (unsigned short)(pt->nsettings + 1);
                 struct setting *st = &pt->settings[pt->nsettings++];
                 *st = (struct setting){
                     .key = "url", .is_default = true, .loc = pt->loc,
@@ -226,8 +229,10 @@ static void make_settings(struct loader *L, int pi)
         if (!kv || !kv->val)
             continue;
         struct setting st = {0};
-        if (check_setting(L, pt, pi, s, kv, &st))
-            pt->settings[pt->nsettings++] = st;
+        if (!check_setting(L, pt, pi, s, kv, &st))
+            continue;
+        at[k] = (unsigned short)(pt->nsettings + 1);
+        pt->settings[pt->nsettings++] = st;
     }
     for (size_t k = 0; k < s->nkv; k++) {
         struct rkv *kv = &s->kv[k];
@@ -238,6 +243,7 @@ static void make_settings(struct loader *L, int pi)
     }
     pt->settings = arena_alloc(L->a, (pt->nsettings + 1) * sizeof *pt->settings);
     memcpy(pt->settings, room, pt->nsettings * sizeof *pt->settings);
+    pt->setting_at = at; /* (the settings are where they will stay) */
     free(room);
     free(have);
     check_combinations(L, pt, s);

@@ -389,6 +389,16 @@ struct spelling {
 };
 
 static struct spelling spellings[SCHEMA_COUNT][SPELLINGS];
+/* Each kind's key names exactly as written in its table (schema_index):
+ * 1 + the place in the table, 0 empty; hashed on the length and the first
+ * and last letters, which is all a lookup of a canonical name needs. */
+#define NAMES 256
+static unsigned char names[SCHEMA_COUNT][NAMES];
+
+static size_t name_hash(const char *s, size_t n)
+{
+    return (n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1]) & (NAMES - 1);
+}
 static pthread_once_t spellings_once = PTHREAD_ONCE_INIT;
 
 /* FNV-1a of s with '_' as '-' (same_key's spelling). */
@@ -415,12 +425,30 @@ static void make_spellings(void)
 {
     for (int k = 0; k < SCHEMA_COUNT; k++) {
         assert(2 * 2 * tables[k].n <= SPELLINGS); /* (a name and an alias each) */
+        assert(2 * tables[k].n < NAMES);
         for (size_t i = 0; i < tables[k].n; i++) {
+            const char *nm = tables[k].keys[i].name;
+            size_t h = name_hash(nm, strlen(nm));
+            while (names[k][h])
+                h = (h + 1) & (NAMES - 1);
+            names[k][h] = (unsigned char)(i + 1);
             add_spelling(spellings[k], tables[k].keys[i].name, &tables[k].keys[i]);
             if (tables[k].keys[i].alias)
                 add_spelling(spellings[k], tables[k].keys[i].alias, &tables[k].keys[i]);
         }
     }
+}
+
+int schema_index(int kind, const char *name)
+{
+    pthread_once(&spellings_once, make_spellings);
+    size_t n = strlen(name);
+    if (!n)
+        return -1;
+    for (size_t h = name_hash(name, n); names[kind][h]; h = (h + 1) & (NAMES - 1))
+        if (streq(tables[kind].keys[names[kind][h] - 1].name, name))
+            return names[kind][h] - 1;
+    return -1;
 }
 
 const struct keydef *schema_find(int kind, const char *s)
