@@ -164,8 +164,16 @@ char *arena_strdup(struct arena *a, const char *s)
 
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
-    /* vasprintf, then a copy: vsnprintf(NULL, 0, ...) upsets gcc's
-     * -Wformat-truncation under the sanitizers. */
+    /* Most are short: formatted on the stack, then copied. */
+    char small[256];
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(small, sizeof small, fmt, cp);
+    va_end(cp);
+    if (n >= 0 && (size_t)n < sizeof small)
+        return arena_strndup(a, small, (size_t)n);
+    /* Longer: vasprintf, then a copy (vsnprintf(NULL, 0, ...) upsets gcc's
+     * -Wformat-truncation under the sanitizers). */
     char *tmp = xvasprintf(fmt, ap);
     char *p = arena_strdup(a, tmp);
     free(tmp);
