@@ -113,10 +113,15 @@ static void put_ini(FILE *f, const struct project *p, const struct project_sel *
             continue;
         fwrite(o.buf, 1, o.len, f);
         sb_reset(&o);
-        sb_addf(&o, "\n# %s part, from %s", part_kind_name(pt->kind), pt->loc.file);
+        sb_adds(&o, "\n# ");
+        sb_adds(&o, part_kind_name(pt->kind));
+        sb_adds(&o, " part, from ");
+        sb_adds(&o, pt->loc.file);
         if (pt->loc.line)
             sb_addf(&o, ":%d", pt->loc.line);
-        sb_addf(&o, "\n[%s]\n", pt->name);
+        sb_adds(&o, "\n[");
+        sb_adds(&o, pt->name);
+        sb_adds(&o, "]\n");
         put_settings(&o, pt, pt->settings, pt->nsettings);
         if (!pt->container)
             continue;
@@ -132,10 +137,12 @@ static void put_ini(FILE *f, const struct project *p, const struct project_sel *
             }
             if (!sel->instance[i][j])
                 continue;
-            sb_addf(&o, "\n# container %s, persistent folders in %s%s\n[%s:%s]\n",
-                    in->container_name, in->data_dir,
-                    in->on_the_fly ? " (made on the fly: `berth up` keeps it)" : "", pt->name,
-                    in->name);
+            const char *head[] = {"\n# container ", in->container_name,
+                                  ", persistent folders in ", in->data_dir,
+                                  in->on_the_fly ? " (made on the fly: `berth up` keeps it)" : "",
+                                  "\n[", pt->name, ":", in->name, "]\n"};
+            for (size_t h = 0; h < ARRAY_SIZE(head); h++)
+                sb_adds(&o, head[h]);
             for (size_t k = 0; k < in->nsettings; k++)
                 put_setting(&o, &in->settings[k]);
         }
