@@ -180,6 +180,26 @@ char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
     return p;
 }
 
+char *arena_concat(struct arena *a, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        n += strlen(s);
+    va_end(ap);
+    char *out = bump(a, n + 1), *at = out;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));) {
+        size_t m = strlen(s);
+        memcpy(at, s, m);
+        at += m;
+    }
+    va_end(ap);
+    *at = '\0';
+    return out;
+}
+
 char *arena_printf(struct arena *a, const char *fmt, ...)
 {
     va_list ap;

@@ -208,8 +208,8 @@ static bool check_mount(struct ck *c, const char *item, const char **norm)
     } else if (src && ref_part(c, src, 1u << PART_VOLUME) < 0) {
         return false;
     }
-    *norm = arena_printf(c->L->a, "%s%s%s%s%s", src ? src : "", src ? ":" : "", dst,
-                         mode ? ":" : "", mode ? mode : "");
+    *norm = arena_concat(c->L->a, src ? src : "", src ? ":" : "", dst, mode ? ":" : "",
+                         mode ? mode : "", NULL);
     return true;
 }
 

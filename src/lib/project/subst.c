@@ -78,7 +78,7 @@ static void note_ref(struct loader *L, struct rsec *s, struct rkv *kv, struct rs
     r->from = from;
     r->to = t;
     r->loc = kv->loc;
-    r->what = arena_printf(L->scratch, "${%s}", text); /* (add_dep copies it) */
+    r->what = arena_concat(L->scratch, "${", text, "}", NULL); /* (add_dep copies it) */
 }
 
 static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char *text,
