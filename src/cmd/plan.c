@@ -103,6 +103,16 @@ static bool is_change(const struct action *a)
     return !streq(a->verb, "none") && !streq(a->verb, "skip");
 }
 
+/* s, then spaces up to width (printf's %-*s), into o: a plan of 2,000 parts
+ * prints 6,000 lines, and printf's parsing of its format was most of it. */
+static void pad(strbuf *o, const char *s, int width)
+{
+    size_t n = strlen(s);
+    sb_add(o, s, n);
+    for (; (int)n < width; n++)
+        sb_addc(o, ' ');
+}
+
 /* The changes, grouped by the engine they happen on when there are several. */
 static void put_actions_text(const struct plan *pl)
 {
@@ -131,9 +141,21 @@ static void put_actions_text(const struct plan *pl)
             printf("\nchanges on engine %s (%zu):\n", engines[k], here);
         else
             printf("\nengine %s: nothing to do\n", engines[k]);
-        for (size_t i = 0; i < pl->n; i++)
-            if (is_change(&pl->v[i]) && streq(pl->v[i].engine ? pl->v[i].engine : "", engines[k]))
-                printf("  %-9s %-28s %s\n", pl->v[i].verb, pl->v[i].subject, pl->v[i].reason);
+        strbuf line = STRBUF_INIT;
+        for (size_t i = 0; i < pl->n; i++) {
+            if (!is_change(&pl->v[i]) || !streq(pl->v[i].engine ? pl->v[i].engine : "", engines[k]))
+                continue;
+            sb_reset(&line);
+            sb_adds(&line, "  ");
+            pad(&line, pl->v[i].verb, 9);
+            sb_addc(&line, ' ');
+            pad(&line, pl->v[i].subject, 28);
+            sb_addc(&line, ' ');
+            sb_adds(&line, pl->v[i].reason);
+            sb_addc(&line, '\n');
+            fwrite(line.buf, 1, line.len, stdout);
+        }
+        sb_release(&line);
     }
     free(engines);
     for (size_t i = 0; i < pl->n; i++)
@@ -209,7 +231,7 @@ static void put_text(const struct project *p, const struct project_sel *sel, con
     }
     printf("project %s: %zu part%s in %d stage%s (the parts of one stage can run in parallel)\n",
            p->name, n, n == 1 ? "" : "s", nstages, nstages == 1 ? "" : "s");
-    strbuf sb = STRBUF_INIT;
+    strbuf sb = STRBUF_INIT, line = STRBUF_INIT;
     int stage = -1, shown = 0;
     for (size_t i = 0; i < n; i++) {
         const struct part *pt = &p->parts[order[i]];
@@ -219,14 +241,23 @@ static void put_text(const struct project *p, const struct project_sel *sel, con
         }
         sb_reset(&sb);
         describe(&sb, p, pt, sel->instance[order[i]]);
-        printf("  %-*s  %-9s  %s", width, pt->name, part_kind_name(pt->kind), sb.buf);
+        sb_reset(&line);
+        sb_adds(&line, "  ");
+        pad(&line, pt->name, width);
+        sb_adds(&line, "  ");
+        pad(&line, part_kind_name(pt->kind), 9);
+        sb_adds(&line, "  ");
+        sb_add(&line, sb.buf, sb.len);
         const char *sep = "  (needs ";
         for (size_t k = 0; k < pt->ndeps; k++) {
-            printf("%s%s", sep, p->parts[pt->deps[k].part].name);
+            sb_adds(&line, sep);
+            sb_adds(&line, p->parts[pt->deps[k].part].name);
             sep = ", ";
         }
-        printf("%s\n", pt->ndeps ? ")" : "");
+        sb_adds(&line, pt->ndeps ? ")\n" : "\n");
+        fwrite(line.buf, 1, line.len, stdout);
     }
+    sb_release(&line);
     sb_release(&sb);
 }
 

@@ -56,7 +56,8 @@ void arena_free(struct arena *a)
     free(a);
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes, not zeroed. */
+static void *bump(struct arena *a, size_t n)
 {
     n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (n == 0)
@@ -75,7 +76,6 @@ void *arena_alloc(struct arena *a, size_t n)
                 big->next = NULL;
                 a->head = big;
             }
-            memset(big->data, 0, n);
             return big->data;
         }
         b = xmalloc(sizeof *b + BLOCK_SIZE);
@@ -86,7 +86,13 @@ void *arena_alloc(struct arena *a, size_t n)
     }
     void *p = b->data + b->used;
     b->used += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    void *p = bump(a, n);
+    memset(p, 0, n ? n : 1);
     return p;
 }
 
@@ -129,6 +135,12 @@ void *arena_grow(struct arena *a, void *old, size_t oldsize, size_t newsize)
 {
     if (newsize <= oldsize)
         return old;
+    if (old && rounded(newsize) == rounded(oldsize)) {
+        /* Room enough already (sizes are rounded up): most lists of a
+         * project grow from one item to two in one 16-byte slot. */
+        memset((char *)old + oldsize, 0, newsize - oldsize);
+        return old;
+    }
     void *p = alloc_array(a, newsize);
     if (old && oldsize) {
         memcpy(p, old, oldsize);
@@ -139,7 +151,7 @@ void *arena_grow(struct arena *a, void *old, size_t oldsize, size_t newsize)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = bump(a, n + 1); /* not zeroed: every byte is written */
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -152,12 +164,40 @@ char *arena_strdup(struct arena *a, const char *s)
 
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
-    /* vasprintf, then a copy: vsnprintf(NULL, 0, ...) upsets gcc's
-     * -Wformat-truncation under the sanitizers. */
+    /* Most are short: formatted on the stack, then copied. */
+    char small[256];
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(small, sizeof small, fmt, cp);
+    va_end(cp);
+    if (n >= 0 && (size_t)n < sizeof small)
+        return arena_strndup(a, small, (size_t)n);
+    /* Longer: vasprintf, then a copy (vsnprintf(NULL, 0, ...) upsets gcc's
+     * -Wformat-truncation under the sanitizers). */
     char *tmp = xvasprintf(fmt, ap);
     char *p = arena_strdup(a, tmp);
     free(tmp);
     return p;
+}
+
+char *arena_concat(struct arena *a, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        n += strlen(s);
+    va_end(ap);
+    char *out = bump(a, n + 1), *at = out;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));) {
+        size_t m = strlen(s);
+        memcpy(at, s, m);
+        at += m;
+    }
+    va_end(ap);
+    *at = '\0';
+    return out;
 }
 
 char *arena_printf(struct arena *a, const char *fmt, ...)

@@ -22,6 +22,8 @@ struct run {
     int idle;       /* workers waiting for a task */
     int alive;      /* workers not yet returned */
     int unfinished; /* tasks not yet in a final state */
+    int first;      /* no task before this one is pending (a task never
+                     * becomes pending again): where pick starts looking */
 };
 
 static bool final(enum task_state s)
@@ -50,7 +52,9 @@ static int pick(struct run *r)
     bool progress = true;
     while (progress) {
         progress = false;
-        for (int i = 0; i < r->n; i++) {
+        while (r->first < r->n && r->tasks[r->first].state != TASK_PENDING)
+            r->first++;
+        for (int i = r->first; i < r->n; i++) {
             struct sched_task *t = &r->tasks[i];
             if (t->state != TASK_PENDING)
                 continue;

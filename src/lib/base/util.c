@@ -41,6 +41,18 @@ char *xstrndup(const char *s, size_t n)
 
 char *xvasprintf(const char *fmt, va_list ap)
 {
+    /* Most are short: formatted on the stack, then copied at their size
+     * (vasprintf grows a buffer of its own: twice the work). */
+    char small[256];
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(small, sizeof small, fmt, cp);
+    va_end(cp);
+    if (n >= 0 && (size_t)n < sizeof small) {
+        char *s = xmalloc((size_t)n + 1);
+        memcpy(s, small, (size_t)n + 1);
+        return s;
+    }
     char *s;
     if (vasprintf(&s, fmt, ap) < 0)
         return oom();

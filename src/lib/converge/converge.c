@@ -212,8 +212,8 @@ static int seen_kind(const char *what)
     return streq(what, "container") ? 0 : streq(what, "network") ? 1 : 2;
 }
 
-/* The set of names of a list of containers ("/name" in Names), networks or
- * volumes (Name). */
+/* The names of a list of containers ("/name" in Names), networks or
+ * volumes (Name), each to its first entry in the list (as a scan finds it). */
 static json_t *names_of(json_t *list, int kind)
 {
     json_t *set = json_object(), *o, *n;
@@ -221,14 +221,14 @@ static json_t *names_of(json_t *list, int kind)
     json_array_foreach(list, i, o) {
         if (kind != 0) {
             const char *s = json_string_value(json_object_get(o, "Name"));
-            if (s)
-                json_object_set_new(set, s, json_true());
+            if (s && !json_object_get(set, s))
+                json_object_set(set, s, o);
             continue;
         }
         json_array_foreach(json_object_get(o, "Names"), j, n) {
             const char *s = json_string_value(n);
-            if (s && s[0] == '/')
-                json_object_set_new(set, s + 1, json_true());
+            if (s && s[0] == '/' && !json_object_get(set, s + 1))
+                json_object_set(set, s + 1, o);
         }
     }
     return set;
@@ -387,6 +387,9 @@ static int preflight(struct cv *cv, berr **err)
         want(&w, &nw, "network", project_network_name(p));
 
     static const char *const kinds[] = {"container", "network", "volume"};
+    /* all[k]: every object of kind k on the engine, by name (names_of): a
+     * scan of the list per missing name made a plan of 2,000 parts on an
+     * engine of many objects quadratic. */
     json_t *all[3] = {NULL, NULL, NULL};
     json_t *ours[3] = {cv->containers, cv->networks, cv->volumes};
     strbuf msg = STRBUF_INIT;
@@ -419,9 +422,12 @@ static int preflight(struct cv *cv, berr **err)
                 berr_wrap(err, "listing %ss", kinds[ki]);
                 break;
             }
+            json_t *list = all[ki];
+            all[ki] = names_of(list, ki);
+            json_decref(list);
         }
         if (!boot)
-            o = list_named(all[ki], kind, w[k].name);
+            o = json_object_get(all[ki], w[k].name);
         json_t *ol = o ? json_object_get(o, "Labels") : NULL;
         const char *owner = !o ? NULL
                             : boot ? (owner_bootstrap_is(ol, w[k].name, p->name) ? p->name : NULL)
@@ -443,7 +449,7 @@ static int preflight(struct cv *cv, berr **err)
     }
     for (size_t k = 0; k < 3; k++)
         if (rc == 0 && all[k])
-            cv->seen[k] = names_of(all[k], (int)k);
+            cv->seen[k] = json_incref(all[k]);
     if (rc == 0 && nclash)
         rc = berr_set(err, BERR_FAILURE,
                       "%s; berth never touches %s: remove or rename %s, or choose another "
@@ -921,7 +927,13 @@ static void build_graph(struct cv *peers, size_t npeers, struct graph *g)
             peers[0].awaited[pt->deps[d].part] = true;
         for (int k = g->first[i]; k < g->first[i] + g->count[i] && k < nparts_tasks; k++) {
             struct cv *cv = g->cv[k];
-            int nd = 0, cap = nparts_tasks + (int)pt->ndeps + 1;
+            /* Room for the tasks of the parts it needs (an image move more
+             * is added below) and the network: sized to this task, not to
+             * the whole graph (at 2,000 parts, a graph-sized array per task
+             * was 16 MB of plan's 56). */
+            int nd = 0, cap = 1;
+            for (size_t d = 0; d < pt->ndeps; d++)
+                cap += g->count[pt->deps[d].part];
             int *deps = xcalloc((size_t)cap, sizeof *deps);
             for (size_t d = 0; d < pt->ndeps; d++) {
                 int dp = pt->deps[d].part;
@@ -1030,36 +1042,44 @@ static int list_state(struct cv *cv, berr **err)
     return rc;
 }
 
+/* on[k], made when a part first acts on slot k. */
+static bool *placement_row(bool **on, size_t k, const struct project *p)
+{
+    if (!on[k])
+        on[k] = xcalloc(p->nparts + 1, sizeof **on);
+    return on[k];
+}
+
 /* Which parts act on which engine: each selected part on its own; a
  * network or volume part on every engine a selected part that needs it
  * lives on, and on its own when it names one (`engine =`) or none of them
- * does. on[slot][part]. */
+ * does. on[slot][part]; NULL: no part acts on that slot. */
 static bool **placement(struct engine_set *es, const struct project *p,
                         const struct project_sel *sel)
 {
     size_t ns = engines_nslots(es);
     bool **on = xcalloc(ns, sizeof *on);
-    for (size_t k = 0; k < ns; k++)
-        on[k] = xcalloc(p->nparts + 1, sizeof **on);
+    /* anywhere[i]: part i acts on some engine. A row per slot only where
+     * a part acts: there is a slot per part (an engine part's index), and
+     * a full square was 4 MB at 2,000 parts. */
+    bool *anywhere = xcalloc(p->nparts + 1, sizeof *anywhere);
     for (size_t i = 0; i < p->nparts; i++) {
         const struct part *pt = &p->parts[i];
         if (!sel->part[i] || pt->kind == PART_NETWORK || pt->kind == PART_VOLUME)
             continue;
         size_t k = engines_slot_of(es, p, i);
-        on[k][i] = true;
+        placement_row(on, k, p)[i] = anywhere[i] = true;
         for (size_t d = 0; d < pt->ndeps; d++) {
             int dp = pt->deps[d].part;
-            if (p->parts[dp].kind == PART_NETWORK || p->parts[dp].kind == PART_VOLUME)
-                on[k][dp] = sel->part[dp];
+            if ((p->parts[dp].kind == PART_NETWORK || p->parts[dp].kind == PART_VOLUME) &&
+                sel->part[dp])
+                on[k][dp] = anywhere[dp] = true;
         }
     }
-    for (size_t i = 0; i < p->nparts; i++) {
-        bool anywhere = false;
-        for (size_t k = 0; k < ns; k++)
-            anywhere = anywhere || on[k][i];
-        if (sel->part[i] && (!anywhere || part_value(&p->parts[i], "engine")))
-            on[engines_slot_of(es, p, i)][i] = true;
-    }
+    for (size_t i = 0; i < p->nparts; i++)
+        if (sel->part[i] && (!anywhere[i] || part_value(&p->parts[i], "engine")))
+            placement_row(on, engines_slot_of(es, p, i), p)[i] = true;
+    free(anywhere);
     return on;
 }
 
@@ -1132,14 +1152,12 @@ int converge_engines(struct engine_set *es, const struct project *p,
      * default engine still gets its orphans looked at, as one engine did. */
     bool anything = false;
     for (size_t k = 0; k < ns; k++)
-        for (size_t i = 0; i < p->nparts; i++)
-            anything = anything || on[k][i];
+        anything = anything || on[k];
     size_t fallback = engines_slot_of(es, p, p->nparts);
     for (size_t k = 0; k < ns; k++) {
-        bool any = !anything && k == fallback;
-        for (size_t i = 0; i < p->nparts; i++)
-            any = any || on[k][i];
-        if (!any)
+        if (!on[k] && !anything && k == fallback)
+            placement_row(on, k, p);
+        if (!on[k])
             continue; /* no selected part lives there: never contacted */
         sels[np] = (struct project_sel){.nparts = sel->nparts, .part = on[k],
                                         .needed = sel->needed, .instance = sel->instance};

@@ -63,6 +63,11 @@ int desired_container(const struct project *p, const struct part *pt, size_t ins
                       const struct image_facts *img, const struct link_ip *links, size_t nlinks,
                       struct desired *out, berr **err);
 
+/* The persistent volumes of a container instance, as desired_container's
+ * out->volumes holds them: for a dry run of a container that does not
+ * exist yet, whose plan needs its name and these, not its body. */
+json_t *desired_volumes(const struct project *p, const struct part *pt, size_t instance);
+
 /* An interactive or safemode instance's container, from its desired state:
  * argv (a shell) in the foreground instead of the command, stdin open, a
  * TTY when tty (with TERM=term first in its environment), never restarted,

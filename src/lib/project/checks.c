@@ -17,6 +17,7 @@ struct ck {
     int pi;
     struct rsec *s;
     struct rkv *kv;
+    struct strv *argv; /* KT_ARGV: the words split, when the caller keeps them */
 };
 
 static void bad(struct ck *c, const char *item, const char *why)
@@ -207,8 +208,8 @@ static bool check_mount(struct ck *c, const char *item, const char **norm)
     } else if (src && ref_part(c, src, 1u << PART_VOLUME) < 0) {
         return false;
     }
-    *norm = arena_printf(c->L->a, "%s%s%s%s%s", src ? src : "", src ? ":" : "", dst,
-                         mode ? ":" : "", mode ? mode : "");
+    *norm = arena_concat(c->L->a, src ? src : "", src ? ":" : "", dst, mode ? ":" : "",
+                         mode ? mode : "", NULL);
     return true;
 }
 
@@ -288,9 +289,9 @@ static bool check_item(struct ck *c, enum ktype t, const char *v, const char **n
         return check_cref(c, v, true, &r);
     }
     case KT_ARGV: {
-        struct strv sv;
-        why = split_argv(a, v, &sv);
-        if (!why && sv.n == 0)
+        struct strv sv, *out = c->argv ? c->argv : &sv;
+        why = split_argv(a, v, out);
+        if (!why && out->n == 0)
             why = "is an empty command (give one, or leave the key out)";
         break;
     }
@@ -430,7 +431,7 @@ static bool check_utf8(struct ck *c, const char *v)
 bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, struct rkv *kv,
                    struct setting *st)
 {
-    struct ck cc = {L, pt, pi, s, kv}, *c = &cc;
+    struct ck cc = {L, pt, pi, s, kv, NULL}, *c = &cc;
     if (!check_utf8(c, kv->val))
         return false;
     const struct keydef *d = c->kv->def;
@@ -445,14 +446,16 @@ bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, st
             load_problem(c->L, c->s, c->kv, "is empty (give a value, or leave the key out)");
             return false;
         }
+        /* a command's words, split once: by the check, for the setting */
+        c->argv = st->shape == SHAPE_ARGV ? &st->items : NULL;
         if (!check_item(c, d->type, v, &st->value))
             return false;
-        if (st->shape == SHAPE_ARGV)
-            split_argv(c->L->a, st->value, &st->items);
         return true;
     }
     struct strv raw;
-    if (ktype_words(d->type)) {
+    if (ktype_words(d->type) && !strchr(v, '#')) {
+        split_words(c->L->a, v, &raw); /* no comment line to leave out */
+    } else if (ktype_words(d->type)) {
         /* whitespace-separated, but a line starting with # is a comment */
         struct strv lines;
         split_lines(c->L->a, v, &lines);
@@ -467,7 +470,6 @@ bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, st
     }
     size_t cap = 0;
     bool ok = true;
-    strbuf joined = STRBUF_INIT;
     for (size_t i = 0; i < raw.n; i++) {
         if (!ktype_words(d->type) && raw.v[i][0] == '#')
             continue;
@@ -477,12 +479,23 @@ bool check_setting(struct loader *L, struct part *pt, int pi, struct rsec *s, st
             continue;
         }
         strv_push(c->L->a, &st->items, &cap, norm);
-        sb_addf(&joined, "%s%s", joined.len ? "\n" : "", norm);
     }
     if (!st->items.v)
         split_words(c->L->a, "", &st->items);
-    st->value = arena_strdup(c->L->a, joined.buf);
-    sb_release(&joined);
+    /* The items, one a line: the item itself when there is one (most lists
+     * of a project hold one: no copy). */
+    if (st->items.n == 1) {
+        st->value = st->items.v[0];
+    } else {
+        strbuf joined = STRBUF_INIT;
+        for (size_t i = 0; i < st->items.n; i++) {
+            if (i)
+                sb_addc(&joined, '\n');
+            sb_adds(&joined, st->items.v[i]);
+        }
+        st->value = arena_strndup(c->L->a, joined.buf, joined.len);
+        sb_release(&joined);
+    }
     return ok;
 }
 

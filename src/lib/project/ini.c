@@ -71,10 +71,19 @@ static size_t common_indent(const char *buf)
     return common;
 }
 
+#define KEYS_SCANNED 16
+
 static void finish_value(struct parser *P)
 {
     if (!P->kv)
         return;
+    if (!P->cont.len) { /* one line (most values): its text as it is */
+        P->kv->value = arena_strndup(P->doc->a, P->first.buf, P->first.len);
+        sb_reset(&P->first);
+        P->pending_blank = 0;
+        P->kv = NULL;
+        return;
+    }
     strbuf v = STRBUF_INIT;
     bool any = P->first.len > 0;
     sb_add(&v, P->first.buf, P->first.len);
@@ -214,13 +223,23 @@ static void parse_key(struct parser *P, const char *l, size_t n, int line)
         return;
     }
     /* The key after its section's number, in P->keys: a key set twice in a
-     * section of 1,000 keys is found without a scan. */
+     * section of 1,000 keys is found without a scan. A section of a few
+     * keys (most) is scanned, and indexed once it has KEYS_SCANNED. */
     uint32_t sec = (uint32_t)(s - P->doc->sec);
     char *sk = arena_alloc(P->doc->a, sizeof sec + kn + 1);
     memcpy(sk, &sec, sizeof sec);
     memcpy(sk + sizeof sec, k, kn);
-    uintptr_t me = s->nkv + 1;
-    uintptr_t first = (uintptr_t)strmap_putn(&P->keys, sk, sizeof sec + kn, (void *)me, false);
+    uintptr_t me = s->nkv + 1, first = me;
+    if (s->nkv < KEYS_SCANNED) {
+        for (size_t i = 0; i < s->nkv && first == me; i++)
+            if (!strncmp(s->kv[i].key, k, kn) && !s->kv[i].key[kn])
+                first = i + 1;
+    } else {
+        for (size_t i = 0; s->nkv == KEYS_SCANNED && i < s->nkv; i++)
+            strmap_putn(&P->keys, s->kv[i].key - sizeof sec, sizeof sec + strlen(s->kv[i].key),
+                        (void *)(uintptr_t)(i + 1), false);
+        first = (uintptr_t)strmap_putn(&P->keys, sk, sizeof sec + kn, (void *)me, false);
+    }
     if (first != me) {
         diag_add(P->d, P->doc->file, line, s->name && *s->name ? s->name : NULL,
                  s->kv[first - 1].key, "set twice in one section (first at line %d; keep one)",

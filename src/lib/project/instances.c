@@ -257,8 +257,8 @@ static void resolve_instance(struct loader *L, struct part *pt, struct rsec *s, 
         add_setting(in, "description", desc->val, desc->loc, false);
     in->interactive = type == INSTANCE_INTERACTIVE || type == INSTANCE_SAFEMODE;
     in->run_entrypoint_local = type != INSTANCE_SAFEMODE;
-    in->container_name = arena_printf(L->a, "%s-%s-%s", L->p->name, pt->name, in->name);
-    in->data_dir = arena_printf(L->a, "%s/%s/%s", L->p->data_dir, pt->name, in->name);
+    in->container_name = arena_concat(L->a, L->p->name, "-", pt->name, "-", in->name, NULL);
+    in->data_dir = arena_concat(L->a, L->p->data_dir, "/", pt->name, "/", in->name, NULL);
 }
 
 static struct strv items(struct loader *L, struct part *pt, const char *key)

@@ -160,7 +160,7 @@ static const char *sec_key(struct loader *L, const char *name, const char *inst,
         return name;
     }
     size_t m = strlen(inst);
-    char *k = arena_alloc(L->a, n + 1 + m + 1);
+    char *k = arena_alloc(L->scratch, n + 1 + m + 1);
     memcpy(k, name, n + 1);
     memcpy(k + n + 1, inst, m + 1);
     *len = n + 1 + m;
@@ -192,14 +192,14 @@ struct rsec *sec_get(struct loader *L, const char *name, const char *inst, struc
             s->layer = layer;
         return s;
     }
-    s = arena_alloc(L->a, sizeof *s);
+    s = arena_alloc(L->scratch, sizeof *s);
     s->name = arena_strdup(L->a, name);
     s->inst = arena_strdup(L->a, inst);
     s->kind = -1;
     s->loc = loc;
     s->layer = layer;
     s->part = -1;
-    *ARENA_PUSH(L->a, L->sec, L->nsec, L->cap) = s;
+    *ARENA_PUSH(L->scratch, L->sec, L->nsec, L->cap) = s;
     size_t len;
     const char *k = sec_key(L, s->name, s->inst, &len);
     strmap_putn(&L->sec_index, k, len, s, false);
@@ -235,7 +235,7 @@ static void key_index_add(struct arena *a, struct rsec *s, size_t i)
 void sec_rekey(struct loader *L, struct rsec *s, struct rkv *kv)
 {
     if (s->keys)
-        key_index_add(L->a, s, (size_t)(kv - s->kv));
+        key_index_add(L->scratch, s, (size_t)(kv - s->kv));
 }
 
 struct rkv *sec_find(struct rsec *s, const char *key)
@@ -259,6 +259,50 @@ struct rkv *sec_find(struct rsec *s, const char *key)
     return NULL;
 }
 
+/* kv (new, or with a new value) in s's index: the index is made once s
+ * has KEY_INDEX_FROM keys. */
+static void sec_index(struct loader *L, struct rsec *s, struct rkv *kv)
+{
+    if (s->keys) {
+        key_index_add(L->scratch, s, (size_t)(kv - s->kv));
+    } else if (s->nkv >= KEY_INDEX_FROM) {
+        s->keys = arena_alloc(L->scratch, sizeof *s->keys);
+        strmap_init(s->keys, L->scratch);
+        for (size_t i = 0; i < s->nkv; i++)
+            key_index_add(L->scratch, s, i);
+    }
+}
+
+void sec_reserve(struct loader *L, struct rsec *s, size_t n)
+{
+    if (n > s->cap) {
+        s->kv = arena_grow(L->scratch, s->kv, s->cap * sizeof *s->kv, n * sizeof *s->kv);
+        s->cap = n;
+    }
+}
+
+void sec_add_default(struct loader *L, struct rsec *s, const struct keydef *def,
+                     const char *value)
+{
+    struct rkv *kv = ARENA_PUSH(L->scratch, s->kv, s->nkv, s->cap);
+    *kv = (struct rkv){.key = def->name, .raw = value, .def = def, .loc = s->loc,
+                       .base = L->p->dir, .layer = L_DEFAULT};
+    sec_index(L, s, kv);
+}
+
+void sec_by_def(const struct rsec *s, const struct keydef *keys, size_t n, struct rkv **out)
+{
+    memset(out, 0, n * sizeof *out);
+    for (size_t i = 0; i < s->nkv; i++) {
+        struct rkv *kv = &s->kv[i];
+        uintptr_t at = (uintptr_t)kv->def, from = (uintptr_t)keys;
+        if (kv->dropped || !kv->def || at < from || at >= (uintptr_t)(keys + n))
+            continue;
+        if (!out[kv->def - keys]) /* the first live one, as sec_find finds */
+            out[kv->def - keys] = kv;
+    }
+}
+
 void sec_set(struct loader *L, struct rsec *s, const char *key, const char *value,
              struct loc loc, const char *base, int layer, bool append)
 {
@@ -272,7 +316,7 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
         return;
     }
     if (!kv)
-        kv = ARENA_PUSH(L->a, s->kv, s->nkv, s->cap);
+        kv = ARENA_PUSH(L->scratch, s->kv, s->nkv, s->cap);
     if (append && kv->raw && *kv->raw)
         kv->raw = arena_printf(L->a, "%s\n%s", kv->raw, value);
     else
@@ -281,14 +325,7 @@ void sec_set(struct loader *L, struct rsec *s, const char *key, const char *valu
      * it is (a copy per default was 1.3 MB of a 2,000-part project). */
     kv->key = layer == L_DEFAULT ? key : arena_strdup(L->a, key);
     kv->loc = loc;
-    if (s->keys) {
-        key_index_add(L->a, s, (size_t)(kv - s->kv));
-    } else if (s->nkv >= KEY_INDEX_FROM) {
-        s->keys = arena_alloc(L->a, sizeof *s->keys);
-        strmap_init(s->keys, L->a);
-        for (size_t i = 0; i < s->nkv; i++)
-            key_index_add(L->a, s, i);
-    }
+    sec_index(L, s, kv);
     kv->base = base;
     kv->layer = layer;
 }
@@ -314,7 +351,7 @@ void add_dep(struct loader *L, int from, int to, const char *key, struct loc loc
 void note_image_maker(struct loader *L, int i)
 {
     char buf[IMAGE_REF_NORMAL_MAX];
-    const char *key = arena_strdup(L->a, image_ref_normal(L->p->parts[i].image, buf));
+    const char *key = arena_strdup(L->scratch, image_ref_normal(L->p->parts[i].image, buf));
     strmap_put(&L->image_index, key, (void *)(uintptr_t)(i + 1), false);
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "project/project.h"
+#include "project/schema.h"
 #include "base/util.h"
 
 int project_find(const struct project *p, const char *name)
@@ -20,6 +21,14 @@ int project_find(const struct project *p, const char *name)
 
 const struct setting *part_setting(const struct part *pt, const char *key)
 {
+    if (pt->setting_at) {
+        /* A loaded part's settings are keys of its table and x-* keys. */
+        int k = schema_index((int)pt->kind, key);
+        if (k >= 0)
+            return pt->setting_at[k] ? &pt->settings[pt->setting_at[k] - 1] : NULL;
+        if (!schema_free_key(key))
+            return NULL;
+    }
     for (size_t i = 0; i < pt->nsettings; i++)
         if (pt->settings[i].key[0] == key[0] && streq(pt->settings[i].key, key))
             return &pt->settings[i];

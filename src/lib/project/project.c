@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "project/stages.h"
@@ -25,6 +26,10 @@ static void free_loader(struct loader *L)
     free(L->stack);
     free(L->stack_sec);
     free(L->dep_cap);
+    arena_free(L->scratch);
+    /* Give the pages of what was freed back: what runs next (a plan's
+     * tasks) allocates in its threads' own heaps, not in these. */
+    malloc_trim(0);
 }
 
 int project_load(const struct project_opts *o, struct project **out, berr **err)
@@ -34,15 +39,16 @@ int project_load(const struct project_opts *o, struct project **out, berr **err)
     struct project *p = arena_alloc(a, sizeof *p);
     p->arena = a;
     p->engine_part = -1;
-    struct loader L = {.a = a, .o = o, .p = p};
+    struct loader L = {.a = a, .scratch = arena_new(), .o = o, .p = p};
     extern char **environ;
     L.env = o->env ? o->env : environ;
-    strmap_init(&L.sec_index, a);
-    strmap_init(&L.image_index, a);
+    strmap_init(&L.sec_index, L.scratch);
+    strmap_init(&L.image_index, L.scratch);
     const char *dir = o->dir ? o->dir : ".";
     char real[PATH_MAX];
     if (!realpath(dir, real)) {
         berr_errno(err, BERR_PROJECT, errno, "project folder '%s'", dir);
+        arena_free(L.scratch);
         arena_free(a);
         return -1;
     }

@@ -195,6 +195,10 @@ struct part {
     const char *folder;        /* zero-config container folder (absolute), or NULL */
     struct setting *settings;
     size_t nsettings;
+    /* per key of its kind's table (schema_keys): 1 + its place in settings,
+     * 0 when unset, so that part_setting is no scan; NULL (a part built
+     * otherwise, a test's): part_setting scans */
+    const unsigned short *setting_at;
     struct dep *deps;          /* parts this one needs: unique, by part index */
     size_t ndeps;
     int level;                 /* stage: 0 needs nothing; else 1 + the highest level it needs */

@@ -188,11 +188,16 @@ static void make_settings(struct loader *L, int pi)
     /* Room for every key of the kind, of which a part sets a few: made in
      * a buffer of the heap, then copied to the arena at its size (the
      * room left unused was 6 of the 31 MB of a 2,000-part project). */
-    struct setting *room = xcalloc(n + s->nkv, sizeof *room);
+    struct setting *room = xmalloc((n + s->nkv) * sizeof *room); /* each written whole */
     pt->settings = room;
+    /* the part's keys by their place in the table, in one pass over them */
+    struct rkv **have = xcalloc(n + 1, sizeof *have);
+    sec_by_def(s, keys, n, have);
+    unsigned short *at = arena_alloc(L->a, (n + 1) * sizeof *at);
     for (size_t k = 0; k < n; k++) {
-        struct rkv *kv = sec_find(s, keys[k].name);
+        struct rkv *kv = have[k];
         if (!kv && streq(keys[k].name, "recipe")) {
+            at[k] = (unsigned short)(pt->nsettings + 1);
             struct setting *st = &pt->settings[pt->nsettings++];
             *st = (struct setting){.key = "recipe", .value = part_kind_name(pt->kind),
                                    .is_default = true, .loc = pt->loc};
@@ -203,6 +208,7 @@ static void make_settings(struct loader *L, int pi)
             struct rkv *priv = sec_find(s, "private"), *dir = sec_find(s, "dir");
             bool on = false;
             if (priv && priv->val && !parse_bool(priv->val, &on) && on && dir && dir->val) {
+                at[k] = (unsigned short)(pt->nsettings + 1);
                 struct setting *st = &pt->settings[pt->nsettings++];
                 *st = (struct setting){
                     .key = "url", .is_default = true, .loc = pt->loc,
@@ -223,8 +229,10 @@ static void make_settings(struct loader *L, int pi)
         if (!kv || !kv->val)
             continue;
         struct setting st = {0};
-        if (check_setting(L, pt, pi, s, kv, &st))
-            pt->settings[pt->nsettings++] = st;
+        if (!check_setting(L, pt, pi, s, kv, &st))
+            continue;
+        at[k] = (unsigned short)(pt->nsettings + 1);
+        pt->settings[pt->nsettings++] = st;
     }
     for (size_t k = 0; k < s->nkv; k++) {
         struct rkv *kv = &s->kv[k];
@@ -235,7 +243,9 @@ static void make_settings(struct loader *L, int pi)
     }
     pt->settings = arena_alloc(L->a, (pt->nsettings + 1) * sizeof *pt->settings);
     memcpy(pt->settings, room, pt->nsettings * sizeof *pt->settings);
+    pt->setting_at = at; /* (the settings are where they will stay) */
     free(room);
+    free(have);
     check_combinations(L, pt, s);
     refuse_not_acting(L, pt, s);
 }
@@ -435,7 +445,7 @@ static void make_parts(struct loader *L)
             n++;
     p->parts = arena_alloc(L->a, (n + 1) * sizeof *p->parts);
     strmap_init(&p->part_index, L->a);
-    L->part_sec = arena_alloc(L->a, (n + 1) * sizeof *L->part_sec);
+    L->part_sec = arena_alloc(L->scratch, (n + 1) * sizeof *L->part_sec);
     L->dep_cap = xcalloc(n + 1, sizeof *L->dep_cap);
     for (size_t i = 0; i < L->nsec; i++) {
         struct rsec *s = L->sec[i];

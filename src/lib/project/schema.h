@@ -91,8 +91,13 @@ const char *schema_kind_name(int kind);
 int schema_kind_from_name(const char *s);
 const char *const *schema_kind_names(size_t *n);
 const struct keydef *schema_keys(int kind, size_t *n);
+/* How many keys of kind's table have a default. */
+size_t schema_ndefaults(int kind);
 /* The key named s (or aliased s) in kind's table, '-' and '_' counting as one. */
 const struct keydef *schema_find(int kind, const char *s);
+/* The place in kind's table (schema_keys) of the key named exactly name
+ * (not an alias or another spelling), or -1. */
+int schema_index(int kind, const char *name);
 /* The nearest key name of kind (for "did you mean"), or NULL. */
 const char *schema_suggest(int kind, const char *s);
 /* x-* keys are the user's own variables: accepted everywhere, never checked. */

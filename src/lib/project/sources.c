@@ -72,6 +72,11 @@ static void add_project_doc(struct loader *L, struct ini_doc *doc, const char *b
             name = "project";
         struct rsec *s = sec_get(L, name, inst, loc, L_FILE);
         s->in_file = true;
+        /* Room for its keys and its kind's defaults at once (keys.c adds
+         * those): a section grown key by key left its outgrown arrays. */
+        const struct ini_kv *r = ini_find(is, "recipe");
+        int kind = r ? schema_kind_from_name(r->value) : -1;
+        sec_reserve(L, s, s->nkv + is->nkv + (kind >= 0 ? schema_ndefaults(kind) + 1 : 0));
         for (size_t k = 0; k < is->nkv; k++) {
             struct ini_kv *kv = &is->kv[k];
             sec_set(L, s, kv->key, kv->value, (struct loc){doc->file, kv->line}, base, L_FILE,

@@ -74,11 +74,11 @@ static void note_ref(struct loader *L, struct rsec *s, struct rkv *kv, struct rs
     struct rsec *from = s->parent ? s->parent : s;
     if (t == from || t->kind < 0 || t->kind >= PART_KIND_COUNT || from->kind >= PART_KIND_COUNT)
         return;
-    struct sref *r = ARENA_PUSH(L->a, L->refs, L->nrefs, L->refs_cap);
+    struct sref *r = ARENA_PUSH(L->scratch, L->refs, L->nrefs, L->refs_cap);
     r->from = from;
     r->to = t;
     r->loc = kv->loc;
-    r->what = arena_printf(L->a, "${%s}", text);
+    r->what = arena_concat(L->scratch, "${", text, "}", NULL); /* (add_dep copies it) */
 }
 
 static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char *text,
@@ -136,7 +136,7 @@ static bool expand_ref(struct loader *L, struct rsec *s, struct rkv *kv, const c
                inner);
         return false;
     }
-    const char *secname = arena_strndup(L->a, inner, (size_t)(colon - inner));
+    const char *secname = arena_strndup(L->scratch, inner, (size_t)(colon - inner));
     const char *key = colon + 1;
     if (streq(secname, "env"))
         return expand_env(L, s, kv, key, out);
@@ -202,7 +202,15 @@ static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char 
             return false;
         }
         if (p[0] != '$' || (p[1] != '$' && p[1] != '{')) {
-            sb_addc(out, *p++);
+            /* Plain text up to the next '$' at once; the limit is told as
+             * it was, when a letter would be added past it. */
+            size_t n = 1 + strcspn(p + 1, "$");
+            if (out->len + n - 1 > MAX_VALUE) {
+                load_problem(L, s, kv, "is longer than 1 MiB after substitution");
+                return false;
+            }
+            sb_add(out, p, n);
+            p += n;
             continue;
         }
         if (p[1] == '$') {
@@ -229,7 +237,7 @@ static bool expand(struct loader *L, struct rsec *s, struct rkv *kv, const char 
                    n > 40 ? 40 : n, p);
             return false;
         }
-        char *inner = arena_strndup(L->a, p + 2, (size_t)(e - p - 2));
+        char *inner = arena_strndup(L->scratch, p + 2, (size_t)(e - p - 2));
         if (!expand_ref(L, s, kv, inner, out))
             return false;
         p = e + 1;
@@ -247,6 +255,14 @@ static bool resolve_kv(struct loader *L, struct rsec *s, struct rkv *kv)
     }
     if (L->subst_too_deep || L->depth >= PROJECT_MAX_DEPTH)
         return too_deep(L, s, kv);
+    const char *raw = kv->raw ? kv->raw : "";
+    size_t plain = strcspn(raw, "$");
+    if (!raw[plain] && plain <= MAX_VALUE) {
+        /* Nothing to substitute (most values): the value is its text. */
+        kv->val = raw;
+        kv->state = S_DONE;
+        return true;
+    }
     kv->state = S_BUSY;
     push(L, s, kv);
     strbuf out = STRBUF_INIT;

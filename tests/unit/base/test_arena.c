@@ -47,6 +47,19 @@ int main(void)
     is_str(s, "hello", "a grown buffer keeps its bytes");
     ok(s[3999] == 0 && s[6] == 0, "and the added tail is zeroed");
     ok(arena_grow(a, s, 4000, 10) == s, "growing to less is the same array");
+
+    /* Within its rounded size (16 bytes) an array grows in place, its new
+     * bytes zeroed: a list going from one item to two. */
+    char *t = arena_alloc(a, 8);
+    memset(t, 'x', 8);
+    char *t2 = arena_grow(a, t, 8, 16);
+    ok(t2 == t && t2[7] == 'x' && t2[8] == 0 && t2[15] == 0,
+       "growing within the rounded size is in place, the added bytes zeroed");
+
+    /* arena_concat: the strings one after the other. */
+    is_str(arena_concat(a, "shop", "-", "web", "-", "main", NULL), "shop-web-main",
+           "arena_concat joins its strings");
+    is_str(arena_concat(a, NULL), "", "... none gives an empty string");
     arena_free(a);
     return tap_done();
 }

@@ -102,6 +102,15 @@ static void test_instances(void)
         json_object_get(json_object_get(v0, "DriverOpts"), "device"));
     cleanup_free char *want = xasprintf("%s/.berth/data/web/master/data", root);
     is_str(dev, want, "bound to the project's data folder, per part and instance");
+    /* What a dry run of a container to be made shows: the same volumes. */
+    const struct desired *each[] = {&one, &master, &safe};
+    for (size_t i = 0; i < ARRAY_SIZE(each); i++) {
+        json_t *vols = desired_volumes(p, &p->parts[project_find(p, "web")], i);
+        ok(json_array_size(vols) == json_array_size(each[i]->volumes) &&
+               json_equal(vols, each[i]->volumes),
+           "desired_volumes: the persistent volumes desired_container makes");
+        json_decref(vols);
+    }
 
     is_str(json_string_value(json_object_get(json_object_get(one.create, "HostConfig"),
                                              "NetworkMode")),

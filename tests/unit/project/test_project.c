@@ -951,6 +951,50 @@ static void test_name_first(void)
     free(dir);
 }
 
+/* part_setting finds a loaded part's settings by their key's place in the
+ * table: the same answers as a scan of the settings, which a part built
+ * otherwise (setting_at NULL) gets. */
+static void test_part_setting(void)
+{
+    char *dir = xasprintf("%s/demo", tmp_root);
+    rm_rf(dir);
+    mkdir(dir, 0755);
+    struct project_opts o = {.dir = dir,
+                             .text = "[project]\nname = shop\n[web]\nrecipe = container\n"
+                                     "image = shop/web\nstop_timeout = 3s\nx-own = mine\n"
+                                     "[data]\nrecipe = volume\n"};
+    struct project *p = NULL;
+    berr *err = NULL;
+    ok(project_load(&o, &p, &err) == 0, "a container and a volume load");
+    berr_free(err);
+    if (!p) {
+        free(dir);
+        return;
+    }
+    const char *keys[] = {"recipe", "image", "stop-timeout", "stop_timeout", "x-own", "x-none",
+                          "tty", "pull-policy", "username", "name", "", "build"};
+    for (int i = 0; i < 2; i++) {
+        struct part *pt = &p->parts[project_find(p, i ? "data" : "web")];
+        int same = 0;
+        for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+            const struct setting *fast = part_setting(pt, keys[k]);
+            const unsigned short *at = pt->setting_at;
+            pt->setting_at = NULL; /* as a part built otherwise */
+            same += fast == part_setting(pt, keys[k]);
+            pt->setting_at = at;
+        }
+        is_int(same, (int)ARRAY_SIZE(keys), i ? "a volume's settings: as a scan finds them"
+                                              : "a container's settings: as a scan finds them");
+    }
+    const struct part *web = &p->parts[project_find(p, "web")];
+    is_str(part_value(web, "stop-timeout"), "3s", "a key written with '_' is set canonically");
+    is_str(part_value(web, "x-own"), "mine", "an x- key is a setting");
+    ok(part_value(web, "stop_timeout") == NULL && part_value(web, "username") == NULL,
+       "another spelling, or a key of another kind, is no setting");
+    project_free(p);
+    free(dir);
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/berth-test-project-XXXXXX";
@@ -965,6 +1009,7 @@ int main(void)
     test_select_run_conf();
     test_text();
     test_name_first();
+    test_part_setting();
     printf("# %zu table cases\n", ARRAY_SIZE(cases));
     rm_rf(tmp_root);
     return tap_done();
