@@ -75,6 +75,20 @@ static json_t *random_value(unsigned *seed, int depth)
 
 int main(void)
 {
+    /* the digest itself (base/hash.c): FIPS 180-2's vectors, and pieces */
+    char h[65];
+    sha256_hex("", 0, h);
+    is_str(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of nothing");
+    sha256_hex("abc", 3, h);
+    is_str(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 of abc");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    hasher *hs = hasher_new();
+    for (const char *p = two; *p; p += 7)
+        hasher_add(hs, p, strlen(p) < 7 ? strlen(p) : 7);
+    hasher_finish(hs, h);
+    is_str(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+           "sha256 of two blocks, added in pieces of 7 bytes");
+
     check(json_object(), "{}");
     check(json_array(), "[]");
     check(json_null(), "null at the top");
