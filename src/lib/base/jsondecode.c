@@ -81,6 +81,12 @@ static int put(struct reader *r, json_t *v)
         return 1;
     }
     json_t *in = r->stack[r->depth - 1];
+    if ((r->flags & JSON_REJECT_DUPLICATES) && json_is_object(in) &&
+        json_object_getn(in, r->key, r->key_len)) {
+        json_decref(v);
+        r->why = "duplicate object key";
+        return 0;
+    }
     int rc = json_is_array(in) ? json_array_append_new(in, v)
                                : json_object_setn_new_nocheck(in, r->key, r->key_len, v);
     if (rc < 0) {

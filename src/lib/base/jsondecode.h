@@ -10,12 +10,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* buf[0..len) as json_loadb(buf, len, flags, err) reads it, for flags 0 or
- * JSON_DECODE_ANY: an object or an array at the top (any value with
- * JSON_DECODE_ANY), nothing after it but blanks, strings of valid UTF-8
- * without \u0000, nesting at most 2048 deep, integers as json_int_t (one
- * too big is an error), other numbers as reals, a key given twice keeps its
- * last value. NULL on error, err->text saying why (err may be NULL); the
+/* buf[0..len) as json_loadb(buf, len, flags, err) reads it, for flags 0,
+ * JSON_DECODE_ANY and JSON_REJECT_DUPLICATES: an object or an array at the
+ * top (any value with JSON_DECODE_ANY), nothing after it but blanks,
+ * strings of valid UTF-8 without \u0000, nesting at most 2048 deep,
+ * integers as json_int_t (one too big is an error), other numbers as
+ * reals, a key given twice keeps its last value (an error with
+ * JSON_REJECT_DUPLICATES). NULL on error, err->text saying why (err may be NULL); the
  * words of the reason are yajl's, or jansson's for a string with escapes
  * (which jansson decodes: see reread_string). */
 json_t *json_decode(const char *buf, size_t len, size_t flags, json_error_t *err);

@@ -46,15 +46,14 @@ static void putc1(struct writer *w, char c)
  * there, and fails the whole dump on a bad one: left to jansson). */
 static int put_string(struct writer *w, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return 0;
     putc1(w, '"');
     size_t from = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80)
             continue;
+        if (c >= 0x80)
+            return 0; /* what was written is dropped with the writer */
         put(w, s + from, i - from);
         from = i + 1;
         char esc[8];
@@ -79,6 +78,7 @@ static int put_string(struct writer *w, const char *s, size_t len)
 struct key {
     const char *k;
     size_t len;
+    const json_t *v;
 };
 
 /* jansson's order of keys: bytes, then length (compare_keys in dump.c). */
@@ -128,6 +128,7 @@ static int put_value(struct writer *w, const json_t *j, int depth)
              it = json_object_iter_next((json_t *)j, it), i++) {
             keys[i].k = json_object_iter_key(it);
             keys[i].len = json_object_iter_key_len(it);
+            keys[i].v = json_object_iter_value(it);
         }
         qsort(keys, i, sizeof *keys, cmp_key);
         int done = 1;
@@ -137,7 +138,7 @@ static int put_value(struct writer *w, const json_t *j, int depth)
                 putc1(w, ',');
             done = put_string(w, keys[k].k, keys[k].len);
             putc1(w, ':');
-            done = done && put_value(w, json_object_getn(j, keys[k].k, keys[k].len), depth + 1);
+            done = done && put_value(w, keys[k].v, depth + 1);
         }
         putc1(w, '}');
         if (keys != small)

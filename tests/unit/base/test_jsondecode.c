@@ -110,6 +110,13 @@ int main(void)
     agree_n("\"s\"", 3, JSON_DECODE_ANY, "JSON_DECODE_ANY: a string at the top");
     agree_n("null", 4, JSON_DECODE_ANY, "JSON_DECODE_ANY: null at the top");
 
+    /* JSON_REJECT_DUPLICATES: a key twice refused, at any depth */
+    agree_n("{\"k\":1,\"k\":2}", 13, JSON_REJECT_DUPLICATES, "JSON_REJECT_DUPLICATES: a key twice");
+    agree_n("[\"a\",{\"k\":1,\"j\":{\"x\":1,\"x\":1}}]", 31, JSON_REJECT_DUPLICATES,
+            "JSON_REJECT_DUPLICATES: a key twice deep inside an array");
+    agree_n("[\"a\",{\"k\":1,\"j\":{\"x\":1,\"y\":1}}]", 31, JSON_REJECT_DUPLICATES,
+            "JSON_REJECT_DUPLICATES: no key twice");
+
     /* nesting: 2048 levels read, one more refused (jansson's limit) */
     strbuf deep = STRBUF_INIT;
     for (int i = 0; i < 2048; i++)
