@@ -53,7 +53,7 @@ static json_t *random_value(unsigned *seed, int depth)
     }
     case 5: case 6: {
         json_t *o = json_object();
-        int n = rand_r(seed) % 40;
+        int n = rand_r(seed) % 9;
         for (int i = 0; i < n; i++) {
             char k[8];
             int kn = 1 + rand_r(seed) % 4;
