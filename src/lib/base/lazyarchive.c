@@ -22,8 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ABI 13 (its soname since libarchive 3.0, 2011) */
+/* meson.build reads it from the library the build found (13 since
+ * libarchive 3.0, 2011) */
+#ifndef LIBARCHIVE_SONAME
 #define LIBARCHIVE_SONAME "libarchive.so.13"
+#endif
 
 #define ARCHIVE_FUNCTIONS(F, V) \
     F(mode_t, archive_entry_filetype, (struct archive_entry *a0), (a0)) \
