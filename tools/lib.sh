@@ -22,7 +22,7 @@ install_packages() {
 }
 
 BUILD_PACKAGES=(gcc libc6-dev pkg-config meson ninja-build libcurl4-openssl-dev
-                libjansson-dev libarchive-dev libssl-dev libfyaml-dev)
+                libjansson-dev libarchive-dev libssl-dev libfyaml-dev libyajl-dev)
 ENGINE_PACKAGES=(docker.io busybox-static curl ca-certificates)
 # tools/make-deb.sh and its test: the package build, lintian, and what the
 # test of the installed package uses (man -w, bash completion, zsh, fish)

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
+#include <yajl/yajl_version.h>
 
 #include "cmd.h"
 #include "engine/engine.h"
@@ -55,15 +56,19 @@ static int print_json(void)
     char archive_version[64];
     snprintf(archive_version, sizeof(archive_version), "%s",
              after_name(archive_version_string(), "libarchive"));
+    int y = yajl_version(); /* major * 10000 + minor * 100 + micro */
+    char yajl[32];
+    snprintf(yajl, sizeof yajl, "%d.%d.%d", y / 10000, y / 100 % 100, y % 100);
     /* The YAML library joins this list when berth links one. */
     json_t *o = json_pack(
-        "{s:s, s:o, s:{s:s, s:s}, s:{s:{s:s, s:s?}, s:s, s:{s:s, s:s}, s:s}}",
+        "{s:s, s:o, s:{s:s, s:s}, s:{s:{s:s, s:s?}, s:s, s:s, s:{s:s, s:s}, s:s}}",
         "version", BERTH_VERSION,
         "git", git ? json_string(git) : json_null(),
         "api", "min", ENGINE_API_MIN, "max", ENGINE_API_MAX,
         "libraries",
         "libcurl", "version", curl->version, "ssl", curl->ssl_version,
         "jansson", jansson_version_str(),
+        "yajl", yajl,
         "libarchive", "version", archive_version, "details", archive_version_details(),
         "openssl", OpenSSL_version(OPENSSL_VERSION));
     if (!o)

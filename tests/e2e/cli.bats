@@ -45,6 +45,7 @@ load helpers
     curl_v=$(curl --version | awk 'NR==1 {print $2}')
     [ "$(jq -r .libraries.libcurl.version <<< "$output")" = "$curl_v" ]
     [[ "$(jq -r .libraries.jansson <<< "$output")" =~ ^2\.[0-9]+ ]]
+    [[ "$(jq -r .libraries.yajl <<< "$output")" =~ ^2\.[0-9]+\.[0-9]+$ ]]
     [[ "$(jq -r .libraries.libarchive.version <<< "$output")" =~ ^3\.[0-9]+ ]]
     [[ "$(jq -r .libraries.openssl <<< "$output")" == OpenSSL* ]]
     run berth version --format yaml

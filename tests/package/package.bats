@@ -61,7 +61,7 @@ INI
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [ "$(dpkg-query -W -f='${Status}' berth)" = "install ok installed" ]
     depends=$(dpkg-query -W -f='${Depends}' berth)
-    for lib in libcurl4 libjansson4 libarchive13 libc6; do
+    for lib in libcurl4 libjansson4 libyajl2 libarchive13 libc6; do
         [[ "$depends" == *"$lib "* ]] || { echo "Depends lacks $lib: $depends"; false; }
     done
     [ "$(dpkg-query -W -f='${Recommends}' berth)" = docker.io ]

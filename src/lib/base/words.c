@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/jsondecode.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -115,7 +116,7 @@ void split_lines(struct arena *a, const char *s, struct strv *out)
 static const char *split_json_argv(struct arena *a, const char *s, struct strv *out, size_t *cap)
 {
     json_error_t jerr;
-    json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *j = json_decode(s, strlen(s), JSON_REJECT_DUPLICATES, &jerr);
     const char *why = NULL;
     if (!j || !json_is_array(j)) {
         why = "is not a JSON array of strings (a command starting with '[' must be one, "

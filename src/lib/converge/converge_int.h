@@ -28,6 +28,7 @@ struct cv {
     pthread_mutex_t *net_lock;     /* the run's: one network created at a time */
     json_t *containers, *networks, *volumes; /* what exists, listed once */
     json_t *by_name;                          /* container name -> its entry in containers */
+    json_t *network_names, *volume_names;     /* name -> its entry in networks, volumes */
     /* Every name the engine held when the run began, whoever's, by kind
      * (0 containers, 1 networks, 2 volumes): name -> true, NULL when that
      * kind was not listed. Made by preflight from the unfiltered lists it

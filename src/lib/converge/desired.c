@@ -5,6 +5,7 @@
 
 #include "engine/api.h"
 #include "base/hash.h"
+#include "base/jsonhash.h"
 #include "converge/linkaddr.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -54,21 +55,12 @@ static json_t *base_labels(const struct project *p, const struct part *pt, const
     return l;
 }
 
-/* The hash of j's compact, key-sorted text. Most fields are short: their
- * text goes to the stack, not the heap (seal hashes every field of every
- * container, a no-op up of hundreds of containers does it all). */
+/* The hash of j's compact, key-sorted text (base/jsonhash.h: the text
+ * jansson's dump writes, without its dump: seal hashes every container's
+ * body, and a no-op up of hundreds of containers does it for them all). */
 static void hash_json(json_t *j, char out[65])
 {
-    enum { FLAGS = JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY };
-    char buf[4096];
-    size_t n = json_dumpb(j, buf, sizeof buf, FLAGS);
-    if (n <= sizeof buf) {
-        sha256_hex(buf, n, out);
-        return;
-    }
-    char *s = json_dumps(j, FLAGS);
-    sha256_hex(s, strlen(s), out);
-    free(s);
+    json_hash_hex(j, out);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -9,6 +9,7 @@
 #include "engine/apicache.h"
 #include "engine/context.h"
 #include "engine/stream.h"
+#include "base/jsondecode.h"
 #include "base/util.h"
 
 struct engine {
@@ -579,7 +580,7 @@ int engine_call(engine *e, const struct engine_req *r, json_t **out, long *statu
         rc = engine_error_from_answer(resp.status, resp.body.buf, resp.body.len, err);
     if (rc == 0 && out && resp.body.len) {
         json_error_t jerr;
-        *out = json_loadb(resp.body.buf, resp.body.len, 0, &jerr);
+        *out = json_decode(resp.body.buf, resp.body.len, 0, &jerr);
         if (!*out)
             rc = berr_set(err, BERR_ENGINE, "%s %s: the engine's answer is not JSON: %s",
                           r->method, r->path, jerr.text);
