@@ -12,8 +12,8 @@
  * and each opens the library on its first call and calls the real one.
  *
  * The library is a dependency of the package as before (debian/control).
- * When it cannot be opened the process aborts, as it would have failed to
- * start before: no caller has a way to be told. A function berth starts to
+ * When it cannot be opened the process exits with the loader's message, as
+ * it would have failed to start before: no caller has a way to be told. A function berth starts to
  * call must be added to the table, or the link fails. */
 #include <archive.h>
 #include <archive_entry.h>
@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* meson.build reads it from the library the build found (13 since
  * libarchive 3.0, 2011) */
@@ -96,14 +97,25 @@ static const char *const names[N_FUNCTIONS] = {ARCHIVE_FUNCTIONS(NAME, NAME)};
 static void *fns[N_FUNCTIONS];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* What the dynamic loader does when a linked library is missing: say so
+ * on stderr and exit 127 (the one place the library writes or exits: no
+ * caller can be told, and going on would call through a null pointer). */
+static void cannot_load(void)
+{
+    const char *why = dlerror();
+    fprintf(stderr, "berth: cannot load %s: %s (reinstall the libarchive13 package)\n",
+            LIBARCHIVE_SONAME, why ? why : "unknown error");
+    _exit(127);
+}
+
 static void load(void)
 {
     void *lib = dlopen(LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (!lib)
-        abort();
+        cannot_load();
     for (int i = 0; i < N_FUNCTIONS; i++)
         if (!(fns[i] = dlsym(lib, names[i])))
-            abort();
+            cannot_load();
 }
 
 static void *fn(int i)

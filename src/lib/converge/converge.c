@@ -162,24 +162,6 @@ const char *cv_label_of(json_t *obj, const char *key)
     return json_string_value(json_object_get(json_object_get(obj, "Labels"), key));
 }
 
-/* A listed container by name ("/name" in Names). */
-static json_t *find_container(json_t *list, const char *name)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(list, i, c) {
-        json_t *names = json_object_get(c, "Names");
-        size_t j;
-        json_t *n;
-        json_array_foreach(names, j, n) {
-            const char *s = json_string_value(n);
-            if (s && s[0] == '/' && streq(s + 1, name))
-                return c;
-        }
-    }
-    return NULL;
-}
-
 /* Container name -> its listed entry: one lookup per instance instead of a
  * scan of the list each (a no-op up of 200 containers spent more time
  * scanning than hashing). */
@@ -212,41 +194,9 @@ static json_t *index_by_Name(json_t *list)
     return idx;
 }
 
-static json_t *find_named(json_t *list, const char *name)
-{
-    size_t i;
-    json_t *o;
-    json_array_foreach(list, i, o)
-        if (streq(json_string_value(json_object_get(o, "Name")), name))
-            return o;
-    return NULL;
-}
-
 static int seen_kind(const char *what)
 {
     return streq(what, "container") ? 0 : streq(what, "network") ? 1 : 2;
-}
-
-/* The names of a list of containers ("/name" in Names), networks or
- * volumes (Name), each to its first entry in the list (as a scan finds it). */
-static json_t *names_of(json_t *list, int kind)
-{
-    json_t *set = json_object(), *o, *n;
-    size_t i, j;
-    json_array_foreach(list, i, o) {
-        if (kind != 0) {
-            const char *s = json_string_value(json_object_get(o, "Name"));
-            if (s && !json_object_get(set, s))
-                json_object_set(set, s, o);
-            continue;
-        }
-        json_array_foreach(json_object_get(o, "Names"), j, n) {
-            const char *s = json_string_value(n);
-            if (s && s[0] == '/' && !json_object_get(set, s + 1))
-                json_object_set(set, s + 1, o);
-        }
-    }
-    return set;
 }
 
 bool cv_container_seen(struct cv *cv, const char *name)
@@ -352,11 +302,6 @@ static void want(struct wanted **v, size_t *n, const char *kind, char *name)
     (*v)[(*n)++] = (struct wanted){kind, name};
 }
 
-static json_t *list_named(json_t *list, const char *kind, const char *name)
-{
-    return streq(kind, "container") ? find_container(list, name) : find_named(list, name);
-}
-
 /* A name one of ours may take, held by something else: every such clash is
  * reported at once, before anything is written, so a failed `up` leaves the
  * engine as it found it. Costs nothing when every name is already ours; else
@@ -402,7 +347,7 @@ static int preflight(struct cv *cv, berr **err)
         want(&w, &nw, "network", project_network_name(p));
 
     static const char *const kinds[] = {"container", "network", "volume"};
-    /* all[k]: every object of kind k on the engine, by name (names_of): a
+    /* all[k]: every object of kind k on the engine, by name (index_by_name, index_by_Name): a
      * scan of the list per missing name made a plan of 2,000 parts on an
      * engine of many objects quadratic. */
     json_t *all[3] = {NULL, NULL, NULL};
@@ -439,7 +384,7 @@ static int preflight(struct cv *cv, berr **err)
                 break;
             }
             json_t *list = all[ki];
-            all[ki] = names_of(list, ki);
+            all[ki] = ki == 0 ? index_by_name(list) : index_by_Name(list);
             json_decref(list);
         }
         if (!boot)
