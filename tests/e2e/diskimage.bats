@@ -316,3 +316,25 @@ True True" ]
     run debugfs -R 'stat /dev/null' "$BATS_TEST_TMPDIR/u.img"
     [[ "$output" == *"Type: character special"* ]]
 }
+
+@test "an image's absolute links to host paths are never followed on the host: a host file keeps its mode" {
+    # The image unpacks in a work folder on the host, removed after: its
+    # links must not reach out (busybox --install -s /bin makes /bin/sh ->
+    # /bin/busybox: the host's busybox was once made mode 700 so)
+    victim=$BATS_TEST_TMPDIR/victim
+    echo mine > "$victim"
+    chmod 644 "$victim"
+    mkdir -p "$D/r2/bin"
+    cp /bin/busybox "$D/r2/bin/"
+    ln -s "$victim" "$D/r2/bin/victim"
+    tar -C "$D/r2" -cf "$D/root2.tar" .
+    printf '%s\n' '[img2]' 'recipe = bootstrap' 'archives = root2.tar' '' '[disk2]' 'recipe = diskimage' \
+        'image = ${img2:image}' 'output = out/disk2.img' 'size = 16M' >> "$D/berth.ini"
+    run "$BERTH" -C "$D" --progress plain up disk2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %a "$victim")" = 644 ]
+    [ "$(cat "$victim")" = mine ]
+    run debugfs -R 'stat /bin/victim' "$D/out/disk2.img"
+    [[ "$output" == *"Fast link dest: \"$victim\""* ]]
+}

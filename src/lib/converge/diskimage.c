@@ -291,27 +291,32 @@ static int builtin_flow(struct cv *cv, const struct part *pt, const char *work,
     return rc;
 }
 
-static void remove_tree(const char *path)
+/* Remove the work folder the image was unpacked in. Its links are the
+ * image's: an absolute one names a host path (busybox --install -s /bin
+ * makes /bin/sh -> /bin/busybox), so nothing here follows one; a folder is
+ * opened without following, and made writable (an unpacked read-only one)
+ * through its own descriptor. */
+static void remove_tree(int parent, const char *name)
 {
-    struct stat st;
-    if (lstat(path, &st) < 0)
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        unlinkat(parent, name, 0); /* not a folder (or a link to one) */
         return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-            if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                continue;
-            cleanup_free char *p = xasprintf("%s/%s", path, de->d_name);
-            chmod(p, 0700); /* an unpacked read-only folder */
-            remove_tree(p);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
     }
+    if (fchmod(fd, 0700) < 0) {
+        /* not ours to change: removing what is inside may still work */
+    }
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+            remove_tree(dirfd(d), de->d_name);
+    closedir(d);
+    unlinkat(parent, name, AT_REMOVEDIR);
 }
 
 int diskimage_part_converge(struct cv *cv, const struct part *pt, berr **err)
@@ -382,7 +387,7 @@ int diskimage_part_converge(struct cv *cv, const struct part *pt, berr **err)
         rc = berr_errno(err, BERR_FAILURE, errno, "rename into %s", output);
     if (rc == 0)
         rc = record_write(cv->p, pt, hash, in.fields.buf, output, err);
-    remove_tree(work);
+    remove_tree(AT_FDCWD, work);
     sb_release(&in.fields);
     if (rc < 0)
         return berr_wrap(err, "write %s", output);
