@@ -119,7 +119,7 @@ recipe = volume
 EOF
     for round in 1 2 3; do
         run berth -C "$DIR" --progress quiet up
-        [ "$status" -eq 0 ]
+        [ "$status" -eq 0 ] || { echo "# round $round, up: $output" >&3; false; }
         # Two berths cannot race (one up or down of a project at a time:
         # races.bats); anyone else can: the docker CLI removes the project's
         # images (the defect: "HTTP 500: unrecognized image ID") while berth
