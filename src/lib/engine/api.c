@@ -280,8 +280,7 @@ int api_network_remove_clearing(engine *e, const char *id, bool every_endpoint, 
     json_object_foreach(json_object_get(net, "Containers"), cid, ep) {
         const char *epname = json_string_value(json_object_get(ep, "Name"));
         json_t *c = NULL;
-        cleanup_free char *cpath = api_path("/containers", cid, "/json");
-        if (!every_endpoint && (api_get_found(e, cpath, &c, &e2) < 0 || c)) {
+        if (!every_endpoint && (api_container_inspect(e, cid, &c, &e2) < 0 || c)) {
             berr_freep(&e2);
             sb_addf(&users, "%s%s", users.len ? ", " : "", epname ? epname : cid);
             json_decref(c);
